@@ -1,0 +1,107 @@
+package contract
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestDocumentsLoad(t *testing.T) {
+	p, err := Platform()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(p.Operations()); n != 265 {
+		t.Fatalf("platform operations = %d, want 265", n)
+	}
+	f, err := Frontend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Operations()) == 0 {
+		t.Fatal("frontend document has no operations")
+	}
+	for _, fx := range Fixes() {
+		t.Log("fix:", fx)
+	}
+}
+
+func TestRequestValidation(t *testing.T) {
+	p, err := Platform()
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := httptest.NewRequest("GET", "https://api.wacht.dev/users?limit=20&offset=0", nil)
+	good.Header.Set("Authorization", "Bearer k")
+	if err := p.ValidateRequest(good); err != nil {
+		t.Fatalf("valid list request rejected: %v", err)
+	}
+	bad := httptest.NewRequest("GET", "https://api.wacht.dev/users?limit=twenty", nil)
+	bad.Header.Set("Authorization", "Bearer k")
+	err = p.ValidateRequest(bad)
+	var v *Violation
+	if !errors.As(err, &v) || v.Kind != "request" {
+		t.Fatalf("non-integer limit accepted: %v", err)
+	}
+	unknown := httptest.NewRequest("GET", "https://api.wacht.dev/no-such-path", nil)
+	unknown.Header.Set("Authorization", "Bearer k")
+	if err := p.ValidateRequest(unknown); err == nil {
+		t.Fatal("unknown path accepted")
+	}
+	body := httptest.NewRequest("PATCH", "https://api.wacht.dev/users/1/password", strings.NewReader(`{"new_password": 5}`))
+	body.Header.Set("Authorization", "Bearer k")
+	body.Header.Set("Content-Type", "application/json")
+	if err := p.ValidateRequest(body); err == nil {
+		t.Fatal("wrong body type accepted")
+	}
+}
+
+func TestMiddlewareAndTransport(t *testing.T) {
+	p, err := Platform()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var serverSide, clientSide []error
+	srv := httptest.NewServer(p.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Query().Get("search") == "broken" {
+			_, _ = w.Write([]byte(`{"data":"not a list","total":"x"}`))
+			return
+		}
+		if r.URL.Query().Get("search") == "nulls" {
+			_, _ = w.Write([]byte(`{"data":[{"id":"1","created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z","first_name":"Ada","last_name":"L","profile_picture_url":"","username":null,"primary_email_address":null}],"total":1,"offset":0,"limit":20}`))
+			return
+		}
+		if r.URL.Query().Get("search") == "busy" {
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = w.Write([]byte(`{"errors":[{"message":"slow down","code":429}]}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"data":[],"total":0,"offset":0,"limit":20}`))
+	}), func(err error) { serverSide = append(serverSide, err) }))
+	defer srv.Close()
+	c := &http.Client{Transport: p.Transport(nil, func(err error) { clientSide = append(clientSide, err) })}
+
+	get := func(q string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", srv.URL+"/users?"+q, nil)
+		req.Header.Set("Authorization", "Bearer k")
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = res.Body.Close()
+	}
+	get("limit=20")
+	get("search=nulls")
+	get("search=busy")
+	if len(serverSide)+len(clientSide) != 0 {
+		t.Fatalf("valid exchanges flagged: server %v client %v", serverSide, clientSide)
+	}
+	get("search=broken")
+	if len(serverSide) != 1 || len(clientSide) != 1 {
+		t.Fatalf("broken response: server saw %d violations, client %d; want 1 each", len(serverSide), len(clientSide))
+	}
+}

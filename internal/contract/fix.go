@@ -1,0 +1,144 @@
+package contract
+
+import (
+	"fmt"
+	"sort"
+)
+
+// fix rewrites the parsed document in place so that a JSON Schema 2020-12
+// validator reads it as its authors meant, and reports each kind of change
+// with its count.
+//
+// The changes:
+//   - "nullable": true next to a "type" becomes a type list with "null" (and
+//     null joins an "enum", if any), the 3.1 spelling of the same rule;
+//   - "nullable": true next to a "$ref" becomes anyOf [the ref, null];
+//   - "nullable" with no type and no ref (a schema that already accepts any
+//     value), and every "nullable": false, is dropped as meaningless in 3.1;
+//   - operations that list only 200/400/401/404/500 gain the error statuses
+//     the API also answers (403, 409, 422, 429, 501, 502, 503, 504) with the
+//     document's own error body, so rate limiting, conflicts and outages can
+//     be validated instead of being rejected as undocumented.
+func fix(root map[string]any) []string {
+	counts := map[string]int{}
+	walkSchemas(root, counts)
+	addErrorStatuses(root, counts)
+	var out []string
+	for k, n := range counts {
+		out = append(out, fmt.Sprintf("%s (%d)", k, n))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func walkSchemas(node any, counts map[string]int) {
+	switch n := node.(type) {
+	case map[string]any:
+		if nb, ok := n["nullable"].(bool); ok {
+			rewriteNullable(n, nb, counts)
+		}
+		for _, v := range n {
+			walkSchemas(v, counts)
+		}
+	case []any:
+		for _, v := range n {
+			walkSchemas(v, counts)
+		}
+	}
+}
+
+func rewriteNullable(s map[string]any, nullable bool, counts map[string]int) {
+	delete(s, "nullable")
+	if !nullable {
+		counts[`dropped "nullable": false`]++
+		return
+	}
+	switch {
+	case s["type"] != nil:
+		switch t := s["type"].(type) {
+		case string:
+			s["type"] = []any{t, "null"}
+		case []any:
+			if !containsNull(t) {
+				s["type"] = append(t, "null")
+			}
+		}
+		if enum, ok := s["enum"].([]any); ok && !containsNull(enum) {
+			s["enum"] = append(enum, nil)
+		}
+		counts[`"nullable": true with "type" -> type list with "null"`]++
+	case s["$ref"] != nil:
+		ref := s["$ref"]
+		delete(s, "$ref")
+		s["anyOf"] = []any{map[string]any{"$ref": ref}, map[string]any{"type": "null"}}
+		counts[`"nullable": true with "$ref" -> anyOf [ref, null]`]++
+	default:
+		counts[`dropped "nullable": true on a schema without type or $ref (already accepts null)`]++
+	}
+}
+
+func containsNull(list []any) bool {
+	for _, v := range list {
+		if v == nil || v == "null" {
+			return true
+		}
+	}
+	return false
+}
+
+var extraErrorStatuses = map[string]string{
+	"403": "Forbidden",
+	"409": "Conflict",
+	"422": "Unprocessable Entity",
+	"429": "Too Many Requests",
+	"501": "Not Implemented",
+	"502": "Bad Gateway",
+	"503": "Service Unavailable",
+	"504": "Gateway Timeout",
+}
+
+func addErrorStatuses(root map[string]any, counts map[string]int) {
+	paths, _ := root["paths"].(map[string]any)
+	for _, item := range paths {
+		m, _ := item.(map[string]any)
+		for _, method := range methods {
+			op, ok := m[method].(map[string]any)
+			if !ok {
+				continue
+			}
+			responses, _ := op["responses"].(map[string]any)
+			template, ok := responses["500"]
+			if !ok {
+				continue
+			}
+			for code, desc := range extraErrorStatuses {
+				if _, exists := responses[code]; exists {
+					continue
+				}
+				r := deepCopy(template).(map[string]any)
+				r["description"] = desc
+				responses[code] = r
+				counts["added error statuses 403/409/422/429/501/502/503/504 using the document's 500 body (operations x statuses)"]++
+			}
+		}
+	}
+}
+
+func deepCopy(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		c := make(map[string]any, len(t))
+		for k, x := range t {
+			c[k] = deepCopy(x)
+		}
+		return c
+	case []any:
+		c := make([]any, len(t))
+		for i, x := range t {
+			c[i] = deepCopy(x)
+		}
+		return c
+	default:
+		return v
+	}
+}
