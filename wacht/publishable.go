@@ -1,0 +1,88 @@
+package wacht
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// Publishable key prefixes. A publishable key is one of these prefixes followed
+// by the standard base64 encoding of the deployment's frontend API URL.
+const (
+	publishableKeyTestPrefix = "pk_test_"
+	publishableKeyLivePrefix = "pk_live_"
+)
+
+// PublishableKeyError reports a publishable key that cannot be turned into a
+// frontend API URL. The key itself is public, but the error still only names
+// its prefix so that a mistakenly pasted secret never ends up in a log.
+type PublishableKeyError struct {
+	// Problem says what is wrong with the key, for example
+	// "missing pk_test_ or pk_live_ prefix".
+	Problem string
+}
+
+func (e *PublishableKeyError) Error() string {
+	return "wacht: invalid publishable key: " + e.Problem
+}
+
+// FrontendAPIURL derives the frontend API URL (an origin such as
+// "https://fapi.example.wacht.dev", no trailing slash) from a publishable key
+// of the form pk_test_<base64 URL> or pk_live_<base64 URL>.
+//
+// Surrounding whitespace is ignored. Anything else that does not decode to an
+// absolute http or https URL with a host (no user info) yields a *PublishableKeyError naming the
+// problem.
+func FrontendAPIURL(publishableKey string) (string, error) {
+	key := strings.TrimSpace(publishableKey)
+	if key == "" {
+		return "", &PublishableKeyError{Problem: "empty key"}
+	}
+	var encoded string
+	switch {
+	case strings.HasPrefix(key, publishableKeyTestPrefix):
+		encoded = key[len(publishableKeyTestPrefix):]
+	case strings.HasPrefix(key, publishableKeyLivePrefix):
+		encoded = key[len(publishableKeyLivePrefix):]
+	case strings.HasPrefix(key, "sk_"):
+		// Do not echo anything from what looks like a secret key.
+		return "", &PublishableKeyError{Problem: "got a secret key (sk_...); pass the publishable key (pk_test_... or pk_live_...)"}
+	default:
+		return "", &PublishableKeyError{Problem: "missing pk_test_ or pk_live_ prefix"}
+	}
+	if encoded == "" {
+		return "", &PublishableKeyError{Problem: "nothing after the pk_ prefix"}
+	}
+	raw, err := base64.StdEncoding.DecodeString(encoded)
+	if err != nil {
+		// Some tooling strips the padding; accept that, but nothing looser.
+		raw, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(encoded, "="))
+		if err != nil {
+			return "", &PublishableKeyError{Problem: "the part after the prefix is not standard base64"}
+		}
+	}
+	s := string(raw)
+	if s == "" {
+		return "", &PublishableKeyError{Problem: "the encoded URL is empty"}
+	}
+	for _, r := range s {
+		if r < 0x21 || r == 0x7f {
+			return "", &PublishableKeyError{Problem: "the encoded URL contains control or space characters"}
+		}
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "", &PublishableKeyError{Problem: "the encoded value is not a URL"}
+	}
+	if u.Scheme != "https" && u.Scheme != "http" {
+		return "", &PublishableKeyError{Problem: fmt.Sprintf("the encoded URL has scheme %q; want https or http", u.Scheme)}
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		return "", &PublishableKeyError{Problem: "the encoded URL has no host"}
+	}
+	if u.User != nil {
+		return "", &PublishableKeyError{Problem: "the encoded URL carries user info"}
+	}
+	return u.Scheme + "://" + strings.ToLower(u.Host), nil
+}

@@ -1,0 +1,766 @@
+package wacht
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/hmac"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// DefaultAlgorithms is the signature allow-list used when
+// VerifierConfig.Algorithms is empty. HMAC algorithms are never in the
+// default list: they need a secret the caller supplies.
+var DefaultAlgorithms = []string{"ES256", "ES384", "ES512", "RS256", "RS384", "RS512"}
+
+// Other verifier defaults.
+const (
+	DefaultClockSkew       = 5 * time.Second
+	DefaultMaxTokenBytes   = 16 << 10
+	DefaultSessionCookie   = "__session"
+	maxHeaderSegmentBytes  = 2048
+	maxHeaderParameters    = 24
+	minHMACSecretBytes     = 32
+	defaultExchangeTimeout = 10 * time.Second
+)
+
+var supportedAlgorithms = []string{"ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "HS256", "HS384", "HS512"}
+
+// VerifierConfig configures a Verifier. The zero value of every field except
+// the key source works: set PublishableKey (or FrontendAPIURL).
+type VerifierConfig struct {
+	// PublishableKey (pk_test_... or pk_live_...) names the deployment; the
+	// frontend API URL, JWKS location and default issuer derive from it.
+	PublishableKey string
+	// FrontendAPIURL may be given instead of PublishableKey (for example to
+	// point at a local emulator). When both are set they must agree.
+	FrontendAPIURL string
+	// RequiredIssuer replaces the frontend API URL as the exact iss value
+	// tokens must carry.
+	RequiredIssuer string
+	// Audiences, when non-empty, require the token's aud to contain one of
+	// them. When empty, aud is not checked.
+	Audiences []string
+	// AuthorizedParties, when non-empty, require an azp claim equal to one of
+	// them (for example your app's origin).
+	AuthorizedParties []string
+	// Algorithms is the signature allow-list. Empty means DefaultAlgorithms.
+	// HS256/HS384/HS512 may be listed only together with HMACSecret. "none"
+	// is never accepted.
+	Algorithms []string
+	// HMACSecret verifies HS256/384/512 tokens from JWT templates signed with
+	// a custom key. At least 32 bytes. Never logged.
+	HMACSecret []byte
+	// ClockSkew is the leeway for exp, nbf and iat. Zero means
+	// DefaultClockSkew; negative means none.
+	ClockSkew time.Duration
+	// HTTPClient fetches the JWKS and exchanges sessions. Nil means a client
+	// with no global timeout (each call is bounded by its own timeout).
+	HTTPClient *http.Client
+
+	// JWKSTTL is how long a key set is cached when the response has no
+	// Cache-Control max-age (default 5m). JWKSMinTTL and JWKSMaxTTL bound
+	// whatever the server says (defaults 30s and 1h).
+	JWKSTTL, JWKSMinTTL, JWKSMaxTTL time.Duration
+	// JWKSMinRefreshInterval is the least time between two fetches caused by
+	// an unknown kid or a failed fetch (default 10s). Requests that hit the
+	// limit are answered at once from the cache; they never wait for it.
+	JWKSMinRefreshInterval time.Duration
+	// JWKSStaleWindow is how long past its TTL a key set keeps verifying
+	// while refreshes fail (default 15m).
+	JWKSStaleWindow time.Duration
+	// JWKSFetchTimeout bounds one fetch (default 5s); the request context
+	// bounds it too.
+	JWKSFetchTimeout time.Duration
+	// JWKSMaxBytes caps the key set body (default 256 KiB).
+	JWKSMaxBytes int64
+
+	// MaxTokenBytes caps the token length checked before any parsing
+	// (default 16 KiB).
+	MaxTokenBytes int
+
+	// SessionCookieName, when set (usually DefaultSessionCookie, "__session"),
+	// lets Authenticate read the token from that cookie when there is no
+	// Authorization header. Empty means cookies are ignored.
+	SessionCookieName string
+
+	// ForwardedAuthSecret, when set, makes Authenticate accept a signed
+	// x-wacht-auth header (see ForwardedAuthSigner) from an upstream hop when
+	// the request has no token. Unsigned x-wacht-auth headers are never
+	// accepted by Authenticate. At least 32 bytes.
+	ForwardedAuthSecret []byte
+
+	// SessionExchangeTimeout bounds ExchangeSession (default 10s).
+	SessionExchangeTimeout time.Duration
+
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Verifier verifies Wacht session tokens. It owns a lazily filled key cache
+// for its issuer and is safe for concurrent use; build one per deployment
+// and reuse it across invocations of a warm instance.
+type Verifier struct {
+	frontend    string
+	issuer      string
+	audiences   []string
+	azp         []string
+	algs        map[string]bool
+	hmacSecret  []byte
+	skew        time.Duration
+	maxToken    int
+	cookie      string
+	fwd         *ForwardedAuthSigner
+	client      *http.Client
+	exchangeTTL time.Duration
+	now         func() time.Time
+	jwks        *jwksCache
+}
+
+// ConfigError reports an unusable VerifierConfig, GatewayConfig or webhook
+// secret. It never contains the secret values themselves.
+type ConfigError struct {
+	Field   string
+	Problem string
+	Err     error
+}
+
+func (e *ConfigError) Error() string {
+	msg := "wacht: invalid configuration"
+	if e.Field != "" {
+		msg += ": " + e.Field
+	}
+	msg += ": " + e.Problem
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// NewVerifier checks cfg and builds a Verifier. It does no network I/O: the
+// key set is fetched on the first verification that needs it.
+func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
+	v := &Verifier{now: cfg.Now, client: cfg.HTTPClient}
+	if v.now == nil {
+		v.now = time.Now
+	}
+	if v.client == nil {
+		v.client = &http.Client{}
+	}
+	switch {
+	case cfg.PublishableKey != "":
+		u, err := FrontendAPIURL(cfg.PublishableKey)
+		if err != nil {
+			return nil, &ConfigError{Field: "PublishableKey", Problem: "cannot derive the frontend API URL", Err: err}
+		}
+		v.frontend = u
+		if cfg.FrontendAPIURL != "" && strings.TrimRight(cfg.FrontendAPIURL, "/") != u {
+			return nil, &ConfigError{Field: "FrontendAPIURL", Problem: "does not match the publishable key (" + u + ")"}
+		}
+	case cfg.FrontendAPIURL != "":
+		u, err := normalizeOrigin(cfg.FrontendAPIURL)
+		if err != nil {
+			return nil, &ConfigError{Field: "FrontendAPIURL", Problem: err.Error()}
+		}
+		v.frontend = u
+	default:
+		return nil, &ConfigError{Field: "PublishableKey", Problem: "missing; set the publishable key (env WACHT_PUBLISHABLE_KEY) or FrontendAPIURL"}
+	}
+	v.issuer = v.frontend
+	if cfg.RequiredIssuer != "" {
+		v.issuer = cfg.RequiredIssuer
+	}
+	v.audiences = slices.Clone(cfg.Audiences)
+	v.azp = slices.Clone(cfg.AuthorizedParties)
+
+	algs := cfg.Algorithms
+	if len(algs) == 0 {
+		algs = DefaultAlgorithms
+	}
+	v.algs = make(map[string]bool, len(algs))
+	for _, a := range algs {
+		if !slices.Contains(supportedAlgorithms, a) {
+			return nil, &ConfigError{Field: "Algorithms", Problem: fmt.Sprintf("unsupported algorithm %q", truncate(a, 16))}
+		}
+		if strings.HasPrefix(a, "HS") && len(cfg.HMACSecret) == 0 {
+			return nil, &ConfigError{Field: "Algorithms", Problem: a + " needs HMACSecret"}
+		}
+		v.algs[a] = true
+	}
+	if len(cfg.HMACSecret) > 0 {
+		if len(cfg.HMACSecret) < minHMACSecretBytes {
+			return nil, &ConfigError{Field: "HMACSecret", Problem: fmt.Sprintf("shorter than %d bytes", minHMACSecretBytes)}
+		}
+		if !v.algs["HS256"] && !v.algs["HS384"] && !v.algs["HS512"] {
+			return nil, &ConfigError{Field: "HMACSecret", Problem: "set but no HS256/HS384/HS512 in Algorithms"}
+		}
+		v.hmacSecret = bytes.Clone(cfg.HMACSecret)
+	}
+	switch {
+	case cfg.ClockSkew == 0:
+		v.skew = DefaultClockSkew
+	case cfg.ClockSkew > 0:
+		v.skew = cfg.ClockSkew
+	}
+	v.maxToken = cfg.MaxTokenBytes
+	if v.maxToken <= 0 {
+		v.maxToken = DefaultMaxTokenBytes
+	}
+	v.cookie = cfg.SessionCookieName
+	if len(cfg.ForwardedAuthSecret) > 0 {
+		s, err := NewForwardedAuthSigner(cfg.ForwardedAuthSecret)
+		if err != nil {
+			return nil, err
+		}
+		s.Now = v.now
+		v.fwd = s
+	}
+	v.exchangeTTL = cfg.SessionExchangeTimeout
+	if v.exchangeTTL <= 0 {
+		v.exchangeTTL = defaultExchangeTimeout
+	}
+
+	s := jwksSettings{
+		url:             v.frontend + "/.well-known/jwks.json",
+		client:          v.client,
+		now:             v.now,
+		ttl:             orDefault(cfg.JWKSTTL, DefaultJWKSTTL),
+		minTTL:          orDefault(cfg.JWKSMinTTL, DefaultJWKSMinTTL),
+		maxTTL:          orDefault(cfg.JWKSMaxTTL, DefaultJWKSMaxTTL),
+		refreshInterval: orDefault(cfg.JWKSMinRefreshInterval, DefaultJWKSMinRefreshInterval),
+		staleWindow:     orDefault(cfg.JWKSStaleWindow, DefaultJWKSStaleWindow),
+		fetchTimeout:    orDefault(cfg.JWKSFetchTimeout, DefaultJWKSFetchTimeout),
+		maxBytes:        cfg.JWKSMaxBytes,
+	}
+	if s.maxBytes <= 0 {
+		s.maxBytes = DefaultJWKSMaxBytes
+	}
+	if s.minTTL > s.maxTTL {
+		return nil, &ConfigError{Field: "JWKSMinTTL", Problem: "greater than JWKSMaxTTL"}
+	}
+	// An expired set must always be refreshable, so the refresh limiter can
+	// never be longer than the shortest TTL.
+	s.refreshInterval = min(s.refreshInterval, s.minTTL)
+	v.jwks = newJWKSCache(s)
+	return v, nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// FrontendAPIURL returns the frontend API URL the verifier was built for.
+func (v *Verifier) FrontendAPIURL() string { return v.frontend }
+
+// Stats returns counters of the verifier's key cache.
+func (v *Verifier) Stats() JWKSStats { return v.jwks.stats() }
+
+// jwsHeader holds the protected header members this verifier reads.
+type jwsHeader struct {
+	alg, kid   string
+	untrusted  string // first of jku/x5u/jwk/x5c/x5t present
+	crit       bool
+	b64, cty   bool
+	hasAlg     bool
+	typNotJWT  bool
+	paramCount int
+}
+
+var b64url = base64.RawURLEncoding.Strict()
+
+// Verify checks a session token and returns its claims. Any failure is a
+// *TokenError whose Reason says why.
+func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
+	if v == nil || v.jwks == nil {
+		return nil, tokenErr(TokenReasonMisconfigured, "use NewVerifier")
+	}
+	c, terr := v.verify(ctx, token)
+	if terr != nil {
+		return nil, terr
+	}
+	return c, nil
+}
+
+func (v *Verifier) verify(ctx context.Context, token string) (*Claims, *TokenError) {
+	if token == "" {
+		return nil, tokenErr(TokenReasonMissing, "")
+	}
+	if len(token) > v.maxToken {
+		return nil, tokenErr(TokenReasonTooLarge, fmt.Sprintf("token is %d bytes, limit %d", len(token), v.maxToken))
+	}
+	d1 := strings.IndexByte(token, '.')
+	if d1 < 0 {
+		return nil, tokenErr(TokenReasonMalformed, "not a JWT (no '.')")
+	}
+	d2 := strings.IndexByte(token[d1+1:], '.')
+	if d2 < 0 {
+		return nil, tokenErr(TokenReasonMalformed, "not a JWT (two segments)")
+	}
+	d2 += d1 + 1
+	if strings.IndexByte(token[d2+1:], '.') >= 0 {
+		return nil, tokenErr(TokenReasonMalformed, "not a compact JWS (more than three segments)")
+	}
+	if d1 > maxHeaderSegmentBytes {
+		return nil, tokenErr(TokenReasonTooLarge, "header segment too large")
+	}
+	var hbuf [maxHeaderSegmentBytes]byte
+	hn, err := b64url.Decode(hbuf[:], []byte(token[:d1]))
+	if err != nil {
+		return nil, tokenErr(TokenReasonMalformed, "header is not base64url")
+	}
+	h, terr := parseJWSHeader(hbuf[:hn])
+	if terr != nil {
+		return nil, terr
+	}
+	if !h.hasAlg || h.alg == "" {
+		return nil, tokenErr(TokenReasonAlgorithm, "header has no alg")
+	}
+	if !v.algs[h.alg] {
+		return nil, tokenErr(TokenReasonAlgorithm, fmt.Sprintf("alg %q is not allowed", truncate(h.alg, 16)))
+	}
+	if h.untrusted != "" {
+		return nil, tokenErr(TokenReasonUntrustedHeader, fmt.Sprintf("header parameter %q is not accepted", h.untrusted))
+	}
+	if h.crit {
+		return nil, tokenErr(TokenReasonCritical, "crit names extensions this verifier does not implement")
+	}
+	if h.b64 || h.cty {
+		return nil, tokenErr(TokenReasonUnsupportedHeader, "b64 and cty (nested tokens) are not supported")
+	}
+	if h.typNotJWT {
+		return nil, tokenErr(TokenReasonUnsupportedHeader, "typ is not JWT")
+	}
+
+	sigSeg := token[d2+1:]
+	if len(sigSeg) == 0 {
+		return nil, tokenErr(TokenReasonBadSignature, "empty signature")
+	}
+	if len(sigSeg) > 1024 {
+		return nil, tokenErr(TokenReasonBadSignature, "signature too long")
+	}
+	var sbuf [768]byte
+	sn, err := b64url.Decode(sbuf[:], []byte(sigSeg))
+	if err != nil {
+		return nil, tokenErr(TokenReasonMalformed, "signature is not base64url")
+	}
+	sig := sbuf[:sn]
+	signed := token[:d2]
+
+	if strings.HasPrefix(h.alg, "HS") {
+		if terr := v.verifyHMAC(h.alg, signed, sig); terr != nil {
+			return nil, terr
+		}
+	} else {
+		if h.kid == "" {
+			return nil, tokenErr(TokenReasonMissingKeyID, "")
+		}
+		keys, terr := v.jwks.lookup(ctx, h.kid)
+		if terr != nil {
+			return nil, terr
+		}
+		var key *jwk
+		for _, k := range keys {
+			if k.accepts(h.alg) {
+				if key != nil {
+					return nil, tokenErr(TokenReasonUnknownKey, "several keys share this kid")
+				}
+				key = k
+			}
+		}
+		if key == nil {
+			return nil, tokenErr(TokenReasonKeyMismatch, fmt.Sprintf("the key with this kid cannot verify %s", h.alg))
+		}
+		if terr := verifyAsymmetric(h.alg, key, signed, sig); terr != nil {
+			return nil, terr
+		}
+	}
+
+	payloadSeg := token[d1+1 : d2]
+	payload := make([]byte, b64url.DecodedLen(len(payloadSeg)))
+	pn, err := b64url.Decode(payload, []byte(payloadSeg))
+	if err != nil {
+		return nil, tokenErr(TokenReasonMalformed, "payload is not base64url")
+	}
+	payload = payload[:pn]
+	return v.checkClaims(payload)
+}
+
+func (v *Verifier) verifyHMAC(alg, signed string, sig []byte) *TokenError {
+	var h func() hash.Hash
+	switch alg {
+	case "HS256":
+		h = sha256.New
+	case "HS384":
+		h = sha512.New384
+	case "HS512":
+		h = sha512.New
+	default:
+		return tokenErr(TokenReasonAlgorithm, "unsupported HMAC algorithm")
+	}
+	if len(v.hmacSecret) == 0 {
+		return tokenErr(TokenReasonAlgorithm, "HMAC tokens need a configured secret")
+	}
+	m := hmac.New(h, v.hmacSecret)
+	io.WriteString(m, signed)
+	want := m.Sum(nil)
+	if len(sig) != len(want) {
+		return tokenErr(TokenReasonBadSignature, "wrong signature length")
+	}
+	if !hmac.Equal(sig, want) {
+		return tokenErr(TokenReasonBadSignature, "")
+	}
+	return nil
+}
+
+func verifyAsymmetric(alg string, k *jwk, signed string, sig []byte) *TokenError {
+	var ch crypto.Hash
+	switch alg {
+	case "ES256", "RS256":
+		ch = crypto.SHA256
+	case "ES384", "RS384":
+		ch = crypto.SHA384
+	case "ES512", "RS512":
+		ch = crypto.SHA512
+	}
+	var digest []byte
+	switch ch {
+	case crypto.SHA256:
+		d := sha256.Sum256([]byte(signed))
+		digest = d[:]
+	case crypto.SHA384:
+		d := sha512.Sum384([]byte(signed))
+		digest = d[:]
+	default:
+		d := sha512.Sum512([]byte(signed))
+		digest = d[:]
+	}
+	if k.ec != nil {
+		size := (k.ec.Curve.Params().BitSize + 7) / 8
+		if len(sig) != 2*size {
+			return tokenErr(TokenReasonBadSignature, fmt.Sprintf("wrong signature length %d for %s", len(sig), alg))
+		}
+		if !ecdsa.VerifyASN1(k.ec, digest, rawToASN1(sig[:size], sig[size:])) {
+			return tokenErr(TokenReasonBadSignature, "")
+		}
+		return nil
+	}
+	if len(sig) != k.rsa.Size() {
+		return tokenErr(TokenReasonBadSignature, fmt.Sprintf("wrong signature length %d for %s", len(sig), alg))
+	}
+	if err := rsa.VerifyPKCS1v15(k.rsa, ch, digest, sig); err != nil {
+		return tokenErr(TokenReasonBadSignature, "")
+	}
+	return nil
+}
+
+// rawToASN1 turns the fixed-width r||s halves of a JWS ECDSA signature into
+// the DER SEQUENCE crypto/ecdsa verifies.
+func rawToASN1(r, s []byte) []byte {
+	ri, si := asn1Int(r), asn1Int(s)
+	body := len(ri) + len(si)
+	out := make([]byte, 0, body+4)
+	out = append(out, 0x30)
+	if body < 128 {
+		out = append(out, byte(body))
+	} else {
+		out = append(out, 0x81, byte(body))
+	}
+	out = append(out, ri...)
+	return append(out, si...)
+}
+
+// asn1Int encodes an unsigned big-endian integer as a DER INTEGER.
+func asn1Int(b []byte) []byte {
+	for len(b) > 1 && b[0] == 0 {
+		b = b[1:]
+	}
+	pad := len(b) > 0 && b[0]&0x80 != 0
+	n := len(b)
+	if pad {
+		n++
+	}
+	out := make([]byte, 0, n+2)
+	out = append(out, 0x02, byte(n))
+	if pad {
+		out = append(out, 0)
+	}
+	return append(out, b...)
+}
+
+// parseJWSHeader reads a protected header strictly: a single JSON object,
+// no duplicate members, string alg/kid/typ, no trailing data.
+func parseJWSHeader(b []byte) (jwsHeader, *TokenError) {
+	var h jwsHeader
+	malformed := func(detail string) (jwsHeader, *TokenError) {
+		return jwsHeader{}, tokenErr(TokenReasonMalformed, detail)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	tok, err := dec.Token()
+	if err != nil || tok != json.Delim('{') {
+		return malformed("header is not a JSON object")
+	}
+	var seen [maxHeaderParameters]string
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return malformed("header is not valid JSON")
+		}
+		name, _ := tok.(string)
+		if h.paramCount == maxHeaderParameters {
+			return malformed("too many header parameters")
+		}
+		if slices.Contains(seen[:h.paramCount], name) {
+			return malformed(fmt.Sprintf("duplicate header parameter %q", truncate(name, 16)))
+		}
+		seen[h.paramCount] = name
+		h.paramCount++
+		switch name {
+		case "alg", "kid", "typ":
+			vt, err := dec.Token()
+			if err != nil {
+				return malformed("header is not valid JSON")
+			}
+			s, ok := vt.(string)
+			if !ok {
+				return malformed(fmt.Sprintf("header parameter %q is not a string", name))
+			}
+			switch name {
+			case "alg":
+				h.alg, h.hasAlg = s, true
+			case "kid":
+				h.kid = s
+			case "typ":
+				h.typNotJWT = !strings.EqualFold(s, "JWT") && !strings.EqualFold(s, "application/jwt")
+			}
+		default:
+			var raw json.RawMessage
+			if err := dec.Decode(&raw); err != nil {
+				return malformed("header is not valid JSON")
+			}
+			switch name {
+			case "jku", "x5u", "jwk", "x5c", "x5t", "x5t#S256":
+				if h.untrusted == "" {
+					h.untrusted = name
+				}
+			case "crit":
+				h.crit = true
+			case "b64":
+				h.b64 = true
+			case "cty":
+				h.cty = true
+			}
+		}
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return malformed("header is not valid JSON")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return malformed("trailing data after the header object")
+	}
+	return h, nil
+}
+
+// checkClaims decodes the payload once and applies the time, issuer,
+// audience and azp rules.
+func (v *Verifier) checkClaims(payload []byte) (*Claims, *TokenError) {
+	if len(payload) == 0 || payload[0] != '{' {
+		return nil, tokenErr(TokenReasonMalformed, "payload is not a JSON object")
+	}
+	var w wireClaims
+	if err := json.Unmarshal(payload, &w); err != nil {
+		return nil, tokenErr(TokenReasonMalformed, "payload claims have the wrong JSON types")
+	}
+	now := v.now()
+	if w.Exp == nil {
+		return nil, tokenErr(TokenReasonMissingClaim, "exp is required")
+	}
+	if !now.Before(w.Exp.t.Add(v.skew)) {
+		return nil, tokenErr(TokenReasonExpired, "")
+	}
+	if w.Nbf != nil && now.Add(v.skew).Before(w.Nbf.t) {
+		return nil, tokenErr(TokenReasonNotYetValid, "")
+	}
+	if w.Iat != nil && now.Add(v.skew).Before(w.Iat.t) {
+		return nil, tokenErr(TokenReasonIssuedInFuture, "")
+	}
+	if w.Iss != v.issuer {
+		return nil, tokenErr(TokenReasonIssuer, fmt.Sprintf("want %q", v.issuer))
+	}
+	aud, ok := parseAudience(w.Aud)
+	if !ok {
+		return nil, tokenErr(TokenReasonMalformed, "aud is neither a string nor a list of strings")
+	}
+	if len(v.audiences) > 0 && !slices.ContainsFunc(aud, func(a string) bool { return slices.Contains(v.audiences, a) }) {
+		return nil, tokenErr(TokenReasonAudience, "")
+	}
+	if len(v.azp) > 0 && (w.Azp == "" || !slices.Contains(v.azp, w.Azp)) {
+		return nil, tokenErr(TokenReasonAuthorizedParty, "")
+	}
+	if w.Sub == "" {
+		return nil, tokenErr(TokenReasonMissingClaim, "sub is required")
+	}
+	c := &Claims{
+		Subject:         string(w.Sub),
+		Issuer:          w.Iss,
+		Audience:        aud,
+		AuthorizedParty: w.Azp,
+		ID:              w.Jti,
+		ExpiresAt:       w.Exp.t,
+		SessionID:       string(firstNonEmpty(w.Sid, w.Sess, w.SessionID)),
+		OrganizationID:  string(w.Org),
+		WorkspaceID:     string(w.Workspace),
+		raw:             payload,
+	}
+	if w.Nbf != nil {
+		c.NotBefore = w.Nbf.t
+	}
+	if w.Iat != nil {
+		c.IssuedAt = w.Iat.t
+	}
+	c.OrganizationPermissions, c.WorkspacePermissions = w.OrgPerms, w.WsPerms
+	if w.Perms != nil {
+		if c.OrganizationPermissions == nil {
+			c.OrganizationPermissions = w.Perms.Organization
+		}
+		if c.WorkspacePermissions == nil {
+			c.WorkspacePermissions = w.Perms.Workspace
+		}
+	}
+	return c, nil
+}
+
+func firstNonEmpty(ss ...flexString) flexString {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// AuthFromToken verifies token and returns the request's Auth. It never
+// fails: a bad or missing token yields an anonymous Auth whose Err says why.
+func (v *Verifier) AuthFromToken(ctx context.Context, token string) *Auth {
+	if v == nil || v.jwks == nil {
+		return anonymous(tokenErr(TokenReasonMisconfigured, "use NewVerifier"))
+	}
+	c, terr := v.verify(ctx, token)
+	if terr != nil {
+		return anonymous(terr)
+	}
+	return authFromClaims(c)
+}
+
+func authFromClaims(c *Claims) *Auth {
+	return &Auth{
+		UserID:                  c.Subject,
+		SessionID:               c.SessionID,
+		OrganizationID:          c.OrganizationID,
+		WorkspaceID:             c.WorkspaceID,
+		OrganizationPermissions: c.OrganizationPermissions,
+		WorkspacePermissions:    c.WorkspacePermissions,
+		Claims:                  c,
+	}
+}
+
+// Authenticate returns the Auth of r. The token is taken from
+// "Authorization: Bearer <token>", else from the session cookie when
+// SessionCookieName is configured. With ForwardedAuthSecret configured and no
+// token on the request, a signed x-wacht-auth header is accepted; an
+// unsigned one never is. It never fails: see (*Auth).Err for why a request
+// is anonymous.
+func (v *Verifier) Authenticate(r *http.Request) *Auth {
+	if v == nil || v.jwks == nil {
+		return anonymous(tokenErr(TokenReasonMisconfigured, "use NewVerifier"))
+	}
+	if r == nil {
+		return anonymous(tokenErr(TokenReasonMissing, "no request"))
+	}
+	token, found := BearerToken(r)
+	if !found && v.cookie != "" {
+		if ck, err := r.Cookie(v.cookie); err == nil && ck.Value != "" {
+			token, found = ck.Value, true
+		}
+	}
+	if !found {
+		if v.fwd != nil {
+			if hv := r.Header.Get(ForwardedAuthHeader); hv != "" {
+				a, err := v.fwd.Verify(hv)
+				if err != nil {
+					return anonymous(err)
+				}
+				return a
+			}
+		}
+		return anonymous(tokenErr(TokenReasonMissing, ""))
+	}
+	return v.AuthFromToken(r.Context(), token)
+}
+
+// BearerToken returns the token of an "Authorization: Bearer <token>" header
+// (scheme case-insensitive) and whether one was present.
+func BearerToken(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	if len(h) < 7 || !strings.EqualFold(h[:7], "bearer ") {
+		return "", false
+	}
+	t := strings.TrimSpace(h[7:])
+	return t, t != ""
+}
+
+func normalizeOrigin(raw string) (string, error) {
+	key := "pk_test_" + base64.StdEncoding.EncodeToString([]byte(strings.TrimRight(raw, "/")))
+	u, err := FrontendAPIURL(key)
+	if err != nil {
+		var pe *PublishableKeyError
+		if errors.As(err, &pe) {
+			return "", errors.New(strings.Replace(pe.Problem, "the encoded URL", "the URL", 1))
+		}
+		return "", err
+	}
+	return u, nil
+}
+
+// String describes the verifier without secrets.
+func (v *Verifier) String() string {
+	if v == nil {
+		return "wacht.Verifier(nil)"
+	}
+	return "wacht.Verifier{frontend: " + v.frontend + ", issuer: " + v.issuer + "}"
+}
+
+// GoString describes the verifier without secrets.
+func (v *Verifier) GoString() string { return v.String() }
+
+// String describes the configuration with secrets redacted.
+func (c VerifierConfig) String() string {
+	red := func(b []byte) string {
+		if len(b) == 0 {
+			return "unset"
+		}
+		return "redacted"
+	}
+	return fmt.Sprintf("wacht.VerifierConfig{PublishableKey: %q, FrontendAPIURL: %q, RequiredIssuer: %q, Algorithms: %v, HMACSecret: %s, ForwardedAuthSecret: %s}",
+		c.PublishableKey, c.FrontendAPIURL, c.RequiredIssuer, c.Algorithms, red(c.HMACSecret), red(c.ForwardedAuthSecret))
+}
+
+// GoString describes the configuration with secrets redacted.
+func (c VerifierConfig) GoString() string { return c.String() }
