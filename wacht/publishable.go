@@ -81,8 +81,37 @@ func FrontendAPIURL(publishableKey string) (string, error) {
 	if u.Host == "" || u.Hostname() == "" {
 		return "", &PublishableKeyError{Problem: "the encoded URL has no host"}
 	}
+	if !validHostname(u.Hostname()) {
+		return "", &PublishableKeyError{Problem: "the encoded URL has an invalid host name"}
+	}
+	if p := u.Port(); p != "" {
+		for _, c := range p {
+			if c < '0' || c > '9' {
+				return "", &PublishableKeyError{Problem: "the encoded URL has an invalid port"}
+			}
+		}
+	}
 	if u.User != nil {
 		return "", &PublishableKeyError{Problem: "the encoded URL carries user info"}
 	}
 	return u.Scheme + "://" + strings.ToLower(u.Host), nil
+}
+
+// validHostname accepts DNS names (letters, digits, '-', '.') and IP
+// literals.
+func validHostname(h string) bool {
+	if strings.Contains(h, ":") { // IPv6 literal (brackets already stripped)
+		for _, c := range h {
+			if !(c == ':' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+				return false
+			}
+		}
+		return true
+	}
+	for _, c := range h {
+		if !(c == '-' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return !strings.HasPrefix(h, ".") && !strings.HasPrefix(h, "-")
 }
