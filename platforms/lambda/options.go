@@ -14,13 +14,13 @@ import (
 type Option func(*config)
 
 type config struct {
-	stripStage  bool
-	basePath    string
-	binary      func(h http.Header, body []byte) bool
-	streaming   bool
-	requestID   func(ctx context.Context, id string) context.Context
-	logger      *slog.Logger
-	startOpts   []awslambda.Option
+	stripStage bool
+	basePath   string
+	binary     func(h http.Header, body []byte) bool
+	streaming  bool
+	requestID  func(ctx context.Context, id string) context.Context
+	logger     *slog.Logger
+	startOpts  []awslambda.Option
 }
 
 // WithStripStage removes the API Gateway stage name from the start of the

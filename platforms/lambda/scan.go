@@ -15,7 +15,7 @@ type kv struct{ k, v string }
 // contained JSON escapes.
 type scanned struct {
 	httpMethod, path, rawPath, rawQuery, body string
-	hasRawQuery, b64, authorizer                bool
+	hasRawQuery, b64, authorizer              bool
 
 	headers, mvHeaders, query, mvQuery []kv
 	hasHeaders, hasMVHeaders           bool
@@ -270,19 +270,50 @@ func (p *scanner) skip(depth int) {
 			p.fail("invalid literal")
 		}
 	case c == '-' || (c >= '0' && c <= '9'):
-		start := p.i
-		for p.i < len(p.s) && strings.IndexByte("+-0123456789.eE", p.s[p.i]) >= 0 {
-			p.i++
-		}
-		if _, err := strconv.ParseFloat(p.s[start:p.i], 64); err != nil {
-			if ne, ok := err.(*strconv.NumError); !ok || ne.Err != strconv.ErrRange {
-				p.i = start
-				p.fail("invalid number")
-			}
-		}
+		p.number()
 	default:
 		p.fail("unexpected character")
 	}
+}
+
+// number consumes a JSON number, validating its grammar.
+func (p *scanner) number() {
+	s, i := p.s, p.i
+	digits := func() bool {
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i > start
+	}
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case !digits():
+		p.fail("invalid number")
+		return
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if !digits() {
+			p.fail("invalid number")
+			return
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if !digits() {
+			p.fail("invalid number")
+			return
+		}
+	}
+	p.i = i
 }
 
 // more consumes the separator after an element: it reports true when a ','
