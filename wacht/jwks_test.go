@@ -1,0 +1,280 @@
+package wacht
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestJWKSLazyAndShared(t *testing.T) {
+	k := newECKey(t, "k1", "ES256")
+	is := newTestIssuer(t, k)
+	gate := make(chan struct{})
+	is.set(func(is *testIssuer) { is.gate = gate })
+	v := is.verifier(t, nil)
+	if is.hits.Load() != 0 {
+		t.Fatal("constructor fetched")
+	}
+	tok := is.mint(k, nil, nil)
+	var wg sync.WaitGroup
+	errs := make(chan error, 200)
+	for range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := v.Verify(context.Background(), tok); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	// Let all 200 pile up on the cold cache, then release the one fetch.
+	deadline := time.Now().Add(5 * time.Second)
+	for is.hits.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond)
+	close(gate)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if got := is.hits.Load(); got != 1 {
+		t.Fatalf("cold concurrent misses made %d fetches; want 1", got)
+	}
+	for range 1000 {
+		if _, err := v.Verify(context.Background(), tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := v.Stats().Fetches; got != 1 {
+		t.Fatalf("1,200 verifications made %d fetches; want 1", got)
+	}
+}
+
+func TestJWKSUnknownKidStorm(t *testing.T) {
+	k := newECKey(t, "k1", "ES256")
+	is := newTestIssuer(t, k)
+	v := is.verifier(t, func(c *VerifierConfig) { c.JWKSMinRefreshInterval = 10 * time.Second })
+	good := is.mint(k, nil, nil)
+	if _, err := v.Verify(context.Background(), good); err != nil {
+		t.Fatal(err)
+	}
+	is.clock.Advance(11 * time.Second) // the limiter allows one refresh now
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	reasons := map[TokenReason]int{}
+	for i := range 1000 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tok := is.mint(k, nil, map[string]any{"kid": "unknown-" + strings.Repeat("x", i%7)})
+			a := v.AuthFromToken(context.Background(), tok)
+			mu.Lock()
+			reasons[TokenErrorReason(a.Err())]++
+			mu.Unlock()
+			// Known-kid requests keep verifying meanwhile.
+			if b := v.AuthFromToken(context.Background(), good); !b.Authenticated() {
+				t.Error(b.Err())
+			}
+		}()
+	}
+	wg.Wait()
+	if reasons[TokenReasonUnknownKey] != 1000 {
+		t.Fatalf("reasons %v", reasons)
+	}
+	if got := is.hits.Load(); got != 2 {
+		t.Fatalf("1,000 unknown kids made %d fetches in one interval; want 1 (plus the first load)", got)
+	}
+	// Once the shared refresh is done, further unknown kids are answered at
+	// once from the cache, counted as limited.
+	v.AuthFromToken(context.Background(), is.mint(k, nil, map[string]any{"kid": "late"}))
+	if s := v.Stats(); s.RefreshesLimited == 0 || s.Fetches != 2 {
+		t.Fatalf("stats %+v", s)
+	}
+	// Another interval, another storm: exactly one more fetch.
+	is.clock.Advance(11 * time.Second)
+	for range 100 {
+		v.AuthFromToken(context.Background(), is.mint(k, nil, map[string]any{"kid": "nope"}))
+	}
+	if got := is.hits.Load(); got != 3 {
+		t.Fatalf("fetches %d; want 3", got)
+	}
+}
+
+func TestJWKSRotation(t *testing.T) {
+	old := newECKey(t, "old", "ES256")
+	is := newTestIssuer(t, old)
+	v := is.verifier(t, nil)
+	if _, err := v.Verify(context.Background(), is.mint(old, nil, nil)); err != nil {
+		t.Fatal(err)
+	}
+	// The issuer rotates: the new key appears, the old one is withdrawn.
+	nk := newECKey(t, "new", "ES256")
+	is.set(func(is *testIssuer) { is.keys = []*testKey{nk} })
+	is.clock.Advance(DefaultJWKSMinRefreshInterval)
+	if _, err := v.Verify(context.Background(), is.mint(nk, nil, nil)); err != nil {
+		t.Fatalf("new key not picked up: %v", err)
+	}
+	// The old key was removed by that refresh, so it stops verifying even
+	// though the old set's TTL has not run out.
+	_, err := v.Verify(context.Background(), is.mint(old, nil, nil))
+	if TokenErrorReason(err) != TokenReasonUnknownKey {
+		t.Fatalf("removed key: %v", err)
+	}
+	if got := is.hits.Load(); got != 2 {
+		t.Fatalf("fetches %d; want 2", got)
+	}
+	// Removal is also picked up by a TTL refresh.
+	k3 := newECKey(t, "k3", "ES256")
+	is.set(func(is *testIssuer) { is.keys = []*testKey{nk, k3} })
+	if _, err := v.Verify(context.Background(), is.mint(k3, nil, nil)); err == nil {
+		t.Fatal("k3 verified inside the refresh interval")
+	}
+	is.set(func(is *testIssuer) { is.keys = []*testKey{k3} })
+	is.clock.Advance(DefaultJWKSTTL + time.Second)
+	if _, err := v.Verify(context.Background(), is.mint(nk, nil, nil)); TokenErrorReason(err) != TokenReasonUnknownKey {
+		t.Fatalf("key removed at TTL refresh still verifies: %v", err)
+	}
+	if _, err := v.Verify(context.Background(), is.mint(k3, nil, nil)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestJWKSOutageServesStale(t *testing.T) {
+	k := newECKey(t, "k1", "ES256")
+	is := newTestIssuer(t, k)
+	v := is.verifier(t, nil)
+	tok := func() string { return is.mint(k, nil, nil) }
+	if _, err := v.Verify(context.Background(), tok()); err != nil {
+		t.Fatal(err)
+	}
+	is.set(func(is *testIssuer) { is.status = 503 })
+	is.clock.Advance(DefaultJWKSTTL + time.Second)
+	for range 50 {
+		if _, err := v.Verify(context.Background(), tok()); err != nil {
+			t.Fatalf("outage with cached keys: %v", err)
+		}
+	}
+	s := v.Stats()
+	if s.FetchFailures != 1 || s.StaleServed < 50 {
+		t.Fatalf("stats %+v", s)
+	}
+	if is.hits.Load() != 2 {
+		t.Fatalf("outage retried %d times inside one refresh interval", is.hits.Load()-1)
+	}
+	// An unknown kid during the outage says the JWKS is unavailable.
+	_, err := v.Verify(context.Background(), is.mint(k, nil, map[string]any{"kid": "new"}))
+	if r := TokenErrorReason(err); r != TokenReasonJWKSUnavailable {
+		t.Fatalf("unknown kid during outage: %v", err)
+	}
+	// Past the stale window, cached keys stop verifying.
+	is.clock.Advance(DefaultJWKSStaleWindow)
+	_, err = v.Verify(context.Background(), tok())
+	if TokenErrorReason(err) != TokenReasonJWKSUnavailable {
+		t.Fatalf("past the stale window: %v", err)
+	}
+	if strings.Contains(err.Error(), "503") == false {
+		t.Fatalf("error does not say what failed: %v", err)
+	}
+	// Recovery.
+	is.set(func(is *testIssuer) { is.status = 200 })
+	is.clock.Advance(DefaultJWKSMinRefreshInterval)
+	if _, err := v.Verify(context.Background(), tok()); err != nil {
+		t.Fatalf("after recovery: %v", err)
+	}
+}
+
+func TestJWKSColdFailures(t *testing.T) {
+	k := newECKey(t, "k1", "ES256")
+	cases := []struct {
+		name string
+		mod  func(is *testIssuer)
+		cfg  func(c *VerifierConfig)
+		want string
+	}{
+		{"status", func(is *testIssuer) { is.status = 500 }, nil, "status 500"},
+		{"not json", func(is *testIssuer) { is.body = "<html>" }, nil, "not a JSON key set"},
+		{"no keys member", func(is *testIssuer) { is.body = `{"foo":[]}` }, nil, "no \"keys\""},
+		{"too big", func(is *testIssuer) { is.body = `{"keys":[],"pad":"` + strings.Repeat("x", 2048) + `"}` },
+			func(c *VerifierConfig) { c.JWKSMaxBytes = 1024 }, "larger than 1024"},
+		{"too many keys", func(is *testIssuer) { is.body = `{"keys":[` + strings.TrimSuffix(strings.Repeat(`{},`, 100), ",") + `]}` }, nil, "more than"},
+		{"timeout", func(is *testIssuer) { is.delay = 2 * time.Second },
+			func(c *VerifierConfig) { c.JWKSFetchTimeout = 50 * time.Millisecond }, "deadline"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			is := newTestIssuer(t, k)
+			is.set(c.mod)
+			v := is.verifier(t, c.cfg)
+			_, err := v.Verify(context.Background(), is.mint(k, nil, nil))
+			if TokenErrorReason(err) != TokenReasonJWKSUnavailable || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v; want jwks_unavailable mentioning %q", err, c.want)
+			}
+			// A second request inside the refresh interval does not refetch.
+			v.Verify(context.Background(), is.mint(k, nil, nil))
+			if got := v.Stats().Fetches; got != 1 {
+				t.Fatalf("fetches %d", got)
+			}
+		})
+	}
+}
+
+func TestJWKSRequestContextBoundsFetch(t *testing.T) {
+	k := newECKey(t, "k1", "ES256")
+	is := newTestIssuer(t, k)
+	is.set(func(is *testIssuer) { is.delay = 5 * time.Second })
+	v := is.verifier(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := v.Verify(ctx, is.mint(k, nil, nil))
+	if TokenErrorReason(err) != TokenReasonContextDone || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v", err)
+	}
+	if time.Since(start) > 4*time.Second {
+		t.Fatal("fetch outlived the request context")
+	}
+	// The abandoned fetch does not close the limiter for the next request.
+	is.set(func(is *testIssuer) { is.delay = 0 })
+	if _, err := v.Verify(context.Background(), is.mint(k, nil, nil)); err != nil {
+		t.Fatalf("next request: %v", err)
+	}
+}
+
+func TestJWKSCacheControl(t *testing.T) {
+	k := newECKey(t, "k1", "ES256")
+	cases := []struct {
+		header string
+		ttl    time.Duration
+	}{
+		{"", DefaultJWKSTTL},
+		{"public, max-age=120", 120 * time.Second},
+		{"max-age=1", DefaultJWKSMinTTL},
+		{"max-age=999999", DefaultJWKSMaxTTL},
+		{"no-store", DefaultJWKSMinTTL},
+		{"max-age=abc", DefaultJWKSTTL},
+	}
+	for _, c := range cases {
+		is := newTestIssuer(t, k)
+		is.set(func(is *testIssuer) { is.cache = c.header })
+		v := is.verifier(t, nil)
+		tok := is.mint(k, nil, nil)
+		if _, err := v.Verify(context.Background(), tok); err != nil {
+			t.Fatal(err)
+		}
+		is.clock.Advance(c.ttl - time.Second)
+		v.Verify(context.Background(), tok)
+		if is.hits.Load() != 1 {
+			t.Fatalf("%q: refetched before %v", c.header, c.ttl)
+		}
+		is.clock.Advance(2 * time.Second)
+		v.Verify(context.Background(), tok)
+		if is.hits.Load() != 2 {
+			t.Fatalf("%q: not refetched after %v", c.header, c.ttl)
+		}
+	}
+}
