@@ -1,0 +1,466 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+type resultKind int
+
+const (
+	resultNone resultKind = iota
+	resultPage
+	resultSlice
+	resultPtr
+)
+
+// result classifies what a method returns.
+func (g *generator) result(o *operation) (resultKind, string, error) {
+	if o.op.result != "" {
+		if s := o.response; s != nil && s.obj("properties") != nil && !g.inlineDone[o.op.result] {
+			g.inlineDone[o.op.result] = true
+			g.inline = append(g.inline, inlineType{name: o.op.result, schema: s,
+				doc: fmt.Sprintf("%s is the result of %sService.%s.", o.op.result, o.svc, o.method)})
+		}
+		return resultPtr, o.op.result, nil
+	}
+	s := o.response
+	if s == nil {
+		return resultNone, "", nil
+	}
+	if n := refName(s); n != "" {
+		return resultPtr, g.enqueue(n), nil
+	}
+	props := s.obj("properties")
+	if props == nil || len(props.keys) == 0 {
+		return resultNone, "", nil
+	}
+	if data := props.obj("data"); data != nil && data.str("type") == "array" {
+		elem := g.goType(data.obj("items"), "", "data", false)
+		if o.hasQuery("limit") {
+			return resultPage, elem, nil
+		}
+		return resultSlice, elem, nil
+	}
+	return 0, "", fmt.Errorf("%s: inline response schema needs a result type in ops.go", o.id)
+}
+
+func (o *operation) hasQuery(name string) bool {
+	for _, q := range o.query {
+		if q.str("name") == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (o *operation) isPathParam(name string) bool {
+	for _, p := range o.pathParams {
+		if p == name {
+			return true
+		}
+	}
+	return false
+}
+
+// pathArg is the Go parameter name of a path parameter.
+func pathArg(name string) string {
+	return unexported(name)
+}
+
+func (g *generator) writeService(b *bytes.Buffer, svc, svcDoc string) error {
+	var body bytes.Buffer
+	typ := svc + "Service"
+	writeDoc(&body, "", fmt.Sprintf("%s %s Use it through Client.%s.", typ, svcDoc, svc))
+	fmt.Fprintf(&body, "type %s struct {\n\tclient *Client\n}\n\n", typ)
+
+	paramsDone := map[string]bool{}
+	for _, o := range g.ops {
+		if o.svc != svc {
+			continue
+		}
+		if o.params != "" && !paramsDone[o.params] && !g.paramsSeen(o.params) {
+			paramsDone[o.params] = true
+			g.markParams(o.params)
+			if err := g.writeParams(&body, o); err != nil {
+				return err
+			}
+		}
+		if err := g.writeMethod(&body, typ, o); err != nil {
+			return err
+		}
+	}
+	b.WriteString(header)
+	src := body.String()
+	var imports []string
+	for _, imp := range []struct{ pkg, use string }{
+		{"context", "context."}, {"iter", "iter."}, {"net/http", "http."}, {"net/url", "url."},
+		{"strconv", "strconv."}, {"strings", "strings."}, {"time", "time."},
+	} {
+		if strings.Contains(src, imp.use) {
+			imports = append(imports, fmt.Sprintf("%q", imp.pkg))
+		}
+	}
+	sort.Strings(imports)
+	fmt.Fprintf(b, "import (\n\t%s\n)\n\n", strings.Join(imports, "\n\t"))
+	b.WriteString(src)
+	return nil
+}
+
+var paramsWritten = map[string]bool{}
+
+func (g *generator) paramsSeen(name string) bool { return paramsWritten[name] }
+func (g *generator) markParams(name string)      { paramsWritten[name] = true }
+
+// writeParams writes the params type of an operation: query parameters or a
+// multipart form.
+func (g *generator) writeParams(b *bytes.Buffer, o *operation) error {
+	switch {
+	case o.formBody != nil:
+		return g.writeFormParams(b, o)
+	case len(o.query) > 0:
+		return g.writeQueryParams(b, o)
+	}
+	return fmt.Errorf("%s: ops.go names params %s but the operation has neither query parameters nor a form", o.id, o.params)
+}
+
+type queryField struct {
+	name, goName, goType string
+	required             bool
+	doc                  string
+}
+
+func (g *generator) queryFields(o *operation) []queryField {
+	var out []queryField
+	for _, q := range o.query {
+		name := q.str("name")
+		if o.isPathParam(name) {
+			continue // sent with the path argument's value
+		}
+		s := q.obj("schema")
+		f := queryField{name: name, goName: exported(name), required: q.boolean("required"), doc: strings.TrimSpace(q.str("description"))}
+		switch name {
+		case "limit":
+			f.goType = "int"
+			f.doc = "Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize. Anything else is an error, never silently clamped."
+		case "offset":
+			f.goType = "int"
+			f.doc = "Offset is the number of items to skip; it must not be negative."
+		default:
+			f.goType = g.goType(s, o.params, name, true)
+		}
+		if d, ok := queryDocs[name]; ok && f.doc == "" {
+			f.doc = f.goName + " " + d
+		}
+		if f.doc == "" {
+			req := "Optional"
+			if f.required {
+				req = "Required"
+			}
+			f.doc = fmt.Sprintf("%s is sent as the %s query parameter. %s.", f.goName, "`"+name+"`", req)
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func (g *generator) writeQueryParams(b *bytes.Buffer, o *operation) error {
+	users := g.opsUsingParams(o.params)
+	writeDoc(b, "", fmt.Sprintf("%s holds the query parameters of %s.", o.params, strings.Join(users, ", ")))
+	fmt.Fprintf(b, "type %s struct {\n", o.params)
+	fields := g.queryFields(o)
+	for _, f := range fields {
+		writeDoc(b, "\t", f.doc)
+		fmt.Fprintf(b, "\t%s %s\n", f.goName, f.goType)
+	}
+	b.WriteString("}\n\n")
+
+	fmt.Fprintf(b, "func (p %s) values() (url.Values, error) {\n\tq := url.Values{}\n", o.params)
+	if o.hasQuery("limit") {
+		b.WriteString("\tif err := setPage(q, p.Limit, p.Offset); err != nil {\n\t\treturn nil, err\n\t}\n")
+	}
+	for _, f := range fields {
+		if f.name == "limit" || f.name == "offset" {
+			continue
+		}
+		switch {
+		case f.goType == "time.Time":
+			if f.required {
+				fmt.Fprintf(b, "\tif p.%s.IsZero() {\n\t\treturn nil, errRequired(%q)\n\t}\n", f.goName, o.params+"."+f.goName)
+			}
+			fmt.Fprintf(b, "\tsetTime(q, %q, p.%s)\n", f.name, f.goName)
+		case f.goType == "int64":
+			if f.required {
+				fmt.Fprintf(b, "\tq.Set(%q, strconv.FormatInt(p.%s, 10))\n", f.name, f.goName)
+			} else {
+				fmt.Fprintf(b, "\tsetInt(q, %q, p.%s)\n", f.name, f.goName)
+			}
+		case f.goType == "bool":
+			if f.required {
+				fmt.Fprintf(b, "\tq.Set(%q, strconv.FormatBool(p.%s))\n", f.name, f.goName)
+			} else {
+				fmt.Fprintf(b, "\tsetBool(q, %q, p.%s)\n", f.name, f.goName)
+			}
+		case f.goType == "string":
+			if f.required {
+				fmt.Fprintf(b, "\tq.Set(%q, p.%s)\n", f.name, f.goName)
+			} else {
+				fmt.Fprintf(b, "\tsetString(q, %q, p.%s)\n", f.name, f.goName)
+			}
+		default: // enum
+			if f.required {
+				fmt.Fprintf(b, "\tq.Set(%q, string(p.%s))\n", f.name, f.goName)
+			} else {
+				fmt.Fprintf(b, "\tsetString(q, %q, string(p.%s))\n", f.name, f.goName)
+			}
+		}
+	}
+	b.WriteString("\treturn q, nil\n}\n\n")
+	return nil
+}
+
+func (g *generator) opsUsingParams(params string) []string {
+	var out []string
+	for _, o := range g.ops {
+		if o.params == params {
+			out = append(out, o.svc+"Service."+o.method)
+		}
+	}
+	return out
+}
+
+type formField struct {
+	name, goName, goType, kind string
+	required                   bool
+	doc                        string
+}
+
+func (g *generator) formFields(o *operation) []formField {
+	s := o.formBody
+	req := map[string]bool{}
+	for _, r := range s.list("required") {
+		req[r.(string)] = true
+	}
+	var out []formField
+	props := s.obj("properties")
+	for _, p := range props.keys {
+		ps := props.obj(p)
+		f := formField{name: p, goName: exported(p), required: req[p], doc: strings.TrimSpace(ps.str("description"))}
+		switch {
+		case p == "supported_scopes":
+			f.goType, f.kind = "[]string", "list"
+			f.doc = "SupportedScopes are the scopes the app offers (sent comma-separated)."
+		case p == "scope_definitions":
+			f.goType, f.kind = "[]OAuthScopeDefinition", "json"
+			f.doc = "ScopeDefinitions describe each scope (sent as a JSON string)."
+		case ps.str("format") == "binary":
+			f.goType, f.kind = "*File", "file"
+			if f.doc == "" {
+				f.doc = fmt.Sprintf("%s is an image file uploaded as the %s part.", f.goName, "`"+p+"`")
+			}
+		case ps.str("type") == "object":
+			f.goType, f.kind = "map[string]any", "json"
+			if f.doc == "" {
+				f.doc = fmt.Sprintf("%s is sent as a JSON string in the %s part; nil leaves it unchanged.", f.goName, "`"+p+"`")
+			}
+		case ps.str("type") == "boolean":
+			f.goType, f.kind = "*bool", "bool"
+		case ps.str("type") == "string":
+			f.goType, f.kind = "*string", "string"
+			if f.required {
+				f.goType = "string"
+			}
+		default:
+			panic(fmt.Sprintf("%s: form field %s has an unsupported type", o.id, p))
+		}
+		if f.doc == "" {
+			if f.required {
+				f.doc = fmt.Sprintf("%s is required.", f.goName)
+			} else {
+				f.doc = fmt.Sprintf("%s is sent only when set.", f.goName)
+			}
+		} else if !strings.HasSuffix(f.doc, ".") {
+			f.doc += "."
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func (g *generator) writeFormParams(b *bytes.Buffer, o *operation) error {
+	writeDoc(b, "", fmt.Sprintf("%s is the multipart/form-data body of %s.", o.params, strings.Join(g.opsUsingParams(o.params), ", ")))
+	fmt.Fprintf(b, "type %s struct {\n", o.params)
+	fields := g.formFields(o)
+	for _, f := range fields {
+		writeDoc(b, "\t", f.doc)
+		fmt.Fprintf(b, "\t%s %s\n", f.goName, f.goType)
+	}
+	b.WriteString("}\n\n")
+	fmt.Fprintf(b, "func (p %s) form() (*formBody, error) {\n\tf := newForm()\n", o.params)
+	for _, f := range fields {
+		switch f.kind {
+		case "string":
+			if f.required {
+				fmt.Fprintf(b, "\tf.field(%q, p.%s)\n", f.name, f.goName)
+			} else {
+				fmt.Fprintf(b, "\tf.optString(%q, p.%s)\n", f.name, f.goName)
+			}
+		case "bool":
+			fmt.Fprintf(b, "\tf.optBool(%q, p.%s)\n", f.name, f.goName)
+		case "list":
+			fmt.Fprintf(b, "\tif len(p.%s) > 0 {\n\t\tf.field(%q, strings.Join(p.%s, \",\"))\n\t}\n", f.goName, f.name, f.goName)
+		case "json":
+			fmt.Fprintf(b, "\tif p.%s != nil {\n\t\tf.json(%q, p.%s)\n\t}\n", f.goName, f.name, f.goName)
+		case "file":
+			fmt.Fprintf(b, "\tf.file(%q, p.%s)\n", f.name, f.goName)
+		}
+	}
+	b.WriteString("\treturn f.finish()\n}\n\n")
+	return nil
+}
+
+// writeMethod writes one service method (and its iterator, for paginated
+// lists).
+func (g *generator) writeMethod(b *bytes.Buffer, typ string, o *operation) error {
+	kind, elem, err := g.result(o)
+	if err != nil {
+		return err
+	}
+	args := []string{"ctx context.Context"}
+	var callArgs []string
+	for _, p := range o.pathParams {
+		callArgs = append(callArgs, pathArg(p))
+	}
+	if len(callArgs) > 0 {
+		args = append(args, strings.Join(callArgs, ", ")+" string")
+	}
+	var bodyType string
+	switch {
+	case o.op.body != "":
+		bodyType = o.op.body
+	case o.jsonBody != nil:
+		n := refName(o.jsonBody)
+		if n == "" {
+			return fmt.Errorf("%s: inline JSON request bodies are not supported", o.id)
+		}
+		bodyType = g.enqueue(n)
+	case o.formBody != nil:
+		bodyType = o.params
+	case len(o.query) > 0:
+		if o.params == "" {
+			return fmt.Errorf("%s: query parameters need a params type in ops.go", o.id)
+		}
+		bodyType = o.params
+	}
+	if bodyType != "" {
+		args = append(args, "params "+bodyType)
+	}
+	var ret, zero string
+	switch kind {
+	case resultNone:
+		ret, zero = "error", ""
+	case resultPage:
+		ret, zero = "(*Page["+elem+"], error)", "nil, "
+	case resultSlice:
+		ret, zero = "(["+"]"+elem+", error)", "nil, "
+	case resultPtr:
+		ret, zero = "(*"+elem+", error)", "nil, "
+	}
+
+	doc := fmt.Sprintf("%s %s\n\nIt calls %s %s (%s).", o.method, o.doc, o.httpMethod, o.path, o.id)
+	if kind == resultPage {
+		doc += " Params.Limit and Params.Offset are validated; see MaxPageSize."
+	}
+	writeDoc(b, "", doc)
+	fmt.Fprintf(b, "func (s *%s) %s(%s) %s {\n", typ, o.method, strings.Join(args, ", "), ret)
+	pathExpr := fmt.Sprintf("%q", o.path)
+	if len(o.pathParams) > 0 {
+		fmt.Fprintf(b, "\tpath, err := buildPath(%q, %s)\n\tif err != nil {\n\t\treturn %serr\n\t}\n", o.path, strings.Join(callArgs, ", "), zero)
+		pathExpr = "path"
+	}
+	queryExpr, bodyExpr := "nil", "nil"
+	switch {
+	case o.formBody != nil:
+		fmt.Fprintf(b, "\tbody, err := params.form()\n\tif err != nil {\n\t\treturn %serr\n\t}\n", zero)
+		bodyExpr = "body"
+	case bodyType != "" && len(o.query) == 0:
+		bodyExpr = "params"
+	case len(o.query) > 0:
+		fmt.Fprintf(b, "\tquery, err := params.values()\n\tif err != nil {\n\t\treturn %serr\n\t}\n", zero)
+		for _, q := range o.query {
+			if o.isPathParam(q.str("name")) {
+				fmt.Fprintf(b, "\tquery.Set(%q, %s)\n", q.str("name"), pathArg(q.str("name")))
+			}
+		}
+		queryExpr = "query"
+	}
+	verb := "http.Method" + strings.ToUpper(o.httpMethod[:1]) + strings.ToLower(o.httpMethod[1:])
+	switch kind {
+	case resultNone:
+		fmt.Fprintf(b, "\treturn s.client.do(ctx, %s, %s, %s, %s, nil)\n}\n\n", verb, pathExpr, queryExpr, bodyExpr)
+	case resultPage:
+		fmt.Fprintf(b, "\tvar out Page[%s]\n\tif err := s.client.do(ctx, %s, %s, %s, %s, &out); err != nil {\n\t\treturn nil, err\n\t}\n\treturn &out, nil\n}\n\n", elem, verb, pathExpr, queryExpr, bodyExpr)
+	case resultSlice:
+		fmt.Fprintf(b, "\tvar out Page[%s]\n\tif err := s.client.do(ctx, %s, %s, %s, %s, &out); err != nil {\n\t\treturn nil, err\n\t}\n\treturn out.Data, nil\n}\n\n", elem, verb, pathExpr, queryExpr, bodyExpr)
+	case resultPtr:
+		target := "&out"
+		if o.op.result != "" && o.response != nil && refName(o.response) == "" {
+			target = "unwrapData(&out)" // the spec leaves this response untyped
+		}
+		fmt.Fprintf(b, "\tvar out %s\n\tif err := s.client.do(ctx, %s, %s, %s, %s, %s); err != nil {\n\t\treturn nil, err\n\t}\n\treturn &out, nil\n}\n\n", elem, verb, pathExpr, queryExpr, bodyExpr, target)
+	}
+
+	if o.all != "" {
+		if kind != resultPage {
+			return fmt.Errorf("%s: iterator %s on a method that does not return a page", o.id, o.all)
+		}
+		noun := strings.ToLower(strings.Join(words(strings.TrimPrefix(o.method, "List")), " "))
+		if noun == "" {
+			noun = strings.ToLower(strings.Join(words(o.svc), " "))
+		}
+		idoc := fmt.Sprintf("%s returns an iterator over all %s matching params, starting at params.Offset. "+
+			"It fetches pages of params.Limit items (DefaultPageSize when 0) through %s as the loop asks for more, "+
+			"stops after the last page, and yields a non-nil error (then stops) when a page cannot be fetched.", o.all, noun, o.method)
+		writeDoc(b, "", idoc)
+		pathArgs := ""
+		if len(callArgs) > 0 {
+			pathArgs = strings.Join(callArgs, ", ") + ", "
+		}
+		argsNoCtx := strings.Join(args[1:], ", ")
+		fmt.Fprintf(b, "func (s *%s) %s(ctx context.Context, %s) iter.Seq2[%s, error] {\n", typ, o.all, argsNoCtx, elem)
+		fmt.Fprintf(b, "\treturn paginate(params.Limit, params.Offset, func(limit, offset int) (*Page[%s], error) {\n", elem)
+		fmt.Fprintf(b, "\t\tparams.Limit, params.Offset = limit, offset\n\t\treturn s.%s(ctx, %sparams)\n\t})\n}\n\n", o.method, pathArgs)
+	}
+	return nil
+}
+
+// queryDocs documents query parameters that recur across operations.
+var queryDocs = map[string]string{
+	"search":           "filters the list by a free-text match; empty means no filter.",
+	"sort_key":         "chooses the field the list is sorted by; empty leaves the server's default.",
+	"sort_order":       "chooses ascending or descending order; empty leaves the server's default.",
+	"include_inactive": "also lists inactive entries when true.",
+	"include_expired":  "also lists expired sessions when true.",
+	"include_deleted":  "also lists deleted invitations when true.",
+	"workspace_id":     "limits the list to one workspace; 0 means all.",
+	"from":             "is the start of the time range (required).",
+	"to":               "is the end of the time range (required).",
+	"granularity":      "is the bucket size of the series (for example \"day\"); empty leaves the server's default.",
+	"tz":               "is the IANA time zone buckets are aligned to; empty means UTC.",
+	"start_date":       "is the start of the time range; zero means unbounded.",
+	"end_date":         "is the end of the time range; zero means unbounded.",
+	"key_id":           "limits the result to one API key; 0 means all.",
+	"endpoint_id":      "limits the result to one endpoint; 0 means all.",
+	"app_id":           "limits the result to one app; 0 means all.",
+	"cursor":           "is the NextCursor of the previous page; empty starts at the newest entry.",
+	"outcome":          "filters by outcome (for example \"allowed\" or \"blocked\"); empty means all.",
+	"event_name":       "filters by event name; empty means all.",
+	"status":           "filters by delivery status; empty means all.",
+	"since":            "limits the list to deliveries at or after this time; zero means unbounded.",
+	"until":            "limits the list to deliveries before this time; zero means unbounded.",
+	"interval":         "is the bucket size of the series.",
+	"deployment_id":    "is the deployment the figures belong to (required).",
+	"top_limit":        "is how many entries each top list holds.",
+}

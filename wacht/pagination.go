@@ -1,0 +1,112 @@
+package wacht
+
+import (
+	"fmt"
+	"iter"
+	"net/url"
+	"strconv"
+)
+
+// Page sizes of offset-paginated list methods.
+const (
+	// DefaultPageSize is the page size used when a params Limit is 0.
+	DefaultPageSize = 20
+	// MaxPageSize is the largest Limit a list method accepts. A larger
+	// Limit is an error (wrapping ErrInvalidParams), never silently clamped.
+	MaxPageSize = 100
+)
+
+// Page is one page of an offset-paginated list.
+type Page[T any] struct {
+	// Data holds the items of this page.
+	Data []T `json:"data"`
+	// Total is the number of items in the whole list, when the API
+	// reports it.
+	Total int64 `json:"total,omitempty"`
+	// Limit and Offset echo the page the API returned.
+	Limit  int `json:"limit,omitempty"`
+	Offset int `json:"offset,omitempty"`
+	// HasMore is true when the API reports that more items follow.
+	HasMore bool `json:"has_more,omitempty"`
+}
+
+// more reports whether a page after p may exist, given the page size that
+// was asked for.
+func (p *Page[T]) more(asked int) bool {
+	if len(p.Data) == 0 {
+		return false
+	}
+	if p.HasMore {
+		return true
+	}
+	size := asked
+	if p.Limit > 0 && p.Limit < size {
+		size = p.Limit // the server used a smaller page than asked for
+	}
+	if len(p.Data) < size {
+		return false
+	}
+	if p.Total > 0 && int64(p.Offset+len(p.Data)) >= p.Total {
+		return false
+	}
+	return true
+}
+
+// checkPage validates a page request and returns the limit to send.
+func checkPage(limit, offset int) (int, error) {
+	switch {
+	case limit < 0:
+		return 0, fmt.Errorf("wacht: Limit %d is negative: %w", limit, ErrInvalidParams)
+	case limit > MaxPageSize:
+		return 0, fmt.Errorf("wacht: Limit %d is above MaxPageSize (%d): %w", limit, MaxPageSize, ErrInvalidParams)
+	case offset < 0:
+		return 0, fmt.Errorf("wacht: Offset %d is negative: %w", offset, ErrInvalidParams)
+	case limit == 0:
+		return DefaultPageSize, nil
+	}
+	return limit, nil
+}
+
+// setPage validates limit and offset and adds them to q.
+func setPage(q url.Values, limit, offset int) error {
+	l, err := checkPage(limit, offset)
+	if err != nil {
+		return err
+	}
+	q.Set("limit", strconv.Itoa(l))
+	if offset > 0 {
+		q.Set("offset", strconv.Itoa(offset))
+	}
+	return nil
+}
+
+// paginate walks an offset-paginated list lazily: it fetches the next page
+// only when the loop has consumed the previous one, and stops at the end,
+// at the first error (which it yields), or when the loop breaks.
+func paginate[T any](limit, offset int, fetch func(limit, offset int) (*Page[T], error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		size, err := checkPage(limit, offset)
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		for {
+			page, err := fetch(size, offset)
+			if err != nil {
+				yield(zero, err)
+				return
+			}
+			page.Offset = offset
+			for _, item := range page.Data {
+				if !yield(item, nil) {
+					return
+				}
+			}
+			if !page.more(size) {
+				return
+			}
+			offset += len(page.Data)
+		}
+	}
+}
