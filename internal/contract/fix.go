@@ -99,6 +99,17 @@ var extraErrorStatuses = map[string]string{
 
 func addErrorStatuses(root map[string]any, counts map[string]int) {
 	paths, _ := root["paths"].(map[string]any)
+	components, _ := root["components"].(map[string]any)
+	if components == nil {
+		components = map[string]any{}
+		root["components"] = components
+	}
+	shared, _ := components["responses"].(map[string]any)
+	if shared == nil {
+		shared = map[string]any{}
+		components["responses"] = shared
+	}
+	defined := false
 	for _, item := range paths {
 		m, _ := item.(map[string]any)
 		for _, method := range methods {
@@ -107,18 +118,37 @@ func addErrorStatuses(root map[string]any, counts map[string]int) {
 				continue
 			}
 			responses, _ := op["responses"].(map[string]any)
-			template, ok := responses["500"]
+			template, ok := responses["500"].(map[string]any)
 			if !ok {
 				continue
 			}
-			for code, desc := range extraErrorStatuses {
+			if !defined {
+				// One shared definition per status, all pointing at one
+				// schema, so the validator compiles the error body once.
+				schemas, _ := components["schemas"].(map[string]any)
+				if schemas == nil {
+					schemas = map[string]any{}
+					components["schemas"] = schemas
+				}
+				content, _ := template["content"].(map[string]any)
+				media, _ := content["application/json"].(map[string]any)
+				schemas["KitErrorBody"] = deepCopy(media["schema"])
+				for code, desc := range extraErrorStatuses {
+					shared["KitError"+code] = map[string]any{
+						"description": desc,
+						"content": map[string]any{"application/json": map[string]any{
+							"schema": map[string]any{"$ref": "#/components/schemas/KitErrorBody"},
+						}},
+					}
+				}
+				defined = true
+			}
+			for code := range extraErrorStatuses {
 				if _, exists := responses[code]; exists {
 					continue
 				}
-				r := deepCopy(template).(map[string]any)
-				r["description"] = desc
-				responses[code] = r
-				counts["added error statuses 403/409/422/429/501/502/503/504 using the document's 500 body (operations x statuses)"]++
+				responses[code] = map[string]any{"$ref": "#/components/responses/KitError" + code}
+				counts["added error statuses 403/409/422/429/501/502/503/504 with the document's 500 body (operations x statuses)"]++
 			}
 		}
 	}
