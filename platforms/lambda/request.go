@@ -153,15 +153,14 @@ func (h *Handler) buildRequest(ctx context.Context, payload string, src Source, 
 		p = stripPrefix(p, h.cfg.basePath)
 	}
 	u := &parts.url
-	u.Path = p
-	if strings.IndexByte(p, '%') >= 0 {
-		// The path is delivered percent-encoded (REST APIs, ALB, Function
-		// URLs); keep that form as RawPath so %2F survives. A path that does
-		// not decode (HTTP APIs deliver it decoded, so a literal '%' may
-		// appear) is taken as already decoded.
-		if dec, err := url.PathUnescape(p); err == nil {
-			u.Path, u.RawPath = dec, p
-		}
+	if raw, ok := encodedPath(p); ok {
+		u.Path = p
+	} else {
+		// Keep the delivered percent-encoded form as RawPath so %2F
+		// survives (REST APIs, ALB and Function URLs deliver the path
+		// encoded; HTTP APIs deliver it decoded, and then the two agree).
+		dec, _ := url.PathUnescape(raw) // raw is always well formed
+		u.Path, u.RawPath, p = dec, raw, raw
 	}
 
 	// Query.
@@ -304,4 +303,53 @@ func encodeQuery(pairs []kv, escape bool) string {
 		}
 	}
 	return b.String()
+}
+
+// encodedPath returns p as a well-formed percent-encoded path. Escapes
+// already in p are kept; bytes that can never appear literally in an
+// encoded path (space, '?', '#', non-ASCII, a '%' not starting an escape,
+// ...) are escaped. ok reports that p needs no decoding at all (no escapes,
+// nothing to escape), the common case, which costs no allocation.
+func encodedPath(p string) (string, bool) {
+	clean := true
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c == '%' || !pathByte(c) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return p, true
+	}
+	var b strings.Builder
+	b.Grow(len(p) + 16)
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '%' && i+2 < len(p) && isHex(p[i+1]) && isHex(p[i+2]):
+			b.WriteString(p[i : i+3])
+			i += 2
+		case c != '%' && pathByte(c):
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte("0123456789ABCDEF"[c>>4])
+			b.WriteByte("0123456789ABCDEF"[c&15])
+		}
+	}
+	return b.String(), false
+}
+
+// pathByte reports whether c may appear unescaped in a URL path.
+func pathByte(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("-._~!$&'()*+,;=:@/%", c) >= 0
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
