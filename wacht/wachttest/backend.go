@@ -1,0 +1,252 @@
+package wachttest
+
+import (
+	"fmt"
+
+	"github.com/wacht-platform/serverless-go/internal/contract"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type specOperation struct {
+	Method, Path, OperationID string
+}
+
+// opFunc serves one operation; a returned error is answered in the spec's
+// error shape.
+type opFunc func(w http.ResponseWriter, r *http.Request) error
+
+// backendHandler routes every operation of platform-api.json. Operations
+// without an implementation answer 501 naming the operation. Every request
+// and response passes through the contract middleware.
+func (s *Server) backendHandler() http.Handler {
+	impl := s.backendOps()
+	mux := http.NewServeMux()
+	for _, op := range specOperations {
+		h, ok := impl[op.OperationID]
+		if !ok {
+			h = notImplemented(op)
+		}
+		path := op.Path
+		if path == "/" {
+			path = "/{$}"
+		}
+		mux.Handle(op.Method+" "+path, s.route("backend", op.OperationID, s.platform, true, h))
+	}
+	mux.Handle("/", s.route("backend", "", s.platform, true, func(w http.ResponseWriter, r *http.Request) error {
+		return notFound(fmt.Sprintf("no operation %s %s in the platform API", r.Method, r.URL.Path))
+	}))
+	return mux
+}
+
+// ImplementedOperations returns the operation ids of platform-api.json the
+// emulator implements; every other operation answers 501.
+func (s *Server) ImplementedOperations() []string {
+	impl := s.backendOps()
+	var ids []string
+	for _, op := range specOperations {
+		if _, ok := impl[op.OperationID]; ok {
+			ids = append(ids, op.OperationID)
+		}
+	}
+	return ids
+}
+
+func notImplemented(op specOperation) opFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return &httpError{http.StatusNotImplemented, fmt.Sprintf("wachttest: operation %s (%s %s) is not implemented by the emulator", op.OperationID, op.Method, op.Path)}
+	}
+}
+
+// route wraps a handler with counting, logging and fault injection
+// (outside contract validation: injected faults are deliberate), then
+// contract validation (when doc is set) and, on the backend, API key
+// authentication.
+func (s *Server) route(listener, name string, doc *contract.Document, needKey bool, h opFunc) http.Handler {
+	var served http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if needKey {
+			if key := bearer(r); key == "" || !constantEq(key, s.APIKey) {
+				writeError(w, http.StatusUnauthorized, "invalid or missing API key")
+				return
+			}
+		}
+		if err := h(w, r); err != nil {
+			writeErr(w, err)
+		}
+	})
+	if doc != nil {
+		served = doc.Middleware(served, s.violation)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.stats.count(name)
+		sw := &statusWriter{ResponseWriter: w}
+		start := time.Now()
+		defer func() {
+			if sw.status != 0 {
+				s.logf("%s %s %s op=%s status=%d in %s", listener, r.Method, r.URL.Path, name, sw.status, time.Since(start).Round(time.Microsecond))
+			}
+		}()
+		if s.applyFault(sw, r, listener, name) {
+			return
+		}
+		served.ServeHTTP(sw, r)
+	})
+}
+
+// backendOps maps operation ids to their implementations.
+func (s *Server) backendOps() map[string]opFunc {
+	return map[string]opFunc{
+		// Users
+		"getActiveUserList":              s.listUsers,
+		"createUser":                     s.createUser,
+		"getUserDetails":                 s.getUser,
+		"updateUser":                     s.updateUser,
+		"deleteUser":                     s.deleteUser,
+		"addUserEmail":                   s.addEmail,
+		"updateUserEmail":                s.updateEmail,
+		"deleteUserEmail":                s.deleteEmail,
+		"makeUserEmailPrimary":           s.makeEmailPrimary,
+		"addUserPhone":                   s.addPhone,
+		"updateUserPhone":                s.updatePhone,
+		"deleteUserPhone":                s.deletePhone,
+		"makeUserPhonePrimary":           s.makePhonePrimary,
+		"getUserOrganizationMemberships": s.userOrgMemberships,
+		"getUserWorkspaceMemberships":    s.userWorkspaceMemberships,
+		// Invitations and waitlist
+		"getInvitedUserList":  s.listInvitations,
+		"inviteUser":          s.inviteUser,
+		"deleteInvitation":    s.deleteInvitation,
+		"getUserWaitlist":     s.listWaitlist,
+		"approveWaitlistUser": s.approveWaitlist,
+		// Organizations
+		"getOrganizationList":            s.listOrgs,
+		"createOrganization":             s.createOrg,
+		"getOrganizationDetails":         s.getOrg,
+		"updateOrganization":             s.updateOrg,
+		"deleteOrganization":             s.deleteOrg,
+		"createWorkspaceForOrganization": s.createWorkspace,
+		"getOrganizationMembers":         s.listOrgMembers,
+		"addOrganizationMember":          s.addOrgMember,
+		"removeOrganizationMember":       s.removeOrgMember,
+		"updateOrganizationMember":       s.updateOrgMember,
+		"addOrganizationMemberRole":      s.addOrgMemberRole,
+		"removeOrganizationMemberRole":   s.removeOrgMemberRole,
+		"getOrganizationRoles":           s.listOrgRoles,
+		"createOrganizationRole":         s.createOrgRole,
+		"updateOrganizationRole":         s.updateOrgRole,
+		"deleteOrganizationRole":         s.deleteOrgRole,
+		"listOrganizationInvitations":    s.listOrgInvitations,
+		"createOrganizationInvitation":   s.createOrgInvitation,
+		"discardOrganizationInvitation":  s.discardOrgInvitation,
+		// Workspaces
+		"getWorkspaceList":          s.listWorkspaces,
+		"getWorkspaceDetails":       s.getWorkspace,
+		"updateWorkspace":           s.updateWorkspace,
+		"deleteWorkspace":           s.deleteWorkspace,
+		"getWorkspaceRoles":         s.listWsRoles,
+		"createWorkspaceRole":       s.createWsRole,
+		"updateWorkspaceRole":       s.updateWsRole,
+		"deleteWorkspaceRole":       s.deleteWsRole,
+		"getWorkspaceMembers":       s.listWsMembers,
+		"addWorkspaceMember":        s.addWsMember,
+		"removeWorkspaceMember":     s.removeWsMember,
+		"updateWorkspaceMember":     s.updateWsMember,
+		"addWorkspaceMemberRole":    s.addWsMemberRole,
+		"removeWorkspaceMemberRole": s.removeWsMemberRole,
+		// API auth
+		"listApiAuthApps":       s.listAPIApps,
+		"createApiAuthApp":      s.createAPIApp,
+		"getApiAuthApp":         s.getAPIApp,
+		"updateApiAuthApp":      s.updateAPIApp,
+		"deleteApiAuthApp":      s.deleteAPIApp,
+		"listRateLimitSchemes":  s.listSchemes,
+		"createRateLimitScheme": s.createScheme,
+		"getRateLimitScheme":    s.getScheme,
+		"updateRateLimitScheme": s.updateScheme,
+		"deleteRateLimitScheme": s.deleteScheme,
+		"listApiKeys":           s.listAPIKeys,
+		"createApiKey":          s.createAPIKey,
+		"revokeApiKeyForApp":    s.revokeAPIKey,
+		"rotateApiKeyForApp":    s.rotateAPIKey,
+		// Webhooks
+		"listWebhookApps":             s.listHookApps,
+		"createWebhookApp":            s.createHookApp,
+		"getWebhookApp":               s.getHookApp,
+		"updateWebhookApp":            s.updateHookApp,
+		"deleteWebhookApp":            s.deleteHookApp,
+		"rotateWebhookSecret":         s.rotateHookSecret,
+		"listWebhookEndpoints":        s.listEndpoints,
+		"createWebhookEndpointForApp": s.createEndpoint,
+		"updateWebhookEndpointForApp": s.updateEndpoint,
+		"deleteWebhookEndpointForApp": s.deleteEndpoint,
+		"triggerWebhookEvent":         s.triggerWebhook,
+		"testWebhookEndpoint":         s.testEndpoint,
+	}
+}
+
+// listQuery is the common list query: limit, offset, search, sort.
+type listQuery struct {
+	pageParams
+	Search    string
+	SortKey   string
+	SortOrder string // "asc" or "desc", lower case; empty if not given
+}
+
+func parseList(r *http.Request) (listQuery, error) {
+	q := r.URL.Query()
+	lq := listQuery{pageParams: pageParams{Limit: defaultLimit}}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return lq, badRequest("limit must be a non-negative integer")
+		}
+		if n > 0 {
+			lq.Limit = min(n, maxLimit)
+		}
+	}
+	if v := q.Get("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return lq, badRequest("offset must be a non-negative integer")
+		}
+		lq.Offset = n
+	}
+	lq.Search = strings.TrimSpace(q.Get("search"))
+	lq.SortKey = q.Get("sort_key")
+	switch o := strings.ToLower(q.Get("sort_order")); o {
+	case "", "asc", "desc":
+		lq.SortOrder = o
+	default:
+		return lq, badRequest("sort_order must be Asc or Desc")
+	}
+	return lq, nil
+}
+
+// listResponse is the spec's list envelope.
+type listResponse[T any] struct {
+	Data   []T `json:"data"`
+	Total  int `json:"total"`
+	Offset int `json:"offset"`
+	Limit  int `json:"limit"`
+}
+
+func listOf[T any](all []T, p pageParams) listResponse[T] {
+	return listResponse[T]{Data: paginate(all, p), Total: len(all), Offset: p.Offset, Limit: p.Limit}
+}
+
+// whole wraps an unpaginated list in the envelope.
+func whole[T any](all []T) listResponse[T] {
+	if all == nil {
+		all = []T{}
+	}
+	return listResponse[T]{Data: all, Total: len(all), Offset: 0, Limit: len(all)}
+}
+
+type empty struct{}
+
+func ok(w http.ResponseWriter, v any) error {
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}

@@ -1,0 +1,219 @@
+package wachttest
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+type invitationView struct {
+	ID           string    `json:"id"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+	DeploymentID string    `json:"deployment_id"`
+	FirstName    string    `json:"first_name"`
+	LastName     string    `json:"last_name"`
+	EmailAddress string    `json:"email_address"`
+	Token        string    `json:"token"`
+	Expiry       time.Time `json:"expiry"`
+}
+
+type waitlistView struct {
+	ID           string    `json:"id"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+	DeploymentID string    `json:"deployment_id"`
+	EmailAddress string    `json:"email_address"`
+	FirstName    *string   `json:"first_name"`
+	LastName     *string   `json:"last_name"`
+}
+
+func (i *invitation) view() invitationView {
+	return invitationView{ID: i.ID, CreatedAt: i.Created, UpdatedAt: i.Updated, DeploymentID: DeploymentID, FirstName: i.FirstName,
+		LastName: i.LastName, EmailAddress: i.Email, Token: i.Token, Expiry: i.Expiry}
+}
+
+func (e *waitlistEntry) view() waitlistView {
+	return waitlistView{ID: e.ID, CreatedAt: e.Created, UpdatedAt: e.Updated, DeploymentID: DeploymentID, EmailAddress: e.Email,
+		FirstName: strOrNil(e.FirstName), LastName: strOrNil(e.LastName)}
+}
+
+// sortByEmailOrCreated applies the InvitationsWaitlistSortKey (CreatedAt or
+// Email); default is newest first.
+func sortByEmailOrCreated[T any](items []T, lq listQuery, emailOf func(T) string, created func(T) time.Time, id func(T) string) error {
+	byEmail := false
+	switch lq.SortKey {
+	case "", "CreatedAt":
+	case "Email":
+		byEmail = true
+	default:
+		return badRequest("sort_key must be CreatedAt or Email")
+	}
+	slices.SortFunc(items, func(a, b T) int {
+		if byEmail {
+			if c := strings.Compare(strings.ToLower(emailOf(a)), strings.ToLower(emailOf(b))); c != 0 {
+				return c
+			}
+		}
+		if c := created(a).Compare(created(b)); c != 0 {
+			return c
+		}
+		return idCmp(id(a), id(b))
+	})
+	if lq.SortOrder == "desc" || (lq.SortOrder == "" && !byEmail) {
+		slices.Reverse(items)
+	}
+	return nil
+}
+
+func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request) error {
+	lq, err := parseList(r)
+	if err != nil {
+		return err
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var all []*invitation
+	for _, inv := range st.invitations {
+		if lq.Search == "" || containsFold(inv.FirstName+" "+inv.LastName+" "+inv.Email, lq.Search) {
+			all = append(all, inv)
+		}
+	}
+	if err := sortByEmailOrCreated(all, lq, func(i *invitation) string { return i.Email }, func(i *invitation) time.Time { return i.Created },
+		func(i *invitation) string { return i.ID }); err != nil {
+		return err
+	}
+	views := make([]invitationView, 0, len(all))
+	for _, inv := range all {
+		views = append(views, inv.view())
+	}
+	return ok(w, listOf(views, lq.pageParams))
+}
+
+func (s *Server) inviteUser(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		FirstName    string `json:"first_name"`
+		LastName     string `json:"last_name"`
+		EmailAddress string `json:"email_address"`
+		ExpiryDays   *int   `json:"expiry_days"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.FirstName == "" || req.LastName == "" || !strings.Contains(req.EmailAddress, "@") {
+		return badRequest("first_name, last_name and a valid email_address are required")
+	}
+	days := 7
+	if req.ExpiryDays != nil {
+		if *req.ExpiryDays <= 0 {
+			return badRequest("expiry_days must be positive")
+		}
+		days = *req.ExpiryDays
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	inv, err := st.addInvitation("", req.FirstName, req.LastName, req.EmailAddress, days, time.Now().UTC())
+	if err != nil {
+		return err
+	}
+	return ok(w, inv.view())
+}
+
+func (st *store) addInvitation(id, first, last, emailAddr string, days int, now time.Time) (*invitation, error) {
+	for _, inv := range st.invitations {
+		if strings.EqualFold(inv.Email, emailAddr) {
+			return nil, conflict(emailAddr + " has already been invited")
+		}
+	}
+	if st.emailTaken(emailAddr) {
+		return nil, conflict(emailAddr + " already belongs to a user")
+	}
+	if id == "" {
+		id = st.newID()
+	}
+	inv := &invitation{ID: id, Created: now, Updated: now, FirstName: first, LastName: last, Email: emailAddr,
+		Token: "dinv_" + randomHex(16), Expiry: now.Add(time.Duration(days) * 24 * time.Hour)}
+	st.invitations[id] = inv
+	return inv, nil
+}
+
+func (s *Server) deleteInvitation(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	id := r.PathValue("invitation_id")
+	if _, ok := st.invitations[id]; !ok {
+		return notFound("invitation " + id + " not found")
+	}
+	delete(st.invitations, id)
+	return ok(w, empty{})
+}
+
+func (s *Server) listWaitlist(w http.ResponseWriter, r *http.Request) error {
+	lq, err := parseList(r)
+	if err != nil {
+		return err
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var all []*waitlistEntry
+	for _, e := range st.waitlist {
+		if lq.Search == "" || containsFold(e.FirstName+" "+e.LastName+" "+e.Email, lq.Search) {
+			all = append(all, e)
+		}
+	}
+	if err := sortByEmailOrCreated(all, lq, func(e *waitlistEntry) string { return e.Email }, func(e *waitlistEntry) time.Time { return e.Created },
+		func(e *waitlistEntry) string { return e.ID }); err != nil {
+		return err
+	}
+	views := make([]waitlistView, 0, len(all))
+	for _, e := range all {
+		views = append(views, e.view())
+	}
+	return ok(w, listOf(views, lq.pageParams))
+}
+
+func (s *Server) approveWaitlist(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	id := r.PathValue("waitlist_user_id")
+	e, ok2 := st.waitlist[id]
+	if !ok2 {
+		return notFound("waitlist entry " + id + " not found")
+	}
+	first, last := e.FirstName, e.LastName
+	if first == "" {
+		first, _, _ = strings.Cut(e.Email, "@")
+	}
+	inv, err := st.addInvitation("", first, last, e.Email, 7, time.Now().UTC())
+	if err != nil {
+		return err
+	}
+	delete(st.waitlist, id)
+	return ok(w, inv.view())
+}
+
+// AddWaitlistEntry puts an address on the waitlist (the platform API has no
+// operation for it: people join from the sign-up page) and returns its id.
+func (s *Server) AddWaitlistEntry(emailAddr, firstName, lastName string) (string, error) {
+	if !strings.Contains(emailAddr, "@") {
+		return "", badRequest("wachttest: waitlist entry needs an email address")
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, e := range st.waitlist {
+		if strings.EqualFold(e.Email, emailAddr) {
+			return "", conflict("wachttest: " + emailAddr + " is already on the waitlist")
+		}
+	}
+	now := time.Now().UTC()
+	e := &waitlistEntry{ID: st.newID(), Created: now, Updated: now, Email: emailAddr, FirstName: firstName, LastName: lastName}
+	st.waitlist[e.ID] = e
+	return e.ID, nil
+}

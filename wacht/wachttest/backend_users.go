@@ -1,0 +1,679 @@
+package wachttest
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+type userView struct {
+	ID                  string    `json:"id"`
+	CreatedAt           time.Time `json:"created_at"`
+	UpdatedAt           time.Time `json:"updated_at"`
+	FirstName           string    `json:"first_name"`
+	LastName            string    `json:"last_name"`
+	Username            *string   `json:"username"`
+	ProfilePictureURL   string    `json:"profile_picture_url"`
+	PrimaryEmailAddress *string   `json:"primary_email_address"`
+	PrimaryPhoneNumber  *string   `json:"primary_phone_number"`
+}
+
+type emailView struct {
+	ID                   string    `json:"id"`
+	CreatedAt            time.Time `json:"created_at"`
+	UpdatedAt            time.Time `json:"updated_at"`
+	DeploymentID         string    `json:"deployment_id"`
+	UserID               string    `json:"user_id"`
+	Email                string    `json:"email"`
+	IsPrimary            bool      `json:"is_primary"`
+	Verified             bool      `json:"verified"`
+	VerifiedAt           time.Time `json:"verified_at"`
+	VerificationStrategy string    `json:"verification_strategy"`
+}
+
+type phoneView struct {
+	ID          string    `json:"id"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	UserID      string    `json:"user_id"`
+	PhoneNumber string    `json:"phone_number"`
+	CountryCode string    `json:"country_code"`
+	Verified    bool      `json:"verified"`
+	VerifiedAt  time.Time `json:"verified_at"`
+}
+
+type userDetailsView struct {
+	ID                             string         `json:"id"`
+	CreatedAt                      time.Time      `json:"created_at"`
+	UpdatedAt                      time.Time      `json:"updated_at"`
+	FirstName                      string         `json:"first_name"`
+	LastName                       string         `json:"last_name"`
+	Username                       *string        `json:"username"`
+	ProfilePictureURL              string         `json:"profile_picture_url"`
+	SchemaVersion                  string         `json:"schema_version"`
+	Disabled                       bool           `json:"disabled"`
+	SecondFactorPolicy             string         `json:"second_factor_policy"`
+	Availability                   string         `json:"availability"`
+	LastPasswordResetAt            *time.Time     `json:"last_password_reset_at"`
+	ActiveOrganizationMembershipID *string        `json:"active_organization_membership_id"`
+	ActiveWorkspaceMembershipID    *string        `json:"active_workspace_membership_id"`
+	DeploymentID                   string         `json:"deployment_id"`
+	PublicMetadata                 map[string]any `json:"public_metadata"`
+	PrivateMetadata                map[string]any `json:"private_metadata"`
+	PrimaryEmailAddressID          *string        `json:"primary_email_address_id"`
+	PrimaryEmailAddress            *string        `json:"primary_email_address"`
+	PrimaryPhoneNumberID           *string        `json:"primary_phone_number_id"`
+	PrimaryPhoneNumber             *string        `json:"primary_phone_number"`
+	EmailAddresses                 []emailView    `json:"email_addresses"`
+	PhoneNumbers                   []phoneView    `json:"phone_numbers"`
+	SocialConnections              []any          `json:"social_connections"`
+	Segments                       []any          `json:"segments"`
+	HasPassword                    bool           `json:"has_password"`
+	HasBackupCodes                 bool           `json:"has_backup_codes"`
+}
+
+func (u *user) view() userView {
+	v := userView{ID: u.ID, CreatedAt: u.Created, UpdatedAt: u.Updated, FirstName: u.FirstName, LastName: u.LastName,
+		Username: strOrNil(u.Username), ProfilePictureURL: u.PictureURL}
+	if e := u.primaryEmail(); e != nil {
+		v.PrimaryEmailAddress = &e.Address
+	}
+	if p := u.primaryPhone(); p != nil {
+		v.PrimaryPhoneNumber = &p.Number
+	}
+	return v
+}
+
+func (e *email) view() emailView {
+	return emailView{ID: e.ID, CreatedAt: e.Created, UpdatedAt: e.Updated, DeploymentID: DeploymentID, UserID: e.UserID,
+		Email: e.Address, IsPrimary: e.Primary, Verified: e.Verified, VerifiedAt: e.VerifiedAt, VerificationStrategy: "otp"}
+}
+
+func (p *phone) view() phoneView {
+	return phoneView{ID: p.ID, CreatedAt: p.Created, UpdatedAt: p.Updated, UserID: p.UserID, PhoneNumber: p.Number,
+		CountryCode: p.CountryCode, Verified: p.Verified, VerifiedAt: p.VerifiedAt}
+}
+
+func (u *user) details() userDetailsView {
+	v := userDetailsView{ID: u.ID, CreatedAt: u.Created, UpdatedAt: u.Updated, FirstName: u.FirstName, LastName: u.LastName,
+		Username: strOrNil(u.Username), ProfilePictureURL: u.PictureURL, SchemaVersion: "v2", Disabled: u.Disabled,
+		SecondFactorPolicy: u.SecondFactorPolicy, Availability: "available", DeploymentID: DeploymentID,
+		PublicMetadata: copyMap(u.PublicMetadata), PrivateMetadata: copyMap(u.PrivateMetadata),
+		EmailAddresses: []emailView{}, PhoneNumbers: []phoneView{}, SocialConnections: []any{}, Segments: []any{},
+		HasPassword: u.HasPassword}
+	for _, e := range u.Emails {
+		v.EmailAddresses = append(v.EmailAddresses, e.view())
+		if e.Primary {
+			v.PrimaryEmailAddressID, v.PrimaryEmailAddress = ptr(e.ID), ptr(e.Address)
+		}
+	}
+	for _, p := range u.Phones {
+		v.PhoneNumbers = append(v.PhoneNumbers, p.view())
+		if p.Primary {
+			v.PrimaryPhoneNumberID, v.PrimaryPhoneNumber = ptr(p.ID), ptr(p.Number)
+		}
+	}
+	return v
+}
+
+func (st *store) user(id string) (*user, error) {
+	u, ok := st.users[id]
+	if !ok {
+		return nil, notFound("user " + id + " not found")
+	}
+	return u, nil
+}
+
+func (st *store) emailTaken(addr string) bool {
+	for _, u := range st.users {
+		for _, e := range u.Emails {
+			if strings.EqualFold(e.Address, addr) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (st *store) usernameTaken(name, except string) bool {
+	for _, u := range st.users {
+		if u.ID != except && u.Username != "" && strings.EqualFold(u.Username, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// addUser creates a user; the caller holds the lock.
+func (st *store) addUser(id, first, last, username, emailAddr, phoneNumber, countryCode string, now time.Time) (*user, error) {
+	if strings.TrimSpace(first) == "" || strings.TrimSpace(last) == "" {
+		return nil, badRequest("first_name and last_name are required")
+	}
+	if emailAddr != "" && st.emailTaken(emailAddr) {
+		return nil, conflict("email address " + emailAddr + " is already in use")
+	}
+	if username != "" && st.usernameTaken(username, "") {
+		return nil, conflict("username " + username + " is already in use")
+	}
+	if id == "" {
+		id = st.newID()
+	}
+	u := &user{ID: id, Created: now, Updated: now, FirstName: first, LastName: last, Username: username,
+		SecondFactorPolicy: "none", PublicMetadata: map[string]any{}, PrivateMetadata: map[string]any{}}
+	if emailAddr != "" {
+		u.Emails = append(u.Emails, &email{ID: st.newID(), Created: now, Updated: now, UserID: id, Address: emailAddr,
+			Primary: true, Verified: true, VerifiedAt: now})
+	}
+	if phoneNumber != "" {
+		u.Phones = append(u.Phones, &phone{ID: st.newID(), Created: now, Updated: now, UserID: id, Number: phoneNumber,
+			CountryCode: countryCode, Primary: true, Verified: true, VerifiedAt: now})
+	}
+	st.users[id] = u
+	return u, nil
+}
+
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
+	lq, err := parseList(r)
+	if err != nil {
+		return err
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var all []*user
+	for _, u := range st.users {
+		if lq.Search != "" {
+			hay := u.FirstName + " " + u.LastName + " " + u.Username
+			for _, e := range u.Emails {
+				hay += " " + e.Address
+			}
+			for _, p := range u.Phones {
+				hay += " " + p.Number
+			}
+			if !containsFold(hay, lq.Search) {
+				continue
+			}
+		}
+		all = append(all, u)
+	}
+	key := func(u *user) string { return "" }
+	switch lq.SortKey {
+	case "", "CreatedAt":
+	case "Username":
+		key = func(u *user) string { return strings.ToLower(u.Username) }
+	case "Email":
+		key = func(u *user) string {
+			if e := u.primaryEmail(); e != nil {
+				return strings.ToLower(e.Address)
+			}
+			return ""
+		}
+	case "PhoneNumber":
+		key = func(u *user) string {
+			if p := u.primaryPhone(); p != nil {
+				return p.Number
+			}
+			return ""
+		}
+	default:
+		return badRequest("sort_key must be one of CreatedAt, Username, Email, PhoneNumber")
+	}
+	slices.SortFunc(all, func(a, b *user) int {
+		if c := strings.Compare(key(a), key(b)); c != 0 {
+			return c
+		}
+		if c := a.Created.Compare(b.Created); c != 0 {
+			return c
+		}
+		return idCmp(a.ID, b.ID)
+	})
+	if lq.SortOrder == "desc" || (lq.SortOrder == "" && (lq.SortKey == "" || lq.SortKey == "CreatedAt")) {
+		slices.Reverse(all)
+	}
+	views := make([]userView, 0, len(all))
+	for _, u := range all {
+		views = append(views, u.view())
+	}
+	return ok(w, listOf(views, lq.pageParams))
+}
+
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
+	f, err := parseForm(r)
+	if err != nil {
+		return err
+	}
+	first, _ := f.str("first_name")
+	last, _ := f.str("last_name")
+	username, _ := f.str("username")
+	emailAddr, _ := f.str("email_address")
+	phoneNumber, _ := f.str("phone_number")
+	password, hasPassword := f.str("password")
+	if hasPassword && len(password) < 8 {
+		if skip, _, _ := f.boolean("skip_password_check"); !skip {
+			return badRequest("password must be at least 8 characters")
+		}
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	u, err := st.addUser("", first, last, username, emailAddr, phoneNumber, "", time.Now().UTC())
+	if err != nil {
+		return err
+	}
+	u.HasPassword = hasPassword && password != ""
+	return ok(w, u.view())
+}
+
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	u, err := st.user(r.PathValue("user_id"))
+	if err != nil {
+		return err
+	}
+	return ok(w, u.details())
+}
+
+func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
+	f, err := parseForm(r)
+	if err != nil {
+		return err
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	u, err := st.user(r.PathValue("user_id"))
+	if err != nil {
+		return err
+	}
+	next := *u
+	if v, ok := f.str("first_name"); ok {
+		next.FirstName = v
+	}
+	if v, ok := f.str("last_name"); ok {
+		next.LastName = v
+	}
+	if v, ok := f.str("username"); ok {
+		if v != "" && st.usernameTaken(v, u.ID) {
+			return conflict("username " + v + " is already in use")
+		}
+		next.Username = v
+	}
+	if m, ok, err := f.object("public_metadata"); err != nil {
+		return err
+	} else if ok {
+		next.PublicMetadata = m
+	}
+	if m, ok, err := f.object("private_metadata"); err != nil {
+		return err
+	} else if ok {
+		next.PrivateMetadata = m
+	}
+	if b, ok, err := f.boolean("disabled"); err != nil {
+		return err
+	} else if ok {
+		next.Disabled = b
+	}
+	if v, ok := f.str("second_factor_policy"); ok {
+		switch v {
+		case "none", "optional", "enforced":
+			next.SecondFactorPolicy = v
+		default:
+			return badRequest("second_factor_policy must be none, optional or enforced")
+		}
+	}
+	if b, ok, err := f.boolean("remove_profile_image"); err != nil {
+		return err
+	} else if ok && b {
+		next.PictureURL = ""
+	}
+	next.Updated = time.Now().UTC()
+	*u = next
+	return ok(w, u.details())
+}
+
+func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	id := r.PathValue("user_id")
+	if _, err := st.user(id); err != nil {
+		return err
+	}
+	delete(st.users, id)
+	for mid, m := range st.orgMembers {
+		if m.UserID == id {
+			delete(st.orgMembers, mid)
+		}
+	}
+	for mid, m := range st.wsMembers {
+		if m.UserID == id {
+			delete(st.wsMembers, mid)
+		}
+	}
+	return ok(w, empty{})
+}
+
+type addEmailRequest struct {
+	Email     string `json:"email"`
+	Verified  *bool  `json:"verified"`
+	IsPrimary *bool  `json:"is_primary"`
+}
+
+func (s *Server) addEmail(w http.ResponseWriter, r *http.Request) error {
+	var req addEmailRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	if !strings.Contains(req.Email, "@") {
+		return badRequest("email must be an email address")
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	u, err := st.user(r.PathValue("user_id"))
+	if err != nil {
+		return err
+	}
+	if st.emailTaken(req.Email) {
+		return conflict("email address " + req.Email + " is already in use")
+	}
+	now := time.Now().UTC()
+	e := &email{ID: st.newID(), Created: now, Updated: now, UserID: u.ID, Address: req.Email, VerifiedAt: now}
+	if req.Verified != nil {
+		e.Verified = *req.Verified
+	}
+	u.Emails = append(u.Emails, e)
+	if (req.IsPrimary != nil && *req.IsPrimary) || u.primaryEmail() == nil {
+		setPrimaryEmail(u, e.ID)
+	}
+	u.Updated = now
+	return ok(w, e.view())
+}
+
+func setPrimaryEmail(u *user, id string) {
+	for _, e := range u.Emails {
+		e.Primary = e.ID == id
+	}
+}
+
+func setPrimaryPhone(u *user, id string) {
+	for _, p := range u.Phones {
+		p.Primary = p.ID == id
+	}
+}
+
+func (st *store) userEmail(r *http.Request) (*user, *email, error) {
+	u, err := st.user(r.PathValue("user_id"))
+	if err != nil {
+		return nil, nil, err
+	}
+	id := r.PathValue("email_id")
+	for _, e := range u.Emails {
+		if e.ID == id {
+			return u, e, nil
+		}
+	}
+	return nil, nil, notFound("email address " + id + " not found for user " + u.ID)
+}
+
+func (st *store) userPhone(r *http.Request) (*user, *phone, error) {
+	u, err := st.user(r.PathValue("user_id"))
+	if err != nil {
+		return nil, nil, err
+	}
+	id := r.PathValue("phone_id")
+	for _, p := range u.Phones {
+		if p.ID == id {
+			return u, p, nil
+		}
+	}
+	return nil, nil, notFound("phone number " + id + " not found for user " + u.ID)
+}
+
+func (s *Server) updateEmail(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Email     *string `json:"email"`
+		Verified  *bool   `json:"verified"`
+		IsPrimary *bool   `json:"is_primary"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	u, e, err := st.userEmail(r)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	if req.Email != nil && !strings.EqualFold(*req.Email, e.Address) {
+		if !strings.Contains(*req.Email, "@") {
+			return badRequest("email must be an email address")
+		}
+		if st.emailTaken(*req.Email) {
+			return conflict("email address " + *req.Email + " is already in use")
+		}
+		e.Address = *req.Email
+	}
+	if req.Verified != nil {
+		e.Verified = *req.Verified
+		if e.Verified {
+			e.VerifiedAt = now
+		}
+	}
+	if req.IsPrimary != nil && *req.IsPrimary {
+		setPrimaryEmail(u, e.ID)
+	}
+	e.Updated, u.Updated = now, now
+	return ok(w, e.view())
+}
+
+func (s *Server) deleteEmail(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	u, e, err := st.userEmail(r)
+	if err != nil {
+		return err
+	}
+	u.Emails = slices.DeleteFunc(u.Emails, func(x *email) bool { return x == e })
+	if e.Primary && len(u.Emails) > 0 {
+		u.Emails[0].Primary = true
+	}
+	u.Updated = time.Now().UTC()
+	return ok(w, empty{})
+}
+
+func (s *Server) makeEmailPrimary(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	u, e, err := st.userEmail(r)
+	if err != nil {
+		return err
+	}
+	setPrimaryEmail(u, e.ID)
+	u.Updated = time.Now().UTC()
+	return ok(w, empty{})
+}
+
+func (s *Server) addPhone(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		PhoneNumber string `json:"phone_number"`
+		CountryCode string `json:"country_code"`
+		Verified    *bool  `json:"verified"`
+		IsPrimary   *bool  `json:"is_primary"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.PhoneNumber == "" || req.CountryCode == "" {
+		return badRequest("phone_number and country_code are required")
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	u, err := st.user(r.PathValue("user_id"))
+	if err != nil {
+		return err
+	}
+	for _, p := range u.Phones {
+		if p.Number == req.PhoneNumber {
+			return conflict("phone number already added to this user")
+		}
+	}
+	now := time.Now().UTC()
+	p := &phone{ID: st.newID(), Created: now, Updated: now, UserID: u.ID, Number: req.PhoneNumber, CountryCode: req.CountryCode, VerifiedAt: now}
+	if req.Verified != nil {
+		p.Verified = *req.Verified
+	}
+	u.Phones = append(u.Phones, p)
+	if (req.IsPrimary != nil && *req.IsPrimary) || u.primaryPhone() == nil {
+		setPrimaryPhone(u, p.ID)
+	}
+	u.Updated = now
+	return ok(w, p.view())
+}
+
+func (s *Server) updatePhone(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		PhoneNumber *string `json:"phone_number"`
+		CountryCode *string `json:"country_code"`
+		Verified    *bool   `json:"verified"`
+		IsPrimary   *bool   `json:"is_primary"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	u, p, err := st.userPhone(r)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	if req.PhoneNumber != nil {
+		p.Number = *req.PhoneNumber
+	}
+	if req.CountryCode != nil {
+		p.CountryCode = *req.CountryCode
+	}
+	if req.Verified != nil {
+		p.Verified = *req.Verified
+		if p.Verified {
+			p.VerifiedAt = now
+		}
+	}
+	if req.IsPrimary != nil && *req.IsPrimary {
+		setPrimaryPhone(u, p.ID)
+	}
+	p.Updated, u.Updated = now, now
+	return ok(w, p.view())
+}
+
+func (s *Server) deletePhone(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	u, p, err := st.userPhone(r)
+	if err != nil {
+		return err
+	}
+	u.Phones = slices.DeleteFunc(u.Phones, func(x *phone) bool { return x == p })
+	if p.Primary && len(u.Phones) > 0 {
+		u.Phones[0].Primary = true
+	}
+	u.Updated = time.Now().UTC()
+	return ok(w, empty{})
+}
+
+func (s *Server) makePhonePrimary(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	u, p, err := st.userPhone(r)
+	if err != nil {
+		return err
+	}
+	setPrimaryPhone(u, p.ID)
+	u.Updated = time.Now().UTC()
+	return ok(w, empty{})
+}
+
+type userOrgMembershipView struct {
+	ID             string         `json:"id"`
+	CreatedAt      time.Time      `json:"created_at"`
+	UpdatedAt      time.Time      `json:"updated_at"`
+	OrganizationID string         `json:"organization_id"`
+	UserID         string         `json:"user_id"`
+	PublicMetadata map[string]any `json:"public_metadata"`
+	Roles          []roleView     `json:"roles"`
+	Organization   orgView        `json:"organization"`
+}
+
+type userWsMembershipView struct {
+	ID                       string         `json:"id"`
+	CreatedAt                time.Time      `json:"created_at"`
+	UpdatedAt                time.Time      `json:"updated_at"`
+	WorkspaceID              string         `json:"workspace_id"`
+	OrganizationID           string         `json:"organization_id"`
+	OrganizationMembershipID string         `json:"organization_membership_id"`
+	UserID                   string         `json:"user_id"`
+	PublicMetadata           map[string]any `json:"public_metadata"`
+	Roles                    []roleView     `json:"roles"`
+	Workspace                workspaceView  `json:"workspace"`
+}
+
+func (s *Server) userOrgMemberships(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	u, err := st.user(r.PathValue("user_id"))
+	if err != nil {
+		return err
+	}
+	var ms []*member
+	for _, m := range st.orgMembers {
+		if m.UserID == u.ID {
+			ms = append(ms, m)
+		}
+	}
+	sortByCreated(ms, func(m *member) time.Time { return m.Created }, func(m *member) string { return m.ID })
+	views := []userOrgMembershipView{}
+	for _, m := range ms {
+		o := st.orgs[m.Scope]
+		views = append(views, userOrgMembershipView{ID: m.ID, CreatedAt: m.Created, UpdatedAt: m.Updated, OrganizationID: m.Scope,
+			UserID: m.UserID, PublicMetadata: copyMap(m.PublicMetadata), Roles: st.roleViews(st.orgRoles, m.RoleIDs), Organization: st.orgView(o)})
+	}
+	return ok(w, whole(views))
+}
+
+func (s *Server) userWorkspaceMemberships(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	u, err := st.user(r.PathValue("user_id"))
+	if err != nil {
+		return err
+	}
+	var ms []*member
+	for _, m := range st.wsMembers {
+		if m.UserID == u.ID {
+			ms = append(ms, m)
+		}
+	}
+	sortByCreated(ms, func(m *member) time.Time { return m.Created }, func(m *member) string { return m.ID })
+	views := []userWsMembershipView{}
+	for _, m := range ms {
+		ws := st.workspaces[m.Scope]
+		views = append(views, userWsMembershipView{ID: m.ID, CreatedAt: m.Created, UpdatedAt: m.Updated, WorkspaceID: ws.ID,
+			OrganizationID: ws.OrgID, OrganizationMembershipID: m.OrgMembershipID, UserID: m.UserID,
+			PublicMetadata: copyMap(m.PublicMetadata), Roles: st.roleViews(st.wsRoles, m.RoleIDs), Workspace: st.workspaceView(ws)})
+	}
+	return ok(w, whole(views))
+}

@@ -1,0 +1,346 @@
+package wachttest
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// store is the emulator's in-memory state. One mutex guards everything:
+// correctness over throughput.
+type store struct {
+	mu  sync.Mutex
+	seq int64
+
+	users       map[string]*user
+	orgs        map[string]*org
+	orgRoles    map[string]*role // every organization role, deployment-level ones included
+	orgMembers  map[string]*member
+	workspaces  map[string]*workspace
+	wsRoles     map[string]*role
+	wsMembers   map[string]*member
+	invitations map[string]*invitation
+	waitlist    map[string]*waitlistEntry
+	orgInvites  map[string]*orgInvitation
+	apiApps     map[string]*apiApp
+	apiKeys     map[string]*apiKey
+	schemes     map[string]*rateScheme
+	hookApps    map[string]*hookApp
+	endpoints   map[string]*endpoint
+	deliveries  []string
+	limiter     *limiter
+}
+
+func newStore() *store {
+	st := &store{
+		seq:         10000,
+		users:       map[string]*user{},
+		orgs:        map[string]*org{},
+		orgRoles:    map[string]*role{},
+		orgMembers:  map[string]*member{},
+		workspaces:  map[string]*workspace{},
+		wsRoles:     map[string]*role{},
+		wsMembers:   map[string]*member{},
+		invitations: map[string]*invitation{},
+		waitlist:    map[string]*waitlistEntry{},
+		orgInvites:  map[string]*orgInvitation{},
+		apiApps:     map[string]*apiApp{},
+		apiKeys:     map[string]*apiKey{},
+		schemes:     map[string]*rateScheme{},
+		hookApps:    map[string]*hookApp{},
+		endpoints:   map[string]*endpoint{},
+		limiter:     newLimiter(),
+	}
+	now := seedEpoch
+	// Deployment-level roles: every organization and workspace has them.
+	st.orgRoles[DeploymentOrgAdminRoleID] = &role{ID: DeploymentOrgAdminRoleID, Created: now, Updated: now, Name: "Admin",
+		Permissions: []string{"org:read", "org:manage", "member:read", "member:manage"}, DeploymentLevel: true}
+	st.orgRoles[DeploymentOrgMemberRoleID] = &role{ID: DeploymentOrgMemberRoleID, Created: now, Updated: now, Name: "Member",
+		Permissions: []string{"org:read"}, DeploymentLevel: true}
+	st.wsRoles[DeploymentWorkspaceAdminRoleID] = &role{ID: DeploymentWorkspaceAdminRoleID, Created: now, Updated: now, Name: "Admin",
+		Permissions: []string{"workspace:read", "workspace:manage"}, DeploymentLevel: true}
+	st.wsRoles[DeploymentWorkspaceMemberRoleID] = &role{ID: DeploymentWorkspaceMemberRoleID, Created: now, Updated: now, Name: "Member",
+		Permissions: []string{"workspace:read"}, DeploymentLevel: true}
+	return st
+}
+
+// newID returns a fresh numeric id (Wacht ids are numeric strings).
+func (st *store) newID() string {
+	st.seq++
+	return strconv.FormatInt(st.seq, 10)
+}
+
+// idLess orders numeric ids numerically.
+func idCmp(a, b string) int {
+	if len(a) != len(b) {
+		return cmp.Compare(len(a), len(b))
+	}
+	return strings.Compare(a, b)
+}
+
+type user struct {
+	ID                 string
+	Created, Updated   time.Time
+	FirstName          string
+	LastName           string
+	Username           string
+	PictureURL         string
+	Disabled           bool
+	SecondFactorPolicy string
+	PublicMetadata     map[string]any
+	PrivateMetadata    map[string]any
+	Emails             []*email
+	Phones             []*phone
+	HasPassword        bool
+}
+
+type email struct {
+	ID               string
+	Created, Updated time.Time
+	UserID           string
+	Address          string
+	Primary          bool
+	Verified         bool
+	VerifiedAt       time.Time
+}
+
+type phone struct {
+	ID               string
+	Created, Updated time.Time
+	UserID           string
+	Number           string
+	CountryCode      string
+	Primary          bool
+	Verified         bool
+	VerifiedAt       time.Time
+}
+
+func (u *user) primaryEmail() *email {
+	for _, e := range u.Emails {
+		if e.Primary {
+			return e
+		}
+	}
+	return nil
+}
+
+func (u *user) primaryPhone() *phone {
+	for _, p := range u.Phones {
+		if p.Primary {
+			return p
+		}
+	}
+	return nil
+}
+
+type org struct {
+	ID               string
+	Created, Updated time.Time
+	Name             string
+	Description      string
+	ImageURL         string
+	PublicMetadata   map[string]any
+	PrivateMetadata  map[string]any
+}
+
+type workspace struct {
+	ID               string
+	Created, Updated time.Time
+	OrgID            string
+	Name             string
+	Description      string
+	ImageURL         string
+	PublicMetadata   map[string]any
+	PrivateMetadata  map[string]any
+}
+
+// role is an organization or workspace role. Scope is the organization
+// (or workspace) id owning it; deployment-level roles have none.
+type role struct {
+	ID               string
+	Created, Updated time.Time
+	Scope            string
+	Name             string
+	Permissions      []string
+	DeploymentLevel  bool
+}
+
+// member is an organization or workspace membership. Scope is the
+// organization (or workspace) id.
+type member struct {
+	ID               string
+	Created, Updated time.Time
+	Scope            string
+	UserID           string
+	OrgMembershipID  string // workspace memberships only
+	RoleIDs          []string
+	PublicMetadata   map[string]any
+}
+
+type invitation struct {
+	ID               string
+	Created, Updated time.Time
+	FirstName        string
+	LastName         string
+	Email            string
+	Token            string
+	Expiry           time.Time
+}
+
+type waitlistEntry struct {
+	ID               string
+	Created, Updated time.Time
+	Email            string
+	FirstName        string
+	LastName         string
+}
+
+type orgInvitation struct {
+	ID               string
+	Created, Updated time.Time
+	OrgID            string
+	Email            string
+	RoleID           string
+	InviterID        string
+	WorkspaceID      string
+	WorkspaceRoleID  string
+	Expiry           time.Time
+	Token            string
+	Discarded        bool
+}
+
+// RateLimit is one rate-limit rule, as in the platform API.
+type RateLimit struct {
+	Unit        string   `json:"unit"` // millisecond, second, minute, hour, day, calendar_day, month, calendar_month
+	Duration    int      `json:"duration"`
+	MaxRequests int      `json:"max_requests"`
+	Mode        string   `json:"mode,omitempty"` // per_app, per_key (default), per_key_and_ip, per_app_and_ip
+	Endpoints   []string `json:"endpoints,omitempty"`
+	Priority    int      `json:"priority,omitempty"`
+}
+
+type rateScheme struct {
+	ID               int64
+	Slug             string
+	Name             string
+	Description      *string
+	Rules            []RateLimit
+	Created, Updated time.Time
+}
+
+type apiApp struct {
+	Slug             string
+	Name             string
+	Description      *string
+	Active           bool
+	KeyPrefix        string
+	Permissions      []string
+	Resources        []string
+	SchemeSlug       *string
+	UserID, OrgID    *string
+	WorkspaceID      *string
+	Created, Updated time.Time
+}
+
+type apiKey struct {
+	ID                 string
+	AppSlug            string
+	Name               string
+	Prefix             string
+	Suffix             string
+	Hash               string
+	Permissions        []string
+	Metadata           map[string]any
+	RateLimits         []RateLimit
+	SchemeSlug         *string
+	OwnerUserID        *string
+	OrgID, WorkspaceID *string
+	OrgMembershipID    *string
+	WsMembershipID     *string
+	OrgRolePerms       []string
+	WsRolePerms        []string
+	ExpiresAt          *time.Time
+	LastUsedAt         *time.Time
+	Active             bool
+	Created, Updated   time.Time
+	RevokedAt          *time.Time
+	RevokedReason      *string
+}
+
+type hookApp struct {
+	Slug             string
+	Name             string
+	Description      *string
+	Secret           string
+	Emails           []string
+	CatalogSlug      *string
+	Active           bool
+	Created, Updated time.Time
+}
+
+type endpoint struct {
+	ID               string
+	AppSlug          string
+	URL              string
+	Description      *string
+	Headers          map[string]any
+	Active           bool
+	MaxRetries       int
+	TimeoutSeconds   int
+	FailureCount     int
+	LastFailureAt    *time.Time
+	Subscriptions    []string
+	RateLimitConfig  map[string]any
+	Created, Updated time.Time
+}
+
+// page applies limit/offset to a sorted slice.
+type pageParams struct {
+	Limit, Offset int
+}
+
+const (
+	defaultLimit = 10
+	maxLimit     = 100
+)
+
+func paginate[T any](items []T, p pageParams) []T {
+	if p.Offset >= len(items) {
+		return []T{}
+	}
+	end := min(p.Offset+p.Limit, len(items))
+	return items[p.Offset:end]
+}
+
+func sortByCreated[T any](items []T, created func(T) time.Time, id func(T) string) {
+	slices.SortFunc(items, func(a, b T) int {
+		if c := created(a).Compare(created(b)); c != 0 {
+			return c
+		}
+		return idCmp(id(a), id(b))
+	})
+}
+
+func containsFold(hay, needle string) bool {
+	return strings.Contains(strings.ToLower(hay), strings.ToLower(needle))
+}
+
+func copyMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func strOrNil(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

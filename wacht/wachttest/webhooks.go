@@ -1,0 +1,623 @@
+package wachttest
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type hookAppView struct {
+	DeploymentID  string    `json:"deployment_id"`
+	AppSlug       string    `json:"app_slug"`
+	Name          string    `json:"name"`
+	Description   *string   `json:"description"`
+	SigningSecret string    `json:"signing_secret"`
+	Emails        []string  `json:"failure_notification_emails"`
+	CatalogSlug   *string   `json:"event_catalog_slug"`
+	IsActive      bool      `json:"is_active"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+type endpointView struct {
+	ID              string         `json:"id"`
+	DeploymentID    string         `json:"deployment_id"`
+	AppSlug         string         `json:"app_slug"`
+	URL             string         `json:"url"`
+	Description     *string        `json:"description"`
+	Headers         map[string]any `json:"headers"`
+	IsActive        bool           `json:"is_active"`
+	MaxRetries      int            `json:"max_retries"`
+	TimeoutSeconds  int            `json:"timeout_seconds"`
+	FailureCount    int            `json:"failure_count"`
+	LastFailureAt   *time.Time     `json:"last_failure_at"`
+	AutoDisabled    bool           `json:"auto_disabled"`
+	AutoDisabledAt  *time.Time     `json:"auto_disabled_at"`
+	RateLimitConfig map[string]any `json:"rate_limit_config"`
+	CreatedAt       time.Time      `json:"created_at"`
+	UpdatedAt       time.Time      `json:"updated_at"`
+}
+
+func (a *hookApp) view() hookAppView {
+	return hookAppView{DeploymentID: DeploymentID, AppSlug: a.Slug, Name: a.Name, Description: a.Description, SigningSecret: a.Secret,
+		Emails: nonNil(slices.Clone(a.Emails)), CatalogSlug: a.CatalogSlug, IsActive: a.Active, CreatedAt: a.Created, UpdatedAt: a.Updated}
+}
+
+func (e *endpoint) view() endpointView {
+	return endpointView{ID: e.ID, DeploymentID: DeploymentID, AppSlug: e.AppSlug, URL: e.URL, Description: e.Description,
+		Headers: e.Headers, IsActive: e.Active, MaxRetries: e.MaxRetries, TimeoutSeconds: e.TimeoutSeconds,
+		FailureCount: e.FailureCount, LastFailureAt: e.LastFailureAt, RateLimitConfig: e.RateLimitConfig,
+		CreatedAt: e.Created, UpdatedAt: e.Updated}
+}
+
+func newWebhookSecret() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return "whsec_" + base64.StdEncoding.EncodeToString(b)
+}
+
+var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
+
+func (st *store) hookApp(slug string) (*hookApp, error) {
+	a, ok := st.hookApps[slug]
+	if !ok {
+		return nil, notFound("webhook app " + slug + " not found")
+	}
+	return a, nil
+}
+
+func (st *store) addHookApp(a *hookApp, now time.Time) error {
+	if strings.TrimSpace(a.Name) == "" {
+		return badRequest("name is required")
+	}
+	if a.Slug == "" {
+		a.Slug = strings.Trim(nonSlug.ReplaceAllString(strings.ToLower(a.Name), "-"), "-")
+		if a.Slug == "" {
+			a.Slug = "app-" + st.newID()
+		}
+	}
+	if !slugRE.MatchString(a.Slug) {
+		return badRequest("app_slug must be lower-case letters, digits, '-' or '_'")
+	}
+	if _, exists := st.hookApps[a.Slug]; exists {
+		return conflict("webhook app " + a.Slug + " already exists")
+	}
+	if a.Secret == "" {
+		a.Secret = newWebhookSecret()
+	}
+	a.Active, a.Created, a.Updated = true, now, now
+	st.hookApps[a.Slug] = a
+	return nil
+}
+
+func (s *Server) listHookApps(w http.ResponseWriter, r *http.Request) error {
+	lq, err := parseList(r)
+	if err != nil {
+		return err
+	}
+	inactive := r.URL.Query().Get("include_inactive") == "true"
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var all []*hookApp
+	for _, a := range st.hookApps {
+		if (a.Active || inactive) && (lq.Search == "" || containsFold(a.Slug+" "+a.Name, lq.Search)) {
+			all = append(all, a)
+		}
+	}
+	sortByCreated(all, func(a *hookApp) time.Time { return a.Created }, func(a *hookApp) string { return a.Slug })
+	views := make([]hookAppView, 0, len(all))
+	for _, a := range all {
+		views = append(views, a.view())
+	}
+	return ok(w, listOf(views, lq.pageParams))
+}
+
+func (s *Server) createHookApp(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		AppSlug     *string  `json:"app_slug"`
+		Name        string   `json:"name"`
+		Description *string  `json:"description"`
+		Emails      []string `json:"failure_notification_emails"`
+		CatalogSlug *string  `json:"event_catalog_slug"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	a := &hookApp{Slug: deref(req.AppSlug), Name: req.Name, Description: req.Description, Emails: req.Emails, CatalogSlug: req.CatalogSlug}
+	if err := st.addHookApp(a, time.Now().UTC()); err != nil {
+		return err
+	}
+	return ok(w, a.view())
+}
+
+func (s *Server) getHookApp(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	a, err := st.hookApp(r.PathValue("app_slug"))
+	if err != nil {
+		return err
+	}
+	return ok(w, a.view())
+}
+
+func (s *Server) updateHookApp(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Name        *string   `json:"name"`
+		Description *string   `json:"description"`
+		IsActive    *bool     `json:"is_active"`
+		Emails      *[]string `json:"failure_notification_emails"`
+		CatalogSlug *string   `json:"event_catalog_slug"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	a, err := st.hookApp(r.PathValue("app_slug"))
+	if err != nil {
+		return err
+	}
+	if req.Name != nil {
+		if strings.TrimSpace(*req.Name) == "" {
+			return badRequest("name must not be empty")
+		}
+		a.Name = *req.Name
+	}
+	if req.Description != nil {
+		a.Description = req.Description
+	}
+	if req.IsActive != nil {
+		a.Active = *req.IsActive
+	}
+	if req.Emails != nil {
+		a.Emails = slices.Clone(*req.Emails)
+	}
+	if req.CatalogSlug != nil {
+		a.CatalogSlug = req.CatalogSlug
+	}
+	a.Updated = time.Now().UTC()
+	return ok(w, a.view())
+}
+
+func (s *Server) deleteHookApp(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	a, err := st.hookApp(r.PathValue("app_slug"))
+	if err != nil {
+		return err
+	}
+	delete(st.hookApps, a.Slug)
+	for id, e := range st.endpoints {
+		if e.AppSlug == a.Slug {
+			delete(st.endpoints, id)
+		}
+	}
+	return ok(w, empty{})
+}
+
+func (s *Server) rotateHookSecret(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	a, err := st.hookApp(r.PathValue("app_slug"))
+	if err != nil {
+		return err
+	}
+	a.Secret, a.Updated = newWebhookSecret(), time.Now().UTC()
+	return ok(w, a.view())
+}
+
+func (s *Server) listEndpoints(w http.ResponseWriter, r *http.Request) error {
+	lq, err := parseList(r)
+	if err != nil {
+		return err
+	}
+	inactive := r.URL.Query().Get("include_inactive") == "true"
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	a, err := st.hookApp(r.PathValue("app_slug"))
+	if err != nil {
+		return err
+	}
+	var all []*endpoint
+	for _, e := range st.endpoints {
+		if e.AppSlug == a.Slug && (e.Active || inactive) {
+			all = append(all, e)
+		}
+	}
+	sortByCreated(all, func(e *endpoint) time.Time { return e.Created }, func(e *endpoint) string { return e.ID })
+	views := make([]endpointView, 0, len(all))
+	for _, e := range all {
+		views = append(views, e.view())
+	}
+	return ok(w, listOf(views, lq.pageParams))
+}
+
+type subscription struct {
+	EventName   string `json:"event_name"`
+	FilterRules any    `json:"filter_rules,omitempty"`
+}
+
+func checkURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return badRequest("url must be an absolute http(s) URL")
+	}
+	return nil
+}
+
+func (s *Server) createEndpoint(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		URL             string         `json:"url"`
+		Description     *string        `json:"description"`
+		Subscriptions   []subscription `json:"subscriptions"`
+		Headers         map[string]any `json:"headers"`
+		MaxRetries      *int           `json:"max_retries"`
+		TimeoutSeconds  *int           `json:"timeout_seconds"`
+		RateLimitConfig map[string]any `json:"rate_limit_config"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	if err := checkURL(req.URL); err != nil {
+		return err
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	a, err := st.hookApp(r.PathValue("app_slug"))
+	if err != nil {
+		return err
+	}
+	e := &endpoint{AppSlug: a.Slug, URL: req.URL, Description: req.Description, Headers: req.Headers, RateLimitConfig: req.RateLimitConfig,
+		MaxRetries: 5, TimeoutSeconds: 30}
+	if req.MaxRetries != nil {
+		e.MaxRetries = *req.MaxRetries
+	}
+	if req.TimeoutSeconds != nil {
+		e.TimeoutSeconds = *req.TimeoutSeconds
+	}
+	for _, sub := range req.Subscriptions {
+		e.Subscriptions = append(e.Subscriptions, sub.EventName)
+	}
+	st.addEndpoint(e, time.Now().UTC())
+	return ok(w, e.view())
+}
+
+func (st *store) addEndpoint(e *endpoint, now time.Time) {
+	if e.ID == "" {
+		e.ID = st.newID()
+	}
+	e.Active, e.Created, e.Updated = true, now, now
+	st.endpoints[e.ID] = e
+}
+
+func (st *store) appEndpoint(slug, id string) (*endpoint, error) {
+	if _, err := st.hookApp(slug); err != nil {
+		return nil, err
+	}
+	e, ok := st.endpoints[id]
+	if !ok || e.AppSlug != slug {
+		return nil, notFound("webhook endpoint " + id + " not found")
+	}
+	return e, nil
+}
+
+func (s *Server) updateEndpoint(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		URL             *string         `json:"url"`
+		Description     *string         `json:"description"`
+		Headers         map[string]any  `json:"headers"`
+		MaxRetries      *int            `json:"max_retries"`
+		TimeoutSeconds  *int            `json:"timeout_seconds"`
+		IsActive        *bool           `json:"is_active"`
+		Subscriptions   *[]subscription `json:"subscriptions"`
+		RateLimitConfig map[string]any  `json:"rate_limit_config"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	e, err := st.appEndpoint(r.PathValue("app_slug"), r.PathValue("endpoint_id"))
+	if err != nil {
+		return err
+	}
+	if req.URL != nil {
+		if err := checkURL(*req.URL); err != nil {
+			return err
+		}
+		e.URL = *req.URL
+	}
+	if req.Description != nil {
+		e.Description = req.Description
+	}
+	if req.Headers != nil {
+		e.Headers = req.Headers
+	}
+	if req.MaxRetries != nil {
+		e.MaxRetries = *req.MaxRetries
+	}
+	if req.TimeoutSeconds != nil {
+		e.TimeoutSeconds = *req.TimeoutSeconds
+	}
+	if req.IsActive != nil {
+		e.Active = *req.IsActive
+	}
+	if req.Subscriptions != nil {
+		e.Subscriptions = nil
+		for _, sub := range *req.Subscriptions {
+			e.Subscriptions = append(e.Subscriptions, sub.EventName)
+		}
+	}
+	if req.RateLimitConfig != nil {
+		e.RateLimitConfig = req.RateLimitConfig
+	}
+	e.Updated = time.Now().UTC()
+	return ok(w, e.view())
+}
+
+func (s *Server) deleteEndpoint(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	e, err := st.appEndpoint(r.PathValue("app_slug"), r.PathValue("endpoint_id"))
+	if err != nil {
+		return err
+	}
+	delete(st.endpoints, e.ID)
+	return ok(w, empty{})
+}
+
+type deliveryTarget struct {
+	url     string
+	headers map[string]any
+	timeout time.Duration
+	id      string
+}
+
+func (s *Server) triggerWebhook(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		EventName string `json:"event_name"`
+		Payload   any    `json:"payload"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.EventName == "" {
+		return badRequest("event_name is required")
+	}
+	st := s.st
+	st.mu.Lock()
+	a, err := st.hookApp(r.PathValue("app_slug"))
+	if err != nil {
+		st.mu.Unlock()
+		return err
+	}
+	secret := a.Secret
+	var targets []deliveryTarget
+	filtered := 0
+	var eps []*endpoint
+	for _, e := range st.endpoints {
+		if e.AppSlug == a.Slug && e.Active {
+			eps = append(eps, e)
+		}
+	}
+	sortByCreated(eps, func(e *endpoint) time.Time { return e.Created }, func(e *endpoint) string { return e.ID })
+	for _, e := range eps {
+		if !slices.Contains(e.Subscriptions, req.EventName) && !slices.Contains(e.Subscriptions, "*") {
+			filtered++
+			continue
+		}
+		targets = append(targets, deliveryTarget{url: e.URL, headers: e.Headers, timeout: time.Duration(e.TimeoutSeconds) * time.Second, id: e.ID})
+	}
+	st.mu.Unlock()
+
+	resp := struct {
+		DeliveryIDs    []string `json:"delivery_ids"`
+		FilteredCount  int      `json:"filtered_count"`
+		DeliveredCount int      `json:"delivered_count"`
+	}{DeliveryIDs: []string{}, FilteredCount: filtered}
+	for _, t := range targets {
+		d, err := s.deliver(r.Context(), secret, t, req.EventName, req.Payload)
+		resp.DeliveryIDs = append(resp.DeliveryIDs, d.ID)
+		if err == nil && d.StatusCode >= 200 && d.StatusCode < 300 {
+			resp.DeliveredCount++
+		}
+		s.recordDeliveryResult(t.id, err == nil && d.StatusCode < 300)
+	}
+	return ok(w, resp)
+}
+
+func (s *Server) recordDeliveryResult(endpointID string, success bool) {
+	if success {
+		return
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if e, ok := st.endpoints[endpointID]; ok {
+		e.FailureCount++
+		e.LastFailureAt = ptr(time.Now().UTC())
+	}
+}
+
+func (s *Server) testEndpoint(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		EventName string `json:"event_name"`
+		Payload   any    `json:"payload"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.EventName == "" {
+		return badRequest("event_name is required")
+	}
+	st := s.st
+	st.mu.Lock()
+	e, err := st.appEndpoint(r.PathValue("app_slug"), r.PathValue("endpoint_id"))
+	if err != nil {
+		st.mu.Unlock()
+		return err
+	}
+	secret := st.hookApps[e.AppSlug].Secret
+	t := deliveryTarget{url: e.URL, headers: e.Headers, timeout: time.Duration(e.TimeoutSeconds) * time.Second, id: e.ID}
+	st.mu.Unlock()
+	payload := req.Payload
+	if payload == nil {
+		payload = map[string]any{"test": true}
+	}
+	start := time.Now()
+	d, derr := s.deliver(r.Context(), secret, t, req.EventName, payload)
+	resp := struct {
+		Success        bool    `json:"success"`
+		StatusCode     int     `json:"status_code"`
+		ResponseTimeMS int64   `json:"response_time_ms"`
+		ResponseBody   *string `json:"response_body"`
+		Error          *string `json:"error"`
+	}{ResponseTimeMS: time.Since(start).Milliseconds()}
+	if derr != nil {
+		resp.Error = ptr(derr.Error())
+	} else {
+		resp.StatusCode, resp.Success, resp.ResponseBody = d.StatusCode, d.StatusCode >= 200 && d.StatusCode < 300, ptr(string(d.Body))
+	}
+	return ok(w, resp)
+}
+
+// WebhookDelivery is the outcome of one delivery.
+type WebhookDelivery struct {
+	ID         string      // the webhook-id header
+	Timestamp  time.Time   // the webhook-timestamp header
+	Payload    []byte      // the body sent
+	Header     http.Header // the headers sent
+	StatusCode int         // the receiver's status; 0 if no response
+	Body       []byte      // the receiver's body (first 64 KiB)
+}
+
+// SeedWebhookAppSlug names the webhook app DeliverWebhook signs with. It is
+// part of the seed fixture and is created on first use otherwise.
+const SeedWebhookAppSlug = "wachttest"
+
+// WebhookSecret returns the "whsec_..." signing secret DeliverWebhook uses.
+func (s *Server) WebhookSecret() string {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.defaultHookApp().Secret
+}
+
+func (st *store) defaultHookApp() *hookApp {
+	if a, ok := st.hookApps[SeedWebhookAppSlug]; ok {
+		return a
+	}
+	a := &hookApp{Slug: SeedWebhookAppSlug, Name: "wachttest webhooks"}
+	_ = st.addHookApp(a, time.Now().UTC())
+	return a
+}
+
+// DeliverWebhook posts an event to receiverURL the way Wacht delivers
+// webhooks: body {"type": eventType, "timestamp": ..., "data": data},
+// signed with Standard Webhooks headers (webhook-id, webhook-timestamp,
+// webhook-signature "v1,<base64 HMAC-SHA256 of id.timestamp.body>") using
+// WebhookSecret. A non-2xx answer is not an error: check StatusCode.
+func (s *Server) DeliverWebhook(ctx context.Context, receiverURL, eventType string, data any) (*WebhookDelivery, error) {
+	return s.DeliverWebhookFrom(ctx, "", receiverURL, eventType, data)
+}
+
+// DeliverWebhookFrom is DeliverWebhook signing with the secret of the named
+// webhook app (empty means SeedWebhookAppSlug).
+func (s *Server) DeliverWebhookFrom(ctx context.Context, appSlug, receiverURL, eventType string, data any) (*WebhookDelivery, error) {
+	st := s.st
+	st.mu.Lock()
+	var secret string
+	if appSlug == "" {
+		secret = st.defaultHookApp().Secret
+	} else if a, ok := st.hookApps[appSlug]; ok {
+		secret = a.Secret
+	} else {
+		st.mu.Unlock()
+		return nil, fmt.Errorf("wachttest: webhook app %q not found", appSlug)
+	}
+	st.mu.Unlock()
+	if err := checkURL(receiverURL); err != nil {
+		return nil, fmt.Errorf("wachttest: receiver: %w", err)
+	}
+	return s.deliver(ctx, secret, deliveryTarget{url: receiverURL, timeout: 30 * time.Second}, eventType, data)
+}
+
+// SignWebhook computes the webhook-signature value for the given id,
+// timestamp and body with a "whsec_" secret.
+func SignWebhook(secret, id string, timestamp time.Time, body []byte) (string, error) {
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+	if err != nil {
+		return "", fmt.Errorf("wachttest: webhook secret is not whsec_ + base64")
+	}
+	mac := hmac.New(sha256.New, key)
+	fmt.Fprintf(mac, "%s.%d.", id, timestamp.Unix())
+	mac.Write(body)
+	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil)), nil
+}
+
+func (s *Server) deliver(ctx context.Context, secret string, t deliveryTarget, eventType string, data any) (*WebhookDelivery, error) {
+	s.stats.webhooks.Add(1)
+	now := time.Now().UTC()
+	body, err := json.Marshal(map[string]any{"type": eventType, "timestamp": now.Format(time.RFC3339), "data": data})
+	if err != nil {
+		return nil, fmt.Errorf("wachttest: encode webhook: %w", err)
+	}
+	d := &WebhookDelivery{ID: "msg_" + randomHex(12), Timestamp: time.Unix(now.Unix(), 0), Payload: body}
+	sig, err := SignWebhook(secret, d.ID, d.Timestamp, body)
+	if err != nil {
+		return d, err
+	}
+	if t.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t.timeout)
+		defer cancel()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(body))
+	if err != nil {
+		return d, fmt.Errorf("wachttest: webhook request: %w", err)
+	}
+	for k, v := range t.headers {
+		if sv, ok := v.(string); ok {
+			req.Header.Set(k, sv)
+		}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "wachttest-webhooks")
+	req.Header.Set("webhook-id", d.ID)
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(d.Timestamp.Unix(), 10))
+	req.Header.Set("webhook-signature", sig)
+	d.Header = req.Header.Clone()
+	res, err := s.hooks.Do(req)
+	if err != nil {
+		return d, fmt.Errorf("wachttest: deliver webhook: %w", err)
+	}
+	defer res.Body.Close()
+	d.StatusCode = res.StatusCode
+	d.Body, _ = io.ReadAll(io.LimitReader(res.Body, 64<<10))
+	return d, nil
+}
