@@ -124,7 +124,7 @@ func (s *APIAuthService) DeleteApp(ctx context.Context, appSlug string) error {
 // It calls GET /api-auth/rate-limit-schemes (listRateLimitSchemes).
 func (s *APIAuthService) ListRateLimitSchemes(ctx context.Context) (*RateLimitSchemeList, error) {
 	var out RateLimitSchemeList
-	if err := s.client.do(ctx, http.MethodGet, "/api-auth/rate-limit-schemes", nil, nil, unwrapData(&out)); err != nil {
+	if err := s.client.do(ctx, http.MethodGet, "/api-auth/rate-limit-schemes", nil, nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

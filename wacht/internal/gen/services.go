@@ -406,7 +406,7 @@ func (g *generator) writeMethod(b *bytes.Buffer, typ string, o *operation) error
 		fmt.Fprintf(b, "\tvar out Page[%s]\n\tif err := s.client.do(ctx, %s, %s, %s, %s, &out); err != nil {\n\t\treturn nil, err\n\t}\n\treturn out.Data, nil\n}\n\n", elem, verb, pathExpr, queryExpr, bodyExpr)
 	case resultPtr:
 		target := "&out"
-		if o.op.result != "" && o.response != nil && refName(o.response) == "" {
+		if o.op.result != "" && o.response != nil && refName(o.response) == "" && o.response.obj("properties") == nil {
 			target = "unwrapData(&out)" // the spec leaves this response untyped
 		}
 		fmt.Fprintf(b, "\tvar out %s\n\tif err := s.client.do(ctx, %s, %s, %s, %s, %s); err != nil {\n\t\treturn nil, err\n\t}\n\treturn &out, nil\n}\n\n", elem, verb, pathExpr, queryExpr, bodyExpr, target)
