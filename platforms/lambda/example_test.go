@@ -1,0 +1,88 @@
+package lambda_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/wacht-platform/serverless-go/platforms/lambda"
+)
+
+func ExampleNewHandler() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /hello/{name}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintf(w, "hello %s from %s", r.PathValue("name"), lambda.EventFromContext(r.Context()).Source())
+	})
+	h := lambda.NewHandler(mux)
+
+	// An API Gateway HTTP API (payload 2.0) event, as Lambda delivers it.
+	event := `{
+		"version": "2.0",
+		"rawPath": "/hello/gopher",
+		"rawQueryString": "",
+		"headers": {"host": "api.example.com"},
+		"requestContext": {
+			"requestId": "req-1",
+			"stage": "$default",
+			"http": {"method": "GET", "path": "/hello/gopher", "sourceIp": "203.0.113.7"}
+		},
+		"isBase64Encoded": false
+	}`
+	out, err := h.Invoke(context.Background(), []byte(event))
+	if err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	fmt.Println(string(out))
+	// Output:
+	// {"statusCode":200,"headers":{"Content-Type":"text/plain; charset=utf-8"},"body":"hello gopher from apigateway-v2","isBase64Encoded":false}
+}
+
+func ExampleStart() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "ok")
+	})
+	// In a Lambda function's main: serves every invocation, never returns.
+	// Outside Lambda it exits, so this example is compiled but not run.
+	lambda.Start(mux, lambda.WithStripStage())
+}
+
+func ExampleEventFromContext() {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The original event, decoded on demand into aws-lambda-go's type.
+		ev, err := lambda.EventFromContext(r.Context()).APIGatewayV1()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		fmt.Fprintf(w, "stage=%s principal=%v", ev.RequestContext.Stage, ev.RequestContext.Authorizer["principalId"])
+	})
+	event := `{"httpMethod":"GET","path":"/","requestContext":{"stage":"prod","authorizer":{"principalId":"user-1"}}}`
+	out, _ := lambda.NewHandler(h).Invoke(context.Background(), []byte(event))
+	fmt.Println(string(out))
+	// Output:
+	// {"statusCode":200,"multiValueHeaders":{"Content-Type":["text/plain; charset=utf-8"]},"body":"stage=prod principal=user-1","isBase64Encoded":false}
+}
+
+func ExampleWithResponseStreaming() {
+	h := lambda.NewHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, "first chunk\n")
+		w.(http.Flusher).Flush()
+		_, _ = io.WriteString(w, "second chunk\n")
+	}), lambda.WithResponseStreaming())
+
+	event := `{"version":"2.0","rawPath":"/","requestContext":{"domainName":"abc.lambda-url.us-east-1.on.aws","http":{"method":"GET"}}}`
+	rd, err := h.InvokeStream(context.Background(), []byte(event))
+	if err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	b, _ := io.ReadAll(rd)
+	fmt.Printf("%q\n", b)
+	// Output:
+	// "{\"statusCode\":200,\"headers\":{\"Content-Type\":\"text/plain\"}}\x00\x00\x00\x00\x00\x00\x00\x00first chunk\nsecond chunk\n"
+}

@@ -1,0 +1,286 @@
+package lambda
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// rieVersion is the Runtime Interface Emulator version the Makefile
+// installs into .tools (see scripts/install-rie.sh).
+const rieVersion = "v0.0.0-20261030222936-bef5c4ba774d"
+
+// riePath finds the emulator: $AWS_LAMBDA_RIE, else <repo>/.tools/aws-lambda-rie.
+func riePath(t *testing.T) string {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("the AWS Lambda Runtime Interface Emulator runs on linux only")
+	}
+	p := os.Getenv("AWS_LAMBDA_RIE")
+	if p == "" {
+		p = filepath.Join("..", "..", ".tools", "aws-lambda-rie")
+	}
+	if _, err := os.Stat(p); err != nil {
+		msg := fmt.Sprintf("AWS Lambda Runtime Interface Emulator not found at %s; install it with: "+
+			"GOBIN=$PWD/.tools go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@%s", p, rieVersion)
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}
+
+// buildBootstrap builds the test function the way it is deployed: linux,
+// CGO_ENABLED=0, -tags lambda.norpc, stripped, named bootstrap.
+func buildBootstrap(t *testing.T) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "bootstrap")
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-ldflags", "-s -w", "-o", out, "./internal/testbootstrap")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building bootstrap: %v\n%s", err, b)
+	}
+	return out
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// emulator is one running RIE instance. It serves one invoke at a time.
+type emulator struct {
+	url  string
+	logs *lockedBuffer
+}
+
+func startEmulator(t *testing.T, rie, bootstrap string, env ...string) *emulator {
+	t.Helper()
+	invokeAddr, runtimeAddr := freePort(t), freePort(t)
+	logs := &lockedBuffer{}
+	cmd := exec.Command(rie,
+		"--runtime-interface-emulator-address", invokeAddr,
+		"--runtime-api-address", runtimeAddr,
+		bootstrap)
+	cmd.Dir = filepath.Dir(bootstrap)
+	cmd.Env = append(os.Environ(), append([]string{"AWS_LAMBDA_FUNCTION_TIMEOUT=30", "AWS_LAMBDA_FUNCTION_NAME=testbootstrap"}, env...)...)
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("emulator output:\n%s", logs.String())
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", invokeAddr, time.Second)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("emulator did not listen on %s: %v\n%s", invokeAddr, err, logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return &emulator{url: "http://" + invokeAddr + "/2015-03-31/functions/function/invocations", logs: logs}
+}
+
+func (e *emulator) invoke(t *testing.T, payload []byte) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(payload))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("invoke: %v", err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("emulator answered %s: %s", res.Status, b)
+	}
+	return b
+}
+
+// seen mirrors testbootstrap's echo document.
+type seen struct {
+	Method      string              `json:"method"`
+	Path        string              `json:"path"`
+	RawPath     string              `json:"rawPath"`
+	RawQuery    string              `json:"rawQuery"`
+	Host        string              `json:"host"`
+	RemoteAddr  string              `json:"remoteAddr"`
+	Header      map[string][]string `json:"header"`
+	Body        string              `json:"body"`
+	Source      string              `json:"source"`
+	RequestID   string              `json:"requestId"`
+	HasDeadline bool                `json:"hasDeadline"`
+	FunctionARN string              `json:"functionArn"`
+}
+
+func TestRuntimeInterfaceEmulator(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a bootstrap and runs the emulator")
+	}
+	rie := riePath(t)
+	bootstrap := buildBootstrap(t)
+
+	t.Run("buffered", func(t *testing.T) {
+		emu := startEmulator(t, rie, bootstrap)
+		pathEvent := albEvent("/files/a%2Fb")
+		pathEvent.QueryStringParameters = map[string]string{"q": "a%20b"}
+		cases := []struct {
+			name    string
+			payload []byte
+			source  Source
+			check   func(t *testing.T, res response, s seen)
+		}{
+			{"apigateway-v1", readSample(t, "apigw-request.json"), SourceAPIGatewayV1, func(t *testing.T, res response, s seen) {
+				if s.Method != "POST" || s.Path != "/hello/world" || s.RawQuery != "name=me" || s.RemoteAddr != "192.168.196.186:0" {
+					t.Errorf("seen %+v", s)
+				}
+				if !slices.Equal(res.MultiValueHeaders["Set-Cookie"], []string{"seen=1; Path=/", "again=2; Path=/"}) {
+					t.Errorf("multiValueHeaders %v", res.MultiValueHeaders)
+				}
+			}},
+			{"apigateway-v2", readSample(t, "apigw-v2-request-no-authorizer.json"), SourceAPIGatewayV2, func(t *testing.T, res response, s seen) {
+				if s.Method != "GET" || s.Host != "aaaaaaaaaa.execute-api.us-west-2.amazonaws.com" || s.RemoteAddr != "1.2.3.4:0" {
+					t.Errorf("seen %+v", s)
+				}
+				if !slices.Equal(res.Cookies, []string{"seen=1; Path=/", "again=2; Path=/"}) || res.Headers["Content-Type"] != "application/json" {
+					t.Errorf("headers %v cookies %v", res.Headers, res.Cookies)
+				}
+			}},
+			{"alb-multi-value", readSample(t, "alb-lambda-target-request-multivalue-headers.json"), SourceALB, func(t *testing.T, res response, s seen) {
+				if s.RemoteAddr != "72.21.198.67:0" || res.StatusDescription != "200 OK" || len(res.MultiValueHeaders["Set-Cookie"]) != 2 {
+					t.Errorf("seen %+v response %+v", s, res)
+				}
+			}},
+			{"alb-single-value", marshal(t, pathEvent), SourceALB, func(t *testing.T, res response, s seen) {
+				if s.Path != "/files/a/b" || s.RawPath != "/files/a%2Fb" || s.RawQuery != "q=a%20b" || s.RemoteAddr != "192.0.2.9:0" {
+					t.Errorf("seen %+v", s)
+				}
+				if res.Headers["Set-Cookie"] != "seen=1; Path=/" || res.MultiValueHeaders != nil {
+					t.Errorf("response %+v", res)
+				}
+			}},
+			{"function-url", readSample(t, "lambda-urls-request.json"), SourceFunctionURL, func(t *testing.T, res response, s seen) {
+				if s.Method != "POST" || s.Body != "Hello from client!" || s.Header["Cookie"][0] != "cookie1; cookie2" {
+					t.Errorf("seen %+v", s)
+				}
+				if len(res.Cookies) != 2 {
+					t.Errorf("cookies %v", res.Cookies)
+				}
+			}},
+		}
+		for _, tc := range cases {
+			out := emu.invoke(t, tc.payload)
+			var res response
+			if err := json.Unmarshal(out, &res); err != nil || res.StatusCode != 200 {
+				t.Errorf("%s: response %s (%v)", tc.name, out, err)
+				continue
+			}
+			var s seen
+			if err := json.Unmarshal(res.body(t), &s); err != nil {
+				t.Errorf("%s: body %q: %v", tc.name, res.Body, err)
+				continue
+			}
+			if s.Source != tc.source.String() || !s.HasDeadline || s.RequestID == "" || !strings.Contains(s.FunctionARN, "function:testbootstrap") {
+				t.Errorf("%s: invocation context: %+v", tc.name, s)
+			}
+			if s.RequestID == "gw-1" || strings.Contains(string(tc.payload), `"`+s.RequestID+`"`) {
+				t.Errorf("%s: request id %q should be the Lambda request id, not the gateway's", tc.name, s.RequestID)
+			}
+			tc.check(t, res, s)
+		}
+
+		// An unsupported event is a function error, not a 200.
+		out := emu.invoke(t, readSample(t, "s3-event.json"))
+		var fe struct{ ErrorMessage, ErrorType string }
+		if err := json.Unmarshal(out, &fe); err != nil || fe.ErrorType != "EventError" || !strings.Contains(fe.ErrorMessage, "not an API Gateway") {
+			t.Errorf("unsupported event: %s", out)
+		}
+		// A panicking handler answers 500 and the function keeps serving.
+		panicking := v2Event("/panic")
+		out = emu.invoke(t, marshal(t, panicking))
+		var res response
+		if err := json.Unmarshal(out, &res); err != nil || res.StatusCode != 500 {
+			t.Errorf("panic: %s", out)
+		}
+		out = emu.invoke(t, marshal(t, v2Event("/after-panic")))
+		if err := json.Unmarshal(out, &res); err != nil || res.StatusCode != 200 {
+			t.Errorf("after panic: %s", out)
+		}
+	})
+
+	t.Run("streaming", func(t *testing.T) {
+		emu := startEmulator(t, rie, bootstrap, "TESTBOOTSTRAP_STREAMING=1")
+		out := emu.invoke(t, marshal(t, furlEvent("/stream")))
+		prelude, body, err := readStream(t, bytes.NewReader(out))
+		if err != nil || prelude.StatusCode != 200 || prelude.Headers["Content-Type"] != "text/plain" || body != "chunk-1\nchunk-2\n" {
+			t.Errorf("streamed response %q", out)
+		}
+		out = emu.invoke(t, marshal(t, furlEvent("/panic")))
+		prelude, _, _ = readStream(t, bytes.NewReader(out))
+		if prelude.StatusCode != 500 {
+			t.Errorf("streamed panic %q", out)
+		}
+		// Other sources are still answered with buffered JSON.
+		out = emu.invoke(t, readSample(t, "apigw-request.json"))
+		var res response
+		if err := json.Unmarshal(out, &res); err != nil || res.StatusCode != 200 {
+			t.Errorf("buffered response in streaming mode: %s", out)
+		}
+	})
+}
