@@ -1,0 +1,217 @@
+package handler
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"hash"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/wacht-platform/serverless-go/wacht"
+)
+
+// Names of the environment variables the kit reads. The backend API key and
+// URL names are shared with the wacht package and the JavaScript SDK.
+const (
+	EnvAPIKey                  = wacht.EnvAPIKey
+	EnvBackendAPIURL           = wacht.EnvBackendAPIURL
+	EnvPublishableKey          = "WACHT_PUBLISHABLE_KEY"
+	EnvPublicPublishableKey    = "NEXT_PUBLIC_WACHT_PUBLISHABLE_KEY"
+	EnvGatewayURL              = "WACHT_GATEWAY_URL"
+	EnvWebhookSecret           = "WACHT_WEBHOOK_SECRET"
+	EnvIssuer                  = "WACHT_ISSUER"
+	EnvAudiences               = "WACHT_AUDIENCES"
+	EnvAuthorizedParties       = "WACHT_AUTHORIZED_PARTIES"
+	EnvSignInURL               = "WACHT_SIGN_IN_URL"
+	EnvForwardedAuthSecret     = "WACHT_FORWARDED_AUTH_SECRET"
+	defaultSessionCookieName   = "__session"
+	defaultMaxBodyBytes        = 1 << 20
+	defaultInstanceCacheLimit  = 16
+	requestIDHeader            = "X-Request-Id"
+	contentTypeJSON            = "application/json"
+	contentTypeJSONWithCharset = "application/json; charset=utf-8"
+)
+
+// Config is everything one invocation needs to talk to Wacht. The zero value
+// is an unconfigured function: each part is only required by the middleware
+// that uses it (a webhook receiver needs no API key, a protected route needs
+// a publishable key).
+type Config struct {
+	// Client configures the backend API client (API key, base URL, retries).
+	Client wacht.Config
+	// Verifier configures session-token verification (publishable key,
+	// required issuer, audiences, authorized parties, clock skew).
+	Verifier wacht.VerifierConfig
+	// Gateway configures machine-token checks (gateway URL, timeout).
+	Gateway wacht.GatewayConfig
+	// WebhookSecret is the whsec_ secret of the webhook endpoint this
+	// function receives deliveries for.
+	WebhookSecret string
+	// SignInURL, when set, sends browser requests that fail authentication
+	// to this page (with a redirect_url parameter) instead of a 401.
+	SignInURL string
+}
+
+// ConfigFromEnv reads a Config from an environment lookup function such as
+// os.LookupEnv. Each platform hands in its own source, so the same code
+// works with the process environment, a Worker's bindings or a map in a
+// test. The publishable key is read from NEXT_PUBLIC_WACHT_PUBLISHABLE_KEY
+// first, then WACHT_PUBLISHABLE_KEY, as in the JavaScript SDK.
+func ConfigFromEnv(lookup func(string) (string, bool)) Config {
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	get := func(name string) string {
+		v, _ := lookup(name)
+		return strings.TrimSpace(v)
+	}
+	cfg := Config{
+		Client: wacht.ConfigFromEnv(lookup),
+		Verifier: wacht.VerifierConfig{
+			PublishableKey:    firstNonEmpty(get(EnvPublicPublishableKey), get(EnvPublishableKey)),
+			RequiredIssuer:    get(EnvIssuer),
+			Audiences:         splitList(get(EnvAudiences)),
+			AuthorizedParties: splitList(get(EnvAuthorizedParties)),
+			SessionCookieName: defaultSessionCookieName,
+		},
+		Gateway:       wacht.GatewayConfig{URL: get(EnvGatewayURL)},
+		WebhookSecret: get(EnvWebhookSecret),
+		SignInURL:     get(EnvSignInURL),
+	}
+	if s := get(EnvForwardedAuthSecret); s != "" {
+		cfg.Verifier.ForwardedAuthSecret = []byte(s)
+	}
+	return cfg
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// fingerprint is the warm-cache key of a Config: a SHA-256 over every field
+// that changes what gets built. Secrets enter only the hash, so the cache
+// never holds them in clear as keys; pointers (HTTP clients, loggers) count
+// by identity.
+type fingerprint [sha256.Size]byte
+
+func (c *Config) fingerprint() fingerprint {
+	h := sha256.New()
+	w := fpWriter{h: h}
+	cl := &c.Client
+	w.str(cl.APIKey)
+	w.str(cl.BaseURL)
+	w.ptr(cl.HTTPClient)
+	w.num(int64(cl.Timeout))
+	w.header(cl.Header)
+	w.ptr(cl.Logger)
+	w.num(int64(cl.MaxRetries))
+	w.bool(cl.DisableRetries)
+
+	v := &c.Verifier
+	w.str(v.PublishableKey)
+	w.str(v.FrontendAPIURL)
+	w.str(v.RequiredIssuer)
+	w.list(v.Audiences)
+	w.list(v.AuthorizedParties)
+	w.list(v.Algorithms)
+	w.bytes(v.HMACSecret)
+	w.num(int64(v.ClockSkew))
+	w.ptr(v.HTTPClient)
+	w.num(int64(v.JWKSTTL))
+	w.num(int64(v.JWKSMinTTL))
+	w.num(int64(v.JWKSMaxTTL))
+	w.num(int64(v.JWKSMinRefreshInterval))
+	w.num(int64(v.JWKSStaleWindow))
+	w.num(int64(v.JWKSFetchTimeout))
+	w.num(v.JWKSMaxBytes)
+	w.num(int64(v.MaxTokenBytes))
+	w.str(v.SessionCookieName)
+	w.bytes(v.ForwardedAuthSecret)
+	w.num(int64(v.SessionExchangeTimeout))
+	w.str(fmt.Sprintf("%p", v.Now))
+
+	g := &c.Gateway
+	w.str(g.URL)
+	w.ptr(g.HTTPClient)
+	w.num(int64(g.Timeout))
+	w.num(g.MaxResponseBytes)
+
+	w.str(c.WebhookSecret)
+	w.str(c.SignInURL)
+	var fp fingerprint
+	h.Sum(fp[:0])
+	return fp
+}
+
+type fpWriter struct {
+	h   hash.Hash
+	buf [8]byte
+}
+
+func (w *fpWriter) num(n int64) {
+	binary.LittleEndian.PutUint64(w.buf[:], uint64(n))
+	_, _ = w.h.Write(w.buf[:])
+}
+
+func (w *fpWriter) str(s string) {
+	w.num(int64(len(s)))
+	_, _ = w.h.Write([]byte(s))
+}
+
+func (w *fpWriter) bytes(b []byte) {
+	w.num(int64(len(b)))
+	_, _ = w.h.Write(b)
+}
+
+func (w *fpWriter) bool(b bool) {
+	if b {
+		w.num(1)
+	} else {
+		w.num(0)
+	}
+}
+
+func (w *fpWriter) list(l []string) {
+	w.num(int64(len(l)))
+	for _, s := range l {
+		w.str(s)
+	}
+}
+
+func (w *fpWriter) header(h http.Header) {
+	w.num(int64(len(h)))
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		w.str(k)
+		w.list(h[k])
+	}
+}
+
+func (w *fpWriter) ptr(p any) {
+	w.str(fmt.Sprintf("%p", p))
+}

@@ -1,0 +1,265 @@
+package handler
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/wacht-platform/serverless-go/wacht"
+)
+
+// Options configure a Kit. The zero value reads the process environment,
+// logs with slog.Default and caps request bodies at 1 MiB.
+type Options struct {
+	// Env is the environment lookup the configuration is read from on each
+	// invocation. Nil means os.LookupEnv. Platforms whose configuration
+	// arrives per request (a Worker's bindings) pass their own.
+	Env func(string) (string, bool)
+
+	// Resolve, when set, adjusts the configuration read from Env for one
+	// request: a multi-tenant function can pick the API key or publishable
+	// key by host or route. It runs on every request, so keep it cheap; the
+	// clients it leads to are still built once per distinct configuration.
+	Resolve func(r *http.Request, base Config) (Config, error)
+
+	// Logger receives the kit's records, each with the request id. Nil means
+	// slog.Default().
+	Logger *slog.Logger
+
+	// MaxBodyBytes caps request bodies; larger ones are answered 413. Zero
+	// means 1 MiB; negative means no cap.
+	MaxBodyBytes int64
+
+	// MaxInstances bounds how many distinct configurations keep their
+	// clients warm (least recently used ones are dropped). Zero means 16.
+	MaxInstances int
+
+	// HTTPClient, when set, is used by every client the kit builds (backend
+	// API, JWKS, gateway) unless the resolved Config names its own. Platforms
+	// without a usable default transport (Cloudflare Workers) set it.
+	HTTPClient *http.Client
+}
+
+// Kit builds and caches what each configuration needs and provides the
+// middleware. Create one per function with New and keep it for the life of
+// the process: its cache is what makes warm invocations cheap. A Kit is safe
+// for concurrent use.
+type Kit struct {
+	opts Options
+	log  *slog.Logger
+
+	mu    sync.Mutex
+	byKey map[fingerprint]*list.Element
+	lru   *list.List // of *instance, most recent first
+	last  atomic.Pointer[instance]
+
+	stats struct {
+		instances, clients, verifiers, gateways, webhooks atomic.Int64
+	}
+}
+
+// New returns a Kit. Nothing is read or built until the first request: cold
+// starts do no network and no client construction.
+func New(opts Options) *Kit {
+	if opts.Env == nil {
+		opts.Env = os.LookupEnv
+	}
+	if opts.MaxBodyBytes == 0 {
+		opts.MaxBodyBytes = defaultMaxBodyBytes
+	}
+	if opts.MaxInstances <= 0 {
+		opts.MaxInstances = defaultInstanceCacheLimit
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Kit{opts: opts, log: log, byKey: map[fingerprint]*list.Element{}, lru: list.New()}
+}
+
+// Stats counts what a Kit has built since it was created. Tests and
+// benchmarks use it to show that warm invocations reuse one client.
+type Stats struct {
+	Instances      int64 // distinct configurations seen
+	ClientBuilds   int64
+	VerifierBuilds int64
+	GatewayBuilds  int64
+	WebhookBuilds  int64
+}
+
+// Stats reports the build counters.
+func (k *Kit) Stats() Stats {
+	return Stats{
+		Instances:      k.stats.instances.Load(),
+		ClientBuilds:   k.stats.clients.Load(),
+		VerifierBuilds: k.stats.verifiers.Load(),
+		GatewayBuilds:  k.stats.gateways.Load(),
+		WebhookBuilds:  k.stats.webhooks.Load(),
+	}
+}
+
+// instance holds what one configuration needs, each part built on first use
+// and kept for the life of the warm instance.
+type instance struct {
+	key fingerprint
+	cfg Config
+	kit *Kit
+
+	clientOnce sync.Once
+	client     *wacht.Client
+	clientErr  error
+
+	verifierOnce sync.Once
+	verifier     *wacht.Verifier
+	verifierErr  error
+
+	gatewayOnce sync.Once
+	gateway     *wacht.Gateway
+	gatewayErr  error
+
+	webhookOnce sync.Once
+	webhook     *wacht.WebhookVerifier
+	webhookErr  error
+}
+
+// ConfigError reports configuration that keeps a middleware from working,
+// naming the setting to fix. It never carries a secret's value.
+type ConfigError struct {
+	Part string // "backend client", "token verifier", "gateway", "webhook verifier", "resolve"
+	Err  error
+}
+
+func (e *ConfigError) Error() string { return "handler: " + e.Part + " misconfigured: " + e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+func (in *instance) Client() (*wacht.Client, error) {
+	in.clientOnce.Do(func() {
+		cfg := in.cfg.Client
+		if cfg.HTTPClient == nil {
+			cfg.HTTPClient = in.kit.opts.HTTPClient
+		}
+		if cfg.APIKey == "" {
+			in.clientErr = &ConfigError{Part: "backend client", Err: errors.New(EnvAPIKey + " is not set")}
+			return
+		}
+		in.client, in.clientErr = wacht.NewClient(cfg)
+		if in.clientErr != nil {
+			in.clientErr = &ConfigError{Part: "backend client", Err: in.clientErr}
+			return
+		}
+		in.kit.stats.clients.Add(1)
+	})
+	return in.client, in.clientErr
+}
+
+func (in *instance) Verifier() (*wacht.Verifier, error) {
+	in.verifierOnce.Do(func() {
+		cfg := in.cfg.Verifier
+		if cfg.HTTPClient == nil {
+			cfg.HTTPClient = in.kit.opts.HTTPClient
+		}
+		if cfg.PublishableKey == "" && cfg.FrontendAPIURL == "" {
+			in.verifierErr = &ConfigError{Part: "token verifier", Err: errors.New(EnvPublishableKey + " is not set")}
+			return
+		}
+		in.verifier, in.verifierErr = wacht.NewVerifier(cfg)
+		if in.verifierErr != nil {
+			in.verifierErr = &ConfigError{Part: "token verifier", Err: in.verifierErr}
+			return
+		}
+		in.kit.stats.verifiers.Add(1)
+	})
+	return in.verifier, in.verifierErr
+}
+
+func (in *instance) Gateway() (*wacht.Gateway, error) {
+	in.gatewayOnce.Do(func() {
+		cfg := in.cfg.Gateway
+		if cfg.HTTPClient == nil {
+			cfg.HTTPClient = in.kit.opts.HTTPClient
+		}
+		in.gateway, in.gatewayErr = wacht.NewGateway(cfg)
+		if in.gatewayErr != nil {
+			in.gatewayErr = &ConfigError{Part: "gateway", Err: in.gatewayErr}
+			return
+		}
+		in.kit.stats.gateways.Add(1)
+	})
+	return in.gateway, in.gatewayErr
+}
+
+func (in *instance) Webhook() (*wacht.WebhookVerifier, error) {
+	in.webhookOnce.Do(func() {
+		if in.cfg.WebhookSecret == "" {
+			in.webhookErr = &ConfigError{Part: "webhook verifier", Err: errors.New(EnvWebhookSecret + " is not set")}
+			return
+		}
+		in.webhook, in.webhookErr = wacht.NewWebhookVerifier(in.cfg.WebhookSecret)
+		if in.webhookErr != nil {
+			in.webhookErr = &ConfigError{Part: "webhook verifier", Err: in.webhookErr}
+			return
+		}
+		if in.kit.opts.MaxBodyBytes > 0 {
+			in.webhook.MaxBodyBytes = in.kit.opts.MaxBodyBytes
+		}
+		in.kit.stats.webhooks.Add(1)
+	})
+	return in.webhook, in.webhookErr
+}
+
+// instanceFor resolves the configuration of r and returns its warm
+// instance, creating it on first sight. The common case (same configuration
+// as the previous request) costs one env read and one hash.
+func (k *Kit) instanceFor(r *http.Request) (*instance, error) {
+	if in, ok := r.Context().Value(instanceKey{}).(*instance); ok && in.kit == k {
+		return in, nil
+	}
+	cfg := ConfigFromEnv(k.opts.Env)
+	if k.opts.Resolve != nil {
+		var err error
+		if cfg, err = k.opts.Resolve(r, cfg); err != nil {
+			return nil, &ConfigError{Part: "resolve", Err: err}
+		}
+	}
+	key := cfg.fingerprint()
+	if in := k.last.Load(); in != nil && in.key == key {
+		return in, nil
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if el, ok := k.byKey[key]; ok {
+		k.lru.MoveToFront(el)
+		in := el.Value.(*instance)
+		k.last.Store(in)
+		return in, nil
+	}
+	in := &instance{key: key, cfg: cfg, kit: k}
+	k.byKey[key] = k.lru.PushFront(in)
+	for k.lru.Len() > k.opts.MaxInstances {
+		oldest := k.lru.Back()
+		k.lru.Remove(oldest)
+		delete(k.byKey, oldest.Value.(*instance).key)
+	}
+	k.stats.instances.Add(1)
+	k.last.Store(in)
+	return in, nil
+}
+
+// withInstance resolves the instance once per request and stores it in the
+// context, so nested middleware share it.
+func (k *Kit) withInstance(w http.ResponseWriter, r *http.Request) (*instance, *http.Request, bool) {
+	in, err := k.instanceFor(r)
+	if err != nil {
+		k.fail(w, r, err)
+		return nil, r, false
+	}
+	if cur, ok := r.Context().Value(instanceKey{}).(*instance); ok && cur == in {
+		return in, r, true
+	}
+	return in, r.WithContext(context.WithValue(r.Context(), instanceKey{}, in)), true
+}

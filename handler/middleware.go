@@ -1,0 +1,304 @@
+package handler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wacht-platform/serverless-go/wacht"
+)
+
+// Handler wraps the whole function: it gives every request an id (the
+// platform's when an adapter passed one, otherwise a fresh one) echoed in
+// X-Request-Id, a logger carrying that id, a body cap (413 past it), and
+// turns panics into a 500 JSON answer that names the request id and logs
+// the stack. Put it outermost: platform.Start(kit.Handler(mux)).
+func (k *Kit) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		id := RequestIDFrom(ctx)
+		if id == "" {
+			id = newRequestID()
+			ctx = WithRequestID(ctx, id)
+		}
+		log := k.log.With(slog.String("request_id", id))
+		if attrs, ok := ctx.Value(logAttrsKey{}).([]slog.Attr); ok {
+			args := make([]any, len(attrs))
+			for i, a := range attrs {
+				args[i] = a
+			}
+			log = log.With(args...)
+		}
+		ctx = context.WithValue(ctx, loggerKey{}, log)
+		r = r.WithContext(ctx)
+		w.Header().Set(requestIDHeader, id)
+
+		tw := &trackingWriter{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				log.LogAttrs(ctx, slog.LevelError, "panic", slog.String("panic", fmt.Sprint(p)), slog.String("stack", string(debug.Stack())))
+				if !tw.wrote {
+					writeJSON(tw, http.StatusInternalServerError, ErrorBody{Error: CodeInternal, Message: messageInternal, RequestID: id})
+				}
+			}
+		}()
+
+		if max := k.opts.MaxBodyBytes; max > 0 && r.Body != nil && r.Body != http.NoBody {
+			if r.ContentLength > max {
+				writeJSON(tw, http.StatusRequestEntityTooLarge, ErrorBody{Error: CodeBodyTooLarge, Message: "request body exceeds " + strconv.FormatInt(max, 10) + " bytes", RequestID: id})
+				return
+			}
+			r.Body = http.MaxBytesReader(tw, r.Body, max)
+		}
+		next.ServeHTTP(tw, r)
+	})
+}
+
+// trackingWriter remembers whether an answer has started, so a panic after
+// the first byte is not followed by a second status line.
+type trackingWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (t *trackingWriter) WriteHeader(code int) {
+	t.wrote = true
+	t.ResponseWriter.WriteHeader(code)
+}
+
+func (t *trackingWriter) Write(p []byte) (int, error) {
+	t.wrote = true
+	return t.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the platform's writer (to
+// flush a streamed answer, for example).
+func (t *trackingWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }
+
+// Authenticate verifies the request's session token (Authorization: Bearer,
+// or the __session cookie) and attaches the result for AuthFrom. It never
+// rejects: a missing or bad token leaves the request anonymous, with the
+// reason kept for the log. Use Protect to require a user.
+func (k *Kit) Authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, r, ok := k.withInstance(w, r)
+		if !ok {
+			return
+		}
+		if _, done := r.Context().Value(authKey{}).(*wacht.Auth); done {
+			next.ServeHTTP(w, r)
+			return
+		}
+		v, err := in.Verifier()
+		if err != nil {
+			k.fail(w, r, err)
+			return
+		}
+		auth := v.Authenticate(r)
+		if !auth.Authenticated() {
+			if reason := auth.Err(); reason != nil && !isMissingToken(reason) {
+				LoggerFrom(r.Context()).LogAttrs(r.Context(), slog.LevelInfo, "token rejected", slog.String("reason", reason.Error()))
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), authKey{}, auth)))
+	})
+}
+
+func isMissingToken(err error) bool {
+	var te *wacht.TokenError
+	return errors.As(err, &te) && te.Reason == wacht.TokenReasonMissing
+}
+
+// Require is what Protect checks: the same rules as wacht.ProtectOptions
+// (permissions are any-of across the organization and workspace sets).
+type Require = wacht.ProtectOptions
+
+// Protect authenticates the request and lets it through only when the user
+// meets req; the handler then finds the backend client with ClientFrom.
+// Otherwise it answers 401 {"error":"unauthenticated"} or 403
+// {"error":"forbidden"}; browser navigations (GET or HEAD accepting
+// text/html) that fail authentication are redirected to the configured
+// sign-in URL instead, when there is one.
+func (k *Kit) Protect(req Require) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			in := r.Context().Value(instanceKey{}).(*instance)
+			opts := req
+			if opts.RedirectURL == "" {
+				opts.RedirectURL = in.cfg.SignInURL
+			}
+			if err := AuthFrom(r.Context()).Protect(opts); err != nil {
+				var ae *wacht.AuthError
+				if errors.As(err, &ae) && ae.RedirectURL != "" && isBrowserNavigation(r) {
+					http.Redirect(w, r, signInRedirect(ae.RedirectURL, r), http.StatusSeeOther)
+					return
+				}
+				k.fail(w, r, err)
+				return
+			}
+			client, err := in.Client()
+			if err != nil {
+				k.fail(w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientKey{}, client)))
+		})
+		return k.Authenticate(inner)
+	}
+}
+
+func isBrowserNavigation(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+func signInRedirect(signIn string, r *http.Request) string {
+	u, err := url.Parse(signIn)
+	if err != nil {
+		return signIn
+	}
+	scheme := "https"
+	if r.TLS == nil && (strings.HasPrefix(r.Host, "127.0.0.1") || strings.HasPrefix(r.Host, "localhost")) {
+		scheme = "http"
+	}
+	back := scheme + "://" + r.Host + r.URL.RequestURI()
+	q := u.Query()
+	q.Set("redirect_url", back)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// RequireMachine checks a machine token (an API key in x-api-key, or an
+// OAuth access token as Bearer) with Wacht's gateway, requiring any of
+// permissions, and lets allowed requests through with the decision
+// (PrincipalFrom) and the backend client (ClientFrom). Denied requests get
+// 403 with the gateway's request id, rate-limited ones 429 with
+// Retry-After; the gateway's rate-limit headers are copied onto every
+// answer. If the gateway cannot be reached the request fails closed with
+// 503.
+func (k *Kit) RequireMachine(permissions ...string) func(http.Handler) http.Handler {
+	perms := append([]string(nil), permissions...)
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			in, r, ok := k.withInstance(w, r)
+			if !ok {
+				return
+			}
+			check, found := wacht.CheckRequestFromHTTP(r, perms...)
+			if !found {
+				k.fail(w, r, &statusError{status: http.StatusUnauthorized, code: CodeUnauthenticated, message: "a machine token is required (x-api-key header or Authorization: Bearer)"})
+				return
+			}
+			gw, err := in.Gateway()
+			if err != nil {
+				k.fail(w, r, err)
+				return
+			}
+			decision, err := gw.Check(r.Context(), check)
+			if err != nil {
+				k.fail(w, r, err)
+				return
+			}
+			decision.ApplyHeaders(w.Header())
+			if !decision.Allowed {
+				k.failDecision(w, r, decision)
+				return
+			}
+			client, err := in.Client()
+			if err != nil {
+				k.fail(w, r, err)
+				return
+			}
+			ctx := context.WithValue(r.Context(), principalKey{}, decision)
+			ctx = context.WithValue(ctx, clientKey{}, client)
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
+}
+
+func (k *Kit) failDecision(w http.ResponseWriter, r *http.Request, d *wacht.Decision) {
+	body := ErrorBody{RequestID: d.RequestID}
+	if body.RequestID == "" {
+		body.RequestID = RequestIDFrom(r.Context())
+	}
+	status := d.HTTPStatus()
+	body.Error, body.Message = CodeForbidden, "the machine token may not do this"
+	switch d.Reason {
+	case wacht.DenyInvalidPrincipal:
+		body.Error, body.Message = CodeUnauthenticated, "the machine token is not valid"
+	case wacht.DenyRateLimited:
+		body.Error, body.Message = CodeRateLimited, "rate limit reached; retry later"
+		if d.RetryAfter > 0 {
+			w.Header().Set(headerRetryAfter, strconv.Itoa(int((d.RetryAfter+time.Second-1)/time.Second)))
+		}
+	}
+	LoggerFrom(r.Context()).LogAttrs(r.Context(), slog.LevelInfo, "machine token denied",
+		slog.Int("status", status), slog.String("reason", d.Reason), slog.String("gateway_request_id", d.RequestID))
+	writeJSON(w, status, body)
+}
+
+// VerifyWebhook lets through only Standard Webhooks deliveries signed with
+// the configured secret (WACHT_WEBHOOK_SECRET) and within the replay
+// window, attaching the event for WebhookEventFrom. The body is put back,
+// so the handler can still read it. Bad deliveries get 400 (malformed),
+// 401 (signature or timestamp) or 413 (too large).
+func (k *Kit) VerifyWebhook(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, r, ok := k.withInstance(w, r)
+		if !ok {
+			return
+		}
+		wv, err := in.Webhook()
+		if err != nil {
+			k.fail(w, r, err)
+			return
+		}
+		event, err := wv.VerifyRequest(r)
+		if err != nil {
+			k.fail(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), webhookKey{}, event)))
+	})
+}
+
+// UnprotectedClient returns the backend client for r's configuration
+// without any permission check. Its name is the warning: call it only in
+// handlers whose caller needs no checking (a scheduled job, an already
+// verified webhook), and prefer Protect or RequireMachine with ClientFrom.
+func (k *Kit) UnprotectedClient(r *http.Request) (*wacht.Client, error) {
+	in, err := k.instanceFor(r)
+	if err != nil {
+		return nil, err
+	}
+	return in.Client()
+}
+
+// Verifier returns the token verifier for r's configuration, for code that
+// needs wacht's lower-level helpers (session exchange, Verify).
+func (k *Kit) Verifier(r *http.Request) (*wacht.Verifier, error) {
+	in, err := k.instanceFor(r)
+	if err != nil {
+		return nil, err
+	}
+	return in.Verifier()
+}
+
+func (k *Kit) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if LoggerFrom(r.Context()) == slog.Default() && k.log != slog.Default() {
+		r = r.WithContext(context.WithValue(r.Context(), loggerKey{}, k.log))
+	}
+	WriteError(w, r, err)
+}
