@@ -134,7 +134,9 @@ type ConfigError struct {
 	Err  error
 }
 
-func (e *ConfigError) Error() string { return "handler: " + e.Part + " misconfigured: " + e.Err.Error() }
+func (e *ConfigError) Error() string {
+	return "handler: " + e.Part + " misconfigured: " + e.Err.Error()
+}
 func (e *ConfigError) Unwrap() error { return e.Err }
 
 func (in *instance) Client() (*wacht.Client, error) {
