@@ -231,7 +231,7 @@ func (s *Server) mint(o TokenOptions) (string, time.Time, error) {
 	}
 	iat := o.IssuedAt
 	if iat.IsZero() {
-		iat = now
+		iat = now.Truncate(time.Second)
 	}
 	nbf := o.NotBefore
 	if nbf.IsZero() {
