@@ -56,6 +56,9 @@ type Client struct {
 	userAgent string
 	logger    *slog.Logger
 	retry     retryPolicy
+	// sleep waits d or until ctx ends, reporting whether the full wait
+	// passed; tests replace it to observe retry delays without waiting.
+	sleep func(ctx context.Context, d time.Duration) bool
 }
 
 // NewClient builds a Client from cfg. It fails when the API key is missing
@@ -93,6 +96,7 @@ func NewClient(cfg Config) (*Client, error) {
 		userAgent: UserAgent,
 		logger:    cfg.Logger,
 		retry:     newRetryPolicy(cfg),
+		sleep:     sleepContext,
 	}
 	if ua := strings.TrimSpace(c.header.Get("User-Agent")); ua != "" {
 		c.userAgent += " " + ua
@@ -264,6 +268,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 
 		if res.StatusCode < 200 || res.StatusCode > 299 {
 			apiErr := newAPIError(method, path, res)
+			apiErr.scrub(c.apiKey)
 			if attempt < retries && isRetryableStatus(res.StatusCode) {
 				if c.wait(ctx, attempt, apiErr.RetryAfter, method, path, apiErr) {
 					continue
@@ -290,6 +295,10 @@ func (c *Client) wait(ctx context.Context, attempt int, retryAfter time.Duration
 			slog.String("method", method), slog.String("path", path),
 			slog.Int("attempt", attempt+1), slog.Duration("delay", d), slog.String("cause", cause.Error()))
 	}
+	return c.sleep(ctx, d)
+}
+
+func sleepContext(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

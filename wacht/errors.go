@@ -150,6 +150,21 @@ func (e *APIError) parseBody(body []byte) {
 	}
 }
 
+// scrub removes a secret from the messages, in case a server echoes it.
+func (e *APIError) scrub(secret string) {
+	if secret == "" {
+		return
+	}
+	for i, m := range e.Messages {
+		e.Messages[i] = strings.ReplaceAll(m, secret, redacted)
+	}
+	for i, d := range e.Details {
+		e.Details[i].Message = strings.ReplaceAll(d.Message, secret, redacted)
+		e.Details[i].Code = strings.ReplaceAll(d.Code, secret, redacted)
+	}
+	e.Code = strings.ReplaceAll(e.Code, secret, redacted)
+}
+
 // jsonText renders a JSON string or number as text; other values give "".
 func jsonText(raw json.RawMessage) string {
 	if len(raw) == 0 {
