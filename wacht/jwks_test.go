@@ -201,7 +201,9 @@ func TestJWKSColdFailures(t *testing.T) {
 		{"no keys member", func(is *testIssuer) { is.body = `{"foo":[]}` }, nil, "no \"keys\""},
 		{"too big", func(is *testIssuer) { is.body = `{"keys":[],"pad":"` + strings.Repeat("x", 2048) + `"}` },
 			func(c *VerifierConfig) { c.JWKSMaxBytes = 1024 }, "larger than 1024"},
-		{"too many keys", func(is *testIssuer) { is.body = `{"keys":[` + strings.TrimSuffix(strings.Repeat(`{},`, 100), ",") + `]}` }, nil, "more than"},
+		{"too many keys", func(is *testIssuer) {
+			is.body = `{"keys":[` + strings.TrimSuffix(strings.Repeat(`{},`, 100), ",") + `]}`
+		}, nil, "more than"},
 		{"timeout", func(is *testIssuer) { is.delay = 2 * time.Second },
 			func(c *VerifierConfig) { c.JWKSFetchTimeout = 50 * time.Millisecond }, "deadline"},
 	}

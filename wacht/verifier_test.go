@@ -348,7 +348,9 @@ func TestHostileTokens(t *testing.T) {
 		{"kid shared by two keys in the JWKS", func() string { return is.mint(dupA, nil, nil) }, nil, TokenReasonUnknownKey},
 		{"ES256 token naming the RSA key", func() string { return is.mint(k1, nil, map[string]any{"kid": "r1"}) }, nil, TokenReasonKeyMismatch},
 		{"ES256 token naming the P-384 key", func() string { return is.mint(k1, nil, map[string]any{"kid": "k384"}) }, nil, TokenReasonKeyMismatch},
-		{"RS256 token naming the EC key", func() string { return raw(`{"alg":"RS256","kid":"k1"}`, payloadJSON, func(in string) []byte { return kr.sign(t, "RS256", in) }) }, nil, TokenReasonKeyMismatch},
+		{"RS256 token naming the EC key", func() string {
+			return raw(`{"alg":"RS256","kid":"k1"}`, payloadJSON, func(in string) []byte { return kr.sign(t, "RS256", in) })
+		}, nil, TokenReasonKeyMismatch},
 		{"signed by an unpublished key with a real kid", func() string { return is.mint(attacker, nil, nil) }, nil, TokenReasonBadSignature},
 		{"off-curve JWKS key", func() string { return is.mint(off, nil, nil) }, nil, TokenReasonUnknownKey},
 		{"RSA 1024-bit JWKS key", func() string { return is.mint(small, nil, nil) }, nil, TokenReasonUnknownKey},
@@ -363,13 +365,17 @@ func TestHostileTokens(t *testing.T) {
 		{"exp past year 9999", func() string { return is.mint(k1, with(func(c map[string]any) { c["exp"] = 1e300 }), nil) }, nil, TokenReasonMalformed},
 		{"nbf in the future", func() string { return is.mint(k1, with(func(c map[string]any) { c["nbf"] = now + 60 }), nil) }, nil, TokenReasonNotYetValid},
 		{"iat in the future", func() string { return is.mint(k1, with(func(c map[string]any) { c["iat"] = now + 60 }), nil) }, nil, TokenReasonIssuedInFuture},
-		{"wrong issuer", func() string { return is.mint(k1, with(func(c map[string]any) { c["iss"] = "https://evil.example" }), nil) }, nil, TokenReasonIssuer},
+		{"wrong issuer", func() string {
+			return is.mint(k1, with(func(c map[string]any) { c["iss"] = "https://evil.example" }), nil)
+		}, nil, TokenReasonIssuer},
 		{"issuer with trailing slash", func() string { return is.mint(k1, with(func(c map[string]any) { c["iss"] = is.url() + "/" }), nil) }, nil, TokenReasonIssuer},
 		{"issuer missing", func() string { return is.mint(k1, with(func(c map[string]any) { delete(c, "iss") }), nil) }, nil, TokenReasonIssuer},
 		{"wrong audience", func() string { return is.mint(k1, with(func(c map[string]any) { c["aud"] = []string{"other"} }), nil) }, vAud, TokenReasonAudience},
 		{"audience missing", func() string { return is.mint(k1, nil, nil) }, vAud, TokenReasonAudience},
 		{"audience of the wrong type", func() string { return is.mint(k1, with(func(c map[string]any) { c["aud"] = 5 }), nil) }, vAud, TokenReasonMalformed},
-		{"wrong azp", func() string { return is.mint(k1, with(func(c map[string]any) { c["azp"] = "https://evil.example" }), nil) }, vAzp, TokenReasonAuthorizedParty},
+		{"wrong azp", func() string {
+			return is.mint(k1, with(func(c map[string]any) { c["azp"] = "https://evil.example" }), nil)
+		}, vAzp, TokenReasonAuthorizedParty},
 		{"azp missing", func() string { return is.mint(k1, nil, nil) }, vAzp, TokenReasonAuthorizedParty},
 		{"sub missing", func() string { return is.mint(k1, with(func(c map[string]any) { delete(c, "sub") }), nil) }, nil, TokenReasonMissingClaim},
 		{"sub is an object", func() string { return is.mint(k1, with(func(c map[string]any) { c["sub"] = map[string]any{} }), nil) }, nil, TokenReasonMalformed},
@@ -377,7 +383,9 @@ func TestHostileTokens(t *testing.T) {
 		{"tampered payload", func() string {
 			return parts[0] + "." + b64([]byte(strings.Replace(payloadJSON, "user_1", "admin1", 1))) + "." + parts[2]
 		}, nil, TokenReasonBadSignature},
-		{"tampered header", func() string { return b64([]byte(`{"alg":"ES256","kid":"k1","x":1}`)) + "." + parts[1] + "." + parts[2] }, nil, TokenReasonBadSignature},
+		{"tampered header", func() string {
+			return b64([]byte(`{"alg":"ES256","kid":"k1","x":1}`)) + "." + parts[1] + "." + parts[2]
+		}, nil, TokenReasonBadSignature},
 		{"tampered signature", func() string { return parts[0] + "." + parts[1] + "." + flip(parts[2], 10) }, nil, TokenReasonBadSignature},
 		{"signature too short", func() string { return parts[0] + "." + parts[1] + "." + b64(sigBytes[:63]) }, nil, TokenReasonBadSignature},
 		{"signature too long", func() string { return parts[0] + "." + parts[1] + "." + b64(append(sigBytes[:64:64], 0)) }, nil, TokenReasonBadSignature},

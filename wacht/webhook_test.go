@@ -72,14 +72,26 @@ func TestWebhookStandardVectors(t *testing.T) {
 		{"valid signature under an unknown version only", vectorHeader("v2,"+vec.signature[3:], vec.timestamp), vec.payload, sent, WebhookReasonNoSignature},
 		{"v1a asymmetric entry ignored", vectorHeader("v1a,"+vec.signature[3:], vec.timestamp), vec.payload, sent, WebhookReasonNoSignature},
 		{"missing id", func() http.Header { h := vectorHeader(vec.signature, vec.timestamp); h.Del(WebhookIDHeader); return h }(), vec.payload, sent, WebhookReasonMissingHeader},
-		{"missing timestamp", func() http.Header { h := vectorHeader(vec.signature, vec.timestamp); h.Del(WebhookTimestampHeader); return h }(), vec.payload, sent, WebhookReasonMissingHeader},
-		{"missing signature", func() http.Header { h := vectorHeader(vec.signature, vec.timestamp); h.Del(WebhookSignatureHeader); return h }(), vec.payload, sent, WebhookReasonMissingHeader},
+		{"missing timestamp", func() http.Header {
+			h := vectorHeader(vec.signature, vec.timestamp)
+			h.Del(WebhookTimestampHeader)
+			return h
+		}(), vec.payload, sent, WebhookReasonMissingHeader},
+		{"missing signature", func() http.Header {
+			h := vectorHeader(vec.signature, vec.timestamp)
+			h.Del(WebhookSignatureHeader)
+			return h
+		}(), vec.payload, sent, WebhookReasonMissingHeader},
 		{"timestamp not a number", vectorHeader(vec.signature, 0), vec.payload, sent, WebhookReasonBadTimestamp},
 		{"old timestamp", vectorHeader(vec.signature, vec.timestamp), vec.payload, sent.Add(5*time.Minute + time.Second), WebhookReasonTooOld},
 		{"new timestamp", vectorHeader(vec.signature, vec.timestamp), vec.payload, sent.Add(-5*time.Minute - time.Second), WebhookReasonTooNew},
 		{"edge of tolerance", vectorHeader(vec.signature, vec.timestamp), vec.payload, sent.Add(5 * time.Minute), ""},
 		{"tampered body", vectorHeader(vec.signature, vec.timestamp), `{"test": 2432232315}`, sent, WebhookReasonBadSignature},
-		{"tampered id", func() http.Header { h := vectorHeader(vec.signature, vec.timestamp); h.Set(WebhookIDHeader, "msg_other"); return h }(), vec.payload, sent, WebhookReasonBadSignature},
+		{"tampered id", func() http.Header {
+			h := vectorHeader(vec.signature, vec.timestamp)
+			h.Set(WebhookIDHeader, "msg_other")
+			return h
+		}(), vec.payload, sent, WebhookReasonBadSignature},
 		{"signature not base64", vectorHeader("v1,@@@", vec.timestamp), vec.payload, sent, WebhookReasonBadSignature},
 		{"truncated signature", vectorHeader(vec.signature[:20], vec.timestamp), vec.payload, sent, WebhookReasonBadSignature},
 	}
