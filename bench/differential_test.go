@@ -257,10 +257,11 @@ func TestDifferentialEdgeCases(t *testing.T) {
 	t.Run("ALB event without headers", func(t *testing.T) {
 		ev := events.ALBTargetGroupRequest{HTTPMethod: "GET", Path: "/",
 			RequestContext: events.ALBTargetGroupRequestContext{ELB: events.ELBContext{TargetGroupArn: "arn"}}}
-		kit, _, _ := run(t, lambda.SourceALB, mustJSON(t, ev))
+		kit, proxy, err := run(t, lambda.SourceALB, mustJSON(t, ev))
 		if kit["url.path"] != "/" || kit["method"] != "GET" {
 			t.Errorf("kit %v", kit)
 		}
+		t.Logf("api-proxy: error %v, saw %v", err, proxy)
 	})
 	t.Run("encoded slash in a REST API path", func(t *testing.T) {
 		ev := events.APIGatewayProxyRequest{HTTPMethod: "GET", Path: "/files/a%2Fb",
