@@ -97,24 +97,35 @@ func (p *scanner) str() string {
 	}
 	p.i++
 	start := p.i
-	for p.i < len(p.s) {
-		c := p.s[p.i]
-		switch {
-		case c == '"':
-			v := p.s[start:p.i]
-			p.i++
-			return v
-		case c == '\\':
-			return p.escaped(start)
-		case c < 0x20:
-			p.fail("control character in string")
-			return ""
-		}
-		p.i++
+	s, i := p.s, p.i
+	for i < len(s) && !strStop[s[i]] {
+		i++
 	}
-	p.fail("unterminated string")
+	switch {
+	case i >= len(s):
+		p.i = i
+		p.fail("unterminated string")
+		return ""
+	case s[i] == '"':
+		p.i = i + 1
+		return s[start:i]
+	case s[i] == '\\':
+		p.i = i
+		return p.escaped(start)
+	}
+	p.i = i
+	p.fail("control character in string")
 	return ""
 }
+
+// strStop marks the bytes that end the fast path of str.
+var strStop = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
 
 func (p *scanner) escaped(start int) string {
 	b := make([]byte, 0, p.i-start+16)
