@@ -273,8 +273,8 @@ func TestMultipartCreate(t *testing.T) {
 			t.Error("unset description was sent")
 		}
 		writeJSON(w, 200, `{"id":"org_1","created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z",`+
-			`"name":"Acme","image_url":"","description":null,"member_count":0,"public_metadata":{"plan":"pro"},"private_metadata":{}}`)
-	}, serverOptions{offSpecResponses: true})
+			`"name":"Acme","image_url":"","description":"","member_count":0,"public_metadata":{"plan":"pro"},"private_metadata":{}}`)
+	}, serverOptions{})
 	c := newTestClient(t, ts, Config{})
 	org, err := c.Organizations.Create(context.Background(), CreateOrganizationParams{
 		Name:              Ptr("Acme"),
