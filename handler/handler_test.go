@@ -366,8 +366,7 @@ func TestWarmReuse(t *testing.T) {
 
 func TestMultiTenantResolve(t *testing.T) {
 	other := wachttest.New(t, wachttest.Options{Seed: true})
-	var f *fixture
-	f = newFixture(t, handler.Options{Resolve: func(r *http.Request, base handler.Config) (handler.Config, error) {
+	f := newFixture(t, handler.Options{Resolve: func(r *http.Request, base handler.Config) (handler.Config, error) {
 		if r.Host == "tenant-b.example" {
 			base.Client.APIKey = other.APIKey
 			base.Client.BaseURL = other.BackendURL

@@ -1,0 +1,54 @@
+package handler
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/wacht-platform/serverless-go/wacht"
+)
+
+// EventContext prepares ctx for an invocation that is not an HTTP request
+// (a Pub/Sub message, a storage notification, a scheduled job) the way
+// Handler prepares a request: it keeps the request id a platform adapter
+// set with WithRequestID (or adds a fresh one) and attaches a logger that
+// carries it and the WithLogAttrs attributes, for LoggerFrom.
+func (k *Kit) EventContext(ctx context.Context) context.Context {
+	id := RequestIDFrom(ctx)
+	if id == "" {
+		id = newRequestID()
+		ctx = WithRequestID(ctx, id)
+	}
+	log := k.log.With(slog.String("request_id", id))
+	if attrs, ok := ctx.Value(logAttrsKey{}).([]slog.Attr); ok && len(attrs) > 0 {
+		args := make([]any, len(attrs))
+		for i, a := range attrs {
+			args[i] = a
+		}
+		log = log.With(args...)
+	}
+	return context.WithValue(ctx, loggerKey{}, log)
+}
+
+// EventClient returns the backend client for an invocation that is not an
+// HTTP request. The configuration is read exactly as for requests (from
+// Options.Env on every call, then Options.Resolve, which receives a
+// placeholder POST / request carrying ctx and no headers) and the client
+// comes from the same warm-instance cache, so event and HTTP functions of
+// one process share it.
+//
+// Like UnprotectedClient it checks no permission: the caller of an event
+// function is the platform's trigger (authorized by the platform's own
+// identity and access rules), not a user or machine token the kit could
+// verify. Call it only for such invocations.
+func (k *Kit) EventClient(ctx context.Context) (*wacht.Client, error) {
+	r, err := http.NewRequestWithContext(ctx, http.MethodPost, "/", http.NoBody)
+	if err != nil {
+		return nil, err
+	}
+	in, err := k.instanceFor(r)
+	if err != nil {
+		return nil, err
+	}
+	return in.Client()
+}
