@@ -14,9 +14,9 @@ import (
 )
 
 // Handler adapts an http.Handler to Lambda HTTP events. It implements
-// aws-lambda-go's lambda.Handler interface, so it can be passed to
-// awslambda.StartHandlerFunc-style wiring (awslambda.StartWithOptions(h)) or
-// invoked directly in tests. A Handler is safe for concurrent use.
+// aws-lambda-go's lambda.Handler interface (Invoke), so custom wiring can
+// pass it to aws-lambda-go's StartWithOptions, and tests can invoke it
+// directly with an event payload. A Handler is safe for concurrent use.
 type Handler struct {
 	handler http.Handler
 	cfg     config
@@ -139,7 +139,7 @@ func (h *Handler) serve(w http.ResponseWriter, req *http.Request) (err error) {
 }
 
 func (h *Handler) recovered(ctx context.Context, v any) error {
-	if v == http.ErrAbortHandler {
+	if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 		return http.ErrAbortHandler
 	}
 	perr := &PanicError{Value: v, Stack: debug.Stack()}

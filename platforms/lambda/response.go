@@ -13,14 +13,13 @@ import (
 
 // bufferedWriter is the http.ResponseWriter for buffered responses.
 type bufferedWriter struct {
-	header  http.Header
-	sent    http.Header // snapshot taken when the status was written
-	status  int
-	body    bytes.Buffer
-	head    bool // HEAD request: the body is dropped
-	noBody  bool // the status forbids a body
-	wrote   bool
-	sniffed bool
+	header http.Header
+	sent   http.Header // snapshot taken when the status was written
+	status int
+	body   bytes.Buffer
+	head   bool // HEAD request: the body is dropped
+	noBody bool // the status forbids a body
+	wrote  bool
 }
 
 var writerPool = sync.Pool{New: func() any { return new(bufferedWriter) }}
