@@ -228,6 +228,15 @@ func TestHeadersHostAndRemoteAddr(t *testing.T) {
 			t.Errorf("Host %q RemoteAddr %q", r.Host, r.RemoteAddr)
 		}
 	})
+	t.Run("empty multiValueHeaders does not hide headers", func(t *testing.T) {
+		ev := v1Event("/")
+		ev.Headers["X-Only-Single"] = "1"
+		ev.MultiValueHeaders = map[string][]string{}
+		r, _ := capture(t, marshal(t, ev))
+		if r.Header.Get("X-Only-Single") != "1" || r.Host != "api.example.com" {
+			t.Errorf("Header %v Host %q", r.Header, r.Host)
+		}
+	})
 	t.Run("alb remote address is the last X-Forwarded-For entry", func(t *testing.T) {
 		r, _ := capture(t, marshal(t, albEvent("/")))
 		if r.RemoteAddr != "192.0.2.9:0" || r.Host != "lb.example.com" {

@@ -86,3 +86,56 @@ func ExampleWithResponseStreaming() {
 	// Output:
 	// "{\"statusCode\":200,\"headers\":{\"Content-Type\":\"text/plain\"}}\x00\x00\x00\x00\x00\x00\x00\x00first chunk\nsecond chunk\n"
 }
+
+func ExampleWithRequestIDFunc() {
+	type requestIDKey struct{}
+	h := lambda.NewHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "id=%v", r.Context().Value(requestIDKey{}))
+	}), lambda.WithRequestIDFunc(func(ctx context.Context, id string) context.Context {
+		return context.WithValue(ctx, requestIDKey{}, id)
+	}))
+	// Without a Lambda context (as here), the id is the gateway's requestId.
+	event := `{"version":"2.0","rawPath":"/","requestContext":{"requestId":"gw-42","http":{"method":"GET"}}}`
+	out, _ := h.Invoke(context.Background(), []byte(event))
+	fmt.Println(string(out))
+	// Output:
+	// {"statusCode":200,"headers":{"Content-Type":"text/plain; charset=utf-8"},"body":"id=gw-42","isBase64Encoded":false}
+}
+
+func ExampleWithBinaryRule() {
+	// Send every body as text, for example behind a REST API without
+	// binaryMediaTypes, where base64 bodies would reach clients undecoded.
+	h := lambda.NewHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "image/svg+xml")
+		_, _ = io.WriteString(w, "<svg/>")
+	}), lambda.WithBinaryRule(func(http.Header, []byte) bool { return false }))
+	out, _ := h.Invoke(context.Background(), []byte(`{"httpMethod":"GET","path":"/logo.svg"}`))
+	fmt.Println(string(out))
+	// Output:
+	// {"statusCode":200,"multiValueHeaders":{"Content-Type":["image/svg+xml"]},"body":"<svg/>","isBase64Encoded":false}
+}
+
+func ExampleDefaultBinaryRule() {
+	h := http.Header{"Content-Type": {"image/png"}}
+	fmt.Println(lambda.DefaultBinaryRule(h, []byte("\x89PNG")))
+	h.Set("Content-Type", "application/json")
+	fmt.Println(lambda.DefaultBinaryRule(h, []byte(`{"ok":true}`)))
+	h.Set("Content-Encoding", "gzip")
+	fmt.Println(lambda.DefaultBinaryRule(h, []byte(`{"ok":true}`)))
+	// Output:
+	// true
+	// false
+	// true
+}
+
+func ExampleWithStripStage() {
+	h := lambda.NewHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, r.URL.Path)
+	}), lambda.WithStripStage())
+	// An HTTP API with a named stage puts the stage in rawPath.
+	event := `{"version":"2.0","rawPath":"/prod/users/7","requestContext":{"stage":"prod","http":{"method":"GET"}}}`
+	out, _ := h.Invoke(context.Background(), []byte(event))
+	fmt.Println(string(out))
+	// Output:
+	// {"statusCode":200,"headers":{"Content-Type":"text/plain; charset=utf-8"},"body":"/users/7","isBase64Encoded":false}
+}

@@ -93,9 +93,11 @@ func (h *Handler) buildRequest(ctx context.Context, payload string, src Source, 
 	parts := new(requestParts)
 
 	// Headers. v1 and ALB events with multi-value headers carry every value
-	// there; the single-value map then holds only the last of each.
+	// there; the single-value map then holds only the last of each. An empty
+	// multiValueHeaders object next to a non-empty headers one (hand-made
+	// test events) does not hide the headers.
 	list := e.headers
-	if (src == SourceAPIGatewayV1 || src == SourceALB) && e.hasMVHeaders {
+	if (src == SourceAPIGatewayV1 || src == SourceALB) && e.hasMVHeaders && (len(e.mvHeaders) > 0 || len(e.headers) == 0) {
 		list = e.mvHeaders
 	}
 	var backing []string
