@@ -138,7 +138,11 @@ func (h *Handler) encodeResponse(dst []byte, src Source, multiValue bool, w *buf
 	dst = strconv.AppendInt(dst, int64(w.status), 10)
 	if src == SourceALB {
 		dst = append(dst, `,"statusDescription":`...)
-		dst = appendString(dst, strconv.Itoa(w.status)+" "+http.StatusText(w.status))
+		desc := strconv.Itoa(w.status)
+		if text := http.StatusText(w.status); text != "" {
+			desc += " " + text
+		}
+		dst = appendString(dst, desc)
 	}
 	switch {
 	case src == SourceAPIGatewayV2 || src == SourceFunctionURL:
