@@ -15,6 +15,7 @@
 //     aws-lambda-go's events/testdata through both adapters; each intended
 //     difference is listed, with its reason, in the test's table and in
 //     platforms/lambda's package documentation.
+//
 //   - TestTemplate*: template.yaml parsed with goformation and checked
 //     against the layout make build-lambda produces
 //     (dist/lambda/<sample>/bootstrap, provided.al2023, arm64).
