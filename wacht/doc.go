@@ -1,0 +1,79 @@
+// Package wacht is the Go SDK for Wacht: a typed client for Wacht's backend
+// (platform) API, and server-side authentication for the requests your
+// functions receive — session tokens, machine tokens checked by the gateway,
+// and webhooks. It knows nothing of any serverless platform; the handler and
+// platforms packages build on it.
+//
+// # Backend API client
+//
+// NewClient builds a Client from a Config; NewClientFromEnv builds one from
+// an environment lookup function (os.LookupEnv, or a platform's own source)
+// reading WACHT_API_KEY and, optionally, WACHT_BACKEND_API_URL. Build one
+// Client per configuration and reuse it across invocations of a warm
+// instance: it is safe for concurrent use and keeps one *http.Client, so
+// calls share keep-alive connections. Constructing it makes no network call.
+//
+//	c, err := wacht.NewClientFromEnv(os.LookupEnv)
+//	if err != nil {
+//		return err // names WACHT_API_KEY when the key is missing
+//	}
+//	page, err := c.Users.List(ctx, wacht.ListUsersParams{Limit: 20})
+//
+// Resource groups mirror the JavaScript SDK, Go-shaped: c.Users,
+// c.Organizations, c.Workspaces, c.Invitations, c.Waitlist, c.Deployment,
+// c.JWTTemplates, c.Settings, c.Segments, c.Analytics, c.APIAuth, c.OAuth,
+// c.Sessions, c.Webhooks and c.Notifications. Together they cover every
+// operation of the platform API outside its AI tag. Every method takes a
+// context first and typed parameters, escapes path segments, and returns
+// typed results decoded from the API's JSON. The resource methods and model
+// types are generated from Wacht's OpenAPI document by internal/gen (run
+// go generate); create and update calls that carry images are sent as
+// multipart/form-data, with metadata fields encoded as JSON strings.
+// Optional request fields are pointers; Ptr makes one from a literal.
+//
+// Lists are bounded: Limit must be between 1 and MaxPageSize (0 means
+// DefaultPageSize) and Offset must not be negative; anything else is an
+// error wrapping ErrInvalidParams, returned before a request is sent. Each
+// offset-paginated list has an iterator (c.Users.All,
+// c.Organizations.AllMembers, ...) that fetches pages lazily as a range loop
+// asks for more; the audit log iterates by cursor (c.APIAuth.AllAuditLogs).
+//
+// When the API answers with an error status, methods return an *APIError
+// carrying the status, error code, messages and request id; IsNotFound,
+// IsUnauthorized, IsForbidden, IsConflict, IsRateLimited, IsValidation and
+// IsServerError classify it. Failures without an answer (network, deadline,
+// undecodable body) are *RequestError values that wrap the cause.
+//
+// Idempotent requests (GET, HEAD, PUT, DELETE) are retried after 429, 502,
+// 503, 504 and reset connections, with capped exponential backoff and
+// jitter, honouring Retry-After, a bounded number of times, and never
+// sleeping past the context's deadline. POST and PATCH are never retried.
+// Config.DisableRetries turns retries off.
+//
+// The API key is a server-side secret. It never appears in errors or log
+// records, and Config and Client redact it when printed with any fmt verb,
+// logged with slog, or encoded as JSON.
+//
+// # Authenticating requests
+//
+// A Verifier checks the session tokens Wacht issues to signed-in users. Its
+// configuration starts from the deployment's publishable key
+// (FrontendAPIURL turns one into the frontend API URL); keys come from the
+// deployment's JWKS, fetched lazily and cached. Verifier.Authenticate turns
+// a request into an Auth, which is anonymous rather than an error when the
+// token is missing or invalid; Auth.Protect and Auth.Has then check the
+// user, organization, workspace and permissions the handler needs. An Auth
+// can be forwarded to a downstream handler in the same trust boundary
+// (Auth.ForwardedHeaderValue, AuthFromForwardedHeader, ForwardedAuthSigner),
+// and Verifier.ExchangeSession turns a session cookie into a fresh token.
+//
+// Machine callers — API keys and OAuth access tokens — are authorized by
+// Wacht's gateway: NewGateway builds a Gateway whose Check answers with a
+// Decision (allowed or not, identity, permissions, rate limits).
+//
+// NewWebhookVerifier checks Standard Webhooks signatures on the events Wacht
+// delivers and decodes them into WebhookEvent values.
+//
+// The wachttest package runs an offline emulator of Wacht's frontend,
+// backend and gateway for tests and local development.
+package wacht
