@@ -260,8 +260,8 @@ func TestMultipartCreate(t *testing.T) {
 			got[key] = string(b)
 		}
 		want := map[string]string{
-			"name":            "Acme",
-			"public_metadata": `{"plan":"pro"}`,
+			"name":                                  "Acme",
+			"public_metadata":                       `{"plan":"pro"}`,
 			"organization_image;logo.png;image/png": "PNGDATA",
 		}
 		for k, v := range want {
