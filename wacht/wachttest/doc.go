@@ -1,0 +1,83 @@
+// Package wachttest is an offline Wacht: an in-process emulator of the
+// frontend API, the backend (platform) API and the gateway, for tests and
+// local runs that cannot reach Wacht.
+//
+// It is an independent implementation of the server side. It does not use
+// the kit's client package, so tests of the client against it are real end
+// to end: tokens are signed by a real key and verified against a JWKS
+// fetched over HTTP, and backend calls cross a real TCP connection.
+//
+// # Listeners
+//
+// NewServer starts three listeners on 127.0.0.1:
+//
+//   - FrontendURL: GET /.well-known/jwks.json (an ES256 key; ES384 and
+//     RS256 keys with Options.Algorithms), GET /session/token (the
+//     __session cookie, or ?__dev_session__= with the rotating
+//     x-development-session response header; answers
+//     {"data":{"token":"...","expires":<unix ms>}}), and two dev-only
+//     helpers that need the backend API key: POST /_wachttest/tokens mints
+//     a token and POST /_wachttest/sessions starts a session. They exist
+//     only in the emulator and mark their answers with
+//     "X-Wachttest-Dev-Only: true".
+//   - BackendURL: every operation of the published platform-api.json, with
+//     "Authorization: Bearer <APIKey>" required (401 in the spec's error
+//     shape otherwise). ImplementedOperations lists the operations with an
+//     in-memory implementation (users with emails and phones,
+//     organizations, workspaces, their members, roles and invitations,
+//     deployment invitations, the waitlist, API-auth apps, rate-limit
+//     schemes and keys, webhook apps and endpoints). Every other operation
+//     answers 501 with a message naming its operation id, never a made-up
+//     success.
+//   - GatewayURL: POST /v1/authz/check, deciding from the API keys in the
+//     backend state: unknown, revoked or expired keys are 401; missing
+//     required permissions (all of them must be held) give allowed=false
+//     with reason "permission_denied"; rate-limit rules from the app's
+//     scheme and the key give reason "rate_limited" with retry_after and
+//     the headers to copy.
+//
+// PublishableKey is "pk_test_" followed by the standard base64 of
+// FrontendURL, so code that derives the frontend URL from the publishable
+// key finds the emulator.
+//
+// # Contract
+//
+// Every request the backend receives and every response it sends, and
+// every JWKS response, is validated against Wacht's published OpenAPI
+// documents (internal/contract). Violations go to Options.OnViolation and
+// Violations; New turns each into a test failure, so a client that sends
+// a malformed request fails the test that made it. Injected faults are
+// deliberate and are not validated.
+//
+// # Behaviour worth knowing
+//
+// Lists take limit (default 10, at most 100) and offset and answer
+// {"data","total","offset","limit"}; search is a case-insensitive substring
+// match over names, emails, usernames and phone numbers; the default order
+// is newest first. Conflicts (a taken email or username, a duplicate
+// membership, role name, slug or pending invitation) answer 409. Ids are
+// numeric strings; ids assigned at run time start above 10000, the seed
+// fixture's are the Seed* constants. Adding a workspace member requires an
+// organization membership first (400 otherwise).
+//
+// # Faults and counters
+//
+// InjectFault scripts latency, an error status (429 with Retry-After,
+// 500, 503, ...) or a dropped connection, per route (an operation id or a
+// Route* constant, or a wildcard) and for the next N requests or until
+// removed. RotateKeys rotates the signing keys with a grace period. Stats
+// counts JWKS fetches, session exchanges, gateway checks, TCP connections
+// per listener and requests per route, so tests can assert "one JWKS
+// fetch" or "one backend connection".
+//
+// # Webhooks
+//
+// DeliverWebhook posts a Standard Webhooks delivery (webhook-id,
+// webhook-timestamp, webhook-signature "v1,<base64 HMAC-SHA256>") signed
+// with WebhookSecret. The backend's triggerWebhookEvent and
+// testWebhookEndpoint operations deliver to registered endpoints the same
+// way.
+//
+// The cmd/wacht-emulator binary runs the same emulator on fixed loopback
+// ports for local development and non-Go callers.
+package wachttest

@@ -1,0 +1,235 @@
+package wachttest_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/wacht-platform/serverless-go/wacht/wachttest"
+)
+
+func ExampleNewServer() {
+	s, err := wachttest.NewServer(wachttest.Options{Seed: true})
+	if err != nil {
+		panic(err)
+	}
+	defer s.Close()
+
+	req, _ := http.NewRequest(http.MethodGet, s.BackendURL+"/users?search=lovelace", nil)
+	req.Header.Set("Authorization", "Bearer "+s.APIKey)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		panic(err)
+	}
+	defer res.Body.Close()
+	var page struct {
+		Data []struct {
+			ID        string `json:"id"`
+			FirstName string `json:"first_name"`
+		} `json:"data"`
+		Total int `json:"total"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&page); err != nil {
+		panic(err)
+	}
+	fmt.Println(res.StatusCode, page.Total, page.Data[0].ID, page.Data[0].FirstName)
+	fmt.Println(strings.HasPrefix(s.PublishableKey, "pk_test_"))
+	// Output:
+	// 200 1 1001 Ada
+	// true
+}
+
+// exampleT stands in for the *testing.T a real test passes to New.
+type exampleT struct {
+	testing.TB
+	cleanups []func()
+}
+
+func (t *exampleT) Helper()                           {}
+func (t *exampleT) Cleanup(f func())                  { t.cleanups = append(t.cleanups, f) }
+func (t *exampleT) Errorf(format string, args ...any) {
+	msg, _, _ := strings.Cut(fmt.Sprintf(format, args...), " violates ")
+	fmt.Println("test error:", msg, "violates the contract")
+}
+func (t *exampleT) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
+
+func ExampleNew() {
+	t := &exampleT{} // in a test: func TestX(t *testing.T) { s := wachttest.New(t, ...) }
+	s := wachttest.New(t, wachttest.Options{Seed: true})
+
+	// A request outside the contract fails the test that sent it.
+	req, _ := http.NewRequest(http.MethodGet, s.BackendURL+"/users?limit=lots", nil)
+	req.Header.Set("Authorization", "Bearer "+s.APIKey)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		panic(err)
+	}
+	res.Body.Close()
+	fmt.Println(res.StatusCode, len(s.Violations()))
+
+	for _, f := range t.cleanups { // the testing package runs these
+		f()
+	}
+	// Output:
+	// test error: wachttest: contract violation: request GET /users violates the contract
+	// 400 1
+}
+
+func ExampleServer_MintToken() {
+	s, err := wachttest.NewServer(wachttest.Options{})
+	if err != nil {
+		panic(err)
+	}
+	defer s.Close()
+
+	tok, err := s.MintToken(wachttest.TokenOptions{
+		UserID:                  "user_1",
+		OrganizationID:          "org_1",
+		OrganizationPermissions: []string{"invoices:read"},
+		Lifetime:                5 * time.Minute,
+	})
+	if err != nil {
+		panic(err)
+	}
+
+	// Verify it as any relying party would: fetch the JWKS, pick the key.
+	res, err := http.Get(s.FrontendURL + "/.well-known/jwks.json")
+	if err != nil {
+		panic(err)
+	}
+	defer res.Body.Close()
+	var set jose.JSONWebKeySet
+	if err := json.NewDecoder(res.Body).Decode(&set); err != nil {
+		panic(err)
+	}
+	jws, err := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.ES256})
+	if err != nil {
+		panic(err)
+	}
+	payload, err := jws.Verify(set.Key(jws.Signatures[0].Header.KeyID)[0].Key)
+	if err != nil {
+		panic(err)
+	}
+	var claims struct {
+		Sub   string   `json:"sub"`
+		Org   string   `json:"organization"`
+		Perms []string `json:"organization_permissions"`
+		Iss   string   `json:"iss"`
+	}
+	_ = json.Unmarshal(payload, &claims)
+	fmt.Println(claims.Sub, claims.Org, claims.Perms, claims.Iss == s.FrontendURL)
+	// Output: user_1 org_1 [invoices:read] true
+}
+
+func ExampleServer_InjectFault() {
+	s, err := wachttest.NewServer(wachttest.Options{Seed: true})
+	if err != nil {
+		panic(err)
+	}
+	defer s.Close()
+
+	// The next two user listings answer 503, then service resumes.
+	s.InjectFault(wachttest.Fault{Route: "getActiveUserList", Status: http.StatusServiceUnavailable, Times: 2})
+	// The JWKS endpoint is down until removed.
+	restore := s.InjectFault(wachttest.Fault{Route: wachttest.RouteJWKS, Status: http.StatusServiceUnavailable})
+
+	for range 3 {
+		req, _ := http.NewRequest(http.MethodGet, s.BackendURL+"/users", nil)
+		req.Header.Set("Authorization", "Bearer "+s.APIKey)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			panic(err)
+		}
+		res.Body.Close()
+		fmt.Print(res.StatusCode, " ")
+	}
+	res, _ := http.Get(s.FrontendURL + "/.well-known/jwks.json")
+	res.Body.Close()
+	restore()
+	res2, _ := http.Get(s.FrontendURL + "/.well-known/jwks.json")
+	res2.Body.Close()
+	fmt.Println(res.StatusCode, res2.StatusCode, s.Stats().JWKSFetches)
+	// Output: 503 503 200 503 200 2
+}
+
+func ExampleServer_CreateAPIKey() {
+	s, err := wachttest.NewServer(wachttest.Options{})
+	if err != nil {
+		panic(err)
+	}
+	defer s.Close()
+
+	key, err := s.CreateAPIKey(wachttest.APIKeyOptions{
+		Permissions: []string{"reports:read"},
+		RateLimits:  []wachttest.RateLimit{{Unit: "minute", Duration: 1, MaxRequests: 1}},
+	})
+	if err != nil {
+		panic(err)
+	}
+	check := func() string {
+		body := `{"principal":{"type":"api_key","value":"` + key.Secret + `"},"resource":"/reports","method":"GET","required_permissions":["reports:read"]}`
+		res, err := http.Post(s.GatewayURL+"/v1/authz/check", "application/json", strings.NewReader(body))
+		if err != nil {
+			panic(err)
+		}
+		defer res.Body.Close()
+		var d struct {
+			Allowed bool   `json:"allowed"`
+			Reason  string `json:"reason"`
+		}
+		_ = json.NewDecoder(res.Body).Decode(&d)
+		return fmt.Sprint(d.Allowed, d.Reason)
+	}
+	fmt.Println(check())
+	fmt.Println(check())
+	// Output:
+	// true
+	// falserate_limited
+}
+
+func ExampleServer_DeliverWebhook() {
+	s, err := wachttest.NewServer(wachttest.Options{Seed: true})
+	if err != nil {
+		panic(err)
+	}
+	defer s.Close()
+
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		fmt.Println(r.Header.Get("webhook-signature") != "", strings.HasPrefix(r.Header.Get("webhook-signature"), "v1,"), len(body) > 0)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer receiver.Close()
+
+	d, err := s.DeliverWebhook(context.Background(), receiver.URL, "user.created", map[string]string{"id": wachttest.SeedUserID})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(d.StatusCode, s.WebhookSecret() == wachttest.SeedWebhookSecret)
+	// Output:
+	// true true true
+	// 204 true
+}
+
+func ExampleServer_RotateKeys() {
+	s, err := wachttest.NewServer(wachttest.Options{})
+	if err != nil {
+		panic(err)
+	}
+	defer s.Close()
+	old := s.KeyIDs()[0]
+	fresh, err := s.RotateKeys(time.Hour) // old key stays published for an hour
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(len(s.KeyIDs()), s.KeyIDs()[0] == fresh, s.KeyIDs()[1] == old)
+	// Output: 2 true true
+}
