@@ -53,8 +53,8 @@ type exampleT struct {
 	cleanups []func()
 }
 
-func (t *exampleT) Helper()                           {}
-func (t *exampleT) Cleanup(f func())                  { t.cleanups = append(t.cleanups, f) }
+func (t *exampleT) Helper()          {}
+func (t *exampleT) Cleanup(f func()) { t.cleanups = append(t.cleanups, f) }
 func (t *exampleT) Errorf(format string, args ...any) {
 	msg, _, _ := strings.Cut(fmt.Sprintf(format, args...), " violates ")
 	fmt.Println("test error:", msg, "violates the contract")

@@ -94,7 +94,7 @@ func TestMintedTokensVerifyWithJOSE(t *testing.T) {
 			tok, err := s.MintToken(TokenOptions{
 				UserID: "u_1", SessionID: "sess_1", OrganizationID: "org_1", WorkspaceID: "ws_1",
 				OrganizationPermissions: []string{"user:read"}, WorkspacePermissions: []string{"deploy:write"},
-				Claims: map[string]any{"metadata": map[string]any{"plan": "pro"}, "jti": nil},
+				Claims:   map[string]any{"metadata": map[string]any{"plan": "pro"}, "jti": nil},
 				Lifetime: 5 * time.Minute, IssuedAt: iat, Algorithm: alg, Audience: []string{"api"}, AZP: "https://app.example",
 			})
 			if err != nil {
