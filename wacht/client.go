@@ -322,7 +322,7 @@ func (c *Client) log(ctx context.Context, method, path string, res *http.Respons
 // and closes the body, so the connection goes back to the pool.
 func decodeResponse(res *http.Response, out any, method, path string) error {
 	defer func() {
-		io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
+		_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
 		res.Body.Close()
 	}()
 	if out == nil || res.StatusCode == http.StatusNoContent {

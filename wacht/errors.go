@@ -95,7 +95,7 @@ func newAPIError(method, path string, res *http.Response) *APIError {
 		Path:       path,
 	}
 	body, _ := io.ReadAll(io.LimitReader(res.Body, maxErrorBody))
-	io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
+	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
 	res.Body.Close()
 	e.parseBody(body)
 	return e
