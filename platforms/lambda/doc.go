@@ -31,10 +31,12 @@
 //   - Path: path (REST, ALB) or rawPath (payload 2.0). The delivered path is
 //     kept as URL.RawPath and decoded into URL.Path, so %2F stays one
 //     segment for http.ServeMux patterns and r.PathValue. REST APIs, ALB and
-//     Function URLs deliver the path percent-encoded; HTTP APIs deliver
-//     rawPath already decoded, so there %2F has become / before Lambda is
-//     invoked and cannot be recovered. A literal '%' that does not start an
-//     escape, a space or a non-ASCII byte is escaped, never rejected.
+//     Function URLs deliver the path percent-encoded (payload 1.0 has no
+//     separate raw path: its path field is that encoded form). HTTP APIs
+//     have been observed to deliver rawPath already decoded; there %2F has
+//     become / before Lambda is invoked and no adapter can recover it. A
+//     literal '%' that does not start an escape, a space or a non-ASCII byte
+//     is escaped, never rejected, so decoded paths convert safely too.
 //   - Stage and base path: WithStripStage removes "/<stage>" (HTTP APIs with
 //     a named stage put it in rawPath) and WithBasePath removes a custom
 //     domain's base path, both only on a segment boundary.
