@@ -76,11 +76,11 @@ func (e *Event) Payload() []byte {
 	return []byte(e.payload)
 }
 
-func (e *Event) decode(want Source, also Source) (any, error) {
+func (e *Event) decode(want Source) (any, error) {
 	if e == nil {
 		return nil, fmt.Errorf("lambda: no Lambda event in context")
 	}
-	if e.source != want && e.source != also {
+	if e.source != want {
 		return nil, fmt.Errorf("lambda: event is %s, not %s", e.source, want)
 	}
 	e.once.Do(func() {
@@ -103,7 +103,7 @@ func (e *Event) decode(want Source, also Source) (any, error) {
 
 // APIGatewayV1 returns the API Gateway REST (or HTTP API payload 1.0) event.
 func (e *Event) APIGatewayV1() (*events.APIGatewayProxyRequest, error) {
-	v, err := e.decode(SourceAPIGatewayV1, SourceAPIGatewayV1)
+	v, err := e.decode(SourceAPIGatewayV1)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +112,7 @@ func (e *Event) APIGatewayV1() (*events.APIGatewayProxyRequest, error) {
 
 // APIGatewayV2 returns the API Gateway HTTP API (payload 2.0) event.
 func (e *Event) APIGatewayV2() (*events.APIGatewayV2HTTPRequest, error) {
-	v, err := e.decode(SourceAPIGatewayV2, SourceAPIGatewayV2)
+	v, err := e.decode(SourceAPIGatewayV2)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +121,7 @@ func (e *Event) APIGatewayV2() (*events.APIGatewayV2HTTPRequest, error) {
 
 // ALB returns the Application Load Balancer event.
 func (e *Event) ALB() (*events.ALBTargetGroupRequest, error) {
-	v, err := e.decode(SourceALB, SourceALB)
+	v, err := e.decode(SourceALB)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +130,7 @@ func (e *Event) ALB() (*events.ALBTargetGroupRequest, error) {
 
 // FunctionURL returns the Lambda Function URL event.
 func (e *Event) FunctionURL() (*events.LambdaFunctionURLRequest, error) {
-	v, err := e.decode(SourceFunctionURL, SourceFunctionURL)
+	v, err := e.decode(SourceFunctionURL)
 	if err != nil {
 		return nil, err
 	}
