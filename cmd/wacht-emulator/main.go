@@ -1,0 +1,161 @@
+// Command wacht-emulator runs an offline Wacht on loopback ports for local
+// development and for callers that are not Go tests: the frontend API
+// (JWKS, session token exchange), the backend platform API and the gateway
+// from package wachttest.
+//
+// It prints its URLs, the publishable key, the backend API key, a gateway
+// API key and a ready-to-use session token, then "export WACHT_...=" lines
+// to paste into a shell, and serves until interrupted.
+//
+//	go run ./cmd/wacht-emulator                 # seeded, ports 8787-8789
+//	go run ./cmd/wacht-emulator -seed=false -backend-port 0
+//
+// Everything it issues is for development only: the keys are printed on
+// purpose and the emulator listens on 127.0.0.1 only.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/wacht-platform/serverless-go/wacht/wachttest"
+)
+
+// DefaultAPIKey is the backend API key the emulator accepts unless -api-key
+// is given. It is a fixed, public, development-only value so .env files can
+// keep it.
+const DefaultAPIKey = "wacht_sk_test_local_emulator"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "wacht-emulator:", err)
+		os.Exit(2)
+	}
+}
+
+// run starts the emulator, prints its details to stdout and serves until
+// ctx ends. Request logs and contract violations go to stderr.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("wacht-emulator", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	host := fs.String("host", "127.0.0.1", "loopback address to listen on")
+	frontendPort := fs.Int("frontend-port", 8787, "frontend API port (0 picks a free port)")
+	backendPort := fs.Int("backend-port", 8788, "backend API port (0 picks a free port)")
+	gatewayPort := fs.Int("gateway-port", 8789, "gateway port (0 picks a free port)")
+	seed := fs.Bool("seed", true, "load the seed fixture (users, an organization, API keys, a webhook app)")
+	apiKey := fs.String("api-key", DefaultAPIKey, "backend API key to accept")
+	algs := fs.String("algorithms", "ES256,ES384,RS256", "signing algorithms to publish in the JWKS (ES256 always)")
+	tokenLife := fs.Duration("token-lifetime", time.Hour, "lifetime of the printed session token")
+	quiet := fs.Bool("quiet", false, "do not log requests")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if ip := net.ParseIP(*host); *host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("-host %q: the emulator listens on loopback addresses only", *host)
+	}
+	var algorithms []wachttest.Algorithm
+	for _, a := range strings.Split(*algs, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			algorithms = append(algorithms, wachttest.Algorithm(strings.ToUpper(a)))
+		}
+	}
+	for _, p := range []int{*frontendPort, *backendPort, *gatewayPort} {
+		if p < 0 || p > 65535 {
+			return fmt.Errorf("port %d out of range", p)
+		}
+	}
+	if *tokenLife <= 0 {
+		return errors.New("-token-lifetime must be positive")
+	}
+
+	var logMu sync.Mutex
+	logf := func(format string, a ...any) {
+		logMu.Lock()
+		defer logMu.Unlock()
+		fmt.Fprintf(stderr, time.Now().Format("15:04:05.000")+" "+format+"\n", a...)
+	}
+	opts := wachttest.Options{
+		Seed:         *seed,
+		APIKey:       *apiKey,
+		Algorithms:   algorithms,
+		FrontendAddr: net.JoinHostPort(*host, strconv.Itoa(*frontendPort)),
+		BackendAddr:  net.JoinHostPort(*host, strconv.Itoa(*backendPort)),
+		GatewayAddr:  net.JoinHostPort(*host, strconv.Itoa(*gatewayPort)),
+		OnViolation:  func(err error) { logf("CONTRACT VIOLATION: %v", err) },
+	}
+	if !*quiet {
+		opts.Logf = logf
+	}
+	s, err := wachttest.NewServer(opts)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+
+	tokenOpts := wachttest.TokenOptions{Lifetime: *tokenLife}
+	gatewayKey := wachttest.SeedAPIKeySecret
+	if *seed {
+		tokenOpts.UserID = wachttest.SeedUserID
+		tokenOpts.OrganizationID = wachttest.SeedOrganizationID
+		tokenOpts.WorkspaceID = wachttest.SeedWorkspaceID
+		tokenOpts.OrganizationPermissions = []string{"user:read", "user:write", "org:manage", "billing:manage"}
+		tokenOpts.WorkspacePermissions = []string{"deploy:write", "workspace:read"}
+	} else {
+		k, err := s.CreateAPIKey(wachttest.APIKeyOptions{Name: "emulator key", Permissions: []string{"user:read"}})
+		if err != nil {
+			return err
+		}
+		gatewayKey = k.Secret
+	}
+	token, err := s.MintToken(tokenOpts)
+	if err != nil {
+		return err
+	}
+	sess := s.NewSession(tokenOpts)
+
+	user := tokenOpts.UserID
+	if user == "" {
+		user = wachttest.SeedUserID
+	}
+	fmt.Fprintf(stdout, `Wacht emulator: offline, development only (seed=%t)
+  frontend API     %s
+  backend API      %s
+  gateway          %s
+  publishable key  %s
+  backend API key  %s
+  gateway API key  %s  (user:read)
+  session token    user %s, valid %s:
+    %s
+  session cookie   __session=%s  (GET %s/session/token)
+  dev-only mint    POST %s/_wachttest/tokens  (Bearer backend API key)
+
+export WACHT_PUBLISHABLE_KEY=%s
+export WACHT_API_KEY=%s
+export WACHT_BACKEND_API_URL=%s
+export WACHT_GATEWAY_URL=%s
+export WACHT_GATEWAY_API_KEY=%s
+export WACHT_SESSION_TOKEN=%s
+`, *seed, s.FrontendURL, s.BackendURL, s.GatewayURL, s.PublishableKey, s.APIKey, gatewayKey, user, *tokenLife, token,
+		sess.Cookie, s.FrontendURL, s.FrontendURL,
+		s.PublishableKey, s.APIKey, s.BackendURL, s.GatewayURL, gatewayKey, token)
+
+	<-ctx.Done()
+	logf("shutting down")
+	return nil
+}

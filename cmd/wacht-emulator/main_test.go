@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+// syncBuffer is a bytes.Buffer safe for the concurrent writes of run.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// start runs the emulator on free ports and returns its exported env.
+func start(t *testing.T, args ...string) (map[string]string, *syncBuffer, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"-frontend-port", "0", "-backend-port", "0", "-gateway-port", "0"}, args...), &stdout, &stderr)
+	}()
+	deadline := time.After(2 * time.Minute)
+	for !strings.Contains(stdout.String(), "export WACHT_SESSION_TOKEN=") {
+		select {
+		case err := <-done:
+			cancel()
+			t.Fatalf("run returned early: %v\nstderr: %s", err, stderr.String())
+		case <-deadline:
+			cancel()
+			t.Fatalf("no output; stdout %q stderr %q", stdout.String(), stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	env := map[string]string{}
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		if kv, ok := strings.CutPrefix(line, "export "); ok {
+			k, v, _ := strings.Cut(kv, "=")
+			env[k] = v
+		}
+	}
+	stop := func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(30 * time.Second):
+			t.Fatal("run did not return after cancel")
+			return nil
+		}
+	}
+	return env, &stderr, stop
+}
+
+func TestRunPrintsAndServes(t *testing.T) {
+	env, stderr, stop := start(t)
+	for _, k := range []string{"WACHT_PUBLISHABLE_KEY", "WACHT_API_KEY", "WACHT_BACKEND_API_URL", "WACHT_GATEWAY_URL", "WACHT_GATEWAY_API_KEY", "WACHT_SESSION_TOKEN"} {
+		if env[k] == "" {
+			t.Errorf("no export line for %s", k)
+		}
+	}
+	if env["WACHT_API_KEY"] != DefaultAPIKey || !strings.HasPrefix(env["WACHT_PUBLISHABLE_KEY"], "pk_test_") {
+		t.Errorf("keys %q %q", env["WACHT_API_KEY"], env["WACHT_PUBLISHABLE_KEY"])
+	}
+
+	// The backend answers with the printed key.
+	req, _ := http.NewRequest(http.MethodGet, env["WACHT_BACKEND_API_URL"]+"/users", nil)
+	req.Header.Set("Authorization", "Bearer "+env["WACHT_API_KEY"])
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page struct {
+		Total int `json:"total"`
+	}
+	_ = json.NewDecoder(res.Body).Decode(&page)
+	res.Body.Close()
+	if res.StatusCode != 200 || page.Total != 3 {
+		t.Errorf("GET /users: %d, total %d", res.StatusCode, page.Total)
+	}
+
+	// The printed token verifies against the JWKS of the frontend URL the
+	// publishable key names.
+	frontend := frontendFromKey(t, env)
+	res, err = http.Get(frontend + "/.well-known/jwks.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set jose.JSONWebKeySet
+	_ = json.NewDecoder(res.Body).Decode(&set)
+	res.Body.Close()
+	if len(set.Keys) != 3 {
+		t.Errorf("JWKS has %d keys, want 3 (ES256, ES384, RS256)", len(set.Keys))
+	}
+	jws, err := jose.ParseSigned(env["WACHT_SESSION_TOKEN"], []jose.SignatureAlgorithm{jose.ES256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, err := jws.Verify(set.Key(jws.Signatures[0].Header.KeyID)[0].Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]any
+	_ = json.Unmarshal(payload, &claims)
+	if claims["sub"] != "1001" || claims["organization"] != "2001" || claims["iss"] != frontend {
+		t.Errorf("token claims %v", claims)
+	}
+
+	// The gateway key is accepted.
+	body := `{"principal":{"type":"api_key","value":"` + env["WACHT_GATEWAY_API_KEY"] + `"},"resource":"/x","method":"GET","required_permissions":["user:read"]}`
+	res, err = http.Post(env["WACHT_GATEWAY_URL"]+"/v1/authz/check", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Allowed bool `json:"allowed"`
+	}
+	_ = json.NewDecoder(res.Body).Decode(&d)
+	res.Body.Close()
+	if !d.Allowed {
+		t.Error("printed gateway key not allowed")
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if !strings.Contains(stderr.String(), "op=getActiveUserList status=200") {
+		t.Errorf("request log missing: %s", stderr.String())
+	}
+	if strings.Contains(stderr.String(), "CONTRACT VIOLATION") {
+		t.Errorf("violations logged: %s", stderr.String())
+	}
+}
+
+// frontendFromKey recovers the frontend URL from the publishable key, as a
+// client would.
+func frontendFromKey(t *testing.T, env map[string]string) string {
+	t.Helper()
+	enc := strings.TrimPrefix(env["WACHT_PUBLISHABLE_KEY"], "pk_test_")
+	raw, err := base64Decode(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+func TestRunWithoutSeed(t *testing.T) {
+	env, _, stop := start(t, "-seed=false", "-quiet", "-api-key", "k_custom", "-algorithms", "ES256")
+	if env["WACHT_API_KEY"] != "k_custom" || env["WACHT_GATEWAY_API_KEY"] == "" {
+		t.Errorf("env %v", env)
+	}
+	req, _ := http.NewRequest(http.MethodGet, env["WACHT_BACKEND_API_URL"]+"/users", nil)
+	req.Header.Set("Authorization", "Bearer k_custom")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page struct {
+		Total int `json:"total"`
+	}
+	_ = json.NewDecoder(res.Body).Decode(&page)
+	res.Body.Close()
+	if page.Total != 0 {
+		t.Errorf("unseeded emulator has %d users", page.Total)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRunRejectsBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"-host", "0.0.0.0"},
+		{"-backend-port", "70000"},
+		{"-token-lifetime", "-1s"},
+		{"-algorithms", "HS256"},
+		{"-no-such-flag"},
+		{"extra"},
+	} {
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), args, &out, &errOut); err == nil {
+			t.Errorf("%v accepted", args)
+		}
+	}
+}
+
+func base64Decode(s string) (string, error) {
+	b, err := base64.StdEncoding.DecodeString(s)
+	return string(b), err
+}
