@@ -3,6 +3,7 @@ package lambda
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -78,10 +79,10 @@ func (e *Event) Payload() []byte {
 
 func (e *Event) decode(want Source) (any, error) {
 	if e == nil {
-		return nil, fmt.Errorf("lambda: no Lambda event in context")
+		return nil, ErrNoEvent
 	}
 	if e.source != want {
-		return nil, fmt.Errorf("lambda: event is %s, not %s", e.source, want)
+		return nil, fmt.Errorf("%w: it is %s, not %s", ErrEventSource, e.source, want)
 	}
 	e.once.Do(func() {
 		var v any
@@ -136,6 +137,14 @@ func (e *Event) FunctionURL() (*events.LambdaFunctionURLRequest, error) {
 	}
 	return v.(*events.LambdaFunctionURLRequest), nil
 }
+
+// ErrNoEvent is returned by the typed accessors of a nil *Event, that is
+// for a context that did not come from this adapter.
+var ErrNoEvent = errors.New("lambda: no Lambda event in context")
+
+// ErrEventSource is wrapped by the error a typed accessor returns when the
+// event came from another source (APIGatewayV1 on an ALB event, ...).
+var ErrEventSource = errors.New("lambda: event is from another source")
 
 // invocation is the single context value the adapter adds per request.
 type invocation struct {
