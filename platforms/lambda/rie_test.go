@@ -17,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
 
 // rieVersion is the Runtime Interface Emulator version the Makefile
@@ -48,12 +50,13 @@ func riePath(t *testing.T) string {
 	return abs
 }
 
-// buildBootstrap builds the test function the way it is deployed: linux,
-// CGO_ENABLED=0, -tags lambda.norpc, stripped, named bootstrap.
-func buildBootstrap(t *testing.T) string {
+// buildBootstrap builds a function the way it is deployed: linux,
+// CGO_ENABLED=0, -tags lambda.norpc, stripped, named bootstrap (for the
+// host's architecture, so the emulator can run it).
+func buildBootstrap(t *testing.T, pkg string) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "bootstrap")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-ldflags", "-s -w", "-o", out, "./internal/testbootstrap")
+	cmd := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc", "-ldflags", "-s -w", "-o", out, pkg)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building bootstrap: %v\n%s", err, b)
@@ -132,6 +135,15 @@ func startEmulator(t *testing.T, rie, bootstrap string, env ...string) *emulator
 
 func (e *emulator) invoke(t *testing.T, payload []byte) []byte {
 	t.Helper()
+	out, status := e.invokeStatus(t, payload)
+	if status != http.StatusOK {
+		t.Fatalf("emulator answered %d: %s", status, out)
+	}
+	return out
+}
+
+func (e *emulator) invokeStatus(t *testing.T, payload []byte) ([]byte, int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(payload))
@@ -147,10 +159,7 @@ func (e *emulator) invoke(t *testing.T, payload []byte) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("emulator answered %s: %s", res.Status, b)
-	}
-	return b
+	return b, res.StatusCode
 }
 
 // seen mirrors testbootstrap's echo document.
@@ -174,7 +183,7 @@ func TestRuntimeInterfaceEmulator(t *testing.T) {
 		t.Skip("builds a bootstrap and runs the emulator")
 	}
 	rie := riePath(t)
-	bootstrap := buildBootstrap(t)
+	bootstrap := buildBootstrap(t, "./internal/testbootstrap")
 
 	t.Run("buffered", func(t *testing.T) {
 		emu := startEmulator(t, rie, bootstrap)
@@ -283,4 +292,104 @@ func TestRuntimeInterfaceEmulator(t *testing.T) {
 			t.Errorf("buffered response in streaming mode: %s", out)
 		}
 	})
+}
+
+// TestRuntimeInterfaceEmulatorAdminUsers runs the admin-users sample, built
+// as its bootstrap, under the emulator with wachttest acting as Wacht, and
+// asks it for users through every event source, with and without a session.
+func TestRuntimeInterfaceEmulatorAdminUsers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a bootstrap and runs the emulator")
+	}
+	rie := riePath(t)
+	bootstrap := buildBootstrap(t, "../../samples/lambda/admin-users")
+	wacht := wachttest.New(t, wachttest.Options{Seed: true})
+	emu := startEmulator(t, rie, bootstrap,
+		"WACHT_API_KEY="+wacht.APIKey,
+		"WACHT_BACKEND_API_URL="+wacht.BackendURL,
+		"WACHT_PUBLISHABLE_KEY="+wacht.PublishableKey,
+		"NEXT_PUBLIC_WACHT_PUBLISHABLE_KEY=")
+	reader, err := wacht.MintToken(wachttest.TokenOptions{OrganizationPermissions: []string{"user:read"}, Lifetime: 5 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outsider, err := wacht.MintToken(wachttest.TokenOptions{Lifetime: 5 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := map[string]func(token string) []byte{
+		"apigateway-v1": func(token string) []byte {
+			ev := v1Event("/admin/users")
+			if token != "" {
+				ev.MultiValueHeaders = map[string][]string{"Authorization": {"Bearer " + token}, "Host": {"api.example.com"}}
+			}
+			return marshal(t, ev)
+		},
+		"apigateway-v2": func(token string) []byte {
+			ev := v2Event("/admin/users")
+			if token != "" {
+				ev.Headers["authorization"] = "Bearer " + token
+			}
+			return marshal(t, ev)
+		},
+		"alb": func(token string) []byte {
+			ev := albEvent("/admin/users")
+			if token != "" {
+				ev.Headers["authorization"] = "Bearer " + token
+			}
+			return marshal(t, ev)
+		},
+		"function-url": func(token string) []byte {
+			ev := furlEvent("/admin/users")
+			if token != "" {
+				ev.Headers["authorization"] = "Bearer " + token
+			}
+			return marshal(t, ev)
+		},
+	}
+	for _, name := range []string{"apigateway-v1", "apigateway-v2", "alb", "function-url"} {
+		for _, tc := range []struct {
+			who    string
+			token  string
+			status int
+		}{
+			{"anonymous", "", http.StatusUnauthorized},
+			{"without user:read", outsider, http.StatusForbidden},
+			{"with user:read", reader, http.StatusOK},
+		} {
+			out := emu.invoke(t, events[name](tc.token))
+			var res response
+			if err := json.Unmarshal(out, &res); err != nil {
+				t.Fatalf("%s %s: %s (%v)", name, tc.who, out, err)
+			}
+			if res.StatusCode != tc.status {
+				t.Errorf("%s %s: status %d, want %d: %s", name, tc.who, res.StatusCode, tc.status, res.body(t))
+				continue
+			}
+			var body struct {
+				Users []struct {
+					ID string `json:"id"`
+				} `json:"users"`
+				Error string `json:"error"`
+			}
+			if err := json.Unmarshal(res.body(t), &body); err != nil {
+				t.Errorf("%s %s: body %q: %v", name, tc.who, res.body(t), err)
+				continue
+			}
+			switch tc.status {
+			case http.StatusOK:
+				if len(body.Users) == 0 {
+					t.Errorf("%s: no users in %s", name, res.body(t))
+				}
+			case http.StatusUnauthorized:
+				if body.Error != "unauthenticated" {
+					t.Errorf("%s: error %q", name, body.Error)
+				}
+			case http.StatusForbidden:
+				if body.Error != "forbidden" {
+					t.Errorf("%s: error %q", name, body.Error)
+				}
+			}
+		}
+	}
 }
