@@ -109,3 +109,29 @@ func writeJSON(w http.ResponseWriter, status int, body string) {
 const userJSON = `{"id":"u_1","created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z",` +
 	`"first_name":"Ada","last_name":"Lovelace","username":"ada","profile_picture_url":"https://img.example/ada.png",` +
 	`"primary_email_address":"ada@example.com","primary_phone_number":null}`
+
+// seen records strings from handler goroutines for the test goroutine.
+type seen struct {
+	mu   sync.Mutex
+	vals []string
+}
+
+func (s *seen) add(v string) {
+	s.mu.Lock()
+	s.vals = append(s.vals, v)
+	s.mu.Unlock()
+}
+
+func (s *seen) all() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.vals...)
+}
+
+func (s *seen) last() string {
+	all := s.all()
+	if len(all) == 0 {
+		return ""
+	}
+	return all[len(all)-1]
+}

@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -120,9 +121,9 @@ func TestRequestHeaders(t *testing.T) {
 }
 
 func TestPathSegmentsAreEscaped(t *testing.T) {
-	var gotPath string
+	var got seen
 	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
-		gotPath = r.URL.EscapedPath()
+		got.add(r.URL.EscapedPath())
 		writeJSON(w, 200, `{}`)
 	}, serverOptions{})
 	c := newTestClient(t, ts, Config{})
@@ -130,8 +131,8 @@ func TestPathSegmentsAreEscaped(t *testing.T) {
 	if err := c.Users.DeleteEmail(ctx, "u 1", "e?x#y"); err != nil {
 		t.Fatal(err)
 	}
-	if want := "/users/u%201/emails/e%3Fx%23y"; gotPath != want {
-		t.Errorf("path = %q, want %q", gotPath, want)
+	if want := "/users/u%201/emails/e%3Fx%23y"; got.last() != want {
+		t.Errorf("path = %q, want %q", got.last(), want)
 	}
 	before := ts.requests.Load()
 	for _, id := range []string{"", ".", ".."} {
@@ -146,27 +147,26 @@ func TestPathSegmentsAreEscaped(t *testing.T) {
 }
 
 func TestBaseURLPathPrefix(t *testing.T) {
-	var gotPath string
+	var got seen
 	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
-		gotPath = r.RequestURI
+		got.add(r.RequestURI)
 		writeJSON(w, 404, `{"errors":[{"message":"not here","code":404}]}`)
 	}, serverOptions{prefix: "/backend"})
 	c := newTestClient(t, ts, Config{BaseURL: ts.URL + "/backend/"})
 	if err := c.Users.Delete(context.Background(), "u_1"); !IsNotFound(err) {
 		t.Errorf("error = %v, want not found", err)
 	}
-	if gotPath != "/backend/users/u_1" {
-		t.Errorf("path = %q, want /backend/users/u_1", gotPath)
+	if got.last() != "/backend/users/u_1" {
+		t.Errorf("path = %q, want /backend/users/u_1", got.last())
 	}
 }
 
 // TestConnectionReuse: one Client uses one *http.Client, and 100 sequential
 // calls (successes and API errors alike) travel over one TCP connection.
 func TestConnectionReuse(t *testing.T) {
-	n := 0
+	var n atomic.Int64
 	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
-		n++
-		if n%10 == 0 {
+		if n.Add(1)%10 == 0 {
 			writeJSON(w, 404, `{"errors":[{"message":"user not found","code":404}]}`)
 			return
 		}
@@ -292,10 +292,9 @@ func TestMultipartCreate(t *testing.T) {
 func TestLoggerNeverSeesTheKey(t *testing.T) {
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	calls := 0
+	var calls atomic.Int64
 	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
-		calls++
-		if calls == 1 {
+		if calls.Add(1) == 1 {
 			w.Header().Set("Retry-After", "0")
 			writeJSON(w, 503, `{"message":"busy"}`)
 			return

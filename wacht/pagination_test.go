@@ -169,25 +169,25 @@ func TestAllYieldsTheErrorAndStops(t *testing.T) {
 }
 
 func TestMemberIteratorCarriesPathArgument(t *testing.T) {
-	var paths []string
+	var got seen
 	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
-		paths = append(paths, r.URL.Path)
+		got.add(r.URL.Path)
 		writeJSON(w, 200, `{"data":[],"total":0,"limit":5,"offset":0}`)
 	}, serverOptions{})
 	c := newTestClient(t, ts, Config{})
 	for _, err := range c.Organizations.AllMembers(context.Background(), "org_1", ListOrganizationMembersParams{Limit: 5}) {
 		t.Fatalf("unexpected element (err %v)", err)
 	}
-	if len(paths) != 1 || paths[0] != "/organizations/org_1/members" {
+	if paths := got.all(); len(paths) != 1 || paths[0] != "/organizations/org_1/members" {
 		t.Errorf("paths = %v", paths)
 	}
 }
 
 func TestAllAuditLogsFollowsTheCursor(t *testing.T) {
-	var cursors []string
+	var cursors seen
 	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		cur := r.URL.Query().Get("cursor")
-		cursors = append(cursors, cur)
+		cursors.add(cur)
 		entry := func(id string) string {
 			return `{"request_id":"` + id + `","deployment_id":"3","app_slug":"billing","key_id":"k_1","key_name":"ci",` +
 				`"outcome":"allowed","path":"/v1/charges","client_ip":"203.0.113.7","timestamp":"2026-01-02T03:04:05Z"}`
@@ -209,8 +209,8 @@ func TestAllAuditLogsFollowsTheCursor(t *testing.T) {
 		}
 		ids = append(ids, e.RequestID)
 	}
-	if strings.Join(ids, ",") != "r1,r2,r3" || strings.Join(cursors, ",") != ",c2" {
-		t.Errorf("ids = %v, cursors = %q", ids, cursors)
+	if strings.Join(ids, ",") != "r1,r2,r3" || strings.Join(cursors.all(), ",") != ",c2" {
+		t.Errorf("ids = %v, cursors = %q", ids, cursors.all())
 	}
 }
 

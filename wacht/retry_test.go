@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -126,14 +127,9 @@ func TestRetryAttemptsAreBounded(t *testing.T) {
 }
 
 func TestRetryOnConnectionReset(t *testing.T) {
-	var mu sync.Mutex
-	n := 0
+	var n atomic.Int64
 	h := func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		n++
-		first := n == 1
-		mu.Unlock()
-		if first {
+		if n.Add(1) == 1 {
 			conn, _, err := http.NewResponseController(w).Hijack()
 			if err != nil {
 				t.Error(err)
@@ -148,21 +144,19 @@ func TestRetryOnConnectionReset(t *testing.T) {
 	if err := c.Users.Delete(context.Background(), "u_1"); err != nil {
 		t.Fatalf("DELETE after a reset: %v", err)
 	}
-	if n != 2 || len(rec.delays) != 1 {
-		t.Errorf("attempts = %d, waits = %d; want 2 and 1", n, len(rec.delays))
+	if n.Load() != 2 || len(rec.delays) != 1 {
+		t.Errorf("attempts = %d, waits = %d; want 2 and 1", n.Load(), len(rec.delays))
 	}
 
 	// POST is not idempotent: a dropped connection is reported, not retried.
-	mu.Lock()
-	n = 0
-	mu.Unlock()
+	n.Store(0)
 	_, err := c.Users.RevokeAllSessions(context.Background(), "u_1")
 	var re *RequestError
 	if !errors.As(err, &re) || re.Method != http.MethodPost {
 		t.Fatalf("POST after a reset: error = %v, want a *RequestError", err)
 	}
-	if n != 1 {
-		t.Errorf("POST attempts = %d, want 1", n)
+	if n.Load() != 1 {
+		t.Errorf("POST attempts = %d, want 1", n.Load())
 	}
 }
 
