@@ -89,6 +89,9 @@
 // A panic in the handler is logged (WithLogger) and answered with a plain
 // 500; panic(http.ErrAbortHandler) makes the invocation fail instead.
 //
+// Lambda caps buffered responses at 6 MB (base64 counts): stream larger
+// Function URL responses, or serve large objects from S3.
+//
 // # Streaming
 //
 // With WithResponseStreaming, Function URL events (InvokeMode
