@@ -41,7 +41,7 @@ func start(t *testing.T, args ...string) (map[string]string, *syncBuffer, func()
 	go func() {
 		done <- run(ctx, append([]string{"-frontend-port", "0", "-backend-port", "0", "-gateway-port", "0"}, args...), &stdout, &stderr)
 	}()
-	deadline := time.After(2 * time.Minute)
+	deadline := time.After(8 * time.Minute) // building the contract validators is slow under -race on a loaded machine
 	for !strings.Contains(stdout.String(), "export WACHT_SESSION_TOKEN=") {
 		select {
 		case err := <-done:

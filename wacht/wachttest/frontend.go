@@ -1,7 +1,6 @@
 package wachttest
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -96,8 +95,6 @@ func (s *Server) SessionForwardedFor(id string) string {
 	}
 	return ""
 }
-
-var errNoSession = errors.New("no session")
 
 func (s *Server) sessionToken(w http.ResponseWriter, r *http.Request) error {
 	dev := r.URL.Query().Get("__dev_session__")

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -89,13 +88,22 @@ type Server struct {
 // NewServer starts an emulator on loopback ports and returns it. Close it
 // when done.
 func NewServer(opts Options) (*Server, error) {
+	// The two documents are built once per process; building them is the
+	// slow part of the first NewServer, so do both at once.
+	var front *contract.Document
+	var frontErr error
+	loaded := make(chan struct{})
+	go func() {
+		defer close(loaded)
+		front, frontErr = contract.Frontend()
+	}()
 	platform, err := contract.Platform()
+	<-loaded
 	if err != nil {
 		return nil, fmt.Errorf("wachttest: load platform API contract: %w", err)
 	}
-	front, err := contract.Frontend()
-	if err != nil {
-		return nil, fmt.Errorf("wachttest: load frontend API contract: %w", err)
+	if frontErr != nil {
+		return nil, fmt.Errorf("wachttest: load frontend API contract: %w", frontErr)
 	}
 	s := &Server{
 		opts:     opts,
@@ -273,5 +281,3 @@ func randomHex(n int) string {
 	}
 	return hex.EncodeToString(b)
 }
-
-var errClosed = errors.New("wachttest: server closed")
