@@ -14,7 +14,11 @@ MODULES               := . bench
 
 export AWS_LAMBDA_RIE := $(RIE)
 
-.PHONY: test fmt-check vet lint unit tools
+.PHONY: test fmt-check vet lint unit tools dev build-lambda package deploy-lambda
+
+## dev: the sample functions behind the embedded Wacht emulator on 127.0.0.1:8787
+dev:
+	$(GO) run ./cmd/dev
 
 ## test: gofmt check, go vet, golangci-lint and the race-enabled tests of every module
 test: fmt-check vet lint unit
@@ -40,7 +44,18 @@ $(GOLANGCI_LINT):
 	GOBIN=$(TOOLS)/bin-lint $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 	mv $(TOOLS)/bin-lint/golangci-lint $@ && rmdir $(TOOLS)/bin-lint
 
-$(RIE):
-	@mkdir -p $(TOOLS)
-	@echo "building the AWS Lambda Runtime Interface Emulator from the module proxy (first run only)"
-	GOBIN=$(TOOLS) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+$(RIE): scripts/install-rie.sh
+	RIE_VERSION=$(RIE_VERSION) ./scripts/install-rie.sh
+
+## build-lambda: every Lambda sample as dist/lambda/<name>/bootstrap (linux/arm64)
+build-lambda:
+	./scripts/build-lambda.sh
+
+## package: build-lambda plus dist/lambda/<name>.zip
+package:
+	./scripts/build-lambda.sh --zip
+
+## deploy-lambda: sam deploy of template.yaml (needs the AWS SAM CLI and credentials)
+deploy-lambda: build-lambda
+	sam deploy --template-file template.yaml --stack-name $${STACK_NAME:-wacht-serverless-go} --resolve-s3 \
+		--capabilities CAPABILITY_IAM $${SAM_PARAMETER_OVERRIDES:+--parameter-overrides $$SAM_PARAMETER_OVERRIDES}
