@@ -10,7 +10,6 @@ import (
 
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 	cloudevents "github.com/cloudevents/sdk-go/v2"
-	"github.com/cloudevents/sdk-go/v2/protocol"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
 	"github.com/wacht-platform/serverless-go/handler"
@@ -207,19 +206,40 @@ func (r *runner) run(ctx context.Context, e cloudevents.Event, decode func(cloud
 	return nil
 }
 
-// rejected logs a malformed event and turns err into the framework's 400
-// answer, its text the DecodeError's (with the event's id and type filled
-// in when the function left them out).
-func rejected(ctx context.Context, log *slog.Logger, e cloudevents.Event, err error) protocol.Result {
+// rejected logs a malformed event and returns the error the framework
+// answers with 400. err must wrap a *DecodeError; the event's id and type
+// are filled in when the function left them out.
+func rejected(ctx context.Context, log *slog.Logger, e cloudevents.Event, err error) error {
 	var de *DecodeError
-	if errors.As(err, &de) {
-		if de.EventID == "" {
-			de.EventID = e.ID()
-		}
-		if de.EventType == "" {
-			de.EventType = e.Type()
-		}
+	if !errors.As(err, &de) {
+		de = &DecodeError{Err: err}
 	}
-	log.LogAttrs(ctx, slog.LevelWarn, "malformed event rejected", slog.String("error", err.Error()))
-	return cehttp.NewResult(http.StatusBadRequest, "%w", err)
+	if de.EventID == "" {
+		de.EventID = e.ID()
+	}
+	if de.EventType == "" {
+		de.EventType = e.Type()
+	}
+	log.LogAttrs(ctx, slog.LevelWarn, "malformed event rejected", slog.String("error", de.Error()))
+	return &rejection{de: de, err: err}
+}
+
+// rejection is a malformed-event error as the CloudEvents SDK and the
+// caller both need it: errors.As finds the *DecodeError through Unwrap, and
+// finds a *cehttp.Result with status 400 and the DecodeError's text through
+// As, which is how the SDK picks the answer's status and body.
+type rejection struct {
+	de  *DecodeError
+	err error
+}
+
+func (r *rejection) Error() string { return r.de.Error() }
+func (r *rejection) Unwrap() error { return r.err }
+
+func (r *rejection) As(target any) bool {
+	if p, ok := target.(**cehttp.Result); ok {
+		*p = &cehttp.Result{StatusCode: http.StatusBadRequest, Format: "%s", Args: []any{r.de.Error()}}
+		return true
+	}
+	return false
 }
