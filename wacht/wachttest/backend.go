@@ -80,6 +80,11 @@ func (s *Server) route(listener, name string, doc *contract.Document, needKey bo
 		served = doc.Middleware(served, s.violation)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.inflight.enter() {
+			writeError(w, http.StatusServiceUnavailable, "wachttest: emulator is shutting down")
+			return
+		}
+		defer s.inflight.leave()
 		s.stats.count(name)
 		sw := &statusWriter{ResponseWriter: w}
 		start := time.Now()

@@ -207,6 +207,18 @@ type limiter struct {
 
 func newLimiter() *limiter { return &limiter{windows: map[windowKey]*window{}} }
 
+// maxWindows bounds the limiter's memory; past it, windows idle for a day
+// are dropped.
+const maxWindows = 100000
+
+func (l *limiter) prune(now time.Time) {
+	for k, w := range l.windows {
+		if now.Sub(w.start) > 24*time.Hour {
+			delete(l.windows, k)
+		}
+	}
+}
+
 func (s *Server) applyRateLimits(resp *authzResponse, rules []RateLimit, key *apiKey, req authzRequest, now time.Time) {
 	type state struct {
 		rule  RateLimit
@@ -240,6 +252,9 @@ func (s *Server) applyRateLimits(resp *authzResponse, rules []RateLimit, key *ap
 		name := ruleName(r)
 		wk := windowKey{rule: key.AppSlug + "/" + name, bucket: bucket}
 		w := lim.windows[wk]
+		if w == nil && len(lim.windows) >= maxWindows {
+			lim.prune(now)
+		}
 		if w == nil || !now.Before(w.start.Add(size)) {
 			w = &window{start: now}
 			lim.windows[wk] = w

@@ -67,7 +67,7 @@ func decodeJSON(r *http.Request, v any) error {
 		return badRequest("read body: " + err.Error())
 	}
 	if len(b) > maxBody {
-		return &httpError{http.StatusRequestEntityTooLarge, "request body too large"}
+		return badRequest("request body too large")
 	}
 	if len(strings.TrimSpace(string(b))) == 0 {
 		return nil
@@ -100,7 +100,7 @@ func parseForm(r *http.Request) (*form, error) {
 	case "":
 		return &form{values: map[string][]string{}}, nil
 	default:
-		return nil, &httpError{http.StatusUnsupportedMediaType, "expected multipart/form-data, got " + ct}
+		return nil, badRequest("expected a multipart/form-data body, got " + ct)
 	}
 }
 

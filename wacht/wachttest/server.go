@@ -83,6 +83,46 @@ type Server struct {
 	violations []error
 	sessions   *sessionStore
 	hooks      *http.Client
+	inflight   gate
+}
+
+// gate tracks handlers in flight so Close can wait for them: nothing
+// reports to a test after its cleanup has run.
+type gate struct {
+	mu     sync.Mutex
+	n      int
+	closed bool
+	zero   sync.Cond
+}
+
+func (g *gate) enter() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return false
+	}
+	g.n++
+	return true
+}
+
+func (g *gate) leave() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.n--; g.n == 0 {
+		g.zero.Broadcast()
+	}
+}
+
+func (g *gate) closeAndWait() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.closed = true
+	if g.zero.L == nil {
+		g.zero.L = &g.mu
+	}
+	for g.n > 0 {
+		g.zero.Wait()
+	}
 }
 
 // NewServer starts an emulator on loopback ports and returns it. Close it
@@ -114,6 +154,7 @@ func NewServer(opts Options) (*Server, error) {
 		hooks:    &http.Client{Timeout: 30 * time.Second},
 	}
 	s.stats.init()
+	s.inflight.zero.L = &s.inflight.mu
 	if s.APIKey = opts.APIKey; s.APIKey == "" {
 		s.APIKey = "wacht_sk_test_" + randomHex(24)
 	}
@@ -195,6 +236,7 @@ func (s *Server) Close() {
 			_ = srv.Close()
 		}
 		s.wg.Wait()
+		s.inflight.closeAndWait()
 	})
 }
 
