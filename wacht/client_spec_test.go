@@ -268,6 +268,8 @@ func contractClient(t testing.TB) (*Client, *specServer, *violations) {
 	x := newExampler(t)
 	spec := newSpecServer(t, x)
 	v := &violations{}
+	// Both ends check: the server validates what arrives and what it
+	// answers, the client's transport what it sends and what it decodes.
 	srv := httptest.NewServer(doc.Middleware(spec, func(err error) { v.add(fmt.Errorf("server side: %w", err)) }))
 	t.Cleanup(srv.Close)
 	base := newHTTPClient()
