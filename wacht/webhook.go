@@ -163,7 +163,7 @@ func (w *WebhookVerifier) Verify(header http.Header, body []byte) (*WebhookEvent
 		return nil, &WebhookError{Reason: WebhookReasonMissingHeader, Detail: WebhookSignatureHeader}
 	}
 	secs, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil || secs < 0 {
+	if err != nil || secs < 0 || len(ts) > 12 || strings.TrimLeft(ts, "0123456789") != "" {
 		return nil, &WebhookError{Reason: WebhookReasonBadTimestamp}
 	}
 	sent := time.Unix(secs, 0)

@@ -1,0 +1,79 @@
+package wacht
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// FuzzVerify feeds arbitrary tokens to a warm verifier: it must never panic,
+// never authenticate anything but the one genuine token, and never put the
+// token's signature into its error.
+func FuzzVerify(f *testing.F) {
+	k := newECKey(f, "k1", "ES256")
+	is := newTestIssuer(f, k)
+	v := is.verifier(f, nil)
+	good := is.mint(k, nil, nil)
+	f.Add(good)
+	f.Add(is.mint(k, nil, map[string]any{"crit": []string{"x"}}))
+	f.Add(is.mint(k, nil, map[string]any{"kid": "other"}))
+	f.Add("eyJhbGciOiJub25lIn0.e30.")
+	f.Add("a.b.c")
+	f.Add(strings.Repeat(".", 10))
+	ctx := context.Background()
+	f.Fuzz(func(t *testing.T, tok string) {
+		a := v.AuthFromToken(ctx, tok)
+		if a.Authenticated() {
+			if tok != good {
+				// Only re-encodings that decode to the same bytes could
+				// pass, and strict base64 rules those out.
+				t.Fatalf("authenticated a token other than the genuine one: %q", tok)
+			}
+			return
+		}
+		if i := strings.LastIndexByte(tok, '.'); i >= 0 && len(tok)-i > 16 && strings.Contains(a.Err().Error(), tok[i+1:]) {
+			t.Fatal("error contains the signature segment")
+		}
+	})
+}
+
+// FuzzFrontendAPIURL: never panics; any accepted key yields a clean origin.
+func FuzzFrontendAPIURL(f *testing.F) {
+	f.Add("pk_test_aHR0cHM6Ly9mYXBpLmV4YW1wbGUud2FjaHQuZGV2")
+	f.Add("pk_live_aHR0cDovLzEyNy4wLjAuMTo4MDgw")
+	f.Add("pk_test_")
+	f.Fuzz(func(t *testing.T, key string) {
+		u, err := FrontendAPIURL(key)
+		if err != nil {
+			return
+		}
+		if strings.HasSuffix(u, "/") || strings.ContainsAny(u, " ?#@\r\n") || !(strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://")) {
+			t.Fatalf("accepted %q -> %q", key, u)
+		}
+	})
+}
+
+// FuzzWebhookVerify: never panics, and only the genuine signature verifies.
+func FuzzWebhookVerify(f *testing.F) {
+	w, err := NewWebhookVerifier(standardWebhooksVector.secret)
+	if err != nil {
+		f.Fatal(err)
+	}
+	sent := time.Unix(standardWebhooksVector.timestamp, 0)
+	w.Now = func() time.Time { return sent }
+	f.Add(standardWebhooksVector.msgID, "1614265330", standardWebhooksVector.signature, []byte(standardWebhooksVector.payload))
+	f.Add("id", "x", "v1,,, v2", []byte("{}"))
+	f.Fuzz(func(t *testing.T, id, ts, sig string, body []byte) {
+		h := http.Header{}
+		h.Set(WebhookIDHeader, id)
+		h.Set(WebhookTimestampHeader, ts)
+		h.Set(WebhookSignatureHeader, sig)
+		if _, err := w.Verify(h, body); err == nil {
+			if h.Get(WebhookSignatureHeader) == "" || !strings.Contains(sig, w.SignWebhook(h.Get(WebhookIDHeader), sent, body)[3:]) {
+				t.Fatalf("verified without the genuine signature")
+			}
+		}
+	})
+}
