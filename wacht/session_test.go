@@ -59,7 +59,10 @@ func TestExchangeSessionWire(t *testing.T) {
 		status int
 		msg    string
 	}{
-		{"401", func(w http.ResponseWriter) { w.WriteHeader(401); fmt.Fprint(w, `{"errors":[{"message":"session expired cookieval"}]}`) }, 401, "session expired [redacted]"},
+		{"401", func(w http.ResponseWriter) {
+			w.WriteHeader(401)
+			fmt.Fprint(w, `{"errors":[{"message":"session expired cookieval"}]}`)
+		}, 401, "session expired [redacted]"},
 		{"500 text", func(w http.ResponseWriter) { w.WriteHeader(500); fmt.Fprint(w, "boom") }, 500, "boom"},
 		{"no token", func(w http.ResponseWriter) { fmt.Fprint(w, `{"data":{}}`) }, 200, "no data.token"},
 		{"not json", func(w http.ResponseWriter) { fmt.Fprint(w, `<html>`) }, 200, "no data.token"},
