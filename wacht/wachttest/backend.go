@@ -103,6 +103,8 @@ func (s *Server) route(listener, name string, doc *contract.Document, needKey bo
 // backendOps maps operation ids to their implementations.
 func (s *Server) backendOps() map[string]opFunc {
 	return map[string]opFunc{
+		// Deployment
+		"getDeploymentWithSettings": s.getDeployment,
 		// Users
 		"getActiveUserList":              s.listUsers,
 		"createUser":                     s.createUser,
@@ -254,4 +256,21 @@ type empty struct{}
 func ok(w http.ResponseWriter, v any) error {
 	writeJSON(w, http.StatusOK, v)
 	return nil
+}
+
+// getDeployment describes the emulated deployment. Only the fields the
+// spec requires are sent: the emulator has no settings to report.
+func (s *Server) getDeployment(w http.ResponseWriter, r *http.Request) error {
+	return ok(w, struct {
+		ID              string    `json:"id"`
+		CreatedAt       time.Time `json:"created_at"`
+		UpdatedAt       time.Time `json:"updated_at"`
+		MaintenanceMode bool      `json:"maintenance_mode"`
+		BackendHost     string    `json:"backend_host"`
+		FrontendHost    string    `json:"frontend_host"`
+		MailFromHost    string    `json:"mail_from_host"`
+		PublishableKey  string    `json:"publishable_key"`
+		Mode            string    `json:"mode"`
+	}{DeploymentID, seedEpoch, seedEpoch, false, strings.TrimPrefix(s.BackendURL, "http://"), strings.TrimPrefix(s.FrontendURL, "http://"),
+		strings.TrimPrefix(s.FrontendURL, "http://"), s.PublishableKey, "staging"})
 }
