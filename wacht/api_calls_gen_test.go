@@ -713,7 +713,7 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"replayWebhookDelivery": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Webhooks.Replay(ctx, "ex_app_slug", exampleOf[ReplayWebhookDeliveryRequest](x, "ReplayWebhookDeliveryRequest"))
+		out, err := c.Webhooks.Replay(ctx, "ex_app_slug", ReplayDeliveriesParams{DeliveryIDs: []string{"d_1", "d_2"}})
 		x.decoded(out)
 		return err
 	},

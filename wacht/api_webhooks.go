@@ -516,7 +516,7 @@ func (s *WebhooksService) ListReplayTasks(ctx context.Context, appSlug string, p
 //
 // It calls POST /webhooks/apps/{app_slug}/deliveries/replay
 // (replayWebhookDelivery).
-func (s *WebhooksService) Replay(ctx context.Context, appSlug string, params ReplayWebhookDeliveryRequest) (*ReplayWebhookDeliveryResponse, error) {
+func (s *WebhooksService) Replay(ctx context.Context, appSlug string, params ReplayDeliveriesParams) (*ReplayWebhookDeliveryResponse, error) {
 	path, err := buildPath("/webhooks/apps/{app_slug}/deliveries/replay", appSlug)
 	if err != nil {
 		return nil, err

@@ -211,6 +211,11 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	case *formBody:
 		payload, contentType = b.data, b.contentType
 	default:
+		if v, ok := body.(interface{ validate() error }); ok {
+			if err := v.validate(); err != nil {
+				return err
+			}
+		}
 		data, err := json.Marshal(body)
 		if err != nil {
 			return fmt.Errorf("wacht: encode %s %s request: %w", method, path, err)

@@ -317,3 +317,27 @@ func TestLoggerNeverSeesTheKey(t *testing.T) {
 		}
 	}
 }
+
+func TestReplayParamsAreValidated(t *testing.T) {
+	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, `{"status":"queued","message":"ok"}`)
+	}, serverOptions{offSpecResponses: true})
+	c := newTestClient(t, ts, Config{})
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	bad := []ReplayDeliveriesParams{
+		{},
+		{DeliveryIDs: []string{"d_1"}, StartDate: &start},
+		{DeliveryIDs: []string{"d_1"}, Status: "failed"},
+	}
+	for _, p := range bad {
+		if _, err := c.Webhooks.Replay(context.Background(), "app", p); !errors.Is(err, ErrInvalidParams) {
+			t.Errorf("Replay(%+v) error = %v, want ErrInvalidParams", p, err)
+		}
+	}
+	if ts.requests.Load() != 0 {
+		t.Fatal("invalid replay params reached the server")
+	}
+	if _, err := c.Webhooks.Replay(context.Background(), "app", ReplayDeliveriesParams{StartDate: &start, Status: "failed"}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1243,15 +1243,6 @@ type ReplayWebhookDeliveryResponse struct {
 	TaskID  *string `json:"task_id,omitempty"`
 }
 
-// ReplayWebhookDeliveryRequest is one of the values of the ReplayWebhookDeliveryRequest enumeration of the Wacht platform API.
-type ReplayWebhookDeliveryRequest string
-
-// Values of ReplayWebhookDeliveryRequest.
-const (
-	ReplayWebhookDeliveryRequestByIDs       ReplayWebhookDeliveryRequest = "ByIds"
-	ReplayWebhookDeliveryRequestByDateRange ReplayWebhookDeliveryRequest = "ByDateRange"
-)
-
 // ReplayTask is the ReplayTaskStatusResponse object of the Wacht platform API.
 type ReplayTask struct {
 	TaskID         string  `json:"task_id"`

@@ -22,6 +22,8 @@ func (g *generator) writeCalls() []byte {
 			args = append(args, fmt.Sprintf("%q", "ex_"+p))
 		}
 		switch {
+		case o.op.example != "":
+			args = append(args, o.op.example)
 		case o.op.body != "":
 			args = append(args, o.op.body+"{}")
 		case o.jsonBody != nil:

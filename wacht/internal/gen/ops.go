@@ -10,9 +10,12 @@ type op struct {
 	all    string // name of the lazy iterator for offset-paginated lists
 
 	// For operations the spec leaves untyped ({"type":"object"} or no body),
-	// hand-written types in models_oauth.go describe the wire shape.
+	// or types wrongly, hand-written types (models_oauth.go,
+	// models_webhooks.go) describe the wire shape.
 	body   string // Go type of the JSON request body
 	result string // Go type of the decoded result
+
+	example string // Go expression for body in the generated example call
 }
 
 // services lists the resource groups in the order they appear on Client,
@@ -218,7 +221,7 @@ var ops = []op{
 	{id: "triggerWebhookEvent", svc: "Webhooks", method: "Trigger", doc: "sends an event to every endpoint of a webhook app that subscribes to it."},
 	{id: "getWebhookDeliveryDetailsForApp", svc: "Webhooks", method: "GetDelivery", doc: "returns one delivery with its request and response."},
 	{id: "listWebhookReplayTasks", svc: "Webhooks", method: "ListReplayTasks", params: "ListReplayTasksParams", doc: "returns one page of a webhook app's replay tasks."},
-	{id: "replayWebhookDelivery", svc: "Webhooks", method: "Replay", doc: "starts replaying deliveries, chosen by id or by a time range."},
+	{id: "replayWebhookDelivery", svc: "Webhooks", method: "Replay", body: "ReplayDeliveriesParams", example: `ReplayDeliveriesParams{DeliveryIDs: []string{"d_1", "d_2"}}`, doc: "starts replaying deliveries, chosen by id or by a time range."},
 	{id: "getWebhookReplayTaskStatus", svc: "Webhooks", method: "GetReplayTask", doc: "returns the progress of a replay task."},
 	{id: "cancelWebhookReplayTask", svc: "Webhooks", method: "CancelReplayTask", doc: "stops a replay task."},
 	{id: "reactivateWebhookEndpoint", svc: "Webhooks", method: "ReactivateEndpoint", doc: "turns an endpoint that was disabled after repeated failures back on."},
