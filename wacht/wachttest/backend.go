@@ -121,6 +121,14 @@ func (s *Server) backendOps() map[string]opFunc {
 		"makeUserPhonePrimary":           s.makePhonePrimary,
 		"getUserOrganizationMemberships": s.userOrgMemberships,
 		"getUserWorkspaceMemberships":    s.userWorkspaceMemberships,
+		"updateUserPassword":             s.updatePassword,
+		"removeUserPassword":             s.removePassword,
+		"getUserSignins":                 s.listSignins,
+		"revokeUserSignin":               s.revokeSignin,
+		"revokeAllUserSignins":           s.revokeAllSignins,
+		// Deployment settings
+		"getDeploymentOrganizationRoles": s.deploymentOrgRoles,
+		"getDeploymentWorkspaceRoles":    s.deploymentWsRoles,
 		// Invitations and waitlist
 		"getInvitedUserList":  s.listInvitations,
 		"inviteUser":          s.inviteUser,

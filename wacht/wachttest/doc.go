@@ -23,10 +23,12 @@
 //   - BackendURL: every operation of the published platform-api.json, with
 //     "Authorization: Bearer <APIKey>" required (401 in the spec's error
 //     shape otherwise). ImplementedOperations lists the operations with an
-//     in-memory implementation (users with emails and phones,
-//     organizations, workspaces, their members, roles and invitations,
-//     deployment invitations, the waitlist, API-auth apps, rate-limit
-//     schemes and keys, webhook apps and endpoints). Every other operation
+//     in-memory implementation (users with emails, phones, passwords and
+//     sign-ins, organizations, workspaces, their members, roles and
+//     invitations, deployment roles, deployment invitations, the waitlist,
+//     API-auth apps, rate-limit schemes and keys, webhook apps and
+//     endpoints). A user's sign-ins are the sessions started with
+//     NewSession; revoking one ends its /session/token exchanges. Every other operation
 //     answers 501 with a message naming its operation id, never a made-up
 //     success.
 //   - GatewayURL: POST /v1/authz/check, deciding from the API keys in the

@@ -48,6 +48,9 @@ type Session struct {
 
 type sessionRecord struct {
 	id        string
+	userID    string
+	created   time.Time
+	lastUsed  time.Time
 	opts      TokenOptions
 	cookie    string
 	dev, prev string
@@ -69,7 +72,11 @@ func (s *Server) NewSession(o TokenOptions) Session {
 	if o.SessionID == "" {
 		o.SessionID = "sess_" + randomHex(10)
 	}
-	rec := &sessionRecord{id: o.SessionID, opts: o, cookie: "wst_" + randomHex(24), dev: "dvb_" + randomHex(24)}
+	now := time.Now().UTC()
+	rec := &sessionRecord{id: o.SessionID, userID: o.UserID, created: now, lastUsed: now, opts: o, cookie: "wst_" + randomHex(24), dev: "dvb_" + randomHex(24)}
+	if rec.userID == "" {
+		rec.userID = SeedUserID
+	}
 	s.sessions.mu.Lock()
 	s.sessions.byID[rec.id] = rec
 	s.sessions.mu.Unlock()
@@ -120,6 +127,7 @@ func (s *Server) sessionToken(w http.ResponseWriter, r *http.Request) error {
 	if fwd := r.Header.Get("X-Wacht-Forwarded-For"); fwd != "" {
 		rec.forwarded = fwd
 	}
+	rec.lastUsed = time.Now().UTC()
 	next := ""
 	if dev != "" {
 		if constantEq(rec.dev, dev) {

@@ -93,3 +93,45 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("members after concurrent adds: %v", got["total"])
 	}
 }
+
+func TestPasswordsSignInsAndDeploymentRoles(t *testing.T) {
+	s := New(t, Options{Seed: true})
+	c := newClient(t, s)
+	c.mustJSON(http.MethodDelete, "/users/"+SeedUser2ID+"/password", nil)
+	if code, _ := c.json(http.MethodDelete, "/users/"+SeedUser2ID+"/password", nil); code != http.StatusBadRequest {
+		t.Errorf("removing a missing password: %d", code)
+	}
+	if d := c.mustJSON(http.MethodGet, "/users/"+SeedUser2ID+"/details", nil); d["has_password"] != false {
+		t.Errorf("has_password after removal: %v", d["has_password"])
+	}
+	if code, _ := c.json(http.MethodPatch, "/users/"+SeedUser2ID+"/password", map[string]any{"new_password": "short"}); code != http.StatusBadRequest {
+		t.Errorf("short password: %d", code)
+	}
+	c.mustJSON(http.MethodPatch, "/users/"+SeedUser2ID+"/password", map[string]any{"new_password": "long enough"})
+
+	a := s.NewSession(TokenOptions{UserID: SeedUserID})
+	b := s.NewSession(TokenOptions{UserID: SeedUserID})
+	s.NewSession(TokenOptions{UserID: SeedUser2ID})
+	if got := ids(t, c.mustJSON(http.MethodGet, "/users/"+SeedUserID+"/sessions", nil), "data"); len(got) != 2 {
+		t.Fatalf("sign-ins %v", got)
+	}
+	c.mustJSON(http.MethodPost, "/users/"+SeedUserID+"/sessions/"+a.ID+"/revoke", nil)
+	if code, _, _ := sessionExchange(t, s, a.Cookie, ""); code != http.StatusUnauthorized {
+		t.Errorf("exchange after revoking the sign-in: %d", code)
+	}
+	if code, _ := c.json(http.MethodPost, "/users/"+SeedUser2ID+"/sessions/"+b.ID+"/revoke", nil); code != http.StatusNotFound {
+		t.Errorf("revoking another user's sign-in: %d", code)
+	}
+	if got := c.mustJSON(http.MethodPost, "/users/"+SeedUserID+"/sessions/revoke-all", nil); got["revoked"] != float64(1) {
+		t.Errorf("revoke-all %v", got)
+	}
+	if got := ids(t, c.mustJSON(http.MethodGet, "/users/"+SeedUserID+"/sessions?include_expired=true", nil), "data"); len(got) != 2 {
+		t.Errorf("ended sign-ins with include_expired: %v", got)
+	}
+	if got := ids(t, c.mustJSON(http.MethodGet, "/settings/b2b/organization-roles", nil), "data"); len(got) != 2 || got[0] != DeploymentOrgAdminRoleID {
+		t.Errorf("deployment org roles %v", got)
+	}
+	if got := ids(t, c.mustJSON(http.MethodGet, "/settings/b2b/workspace-roles", nil), "data"); len(got) != 2 || got[1] != DeploymentWorkspaceMemberRoleID {
+		t.Errorf("deployment workspace roles %v", got)
+	}
+}
