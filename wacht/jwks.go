@@ -246,28 +246,38 @@ func (c *jwksCache) answerLocked(kid string, fresh, usable, limited bool) ([]*jw
 // result to everyone waiting on call.
 func (c *jwksCache) fetch(ctx context.Context, call *jwksCall) {
 	c.fetches.Add(1)
-	keys, n, skipped, ttl, err := c.download(ctx)
-	now := c.s.now()
-	c.mu.Lock()
-	switch {
-	case err != nil && ctx.Err() != nil:
-		// The leader's request went away: this says nothing about the
-		// JWKS, so do not close the limiter on everyone else.
-		call.aborted = true
-		c.lastAttempt = call.prevAttempt
-	case err != nil:
-		c.failures.Add(1)
-		c.lastErr = err
-	default:
-		c.keys, c.nkeys, c.skipped = keys, n, skipped
-		c.loaded = true
-		c.expiresAt = now.Add(ttl)
-		c.lastErr = nil
-	}
-	call.err = err
-	c.inflight = nil
-	c.mu.Unlock()
-	close(call.done)
+	var (
+		keys       map[string][]*jwk
+		n, skipped int
+		ttl        time.Duration
+		err        error = &jwksFetchError{msg: "fetch panicked"}
+	)
+	// Publish in a defer so that waiters are released even if the HTTP
+	// client panics.
+	defer func() {
+		now := c.s.now()
+		c.mu.Lock()
+		switch {
+		case err != nil && ctx.Err() != nil:
+			// The leader's request went away: this says nothing about the
+			// JWKS, so do not close the limiter on everyone else.
+			call.aborted = true
+			c.lastAttempt = call.prevAttempt
+		case err != nil:
+			c.failures.Add(1)
+			c.lastErr = err
+		default:
+			c.keys, c.nkeys, c.skipped = keys, n, skipped
+			c.loaded = true
+			c.expiresAt = now.Add(ttl)
+			c.lastErr = nil
+		}
+		call.err = err
+		c.inflight = nil
+		c.mu.Unlock()
+		close(call.done)
+	}()
+	keys, n, skipped, ttl, err = c.download(ctx)
 }
 
 // jwksFetchError describes a failed fetch without any response body.

@@ -3,6 +3,7 @@ package wacht
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -278,5 +279,30 @@ func TestJWKSCacheControl(t *testing.T) {
 		if is.hits.Load() != 2 {
 			t.Fatalf("%q: not refetched after %v", c.header, c.ttl)
 		}
+	}
+}
+
+type panicTransport struct{}
+
+func (panicTransport) RoundTrip(*http.Request) (*http.Response, error) { panic("transport bug") }
+
+func TestJWKSFetchPanicReleasesWaiters(t *testing.T) {
+	k := newECKey(t, "k1", "ES256")
+	is := newTestIssuer(t, k)
+	v := is.verifier(t, func(c *VerifierConfig) { c.HTTPClient = &http.Client{Transport: panicTransport{}} })
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("no panic")
+			}
+		}()
+		v.Verify(context.Background(), is.mint(k, nil, nil))
+	}()
+	// The cache is not wedged: the next call answers (from the failure)
+	// without hanging on the abandoned fetch.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := v.Verify(ctx, is.mint(k, nil, nil)); TokenErrorReason(err) != TokenReasonJWKSUnavailable {
+		t.Fatalf("after panic: %v", err)
 	}
 }

@@ -268,10 +268,20 @@ func orDefault(d, def time.Duration) time.Duration {
 }
 
 // FrontendAPIURL returns the frontend API URL the verifier was built for.
-func (v *Verifier) FrontendAPIURL() string { return v.frontend }
+func (v *Verifier) FrontendAPIURL() string {
+	if v == nil {
+		return ""
+	}
+	return v.frontend
+}
 
 // Stats returns counters of the verifier's key cache.
-func (v *Verifier) Stats() JWKSStats { return v.jwks.stats() }
+func (v *Verifier) Stats() JWKSStats {
+	if v == nil || v.jwks == nil {
+		return JWKSStats{}
+	}
+	return v.jwks.stats()
+}
 
 // jwsHeader holds the protected header members this verifier reads.
 type jwsHeader struct {
