@@ -33,7 +33,7 @@ const (
 // is served normally (a pure slowdown).
 type Fault struct {
 	// Route is a route name (an operation id or one of the Route*
-	// constants) or one of the Any*Route wildcards.
+	// constants) or one of the Any*Route wildcards; empty means AnyRoute.
 	Route string
 	// Times is how many matching requests the fault applies to; zero
 	// means every matching request until it is removed.
@@ -94,7 +94,7 @@ func (fs *faultSet) take(listener, route string) (Fault, bool) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	for i, af := range fs.faults {
-		if af.Route != route && af.Route != AnyRoute && af.Route != listener+":*" {
+		if af.Route != route && af.Route != "" && af.Route != AnyRoute && af.Route != listener+":*" {
 			continue
 		}
 		af.used++

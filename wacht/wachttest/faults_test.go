@@ -218,3 +218,16 @@ func TestNewFailsTheTestOnContractViolation(t *testing.T) {
 		t.Errorf("Violations() %v", s.Violations())
 	}
 }
+
+func TestZeroFaultMatchesEverything(t *testing.T) {
+	s := New(t, Options{Seed: true})
+	s.InjectFault(Fault{Status: http.StatusServiceUnavailable, Times: 3})
+	for _, u := range []string{s.BackendURL + "/users", s.FrontendURL + "/.well-known/jwks.json", s.GatewayURL + "/v1/authz/check"} {
+		if code, _, err := getStatus(t, &http.Client{}, u, s.APIKey); err != nil || code != http.StatusServiceUnavailable {
+			t.Errorf("%s: %d %v", u, code, err)
+		}
+	}
+	if code, _, err := getStatus(t, &http.Client{}, s.BackendURL+"/users", s.APIKey); err != nil || code != http.StatusOK {
+		t.Errorf("after three uses: %d %v", code, err)
+	}
+}

@@ -210,6 +210,10 @@ func NewServer(opts Options) (*Server, error) {
 // contract violation (a request the emulator received, or a response it
 // sent, that breaks the published OpenAPI documents) fails t. An
 // opts.OnViolation, if set, is called as well.
+//
+// A test that sends requests outside the contract on purpose (no API key,
+// a malformed body) should use NewServer with its own OnViolation, or
+// inspect Violations, instead.
 func New(t testing.TB, opts Options) *Server {
 	t.Helper()
 	user := opts.OnViolation
