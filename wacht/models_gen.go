@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// ActiveUserListSortKey is one of the values of the ActiveUserListSortKey enumeration of the Wacht platform API.
+// ActiveUserListSortKey is one of the values of the ActiveUserListSortKey
+// enumeration of the Wacht platform API.
 type ActiveUserListSortKey string
 
 // Values of ActiveUserListSortKey.
@@ -17,7 +18,8 @@ const (
 	ActiveUserListSortKeyPhoneNumber ActiveUserListSortKey = "PhoneNumber"
 )
 
-// SortOrder is one of the values of the SortOrder enumeration of the Wacht platform API.
+// SortOrder is one of the values of the SortOrder enumeration of the Wacht
+// platform API.
 type SortOrder string
 
 // Values of SortOrder.
@@ -242,7 +244,8 @@ type BackupCodesResponse struct {
 	BackupCodes []string `json:"backup_codes"`
 }
 
-// InvitationsWaitlistSortKey is one of the values of the InvitationsWaitlistSortKey enumeration of the Wacht platform API.
+// InvitationsWaitlistSortKey is one of the values of the
+// InvitationsWaitlistSortKey enumeration of the Wacht platform API.
 type InvitationsWaitlistSortKey string
 
 // Values of InvitationsWaitlistSortKey.
@@ -1290,7 +1293,8 @@ type WebhookAnalyticsResult struct {
 	FailureReasons       []FailureReason       `json:"failure_reasons"`
 }
 
-// TimeseriesInterval is one of the values of the TimeseriesInterval enumeration of the Wacht platform API.
+// TimeseriesInterval is one of the values of the TimeseriesInterval
+// enumeration of the Wacht platform API.
 type TimeseriesInterval string
 
 // Values of TimeseriesInterval.
@@ -1332,7 +1336,8 @@ type CreateNotificationRequest struct {
 	ExpiresHours   *int64         `json:"expires_hours,omitempty"`
 }
 
-// SchemaVersion is one of the values of the SchemaVersion enumeration of the Wacht platform API.
+// SchemaVersion is one of the values of the SchemaVersion enumeration of the
+// Wacht platform API.
 type SchemaVersion string
 
 // Values of SchemaVersion.
@@ -1341,7 +1346,8 @@ const (
 	SchemaVersionV2 SchemaVersion = "v2"
 )
 
-// SecondFactorPolicy is one of the values of the SecondFactorPolicy enumeration of the Wacht platform API.
+// SecondFactorPolicy is one of the values of the SecondFactorPolicy
+// enumeration of the Wacht platform API.
 type SecondFactorPolicy string
 
 // Values of SecondFactorPolicy.
@@ -1351,7 +1357,8 @@ const (
 	SecondFactorPolicyEnforced SecondFactorPolicy = "enforced"
 )
 
-// VerificationStrategy is one of the values of the VerificationStrategy enumeration of the Wacht platform API.
+// VerificationStrategy is one of the values of the VerificationStrategy
+// enumeration of the Wacht platform API.
 type VerificationStrategy string
 
 // Values of VerificationStrategy.
@@ -1366,7 +1373,8 @@ const (
 	VerificationStrategyOAuthApple     VerificationStrategy = "oauth_apple"
 )
 
-// SocialConnectionProvider is one of the values of the SocialConnectionProvider enumeration of the Wacht platform API.
+// SocialConnectionProvider is one of the values of the
+// SocialConnectionProvider enumeration of the Wacht platform API.
 type SocialConnectionProvider string
 
 // Values of SocialConnectionProvider.
@@ -1382,7 +1390,8 @@ const (
 	SocialConnectionProviderAppleOAuth     SocialConnectionProvider = "apple_oauth"
 )
 
-// DeploymentMode is one of the values of the DeploymentMode enumeration of the Wacht platform API.
+// DeploymentMode is one of the values of the DeploymentMode enumeration of the
+// Wacht platform API.
 type DeploymentMode string
 
 // Values of DeploymentMode.
@@ -1498,7 +1507,8 @@ type EmailVerificationRecords struct {
 	PostmarkDomainID  *string     `json:"postmark_domain_id,omitempty"`
 }
 
-// EmailProvider is one of the values of the EmailProvider enumeration of the Wacht platform API.
+// EmailProvider is one of the values of the EmailProvider enumeration of the
+// Wacht platform API.
 type EmailProvider string
 
 // Values of EmailProvider.
@@ -1589,7 +1599,8 @@ type PartialAuthenticationFactorSettings struct {
 	SecondFactorBackupCodeEnabled    *bool                     `json:"second_factor_backup_code_enabled,omitempty"`
 }
 
-// FirstFactor is one of the values of the FirstFactor enumeration of the Wacht platform API.
+// FirstFactor is one of the values of the FirstFactor enumeration of the Wacht
+// platform API.
 type FirstFactor string
 
 // Values of FirstFactor.
@@ -1629,7 +1640,8 @@ type CountryRestrictions struct {
 	CountryCodes []string `json:"country_codes"`
 }
 
-// DeploymentRestrictionsSignUpMode is one of the values of the DeploymentRestrictionsSignUpMode enumeration of the Wacht platform API.
+// DeploymentRestrictionsSignUpMode is one of the values of the
+// DeploymentRestrictionsSignUpMode enumeration of the Wacht platform API.
 type DeploymentRestrictionsSignUpMode string
 
 // Values of DeploymentRestrictionsSignUpMode.
@@ -1832,7 +1844,8 @@ type OAuthScopeDefinition struct {
 	WorkspacePermission    *string `json:"workspace_permission,omitempty"`
 }
 
-// AgentSessionIdentifierDTO is one of the values of the AgentSessionIdentifierDto enumeration of the Wacht platform API.
+// AgentSessionIdentifierDTO is one of the values of the
+// AgentSessionIdentifierDto enumeration of the Wacht platform API.
 type AgentSessionIdentifierDTO string
 
 // Values of AgentSessionIdentifierDTO.
@@ -2111,7 +2124,8 @@ type WorkspaceFilter struct {
 	Name *string `json:"name,omitempty"`
 }
 
-// RateLimitUnit is one of the values of the RateLimitUnit enumeration of the Wacht platform API.
+// RateLimitUnit is one of the values of the RateLimitUnit enumeration of the
+// Wacht platform API.
 type RateLimitUnit string
 
 // Values of RateLimitUnit.
@@ -2126,7 +2140,8 @@ const (
 	RateLimitUnitCalendarMonth RateLimitUnit = "calendar_month"
 )
 
-// RateLimitMode is one of the values of the RateLimitMode enumeration of the Wacht platform API.
+// RateLimitMode is one of the values of the RateLimitMode enumeration of the
+// Wacht platform API.
 type RateLimitMode string
 
 // Values of RateLimitMode.
@@ -2151,7 +2166,8 @@ type CallToAction struct {
 	Payload string `json:"payload"`
 }
 
-// NotificationSeverity is one of the values of the NotificationSeverity enumeration of the Wacht platform API.
+// NotificationSeverity is one of the values of the NotificationSeverity
+// enumeration of the Wacht platform API.
 type NotificationSeverity string
 
 // Values of NotificationSeverity.

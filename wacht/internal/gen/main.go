@@ -363,7 +363,7 @@ func (g *generator) writeComponent(b *bytes.Buffer, component string) {
 }
 
 func (g *generator) writeEnum(b *bytes.Buffer, name, component string, s *object) {
-	fmt.Fprintf(b, "// %s is one of the values of the %s enumeration of the Wacht platform API.\n", name, component)
+	writeDoc(b, "", fmt.Sprintf("%s is one of the values of the %s enumeration of the Wacht platform API.", name, component))
 	fmt.Fprintf(b, "type %s string\n\n", name)
 	fmt.Fprintf(b, "// Values of %s.\nconst (\n", name)
 	for _, v := range s.list("enum") {
