@@ -9,9 +9,15 @@
 //	/server/...  samples/server's handler: plain net/http
 //	/lambda/...  samples/lambda/*: each request becomes the API Gateway HTTP API
 //	             (payload 2.0) event template.yaml's routes would send, and is
-//	             served by platforms/lambda in process (-lambda=adapter, the
-//	             default) or by the built bootstrap under the AWS Lambda
-//	             Runtime Interface Emulator (-lambda=rie)
+//	             served by the sample built as a bootstrap and run under the
+//	             AWS Lambda Runtime Interface Emulator (-lambda=rie, the
+//	             default on linux; the emulator is built from the module proxy
+//	             into .tools on first use) or by platforms/lambda in process
+//	             (-lambda=adapter, the fallback elsewhere)
+//	/gcf/...     samples/gcf: its Functions Framework runner (cmd/local, built
+//	             from that folder's own module), each entry point at
+//	             /gcf/<EntryPoint> as on cloudfunctions.net; left out with a
+//	             note when it cannot be built (-gcf=false skips it)
 //	/dev/...     helpers: /dev/token mints a fresh session token,
 //	             POST /dev/deliver-webhook signs and delivers a webhook
 //
@@ -22,7 +28,7 @@
 //
 // Usage:
 //
-//	go run ./cmd/dev [-addr 127.0.0.1:8787] [-lambda adapter|rie] [-token-lifetime 1h] [-json] [-v]
+//	go run ./cmd/dev [-addr 127.0.0.1:8787] [-lambda auto|rie|adapter] [-gcf=false] [-token-lifetime 1h] [-json] [-v]
 package main
 
 import (
@@ -38,6 +44,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -67,11 +74,15 @@ func main() {
 }
 
 type options struct {
-	addr          string
-	lambdaMode    string
-	tokenLifetime time.Duration
-	jsonOut       bool
-	verbose       bool
+	addr       string
+	lambdaMode string // auto, rie or adapter
+	// explicitLambda is set when -lambda named a mode: a failure to start
+	// it is then an error instead of a fallback.
+	explicitLambda bool
+	tokenLifetime  time.Duration
+	jsonOut        bool
+	gcf            bool
+	verbose        bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -82,8 +93,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.addr, "addr", o.addr, "loopback `address` to serve every sample on (env "+EnvAddr+")")
-	fs.StringVar(&o.lambdaMode, "lambda", "adapter", "how the Lambda samples run: adapter (platforms/lambda in process) or rie (built bootstraps under the Runtime Interface Emulator, linux only)")
+	fs.StringVar(&o.lambdaMode, "lambda", "auto", "how the Lambda samples run: rie (the built bootstraps under the AWS Lambda Runtime Interface Emulator, linux only), adapter (platforms/lambda in process) or auto (rie on linux when it can be built, else adapter)")
 	fs.DurationVar(&o.tokenLifetime, "token-lifetime", time.Hour, "lifetime of the printed session token")
+	fs.BoolVar(&o.gcf, "gcf", true, "serve samples/gcf through the Functions Framework under /gcf (built from its own module)")
 	fs.BoolVar(&o.jsonOut, "json", false, "print the ready information as one JSON document")
 	fs.BoolVar(&o.verbose, "v", false, "log every request the emulator serves")
 	if err := fs.Parse(args); err != nil {
@@ -92,8 +104,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	if o.lambdaMode != "adapter" && o.lambdaMode != "rie" {
-		return o, fmt.Errorf("-lambda must be adapter or rie, not %q", o.lambdaMode)
+	switch o.lambdaMode {
+	case "auto":
+	case "adapter", "rie":
+		o.explicitLambda = true
+	default:
+		return o, fmt.Errorf("-lambda must be auto, rie or adapter, not %q", o.lambdaMode)
 	}
 	if o.tokenLifetime <= 0 {
 		return o, errors.New("-token-lifetime must be positive")
@@ -161,26 +177,56 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"webhook-receiver": functions.WebhookReceiver,
 	}
 	api := &httpAPI{routes: templateRoutes, functions: map[string]invoker{}}
-	switch o.lambdaMode {
-	case "adapter":
+	if o.lambdaMode == "auto" {
+		o.lambdaMode = "adapter"
+		if runtime.GOOS == "linux" {
+			o.lambdaMode = "rie"
+		}
+	}
+	if o.lambdaMode == "rie" {
+		step(stderr, "wiring samples/lambda/* under %s/lambda: built bootstraps under the AWS Lambda Runtime Interface Emulator", base)
+		fns, stop, err := startRIE(ctx, stderr, env, lambdaFnNames(), o.verbose)
+		switch {
+		case err == nil:
+			defer stop()
+			for name, fn := range fns {
+				api.functions[name] = fn
+			}
+		case o.explicitLambda || ctx.Err() != nil:
+			ln.Close()
+			return err
+		default:
+			step(stderr, "the Runtime Interface Emulator is not available (%v); serving the Lambda samples in process instead", err)
+			o.lambdaMode = "adapter"
+		}
+	}
+	if o.lambdaMode == "adapter" {
 		step(stderr, "wiring samples/lambda/* under %s/lambda: API Gateway HTTP API events served by platforms/lambda in process", base)
 		for name, fn := range lambdaFns {
 			kit := handler.New(handler.Options{Env: lookup, Logger: logger.With("sample", "lambda/"+name)})
 			api.functions[name] = lambda.NewHandler(kit.Handler(fn(kit)), lambda.WithRequestIDFunc(handler.WithRequestID))
 		}
-	case "rie":
-		step(stderr, "wiring samples/lambda/* under %s/lambda: built bootstraps under the AWS Lambda Runtime Interface Emulator", base)
-		fns, stop, err := startRIE(ctx, stderr, env, lambdaFnNames())
-		if err != nil {
-			ln.Close()
-			return err
-		}
-		defer stop()
-		for name, fn := range fns {
-			api.functions[name] = fn
-		}
 	}
 	mux.Handle("/lambda/", http.StripPrefix("/lambda", api))
+
+	gcfNote := ""
+	if o.gcf {
+		step(stderr, "wiring samples/gcf under %s/gcf: the Functions Framework serving each entry point at /gcf/<EntryPoint>", base)
+		h, stop, err := startGCF(ctx, stderr, env)
+		switch {
+		case err == nil:
+			defer stop()
+			mux.Handle("/gcf/", http.StripPrefix("/gcf", h))
+		case ctx.Err() != nil:
+			ln.Close()
+			return err
+		default:
+			gcfNote = err.Error()
+			step(stderr, "leaving the Cloud Functions samples out: %v", err)
+		}
+	} else {
+		gcfNote = "-gcf=false"
+	}
 
 	tokenOpts := wachttest.TokenOptions{
 		UserID:                  wachttest.SeedUserID,
@@ -204,7 +250,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	mux.HandleFunc("POST /dev/deliver-webhook", func(w http.ResponseWriter, r *http.Request) {
 		deliverWebhook(w, r, emu, base)
 	})
-	info := newReadyInfo(base, token, o, env)
+	info := newReadyInfo(base, token, o, env, gcfNote)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		info.writeText(w)

@@ -31,6 +31,9 @@ type platformInfo struct {
 	Prefix string `json:"prefix"`
 	Sample string `json:"sample"`
 	How    string `json:"how"`
+	// Paths of the three functions under Prefix; empty when the platform
+	// is not served (How says why).
+	Admin, Machine, Webhook string `json:"-"`
 }
 
 // readyInfo is everything printed once the server is ready.
@@ -44,7 +47,7 @@ type readyInfo struct {
 	lifetime  string
 }
 
-func newReadyInfo(base, token string, o options, env map[string]string) *readyInfo {
+func newReadyInfo(base, token string, o options, env map[string]string, gcfNote string) *readyInfo {
 	lambdaHow := "API Gateway HTTP API (payload 2.0) events, served by platforms/lambda in process"
 	if o.lambdaMode == "rie" {
 		lambdaHow = "API Gateway HTTP API (payload 2.0) events, served by the built bootstraps under the AWS Lambda Runtime Interface Emulator"
@@ -54,21 +57,30 @@ func newReadyInfo(base, token string, o options, env map[string]string) *readyIn
 		Token:  token,
 		APIKey: wachttest.SeedAPIKeySecret,
 		Platforms: []platformInfo{
-			{"/server", "samples/server", "plain net/http"},
-			{"/lambda", "samples/lambda/*", lambdaHow},
+			{"/server", "samples/server", "plain net/http", "/admin/users", "/machine/users", "/webhooks/wacht"},
+			{"/lambda", "samples/lambda/*", lambdaHow, "/admin/users", "/machine/users", "/webhooks/wacht"},
 		},
 		Env:      env,
 		lifetime: o.tokenLifetime.String(),
 	}
+	if gcfNote == "" {
+		info.Platforms = append(info.Platforms, platformInfo{"/gcf", "samples/gcf", "the Functions Framework (samples/gcf/cmd/local), one path per entry point",
+			"/AdminUsers", "/MachineUsers", "/WebhookReceiver"})
+	} else {
+		info.Platforms = append(info.Platforms, platformInfo{Prefix: "/gcf", Sample: "samples/gcf", How: "not served: " + gcfNote})
+	}
 	auth := "Authorization: Bearer $" + varToken
 	key := "x-api-key: $" + varAPIKey
 	for _, p := range info.Platforms {
+		if p.Admin == "" {
+			continue
+		}
 		name := strings.TrimPrefix(p.Prefix, "/")
-		info.add(name+" admin-users", 200, "the seeded users as JSON", "GET", base+p.Prefix+"/admin/users", auth)
-		info.add(name+" admin-users without a token", 401, `{"error":"`+handler.CodeUnauthenticated+`",...}`, "GET", base+p.Prefix+"/admin/users")
-		info.add(name+" machine-users", 200, "the seeded users as JSON", "GET", base+p.Prefix+"/machine/users", key)
+		info.add(name+" admin-users", 200, "the seeded users as JSON", "GET", base+p.Prefix+p.Admin, auth)
+		info.add(name+" admin-users without a token", 401, `{"error":"`+handler.CodeUnauthenticated+`",...}`, "GET", base+p.Prefix+p.Admin)
+		info.add(name+" machine-users", 200, "the seeded users as JSON", "GET", base+p.Prefix+p.Machine, key)
 		info.add(name+" webhook-receiver, signed delivery of user.created", 204, "no content; the function logs the event",
-			"POST", base+"/dev/deliver-webhook?to="+p.Prefix+"/webhooks/wacht&type=user.created")
+			"POST", base+"/dev/deliver-webhook?to="+p.Prefix+p.Webhook+"&type=user.created")
 	}
 	info.add("lambda webhook-receiver, unsigned", 400, `{"error":"`+handler.CodeInvalidWebhook+`",...}`, "POST", base+"/lambda/webhooks/wacht")
 	return info
