@@ -30,7 +30,6 @@ type store struct {
 	schemes     map[string]*rateScheme
 	hookApps    map[string]*hookApp
 	endpoints   map[string]*endpoint
-	deliveries  []string
 	limiter     *limiter
 }
 
