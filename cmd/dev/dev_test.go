@@ -428,7 +428,7 @@ func TestJSONOutput(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, []string{"-addr", "127.0.0.1:0", "-json", "-token-lifetime", "5m"}, pw, io.Discard)
+		err := run(ctx, []string{"-addr", "127.0.0.1:0", "-json", "-token-lifetime", "5m", "-lambda", "adapter", "-gcf=false"}, pw, io.Discard)
 		pw.CloseWithError(errors.Join(err, io.EOF))
 		done <- err
 	}()

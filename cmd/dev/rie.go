@@ -51,12 +51,14 @@ func goTool() string {
 	return "go"
 }
 
-// findRIE returns the Runtime Interface Emulator binary: $AWS_LAMBDA_RIE, or
-// <root>/.tools/aws-lambda-rie, built from the module proxy by
-// scripts/install-rie.sh on first use.
+// findRIE returns the Runtime Interface Emulator binary: $AWS_LAMBDA_RIE
+// when that file exists, else <root>/.tools/aws-lambda-rie, built from the
+// module proxy by scripts/install-rie.sh on first use.
 func findRIE(ctx context.Context, root string, progress io.Writer) (string, error) {
 	if p := os.Getenv("AWS_LAMBDA_RIE"); p != "" {
-		return p, nil
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
 	}
 	p := filepath.Join(root, ".tools", "aws-lambda-rie")
 	if _, err := os.Stat(p); err == nil {
