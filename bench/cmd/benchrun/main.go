@@ -21,7 +21,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -327,12 +326,12 @@ func measureCold(o options, r *suite.Report, rie, adminBin, helloBin string, env
 	}
 	c := &suite.ColdStartReport{RunsEach: o.coldRuns}
 	for _, f := range fns {
-		var first, total, init []time.Duration
+		var first, total, init, cpu []time.Duration
 		for _, run := range f.runs {
-			first, total, init = append(first, run.FirstResponse), append(total, run.Total), append(init, run.Init)
+			first, total, init, cpu = append(first, run.FirstResponse), append(total, run.Total), append(init, run.Init), append(cpu, run.CPU)
 		}
 		c.Functions = append(c.Functions, suite.ColdStartFunction{Name: f.name, Request: f.request,
-			FirstResponse: suite.NewSpread(first), Total: suite.NewSpread(total), Init: suite.NewSpread(init)})
+			FirstResponse: suite.NewSpread(first), Total: suite.NewSpread(total), Init: suite.NewSpread(init), CPU: suite.NewSpread(cpu)})
 	}
 	r.ColdStart = c
 	return nil
@@ -370,12 +369,17 @@ func measurePagination(ctx context.Context, o options, r *suite.Report, emu *wac
 		return err
 	}
 	p := &suite.PaginationReport{}
-	sizes := []int{o.users / 10, o.users / 2, o.users}
-	for _, n := range slices.Compact(sizes) {
+	type run struct {
+		n    int
+		mode string
+	}
+	runs := []run{{o.users / 10, "natural"}, {o.users / 2, "natural"}, {o.users, "natural"}, {o.users / 10, "live"}, {o.users, "live"}}
+	for _, rn := range runs {
+		n := rn.n
 		if n < 1 {
 			continue
 		}
-		cmd := exec.CommandContext(ctx, self, "-paginate-child", strconv.Itoa(n), "100")
+		cmd := exec.CommandContext(ctx, self, "-paginate-child", strconv.Itoa(n), "100", rn.mode)
 		cmd.Env = append(os.Environ(), "WACHT_BACKEND_API_URL="+emu.BackendURL, "WACHT_API_KEY="+emu.APIKey)
 		cmd.Stderr = os.Stderr
 		out, err := cmd.Output()
@@ -386,7 +390,8 @@ func measurePagination(ctx context.Context, o options, r *suite.Report, emu *wac
 		if err := json.Unmarshal(out, &res); err != nil {
 			return fmt.Errorf("pagination child output %q: %w", out, err)
 		}
-		logf("pagination: %d users, %.1f allocs/user, peak heap %s", res.Users, res.AllocsPerUser, suite.MiB(res.PeakHeapInuseBytes))
+		logf("pagination: %d users (%s), %.1f allocs/user, peak heap %s, live heap %s", res.Users, rn.mode, res.AllocsPerUser,
+			suite.MiB(res.PeakHeapInuseBytes), suite.MiB(res.PeakLiveHeapBytes))
 		p.Runs = append(p.Runs, res)
 	}
 	r.Pagination = p
@@ -394,10 +399,11 @@ func measurePagination(ctx context.Context, o options, r *suite.Report, emu *wac
 }
 
 // paginateChild runs in its own process: it iterates n users (page size
-// from the second argument) and prints the PaginationResult as JSON.
+// from the second argument, "live" or "natural" mode from the third) and
+// prints the PaginationResult as JSON.
 func paginateChild(args []string) int {
-	if len(args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: benchrun -paginate-child <users> <page size>")
+	if len(args) != 3 || (args[2] != "live" && args[2] != "natural") {
+		fmt.Fprintln(os.Stderr, "usage: benchrun -paginate-child <users> <page size> live|natural")
 		return 2
 	}
 	n, err1 := strconv.Atoi(args[0])
@@ -406,7 +412,7 @@ func paginateChild(args []string) int {
 		fmt.Fprintln(os.Stderr, "benchrun: bad -paginate-child arguments")
 		return 2
 	}
-	res, err := suite.Paginate(context.Background(), os.Getenv("WACHT_BACKEND_API_URL"), os.Getenv("WACHT_API_KEY"), n, size)
+	res, err := suite.Paginate(context.Background(), os.Getenv("WACHT_BACKEND_API_URL"), os.Getenv("WACHT_API_KEY"), n, size, args[2] == "live")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchrun: pagination:", err)
 		return 1

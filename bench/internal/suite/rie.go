@@ -198,6 +198,45 @@ func ParseStat(stat string) (comm string, ppid int, err error) {
 	return stat[open+1 : closing], ppid, err
 }
 
+// ProcessCPU returns the CPU time all threads of a process have spent
+// running so far, from /proc/<pid>/task/*/schedstat (first field,
+// nanoseconds on the CPU). Unlike elapsed time it does not grow while the
+// process waits for a CPU that other work holds.
+func ProcessCPU(pid int) (time.Duration, error) {
+	dir := filepath.Join("/proc", strconv.Itoa(pid), "task")
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	var total time.Duration
+	for _, ent := range ents {
+		b, err := os.ReadFile(filepath.Join(dir, ent.Name(), "schedstat"))
+		if err != nil {
+			continue // the thread exited
+		}
+		d, err := ParseSchedstat(string(b))
+		if err != nil {
+			return 0, err
+		}
+		total += d
+	}
+	return total, nil
+}
+
+// ParseSchedstat reads the on-CPU time (the first of three fields) from
+// the text of /proc/<pid>/schedstat.
+func ParseSchedstat(s string) (time.Duration, error) {
+	f := strings.Fields(s)
+	if len(f) != 3 {
+		return 0, fmt.Errorf("malformed schedstat %q", s)
+	}
+	n, err := strconv.ParseInt(f[0], 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	return time.Duration(n), nil
+}
+
 // PeakRSS returns VmHWM (the peak resident set size) of a process in bytes.
 func PeakRSS(pid int) (int64, error) {
 	f, err := os.Open(filepath.Join("/proc", strconv.Itoa(pid), "status"))

@@ -82,6 +82,9 @@ type ColdStartRun struct {
 	// Init is the emulator's INIT REPORT: from starting the bootstrap to its
 	// first request for work.
 	Init time.Duration
+	// CPU is the CPU time the bootstrap process spent up to its first
+	// answer (all threads).
+	CPU time.Duration
 }
 
 // ColdStart starts a fresh emulator for bootstrap, invokes it once, checks
@@ -102,6 +105,13 @@ func ColdStart(rie, bootstrap string, env []string, payload []byte, check func([
 		return ColdStartRun{}, fmt.Errorf("%w\n%s", err, e.Logs())
 	}
 	run := ColdStartRun{FirstResponse: t1.Sub(t0), Total: t1.Sub(e.Started)}
+	pid, err := e.BootstrapPID()
+	if err != nil {
+		return ColdStartRun{}, err
+	}
+	if run.CPU, err = ProcessCPU(pid); err != nil {
+		return ColdStartRun{}, err
+	}
 	// The INIT REPORT line is written before the invocation's answer.
 	if run.Init, err = ParseInitDuration(e.Logs()); err != nil {
 		return ColdStartRun{}, err
@@ -254,15 +264,21 @@ type PaginationResult struct {
 	PeakHeapInuseBytes int64 `json:"peak_heap_inuse_bytes"`
 	// PeakHeapAllocBytes is the same for HeapAlloc (live plus not yet
 	// collected objects).
-	PeakHeapAllocBytes int64   `json:"peak_heap_alloc_bytes"`
-	Seconds            float64 `json:"seconds"`
+	PeakHeapAllocBytes int64 `json:"peak_heap_alloc_bytes"`
+	// PeakLiveHeapBytes, in the live mode only, is the highest HeapAlloc
+	// right after a forced collection at each page boundary, minus the same
+	// before iterating: the memory the iteration retains.
+	PeakLiveHeapBytes int64   `json:"peak_live_heap_bytes,omitempty"`
+	Live              bool    `json:"live_mode"`
+	Seconds           float64 `json:"seconds"`
 }
 
 // Paginate iterates the first n users of the deployment at backendURL with
-// client.Users.All, sampling the heap after every user. It is meant to run
-// alone in its process (the benchrun pagination child), so the heap is the
-// iteration's.
-func Paginate(ctx context.Context, backendURL, apiKey string, n, pageSize int) (PaginationResult, error) {
+// client.Users.All, sampling the heap after every user. With live set it
+// also forces a collection at every page boundary and records the heap that
+// survives it. It is meant to run alone in its process (the benchrun
+// pagination child), so the heap is the iteration's.
+func Paginate(ctx context.Context, backendURL, apiKey string, n, pageSize int, live bool) (PaginationResult, error) {
 	c, err := wacht.NewClient(wacht.Config{APIKey: apiKey, BaseURL: backendURL})
 	if err != nil {
 		return PaginationResult{}, err
@@ -272,7 +288,7 @@ func Paginate(ctx context.Context, backendURL, apiKey string, n, pageSize int) (
 	runtime.ReadMemStats(&ms)
 	baseInuse, baseAlloc := ms.HeapInuse, ms.HeapAlloc
 	mallocs0, bytes0 := ms.Mallocs, ms.TotalAlloc
-	var peakInuse, peakAlloc uint64
+	var peakInuse, peakAlloc, peakLive uint64
 	start := time.Now()
 	count := 0
 	for u, err := range c.Users.All(ctx, wacht.ListUsersParams{Limit: pageSize}) {
@@ -286,6 +302,11 @@ func Paginate(ctx context.Context, backendURL, apiKey string, n, pageSize int) (
 		runtime.ReadMemStats(&ms)
 		peakInuse = max(peakInuse, ms.HeapInuse)
 		peakAlloc = max(peakAlloc, ms.HeapAlloc)
+		if live && count%pageSize == 0 {
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			peakLive = max(peakLive, ms.HeapAlloc)
+		}
 		if count == n {
 			break
 		}
@@ -295,12 +316,17 @@ func Paginate(ctx context.Context, backendURL, apiKey string, n, pageSize int) (
 	if count < n {
 		return PaginationResult{}, fmt.Errorf("the deployment has %d users, want %d", count, n)
 	}
-	return PaginationResult{
+	res := PaginationResult{
 		Users: count, PageSize: pageSize,
 		AllocsPerUser:      float64(ms.Mallocs-mallocs0) / float64(count),
 		BytesPerUser:       float64(ms.TotalAlloc-bytes0) / float64(count),
 		PeakHeapInuseBytes: int64(peakInuse) - int64(baseInuse),
 		PeakHeapAllocBytes: int64(peakAlloc) - int64(baseAlloc),
+		Live:               live,
 		Seconds:            elapsed.Seconds(),
-	}, nil
+	}
+	if live {
+		res.PeakLiveHeapBytes = int64(peakLive) - int64(baseAlloc)
+	}
+	return res, nil
 }
