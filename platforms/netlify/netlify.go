@@ -228,11 +228,4 @@ func functionNameFromPath(p string) string {
 	return rest
 }
 
-func (h *Handler) logger() *slog.Logger {
-	if h.cfg.logger != nil {
-		return h.cfg.logger
-	}
-	return slog.Default()
-}
-
 var envFunctionName = sync.OnceValue(func() string { return os.Getenv("AWS_LAMBDA_FUNCTION_NAME") })

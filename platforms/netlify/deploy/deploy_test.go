@@ -198,7 +198,7 @@ func helloBinary(t *testing.T) []byte {
 		cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w", "-o", out, "./testdata/hello")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
 		if b, err := cmd.CombinedOutput(); err != nil {
-			helloErr = fmt.Errorf("go build: %v\n%s", err, b)
+			helloErr = fmt.Errorf("go build: %w\n%s", err, b)
 			return
 		}
 		helloBin, helloErr = os.ReadFile(out)
