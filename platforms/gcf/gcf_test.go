@@ -220,7 +220,7 @@ func TestEventHandlers(t *testing.T) {
 		h := gcf.PubSubHandler(kit, func(ctx context.Context, m *gcf.MessagePublishedData, c *wacht.Client) error {
 			var v struct{ X int }
 			if err := m.Message.DecodeJSON(&v); err != nil || v.X != 1 {
-				return fmt.Errorf("body %+v: %v", v, err)
+				return fmt.Errorf("body %+v: %w", v, err)
 			}
 			if e, ok := gcf.EventFrom(ctx); !ok || e.ID() != "m-1" || handler.RequestIDFrom(ctx) != "m-1" {
 				return fmt.Errorf("event %v, request id %q", e.ID(), handler.RequestIDFrom(ctx))

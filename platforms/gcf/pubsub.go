@@ -140,7 +140,7 @@ func checkJSONData(e cloudevents.Event) error {
 	}
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrContentType, err)
+		return fmt.Errorf("%w: %w", ErrContentType, err)
 	}
 	if mt == "application/json" || mt == "text/json" || strings.HasSuffix(mt, "+json") {
 		return nil
