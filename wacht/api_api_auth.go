@@ -19,13 +19,13 @@ type APIAuthService struct {
 
 // ListAPIAuthAppsParams holds the query parameters of APIAuthService.ListApps.
 type ListAPIAuthAppsParams struct {
-	// IncludeInactive also lists inactive entries when true.
-	IncludeInactive bool
 	// Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize.
 	// Anything else is an error, never silently clamped.
 	Limit int
 	// Offset is the number of items to skip; it must not be negative.
 	Offset int
+	// IncludeInactive also lists inactive entries when true.
+	IncludeInactive bool
 	// Search filters the list by a free-text match; empty means no filter.
 	Search string
 }

@@ -14,7 +14,7 @@ type specCall func(ctx context.Context, c *Client, x *exampler) error
 // that covers it.
 var specCalls = map[string]specCall{
 	"getActiveUserList": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.List(ctx, ListUsersParams{Offset: 5, SortKey: ActiveUserListSortKeyCreatedAt, SortOrder: SortOrderAsc, Limit: 10, Search: "example"})
+		out, err := c.Users.List(ctx, ListUsersParams{Limit: 10, Offset: 5, SortKey: ActiveUserListSortKeyCreatedAt, SortOrder: SortOrderAsc, Search: "example"})
 		x.decoded(out)
 		return err
 	},
@@ -130,7 +130,7 @@ var specCalls = map[string]specCall{
 		return c.Users.MakePhonePrimary(ctx, "ex_user_id", "ex_phone_id")
 	},
 	"getInvitedUserList": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Invitations.List(ctx, ListInvitationsParams{Offset: 5, SortKey: InvitationsWaitlistSortKeyCreatedAt, SortOrder: SortOrderAsc, Limit: 10, Search: "example"})
+		out, err := c.Invitations.List(ctx, ListInvitationsParams{Limit: 10, Offset: 5, SortKey: InvitationsWaitlistSortKeyCreatedAt, SortOrder: SortOrderAsc, Search: "example"})
 		x.decoded(out)
 		return err
 	},
@@ -143,7 +143,7 @@ var specCalls = map[string]specCall{
 		return c.Invitations.Delete(ctx, "ex_invitation_id")
 	},
 	"getUserWaitlist": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Waitlist.List(ctx, ListWaitlistParams{Offset: 5, SortKey: InvitationsWaitlistSortKeyCreatedAt, SortOrder: SortOrderAsc, Limit: 10, Search: "example"})
+		out, err := c.Waitlist.List(ctx, ListWaitlistParams{Limit: 10, Offset: 5, SortKey: InvitationsWaitlistSortKeyCreatedAt, SortOrder: SortOrderAsc, Search: "example"})
 		x.decoded(out)
 		return err
 	},
@@ -153,7 +153,7 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"getWorkspaceList": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Workspaces.List(ctx, ListWorkspacesParams{Offset: 5, SortKey: "example", SortOrder: "example", Limit: 10, Search: "example"})
+		out, err := c.Workspaces.List(ctx, ListWorkspacesParams{Limit: 10, Offset: 5, SortKey: "example", SortOrder: "example", Search: "example"})
 		x.decoded(out)
 		return err
 	},
@@ -189,7 +189,7 @@ var specCalls = map[string]specCall{
 		return c.Workspaces.DeleteRole(ctx, "ex_workspace_id", "ex_role_id")
 	},
 	"getWorkspaceMembers": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Workspaces.ListMembers(ctx, "ex_workspace_id", ListWorkspaceMembersParams{Offset: 5, Limit: 10, Search: "example", SortKey: "example", SortOrder: "example"})
+		out, err := c.Workspaces.ListMembers(ctx, "ex_workspace_id", ListWorkspaceMembersParams{Limit: 10, Offset: 5, Search: "example", SortKey: "example", SortOrder: "example"})
 		x.decoded(out)
 		return err
 	},
@@ -211,7 +211,7 @@ var specCalls = map[string]specCall{
 		return c.Workspaces.RemoveMemberRole(ctx, "ex_workspace_id", "ex_membership_id", "ex_role_id")
 	},
 	"getOrganizationList": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Organizations.List(ctx, ListOrganizationsParams{Offset: 5, SortKey: "example", SortOrder: "example", Limit: 10, Search: "example"})
+		out, err := c.Organizations.List(ctx, ListOrganizationsParams{Limit: 10, Offset: 5, SortKey: "example", SortOrder: "example", Search: "example"})
 		x.decoded(out)
 		return err
 	},
@@ -239,7 +239,7 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"getOrganizationMembers": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Organizations.ListMembers(ctx, "ex_organization_id", ListOrganizationMembersParams{Offset: 5, Limit: 10, Search: "example", SortKey: "example", SortOrder: "example"})
+		out, err := c.Organizations.ListMembers(ctx, "ex_organization_id", ListOrganizationMembersParams{Limit: 10, Offset: 5, Search: "example", SortKey: "example", SortOrder: "example"})
 		x.decoded(out)
 		return err
 	},
@@ -429,7 +429,7 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"listApiAuthApps": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.APIAuth.ListApps(ctx, ListAPIAuthAppsParams{IncludeInactive: true, Limit: 10, Offset: 5, Search: "example"})
+		out, err := c.APIAuth.ListApps(ctx, ListAPIAuthAppsParams{Limit: 10, Offset: 5, IncludeInactive: true, Search: "example"})
 		x.decoded(out)
 		return err
 	},
@@ -597,7 +597,7 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"listWebhookApps": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Webhooks.ListApps(ctx, ListWebhookAppsParams{IncludeInactive: true, Limit: 10, Offset: 5, Search: "example"})
+		out, err := c.Webhooks.ListApps(ctx, ListWebhookAppsParams{Limit: 10, Offset: 5, IncludeInactive: true, Search: "example"})
 		x.decoded(out)
 		return err
 	},
@@ -665,7 +665,7 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"listWebhookEndpoints": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Webhooks.ListEndpoints(ctx, "ex_app_slug", ListWebhookEndpointsParams{IncludeInactive: true, Limit: 10, Offset: 5})
+		out, err := c.Webhooks.ListEndpoints(ctx, "ex_app_slug", ListWebhookEndpointsParams{Limit: 10, Offset: 5, IncludeInactive: true})
 		x.decoded(out)
 		return err
 	},
@@ -688,7 +688,7 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"getAppWebhookDeliveries": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Webhooks.ListDeliveries(ctx, "ex_app_slug", ListWebhookDeliveriesParams{EndpointID: 7, EventName: "example", Status: "example", Limit: 10, Offset: 5, Since: exampleTime, Until: exampleTime})
+		out, err := c.Webhooks.ListDeliveries(ctx, "ex_app_slug", ListWebhookDeliveriesParams{Limit: 10, Offset: 5, EndpointID: 7, EventName: "example", Status: "example", Since: exampleTime, Until: exampleTime})
 		x.decoded(out)
 		return err
 	},

@@ -17,6 +17,9 @@ type InvitationsService struct {
 
 // ListInvitationsParams holds the query parameters of InvitationsService.List.
 type ListInvitationsParams struct {
+	// Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize.
+	// Anything else is an error, never silently clamped.
+	Limit int
 	// Offset is the number of items to skip; it must not be negative.
 	Offset int
 	// SortKey chooses the field the list is sorted by; empty leaves the server's
@@ -25,9 +28,6 @@ type ListInvitationsParams struct {
 	// SortOrder chooses ascending or descending order; empty leaves the server's
 	// default.
 	SortOrder SortOrder
-	// Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize.
-	// Anything else is an error, never silently clamped.
-	Limit int
 	// Search filters the list by a free-text match; empty means no filter.
 	Search string
 }

@@ -18,6 +18,9 @@ type OrganizationsService struct {
 // ListOrganizationsParams holds the query parameters of
 // OrganizationsService.List.
 type ListOrganizationsParams struct {
+	// Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize.
+	// Anything else is an error, never silently clamped.
+	Limit int
 	// Offset is the number of items to skip; it must not be negative.
 	Offset int
 	// SortKey chooses the field the list is sorted by; empty leaves the server's
@@ -26,9 +29,6 @@ type ListOrganizationsParams struct {
 	// SortOrder chooses ascending or descending order; empty leaves the server's
 	// default.
 	SortOrder string
-	// Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize.
-	// Anything else is an error, never silently clamped.
-	Limit int
 	// Search filters the list by a free-text match; empty means no filter.
 	Search string
 }
@@ -255,11 +255,11 @@ func (s *OrganizationsService) CreateWorkspace(ctx context.Context, organization
 // ListOrganizationMembersParams holds the query parameters of
 // OrganizationsService.ListMembers.
 type ListOrganizationMembersParams struct {
-	// Offset is the number of items to skip; it must not be negative.
-	Offset int
 	// Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize.
 	// Anything else is an error, never silently clamped.
 	Limit int
+	// Offset is the number of items to skip; it must not be negative.
+	Offset int
 	// Search filters the list by a free-text match; empty means no filter.
 	Search string
 	// SortKey chooses the field the list is sorted by; empty leaves the server's

@@ -18,6 +18,9 @@ type UsersService struct {
 
 // ListUsersParams holds the query parameters of UsersService.List.
 type ListUsersParams struct {
+	// Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize.
+	// Anything else is an error, never silently clamped.
+	Limit int
 	// Offset is the number of items to skip; it must not be negative.
 	Offset int
 	// SortKey chooses the field the list is sorted by; empty leaves the server's
@@ -26,9 +29,6 @@ type ListUsersParams struct {
 	// SortOrder chooses ascending or descending order; empty leaves the server's
 	// default.
 	SortOrder SortOrder
-	// Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize.
-	// Anything else is an error, never silently clamped.
-	Limit int
 	// Search filters the list by a free-text match; empty means no filter.
 	Search string
 }

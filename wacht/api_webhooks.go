@@ -19,13 +19,13 @@ type WebhooksService struct {
 // ListWebhookAppsParams holds the query parameters of
 // WebhooksService.ListApps.
 type ListWebhookAppsParams struct {
-	// IncludeInactive also lists inactive entries when true.
-	IncludeInactive bool
 	// Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize.
 	// Anything else is an error, never silently clamped.
 	Limit int
 	// Offset is the number of items to skip; it must not be negative.
 	Offset int
+	// IncludeInactive also lists inactive entries when true.
+	IncludeInactive bool
 	// Search filters the list by a free-text match; empty means no filter.
 	Search string
 }
@@ -251,13 +251,13 @@ func (s *WebhooksService) GetAppCatalog(ctx context.Context, appSlug string) (*W
 // ListWebhookEndpointsParams holds the query parameters of
 // WebhooksService.ListEndpoints.
 type ListWebhookEndpointsParams struct {
-	// IncludeInactive also lists inactive entries when true.
-	IncludeInactive bool
 	// Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize.
 	// Anything else is an error, never silently clamped.
 	Limit int
 	// Offset is the number of items to skip; it must not be negative.
 	Offset int
+	// IncludeInactive also lists inactive entries when true.
+	IncludeInactive bool
 }
 
 func (p ListWebhookEndpointsParams) values() (url.Values, error) {
@@ -363,17 +363,17 @@ func (s *WebhooksService) Stats(ctx context.Context, appSlug string) (*WebhookSt
 // ListWebhookDeliveriesParams holds the query parameters of
 // WebhooksService.ListDeliveries.
 type ListWebhookDeliveriesParams struct {
+	// Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize.
+	// Anything else is an error, never silently clamped.
+	Limit int
+	// Offset is the number of items to skip; it must not be negative.
+	Offset int
 	// EndpointID limits the result to one endpoint; 0 means all.
 	EndpointID int64
 	// EventName filters by event name; empty means all.
 	EventName string
 	// Status filters by delivery status; empty means all.
 	Status string
-	// Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize.
-	// Anything else is an error, never silently clamped.
-	Limit int
-	// Offset is the number of items to skip; it must not be negative.
-	Offset int
 	// Since limits the list to deliveries at or after this time; zero means
 	// unbounded.
 	Since time.Time

@@ -163,6 +163,17 @@ func (g *generator) queryFields(o *operation) []queryField {
 		}
 		out = append(out, f)
 	}
+	// Limit and Offset lead, whatever order the spec lists them in.
+	rank := func(f queryField) int {
+		switch f.name {
+		case "limit":
+			return 0
+		case "offset":
+			return 1
+		}
+		return 2
+	}
+	sort.SliceStable(out, func(i, j int) bool { return rank(out[i]) < rank(out[j]) })
 	return out
 }
 
