@@ -99,7 +99,6 @@ type generator struct {
 	emitted    map[string]bool // component types already written
 	request    map[string]bool // components reachable from request bodies
 	queue      []string
-	models     bytes.Buffer
 	inline     []inlineType
 	enumConsts map[string]bool
 	firstConst map[string]string // enum type -> its first constant
