@@ -27,8 +27,10 @@ import (
 )
 
 func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	if err := run(logger); err != nil {
+	if err := run(ctx, logger, nil); err != nil {
 		logger.Error("server stopped", "error", err)
 		os.Exit(1)
 	}
@@ -45,10 +47,9 @@ func listenAddr() string {
 	return net.JoinHostPort("127.0.0.1", port)
 }
 
-func run(logger *slog.Logger) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
+// run serves until ctx is done, then drains. listening, when set, is told
+// the address once the server accepts connections.
+func run(ctx context.Context, logger *slog.Logger, listening func(addr string)) error {
 	kit := handler.New(handler.Options{Logger: logger})
 	srv := &http.Server{
 		Addr:              listenAddr(),
@@ -61,6 +62,9 @@ func run(logger *slog.Logger) error {
 		return err
 	}
 	logger.Info("serving the sample functions", "url", "http://"+ln.Addr().String())
+	if listening != nil {
+		listening(ln.Addr().String())
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
