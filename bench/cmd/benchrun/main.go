@@ -185,8 +185,11 @@ func measureAdapters(o options, r *suite.Report) error {
 				return fmt.Errorf("%s/%s: %w", s.Name, name, err)
 			}
 			got, err := suite.DecodeAnswer(out)
-			if err != nil || got.Status != want.Status || got.ContentType != want.ContentType || string(got.Body) != string(want.Body) {
-				return fmt.Errorf("%s/%s answers differently from the others (%v); the comparison would not be fair", s.Name, name, err)
+			if err != nil {
+				return fmt.Errorf("%s/%s: %w", s.Name, name, err)
+			}
+			if got.Status != want.Status || got.ContentType != want.ContentType || string(got.Body) != string(want.Body) {
+				return fmt.Errorf("%s/%s answers differently from the others; the comparison would not be fair", s.Name, name)
 			}
 			payload := s.Payload
 			ops = append(ops, suite.NamedOp{Name: name, Op: func() error { _, err := h.Invoke(ctx, payload); return err }})
@@ -216,8 +219,11 @@ func measureAuth(o options, r *suite.Report) error {
 	for _, name := range suite.AuthContenderNames {
 		fn := fns[name]
 		got, err := fn()
-		if err != nil || !got.Equal(want) {
-			return fmt.Errorf("%s: %+v %v, want %+v", name, got, err, want)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if !got.Equal(want) {
+			return fmt.Errorf("%s extracted %+v, want %+v", name, got, want)
 		}
 		ops = append(ops, suite.NamedOp{Name: name, Op: func() error { _, err := fn(); return err }})
 	}

@@ -324,15 +324,18 @@ func EvaluateGoals(r *Report) []Goal {
 		small, large := paginationPair(p, false)
 		ls, ll := paginationPair(p, true)
 		if small.Users > 0 && large.Users > small.Users && ll.Users > ls.Users {
-			// Flat: per-user allocations do not grow with the count, and
-			// neither the peak heap nor the heap surviving a collection
-			// grows with it beyond a page's worth of slack (1 MiB).
+			// Flat: allocations per user do not grow with the count, and
+			// neither does the heap with a collection at every page
+			// boundary (its peak, and what survives the collection) beyond
+			// a page's worth of slack (1 MiB). The natural-GC peak is not
+			// used: it follows the collector's pacing (a 4 MiB minimum
+			// heap target), not what the iteration keeps.
 			flat := large.AllocsPerUser <= small.AllocsPerUser*1.1 &&
-				large.PeakHeapInuseBytes <= small.PeakHeapInuseBytes+(1<<20) &&
+				ll.PeakHeapInuseBytes <= ls.PeakHeapInuseBytes+(1<<20) &&
 				ll.PeakLiveHeapBytes <= ls.PeakLiveHeapBytes+(1<<20)
-			gs = append(gs, Goal{fmt.Sprintf("pagination memory flat (%d vs %d users)", small.Users, large.Users), "allocs/user, peak and live heap flat",
-				fmt.Sprintf("%.1f vs %.1f allocs/user; peak heap %s vs %s; live heap %s vs %s", small.AllocsPerUser, large.AllocsPerUser,
-					MiB(small.PeakHeapInuseBytes), MiB(large.PeakHeapInuseBytes), MiB(ls.PeakLiveHeapBytes), MiB(ll.PeakLiveHeapBytes)), flat})
+			gs = append(gs, Goal{fmt.Sprintf("pagination memory flat (%d vs %d users)", small.Users, large.Users), "allocs/user and heap flat",
+				fmt.Sprintf("%.1f vs %.1f allocs/user; peak heap %s vs %s, live heap %s vs %s (GC per page)", small.AllocsPerUser, large.AllocsPerUser,
+					MiB(ls.PeakHeapInuseBytes), MiB(ll.PeakHeapInuseBytes), MiB(ls.PeakLiveHeapBytes), MiB(ll.PeakLiveHeapBytes)), flat})
 		}
 	}
 	return gs
@@ -469,7 +472,7 @@ func (r *Report) Markdown() string {
 	}
 	if p := r.Pagination; p != nil {
 		w("## 5. Pagination\n\n")
-		w("`client.Users.All` over the emulator's users, each run in a child process of its own so the heap is the iteration's; the heap is sampled (runtime.ReadMemStats) after every user; peaks are above the heap before iterating. In the *live* runs a collection is forced at every page boundary and the heap surviving it is recorded: what the iteration retains.\n\n")
+		w("`client.Users.All` over the emulator's users, each run in a child process of its own so the heap is the iteration's; the heap is sampled (runtime.ReadMemStats) after every user; peaks are above the heap before iterating. In the *live* runs a collection is forced at every page boundary and the heap surviving it is recorded: what the iteration retains. Without forced collections the peak follows the collector's pacing (garbage piles up to the 4 MiB minimum heap target before the first cycle), so it rises with the count until that target and then stays there.\n\n")
 		w("| users | page size | mode | allocs/user | bytes/user | peak HeapInuse | peak HeapAlloc | peak live heap | seconds |\n| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 		for _, pr := range p.Runs {
 			mode, live := "natural GC", "—"

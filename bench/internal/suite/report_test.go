@@ -160,7 +160,7 @@ func TestSystemGoals(t *testing.T) {
 		"stripped bootstrap vs hello":                     true,  // 1.5
 		"client builds over warm invocations":             true,
 		"JWKS fetches over warm invocations":              true,
-		"backend connections over warm invocations":      false, // the bootstrap opened 2
+		"backend connections over warm invocations":       false, // the bootstrap opened 2
 		"pagination memory flat (1000 vs 10000 users)":    false, // the live heap grew
 	}
 	for k, v := range want {
