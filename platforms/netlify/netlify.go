@@ -108,8 +108,8 @@ func WithLogger(l *slog.Logger) Option {
 
 // WithLambdaOptions passes options to the platforms/lambda conversion
 // underneath (for example lambda.WithBinaryRule).
-// Path options (lambda.WithBasePath, lambda.WithStripStage) apply to the
-// event's path field before Netlify's rawUrl is considered; prefer this
+// Its path options (lambda.WithBasePath, lambda.WithStripStage) only see
+// the event's path field, which Netlify's rawUrl overrides: use this
 // package's WithBasePath.
 func WithLambdaOptions(opts ...lambda.Option) Option {
 	return func(c *config) { c.lambdaOpts = append(c.lambdaOpts, opts...) }

@@ -24,7 +24,9 @@ func main() {
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	kit := handler.New(handler.Options{Logger: logger})
 	job := kit.RequireMachine(functions.PermissionUserRead)(http.HandlerFunc(syncUsers))
-	netlify.Start(kit.Handler(job), netlify.WithLogger(logger))
+	// Netlify knows it is a background function by its name; WithBackground
+	// tells the adapter too, whatever name the runtime reports.
+	netlify.Start(kit.Handler(job), netlify.WithBackground(), netlify.WithLogger(logger))
 }
 
 // syncUsers walks every page of users; the invocation's deadline (15
