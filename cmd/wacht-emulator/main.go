@@ -128,6 +128,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	sess := s.NewSession(tokenOpts)
+	webhookSecret := s.WebhookSecret()
 
 	user := tokenOpts.UserID
 	if user == "" {
@@ -143,6 +144,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
   session token    user %s, valid %s:
     %s
   session cookie   __session=%s  (GET %s/session/token)
+  webhook secret   %s  (app %q)
   dev-only mint    POST %s/_wachttest/tokens  (Bearer backend API key)
 
 export WACHT_PUBLISHABLE_KEY=%s
@@ -150,10 +152,11 @@ export WACHT_API_KEY=%s
 export WACHT_BACKEND_API_URL=%s
 export WACHT_GATEWAY_URL=%s
 export WACHT_GATEWAY_API_KEY=%s
+export WACHT_WEBHOOK_SECRET=%s
 export WACHT_SESSION_TOKEN=%s
 `, *seed, s.FrontendURL, s.BackendURL, s.GatewayURL, s.PublishableKey, s.APIKey, gatewayKey, user, *tokenLife, token,
-		sess.Cookie, s.FrontendURL, s.FrontendURL,
-		s.PublishableKey, s.APIKey, s.BackendURL, s.GatewayURL, gatewayKey, token)
+		sess.Cookie, s.FrontendURL, webhookSecret, wachttest.SeedWebhookAppSlug, s.FrontendURL,
+		s.PublishableKey, s.APIKey, s.BackendURL, s.GatewayURL, gatewayKey, webhookSecret, token)
 
 	<-ctx.Done()
 	logf("shutting down")

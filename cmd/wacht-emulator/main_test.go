@@ -12,6 +12,8 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
 
 // syncBuffer is a bytes.Buffer safe for the concurrent writes of run.
@@ -75,10 +77,13 @@ func start(t *testing.T, args ...string) (map[string]string, *syncBuffer, func()
 
 func TestRunPrintsAndServes(t *testing.T) {
 	env, stderr, stop := start(t)
-	for _, k := range []string{"WACHT_PUBLISHABLE_KEY", "WACHT_API_KEY", "WACHT_BACKEND_API_URL", "WACHT_GATEWAY_URL", "WACHT_GATEWAY_API_KEY", "WACHT_SESSION_TOKEN"} {
+	for _, k := range []string{"WACHT_PUBLISHABLE_KEY", "WACHT_API_KEY", "WACHT_BACKEND_API_URL", "WACHT_GATEWAY_URL", "WACHT_GATEWAY_API_KEY", "WACHT_WEBHOOK_SECRET", "WACHT_SESSION_TOKEN"} {
 		if env[k] == "" {
 			t.Errorf("no export line for %s", k)
 		}
+	}
+	if env["WACHT_WEBHOOK_SECRET"] != wachttest.SeedWebhookSecret {
+		t.Errorf("webhook secret %q", env["WACHT_WEBHOOK_SECRET"])
 	}
 	if env["WACHT_API_KEY"] != DefaultAPIKey || !strings.HasPrefix(env["WACHT_PUBLISHABLE_KEY"], "pk_test_") {
 		t.Errorf("keys %q %q", env["WACHT_API_KEY"], env["WACHT_PUBLISHABLE_KEY"])
