@@ -139,7 +139,7 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Message)
 	}
-	if e.Err != nil && !strings.Contains(e.Message, e.Err.Error()) {
+	if e.Err != nil && !isSentinel(e.Err) && !strings.Contains(e.Message, e.Err.Error()) {
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
 	}
@@ -147,6 +147,13 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// isSentinel reports this package's Err* values, which the message already
+// explains.
+func isSentinel(err error) bool {
+	return errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrSiteNotFound) ||
+		errors.Is(err, ErrInvalidOptions) || errors.Is(err, ErrDeployFailed)
+}
 
 // Run creates a deploy of opts.Dir and opts.FunctionsDir on the site,
 // uploads what Netlify does not have yet, and waits until the deploy is
@@ -295,11 +302,14 @@ func apiError(step string, err error, site string) error {
 				e.Message = "check " + EnvAuthToken
 			}
 		case http.StatusNotFound:
+			if step != "get site" {
+				break
+			}
 			e.Err = ErrSiteNotFound
 			e.Message = "no site " + site + " is visible to this token" + suffix(msg)
 		}
 		if e.Message == "" {
-			e.Message = http.StatusText(status)
+			e.Message = http.StatusText(status) + ": " + err.Error()
 		}
 		return e
 	}
