@@ -45,11 +45,33 @@ type Operation struct {
 
 // Document validates requests and responses against one OpenAPI document.
 // It is safe for concurrent use.
+//
+// Compiling every schema of a large document up front costs seconds (close
+// to a minute under the race detector), and most test binaries touch a
+// handful of paths. So a Document builds one validator per path on first
+// use, over a copy of the document holding that path and only the
+// components it reaches.
 type Document struct {
-	name  string
-	v     validator.Validator
-	ops   []Operation
-	fixes []string
+	name   string
+	root   map[string]any // the fixed document; read-only after load
+	ops    []Operation
+	fixes  []string
+	routes []route
+
+	mu     sync.Mutex
+	byPath map[string]*pathValidator
+}
+
+type route struct {
+	template string
+	segments []string // "" marks a {parameter}
+	literals int
+}
+
+type pathValidator struct {
+	once sync.Once
+	v    validator.Validator
+	err  error
 	// mu serialises calls into the validator: its schema caches are not
 	// documented as safe for concurrent use, and correctness matters more
 	// than speed in tests.
@@ -122,19 +144,137 @@ func load(name string, raw []byte) (*Document, error) {
 		return nil, fmt.Errorf("contract: parse %s: %w", name, err)
 	}
 	fixes := fix(root)
-	fixed, err := json.Marshal(root)
-	if err != nil {
-		return nil, fmt.Errorf("contract: re-encode %s: %w", name, err)
+	d := &Document{name: name, root: root, ops: operations(root), fixes: fixes, byPath: map[string]*pathValidator{}}
+	paths, _ := root["paths"].(map[string]any)
+	for tmpl := range paths {
+		rt := route{template: tmpl}
+		for _, seg := range splitPath(tmpl) {
+			if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+				seg = ""
+			} else {
+				rt.literals++
+			}
+			rt.segments = append(rt.segments, seg)
+		}
+		d.routes = append(d.routes, rt)
 	}
-	doc, err := libopenapi.NewDocument(fixed)
-	if err != nil {
-		return nil, fmt.Errorf("contract: load %s: %w", name, err)
+	return d, nil
+}
+
+func splitPath(p string) []string {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return nil
 	}
-	v, errs := validator.NewValidator(doc, config.WithFormatAssertions())
+	return strings.Split(p, "/")
+}
+
+// match finds the path template of a request path, preferring the template
+// with the most literal segments (/deliveries/replay over
+// /deliveries/{delivery_id}).
+func (d *Document) match(escapedPath string) (string, bool) {
+	segs := splitPath(escapedPath)
+	best, bestLiterals := "", -1
+	for _, rt := range d.routes {
+		if len(rt.segments) != len(segs) || rt.literals <= bestLiterals {
+			continue
+		}
+		ok := true
+		for i, want := range rt.segments {
+			if want != "" && want != segs[i] || want == "" && segs[i] == "" {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			best, bestLiterals = rt.template, rt.literals
+		}
+	}
+	return best, bestLiterals >= 0
+}
+
+// validatorFor returns the validator of the path template r reaches,
+// building it on first use.
+func (d *Document) validatorFor(r *http.Request) (*pathValidator, error) {
+	tmpl, ok := d.match(r.URL.EscapedPath())
+	if !ok {
+		return nil, nil
+	}
+	d.mu.Lock()
+	pv := d.byPath[tmpl]
+	if pv == nil {
+		pv = &pathValidator{}
+		d.byPath[tmpl] = pv
+	}
+	d.mu.Unlock()
+	pv.once.Do(func() { pv.v, pv.err = d.build(tmpl) })
+	return pv, pv.err
+}
+
+// build compiles a validator for one path template over a document holding
+// that path and the components it reaches.
+func (d *Document) build(tmpl string) (validator.Validator, error) {
+	paths := d.root["paths"].(map[string]any)
+	item := paths[tmpl]
+	components, _ := d.root["components"].(map[string]any)
+	sub := map[string]any{}
+	var visit func(node any)
+	visit = func(node any) {
+		switch n := node.(type) {
+		case map[string]any:
+			if ref, ok := n["$ref"].(string); ok && strings.HasPrefix(ref, "#/components/") {
+				parts := strings.SplitN(strings.TrimPrefix(ref, "#/components/"), "/", 2)
+				if len(parts) == 2 {
+					kind, _ := sub[parts[0]].(map[string]any)
+					if kind == nil {
+						kind = map[string]any{}
+						sub[parts[0]] = kind
+					}
+					if _, seen := kind[parts[1]]; !seen {
+						src, _ := components[parts[0]].(map[string]any)
+						target := src[parts[1]]
+						kind[parts[1]] = target
+						visit(target)
+					}
+				}
+			}
+			for _, v := range n {
+				visit(v)
+			}
+		case []any:
+			for _, v := range n {
+				visit(v)
+			}
+		}
+	}
+	visit(item)
+	if schemes, ok := components["securitySchemes"]; ok {
+		sub["securitySchemes"] = schemes
+	}
+	doc := map[string]any{"paths": map[string]any{tmpl: item}, "components": sub}
+	for _, k := range []string{"openapi", "info", "servers", "security", "jsonSchemaDialect"} {
+		if v, ok := d.root[k]; ok {
+			doc[k] = v
+		}
+	}
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("contract: encode %s %s: %w", d.name, tmpl, err)
+	}
+	model, err := libopenapi.NewDocument(raw)
+	if err != nil {
+		return nil, fmt.Errorf("contract: load %s %s: %w", d.name, tmpl, err)
+	}
+	v, errs := validator.NewValidator(model, config.WithFormatAssertions())
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("contract: build validator for %s: %w", name, errors.Join(errs...))
+		return nil, fmt.Errorf("contract: build validator for %s %s: %w", d.name, tmpl, errors.Join(errs...))
 	}
-	return &Document{name: name, v: v, ops: operations(root), fixes: fixes}, nil
+	return v, nil
+}
+
+func (d *Document) noRoute(kind string, r *http.Request, status int) error {
+	return &Violation{Document: d.name, Kind: kind, Method: r.Method, Path: r.URL.Path, Status: status,
+		Problems: []string{"no path of the document matches this request"}}
 }
 
 // Operations lists the document's operations sorted by path, then method.
@@ -145,13 +285,20 @@ func (d *Document) Operations() []Operation {
 // ValidateRequest checks the path, query, headers, security and body of r.
 // The body is read and put back, so r can still be sent or served.
 func (d *Document) ValidateRequest(r *http.Request) error {
+	pv, err := d.validatorFor(r)
+	if err != nil {
+		return err
+	}
+	if pv == nil {
+		return d.noRoute("request", r, 0)
+	}
 	body, err := rewind(&r.Body)
 	if err != nil {
 		return err
 	}
-	d.mu.Lock()
-	ok, errs := d.v.ValidateHttpRequestSync(r)
-	d.mu.Unlock()
+	pv.mu.Lock()
+	ok, errs := pv.v.ValidateHttpRequestSync(r)
+	pv.mu.Unlock()
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	if ok {
 		return nil
@@ -162,12 +309,19 @@ func (d *Document) ValidateRequest(r *http.Request) error {
 // ValidateResponse checks res (status, headers and body) as the answer to
 // req. The body is read and put back.
 func (d *Document) ValidateResponse(req *http.Request, res *http.Response) error {
+	pv, err := d.validatorFor(req)
+	if err != nil {
+		return err
+	}
+	if pv == nil {
+		return d.noRoute("response", req, res.StatusCode)
+	}
 	if _, err := rewind(&res.Body); err != nil {
 		return err
 	}
-	d.mu.Lock()
-	ok, errs := d.v.ValidateHttpResponse(req, res)
-	d.mu.Unlock()
+	pv.mu.Lock()
+	ok, errs := pv.v.ValidateHttpResponse(req, res)
+	pv.mu.Unlock()
 	if _, err := rewind(&res.Body); err != nil {
 		return err
 	}

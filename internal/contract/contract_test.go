@@ -105,3 +105,30 @@ func TestMiddlewareAndTransport(t *testing.T) {
 		t.Fatalf("broken response: server saw %d violations, client %d; want 1 each", len(serverSide), len(clientSide))
 	}
 }
+
+func TestRouteMatching(t *testing.T) {
+	p, err := Platform()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		"/":                                      "/",
+		"/users":                                 "/users",
+		"/users/1001/details":                    "/users/{user_id}/details",
+		"/users/a%2Fb/details":                   "/users/{user_id}/details",
+		"/webhooks/apps/x/deliveries/replay":     "/webhooks/apps/{app_slug}/deliveries/replay",
+		"/webhooks/apps/x/deliveries/d_1":        "/webhooks/apps/{app_slug}/deliveries/{delivery_id}",
+		"/webhooks/apps/x/deliveries/replay/t_1": "/webhooks/apps/{app_slug}/deliveries/replay/{task_id}",
+		"/organizations/1/members/2/roles/3":     "/organizations/{organization_id}/members/{membership_id}/roles/{role_id}",
+	} {
+		got, ok := p.match(path)
+		if !ok || got != want {
+			t.Errorf("match(%q) = %q, %v; want %q", path, got, ok, want)
+		}
+	}
+	for _, path := range []string{"/nope", "/users//details", "/users/1/details/extra"} {
+		if got, ok := p.match(path); ok {
+			t.Errorf("match(%q) = %q, want no match", path, got)
+		}
+	}
+}

@@ -15,6 +15,11 @@ import (
 //   - "nullable": true next to a "$ref" becomes anyOf [the ref, null];
 //   - "nullable" with no type and no ref (a schema that already accepts any
 //     value), and every "nullable": false, is dropped as meaningless in 3.1;
+//   - ReplayWebhookDeliveryRequest, published as a bare string enum
+//     ("ByIds"|"ByDateRange"), becomes the two objects the API and the
+//     JavaScript SDK actually send: {delivery_ids, idempotency_key?} or
+//     {start_date, end_date?, status?, event_name?, endpoint_id?,
+//     idempotency_key?};
 //   - operations that list only 200/400/401/404/500 gain the error statuses
 //     the API also answers (403, 409, 422, 429, 501, 502, 503, 504) with the
 //     document's own error body, so rate limiting, conflicts and outages can
@@ -23,6 +28,7 @@ func fix(root map[string]any) []string {
 	counts := map[string]int{}
 	walkSchemas(root, counts)
 	addErrorStatuses(root, counts)
+	fixReplayRequest(root, counts)
 	var out []string
 	for k, n := range counts {
 		out = append(out, fmt.Sprintf("%s (%d)", k, n))
@@ -171,4 +177,39 @@ func deepCopy(v any) any {
 	default:
 		return v
 	}
+}
+
+func fixReplayRequest(root map[string]any, counts map[string]int) {
+	components, _ := root["components"].(map[string]any)
+	schemas, _ := components["schemas"].(map[string]any)
+	cur, ok := schemas["ReplayWebhookDeliveryRequest"].(map[string]any)
+	if !ok || cur["type"] != "string" {
+		return
+	}
+	str := map[string]any{"type": "string"}
+	schemas["ReplayWebhookDeliveryRequest"] = map[string]any{
+		"oneOf": []any{
+			map[string]any{
+				"type":     "object",
+				"required": []any{"delivery_ids"},
+				"properties": map[string]any{
+					"delivery_ids":    map[string]any{"type": "array", "items": str},
+					"idempotency_key": str,
+				},
+			},
+			map[string]any{
+				"type":     "object",
+				"required": []any{"start_date"},
+				"properties": map[string]any{
+					"start_date":      str,
+					"end_date":        str,
+					"status":          str,
+					"event_name":      str,
+					"endpoint_id":     str,
+					"idempotency_key": str,
+				},
+			},
+		},
+	}
+	counts[`ReplayWebhookDeliveryRequest: bare string enum -> oneOf [{delivery_ids}, {start_date, ...}] as the API takes it`]++
 }
