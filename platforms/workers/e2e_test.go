@@ -1,0 +1,297 @@
+package workers_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/wacht-platform/serverless-go/wacht/wachttest"
+)
+
+// wrangler returns the wrangler CLI to test with: $WRANGLER, else the copy
+// scripts/install-wrangler.sh puts in .tools. Without one the test skips,
+// except under CI=true, where it fails.
+func wrangler(t *testing.T, repo string) string {
+	t.Helper()
+	cli := os.Getenv("WRANGLER")
+	if cli == "" {
+		cli = filepath.Join(repo, ".tools", "wrangler", "node_modules", ".bin", "wrangler")
+	}
+	if _, err := os.Stat(cli); err == nil {
+		if _, err := exec.LookPath("node"); err == nil {
+			return cli
+		}
+	}
+	msg := "wrangler not found at " + cli + " (run scripts/install-wrangler.sh, or set WRANGLER)"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+type devServer struct {
+	base string
+	mu   sync.Mutex
+	log  bytes.Buffer
+}
+
+func (s *devServer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.log.Write(p)
+}
+
+func (s *devServer) output() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.log.String()
+}
+
+// startWorker runs `wrangler dev --local` in dir (a built Worker: its
+// wrangler.jsonc and build/) with vars as the Worker's bindings (a
+// .dev.vars file), with HOME and TMPDIR inside tree and metrics and
+// Cloudflare's request.cf fetch off, so it makes no outside connection, and
+// waits until the Worker answers.
+func startWorker(t *testing.T, cli, tree, dir string, vars map[string]string) *devServer {
+	t.Helper()
+	var dv strings.Builder
+	keys := make([]string, 0, len(vars))
+	for k := range vars {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		// Single quotes keep the value raw (JSON has none of its own).
+		fmt.Fprintf(&dv, "%s='%s'\n", k, vars[k])
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".dev.vars"), []byte(dv.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	home := filepath.Join(tree, "home")
+	tmp := filepath.Join(tree, "tmp")
+	for _, d := range []string{home, tmp} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	port, inspector := freePort(t), freePort(t)
+	cmd := exec.Command(cli, "dev", "--local", "--ip", "127.0.0.1",
+		"--port", fmt.Sprint(port), "--inspector-port", fmt.Sprint(inspector),
+		"--show-interactive-dev-session=false", "--persist-to", filepath.Join(dir, ".wrangler", "state"))
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(),
+		"HOME="+home, "TMPDIR="+tmp,
+		"XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
+		"WRANGLER_SEND_METRICS=false",
+		"CLOUDFLARE_CF_FETCH_ENABLED=false",
+		"CI=", // wrangler changes behaviour (and asks nothing) either way; keep it plain
+	)
+	srv := &devServer{base: fmt.Sprintf("http://127.0.0.1:%d", port)}
+	cmd.Stdout, cmd.Stderr = srv, srv
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		// wrangler and workerd form one process group.
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("wrangler dev (%s) output:\n%s", filepath.Base(dir), srv.output())
+		}
+	})
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		select {
+		case <-done:
+			t.Fatalf("wrangler dev exited:\n%s", srv.output())
+		default:
+		}
+		res, err := http.Get(srv.base + "/")
+		if err == nil {
+			_, _ = io.Copy(io.Discard, res.Body)
+			_ = res.Body.Close()
+			return srv
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("wrangler dev did not answer in 2 minutes:\n%s", srv.output())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+type reply struct {
+	status int
+	header http.Header
+	body   []byte
+	took   time.Duration
+}
+
+func call(t *testing.T, url string, header http.Header) reply {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	start := time.Now()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reply{res.StatusCode, res.Header, b, time.Since(start)}
+}
+
+// TestWranglerEndToEnd builds the Workers samples (GOOS=js GOARCH=wasm with
+// the syumai/workers glue, as make build-workers does) and runs them under
+// the real wrangler dev (workerd, locally) with the Wacht emulator on
+// 127.0.0.1 as Wacht: the Worker reaches it through the fetch API.
+func TestWranglerEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds Wasm and starts wrangler dev")
+	}
+	repo, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli := wrangler(t, repo)
+	tree := t.TempDir()
+	build := exec.Command(filepath.Join(repo, "scripts", "build-workers.sh"), tree, "admin-users", "machine-users")
+	build.Dir = repo
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build-workers: %v\n%s", err, out)
+	} else {
+		t.Logf("%s", bytes.TrimSpace(out))
+	}
+
+	wt := wachttest.New(t, wachttest.Options{Seed: true})
+	vars := map[string]string{
+		"WACHT_API_KEY":         wt.APIKey,
+		"WACHT_BACKEND_API_URL": wt.BackendURL,
+		"WACHT_PUBLISHABLE_KEY": wt.PublishableKey,
+		"WACHT_GATEWAY_URL":     wt.GatewayURL,
+	}
+	admin := startWorker(t, cli, tree, filepath.Join(tree, "admin-users"), vars)
+	machine := startWorker(t, cli, tree, filepath.Join(tree, "machine-users"), vars)
+
+	bearer := func(perms ...string) http.Header {
+		tok, err := wt.MintToken(wachttest.TokenOptions{OrganizationPermissions: perms})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return http.Header{"Authorization": {"Bearer " + tok}}
+	}
+	type errBody struct {
+		Error     string `json:"error"`
+		RequestID string `json:"request_id"`
+	}
+	wantError := func(t *testing.T, r reply, status int, code string) {
+		t.Helper()
+		var e errBody
+		if r.status != status || json.Unmarshal(r.body, &e) != nil || e.Error != code {
+			t.Fatalf("status %d body %s, want %d %q", r.status, r.body, status, code)
+		}
+		if e.RequestID == "" || e.RequestID != r.header.Get("X-Request-Id") {
+			t.Errorf("request_id %q, X-Request-Id %q", e.RequestID, r.header.Get("X-Request-Id"))
+		}
+	}
+	wantUsers := func(t *testing.T, r reply) {
+		t.Helper()
+		var body struct {
+			Users []struct {
+				ID string `json:"id"`
+			} `json:"users"`
+		}
+		if r.status != http.StatusOK || json.Unmarshal(r.body, &body) != nil || len(body.Users) == 0 {
+			t.Fatalf("status %d body %s", r.status, r.body)
+		}
+	}
+
+	t.Run("401 without a session", func(t *testing.T) {
+		wantError(t, call(t, admin.base+"/admin/users", nil), http.StatusUnauthorized, "unauthenticated")
+	})
+	t.Run("401 with a forged token", func(t *testing.T) {
+		h := bearer("user:read")
+		tok := h.Get("Authorization")
+		h.Set("Authorization", tok[:len(tok)-4]+"AAAA")
+		wantError(t, call(t, admin.base+"/admin/users", h), http.StatusUnauthorized, "unauthenticated")
+	})
+	t.Run("403 without user:read", func(t *testing.T) {
+		wantError(t, call(t, admin.base+"/admin/users", bearer("org:read")), http.StatusForbidden, "forbidden")
+	})
+	t.Run("200 with user:read", func(t *testing.T) {
+		wantUsers(t, call(t, admin.base+"/admin/users", bearer("user:read")))
+	})
+	t.Run("key set from the Workers cache", func(t *testing.T) {
+		// Every request is a fresh Go instance, so the verifier's own cache
+		// is gone each time: the key set must come from caches.default.
+		wt.ResetStats()
+		h := bearer("user:read")
+		for range 5 {
+			wantUsers(t, call(t, admin.base+"/admin/users", h))
+		}
+		if n := wt.Stats().JWKSFetches; n != 0 {
+			t.Errorf("%d JWKS fetches for 5 requests after the first; want 0 (served from the Cache API)", n)
+		}
+	})
+	t.Run("machine caller", func(t *testing.T) {
+		key, err := wt.CreateAPIKey(wachttest.APIKeyOptions{Permissions: []string{"user:read"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantUsers(t, call(t, machine.base+"/machine/users", http.Header{"X-Api-Key": {key.Secret}}))
+		other, err := wt.CreateAPIKey(wachttest.APIKeyOptions{Permissions: []string{"org:read"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := call(t, machine.base+"/machine/users", http.Header{"X-Api-Key": {other.Secret}}); r.status != http.StatusForbidden {
+			t.Fatalf("key without user:read: status %d body %s", r.status, r.body)
+		}
+		if r := call(t, machine.base+"/machine/users", http.Header{"X-Api-Key": {"wk_unknown"}}); r.status != http.StatusUnauthorized {
+			t.Fatalf("unknown key: status %d body %s", r.status, r.body)
+		}
+		if r := call(t, machine.base+"/machine/users", nil); r.status != http.StatusUnauthorized {
+			t.Fatalf("no key: status %d body %s", r.status, r.body)
+		}
+	})
+}
