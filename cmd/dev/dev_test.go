@@ -410,11 +410,12 @@ func TestPrintedCurlsUnderRIE(t *testing.T) {
 			t.Skip("the Runtime Interface Emulator is not installed; scripts/install-rie.sh builds it")
 		}
 	}
-	d := startDev(t, "-lambda", "rie")
+	d := startDev(t, "-lambda", "rie", "-gcf=false")
 	if !strings.Contains(strings.Join(d.lines, "\n"), "under the AWS Lambda Runtime Interface Emulator") {
 		t.Errorf("the ready block does not say how the Lambda samples run:\n%s", strings.Join(d.lines, "\n"))
 	}
-	driveCalls(t, d, "/server", "/lambda")
+	driveCalls(t, d, "/server", "/lambda", "/netlify")
+	shellCurls(t, d)
 	d.stop(t)
 	// Stopping dev stops the emulators: their output ends with the
 	// emulator's own shutdown.

@@ -18,6 +18,11 @@
 //	             from that folder's own module), each entry point at
 //	             /gcf/<EntryPoint> as on cloudfunctions.net; left out with a
 //	             note when it cannot be built (-gcf=false skips it)
+//	/netlify/... samples/netlify: the site's public folder, each function (its
+//	             own module) built as a bootstrap and run under the Runtime
+//	             Interface Emulator, reached at /.netlify/functions/<name> or
+//	             through the netlify.toml rewrite /api/*, with the events
+//	             Netlify sends (only with -lambda=rie; -netlify=false skips it)
 //	/dev/...     helpers: /dev/token mints a fresh session token,
 //	             POST /dev/deliver-webhook signs and delivers a webhook
 //
@@ -28,7 +33,7 @@
 //
 // Usage:
 //
-//	go run ./cmd/dev [-addr 127.0.0.1:8787] [-lambda auto|rie|adapter] [-gcf=false] [-token-lifetime 1h] [-json] [-v]
+//	go run ./cmd/dev [-addr 127.0.0.1:8787] [-lambda auto|rie|adapter] [-gcf=false] [-netlify=false] [-token-lifetime 1h] [-json] [-v]
 package main
 
 import (
@@ -82,6 +87,7 @@ type options struct {
 	tokenLifetime  time.Duration
 	jsonOut        bool
 	gcf            bool
+	netlify        bool
 	verbose        bool
 }
 
@@ -96,6 +102,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.lambdaMode, "lambda", "auto", "how the Lambda samples run: rie (the built bootstraps under the AWS Lambda Runtime Interface Emulator, linux only), adapter (platforms/lambda in process) or auto (rie on linux when it can be built, else adapter)")
 	fs.DurationVar(&o.tokenLifetime, "token-lifetime", time.Hour, "lifetime of the printed session token")
 	fs.BoolVar(&o.gcf, "gcf", true, "serve samples/gcf through the Functions Framework under /gcf (built from its own module)")
+	fs.BoolVar(&o.netlify, "netlify", true, "serve samples/netlify under /netlify: each function built as a bootstrap under the Runtime Interface Emulator, behind a Netlify-shaped router (needs -lambda=rie)")
 	fs.BoolVar(&o.jsonOut, "json", false, "print the ready information as one JSON document")
 	fs.BoolVar(&o.verbose, "v", false, "log every request the emulator serves")
 	if err := fs.Parse(args); err != nil {
@@ -146,11 +153,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.verbose {
 		emuOpts.Logf = func(format string, args ...any) { logger.Info("emulator: " + fmt.Sprintf(format, args...)) }
 	}
+	started := time.Now()
 	emu, err := wachttest.NewServer(emuOpts)
 	if err != nil {
 		return fmt.Errorf("starting the emulator: %w", err)
 	}
 	defer emu.Close()
+	step(stderr, "emulator up in %s: frontend %s, backend %s, gateway %s", time.Since(started).Round(100*time.Millisecond), emu.FrontendURL, emu.BackendURL, emu.GatewayURL)
 	env := map[string]string{
 		handler.EnvAPIKey:         emu.APIKey,
 		handler.EnvBackendAPIURL:  emu.BackendURL,
@@ -209,6 +218,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	mux.Handle("/lambda/", http.StripPrefix("/lambda", api))
 
+	netlifyNote := ""
+	switch {
+	case !o.netlify:
+		netlifyNote = "-netlify=false"
+	case o.lambdaMode != "rie":
+		netlifyNote = "the Netlify functions run under the Runtime Interface Emulator, which is not in use (-lambda=" + o.lambdaMode + ")"
+	default:
+		step(stderr, "wiring samples/netlify under %s/netlify: Netlify-shaped events to each function built as a bootstrap under the Runtime Interface Emulator", base)
+		h, stop, err := startNetlify(ctx, stderr, env, o.verbose)
+		switch {
+		case err == nil:
+			defer stop()
+			mux.Handle("/netlify/", http.StripPrefix("/netlify", h))
+		case ctx.Err() != nil:
+			ln.Close()
+			return err
+		default:
+			netlifyNote = err.Error()
+			step(stderr, "leaving the Netlify samples out: %v", err)
+		}
+	}
+
 	gcfNote := ""
 	if o.gcf {
 		step(stderr, "wiring samples/gcf under %s/gcf: the Functions Framework serving each entry point at /gcf/<EntryPoint>", base)
@@ -250,7 +281,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	mux.HandleFunc("POST /dev/deliver-webhook", func(w http.ResponseWriter, r *http.Request) {
 		deliverWebhook(w, r, emu, base)
 	})
-	info := newReadyInfo(base, token, o, env, gcfNote)
+	info := newReadyInfo(base, token, o, env, gcfNote, netlifyNote)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		info.writeText(w)

@@ -47,7 +47,7 @@ type readyInfo struct {
 	lifetime  string
 }
 
-func newReadyInfo(base, token string, o options, env map[string]string, gcfNote string) *readyInfo {
+func newReadyInfo(base, token string, o options, env map[string]string, gcfNote, netlifyNote string) *readyInfo {
 	lambdaHow := "API Gateway HTTP API (payload 2.0) events, served by platforms/lambda in process"
 	if o.lambdaMode == "rie" {
 		lambdaHow = "API Gateway HTTP API (payload 2.0) events, served by the built bootstraps under the AWS Lambda Runtime Interface Emulator"
@@ -68,6 +68,12 @@ func newReadyInfo(base, token string, o options, env map[string]string, gcfNote 
 			"/AdminUsers", "/MachineUsers", "/WebhookReceiver"})
 	} else {
 		info.Platforms = append(info.Platforms, platformInfo{Prefix: "/gcf", Sample: "samples/gcf", How: "not served: " + gcfNote})
+	}
+	if netlifyNote == "" {
+		info.Platforms = append(info.Platforms, platformInfo{"/netlify", "samples/netlify", "Netlify-shaped events to each function under the Runtime Interface Emulator; /api/* rewritten to the api function",
+			"/.netlify/functions/admin-users", "/api/machine/users", "/api/webhooks/wacht"})
+	} else {
+		info.Platforms = append(info.Platforms, platformInfo{Prefix: "/netlify", Sample: "samples/netlify", How: "not served: " + netlifyNote})
 	}
 	auth := "Authorization: Bearer $" + varToken
 	key := "x-api-key: $" + varAPIKey

@@ -111,6 +111,21 @@ func (f *rieFunction) Invoke(ctx context.Context, payload []byte) ([]byte, error
 // runs it under the Runtime Interface Emulator with env as the function's
 // environment. stop ends the emulators.
 func startRIE(ctx context.Context, progress io.Writer, env map[string]string, names []string, verbose bool) (fns map[string]invoker, stop func(), err error) {
+	specs := make([]rieSpec, 0, len(names))
+	for _, n := range names {
+		specs = append(specs, rieSpec{name: n, logName: "lambda/" + n, dir: ".", pkg: "./samples/lambda/" + n, out: filepath.Join(".dev", "lambda", n, "bootstrap")})
+	}
+	return startRIESpecs(ctx, progress, env, specs, verbose)
+}
+
+// rieSpec is one function to build and run under the emulator: the package
+// pkg built in dir (relative to the repository root) into out.
+type rieSpec struct {
+	name, logName string
+	dir, pkg, out string
+}
+
+func startRIESpecs(ctx context.Context, progress io.Writer, env map[string]string, specs []rieSpec, verbose bool) (fns map[string]invoker, stop func(), err error) {
 	if runtime.GOOS != "linux" {
 		return nil, nil, errors.New("-lambda=rie: the AWS Lambda Runtime Interface Emulator runs on linux only; use -lambda=adapter")
 	}
@@ -146,15 +161,18 @@ func startRIE(ctx context.Context, progress io.Writer, env map[string]string, na
 	}
 
 	fns = map[string]invoker{}
-	for _, name := range names {
-		bootstrap := filepath.Join(root, ".dev", "lambda", name, "bootstrap")
-		step(progress, "building samples/lambda/%s -> .dev/lambda/%s/bootstrap (-tags lambda.norpc, CGO_ENABLED=0)", name, name)
-		build := exec.CommandContext(ctx, goTool(), "build", "-tags", "lambda.norpc", "-trimpath", "-o", bootstrap, "./samples/lambda/"+name)
-		build.Dir = root
+	for _, spec := range specs {
+		name := spec.name
+		bootstrap := filepath.Join(root, spec.out)
+		step(progress, "building %s -> %s (-tags lambda.norpc, CGO_ENABLED=0)", filepath.Join(spec.dir, spec.pkg), spec.out)
+		// -mod=readonly: build from go.mod even if a vendor/ directory
+		// was left behind by a deploy.
+		build := exec.CommandContext(ctx, goTool(), "build", "-mod=readonly", "-tags", "lambda.norpc", "-trimpath", "-o", bootstrap, spec.pkg)
+		build.Dir = filepath.Join(root, spec.dir)
 		build.Env = append(os.Environ(), "CGO_ENABLED=0")
 		build.Stdout, build.Stderr = progress, progress
 		if err := build.Run(); err != nil {
-			return fail(fmt.Errorf("building samples/lambda/%s: %w", name, err))
+			return fail(fmt.Errorf("building %s: %w", spec.pkg, err))
 		}
 
 		invokeAddr, err := freeAddr()
@@ -177,7 +195,7 @@ func startRIE(ctx context.Context, progress io.Writer, env map[string]string, na
 		for k, v := range env {
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}
-		out := &prefixWriter{w: progress, prefix: "[lambda/" + name + "] "}
+		out := &prefixWriter{w: progress, prefix: "[" + spec.logName + "] "}
 		if !verbose {
 			// The emulator's own lifecycle lines; the function's logs and
 			// the START/END/REPORT lines stay.
