@@ -117,7 +117,7 @@ func (info *readyInfo) writeText(w io.Writer) {
 	p("Wacht dev server ready: %s", info.URL)
 	p("Every sample function on one port, against the offline Wacht emulator (seeded):")
 	for _, pl := range info.Platforms {
-		p("  %-8s %-17s %s", pl.Prefix+"/", pl.Sample, pl.How)
+		p("  %-10s %-17s %s", pl.Prefix+"/", pl.Sample, pl.How)
 	}
 	p("")
 	p("1. In another shell, set the credentials: a session token for Ada Lovelace (user %s, organization %s, permission user:read, valid %s) and the seeded API key (user:read):",
