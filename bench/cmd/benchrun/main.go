@@ -53,20 +53,20 @@ func main() {
 	flag.StringVar(&o.out, "out", ".", "directory for RESULTS.md and results.json")
 	flag.StringVar(&o.root, "root", "..", "the kit's repository root (samples are built from there)")
 	flag.StringVar(&o.rie, "rie", "", "aws-lambda-rie binary (default $AWS_LAMBDA_RIE, else <root>/.tools/aws-lambda-rie)")
-	flag.IntVar(&o.rounds, "rounds", 0, "interleaved rounds per contender (default 15, quick 5)")
-	flag.DurationVar(&o.perRun, "per-run", 0, "time per contender per round (default 200ms, quick 80ms)")
+	flag.IntVar(&o.rounds, "rounds", 0, "interleaved rounds per contender (default 12, quick 5)")
+	flag.DurationVar(&o.perRun, "per-run", 0, "time per contender per round (default 150ms, quick 80ms)")
 	flag.IntVar(&o.coldRuns, "cold-runs", 15, "cold starts per function")
 	flag.IntVar(&o.warmInvocations, "warm", 1000, "invocations of one warm instance")
 	flag.IntVar(&o.users, "users", 10000, "users to create and iterate")
 	flag.Parse()
 	if o.rounds == 0 {
-		o.rounds = 15
+		o.rounds = 12
 		if o.quick {
 			o.rounds = 5
 		}
 	}
 	if o.perRun == 0 {
-		o.perRun = 200 * time.Millisecond
+		o.perRun = 150 * time.Millisecond
 		if o.quick {
 			o.perRun = 80 * time.Millisecond
 		}
