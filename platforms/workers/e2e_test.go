@@ -211,8 +211,30 @@ func TestWranglerEndToEnd(t *testing.T) {
 		"WACHT_PUBLISHABLE_KEY": wt.PublishableKey,
 		"WACHT_GATEWAY_URL":     wt.GatewayURL,
 	}
+	// A second copy of admin-users with the key set pinned in WACHT_JWKS.
+	jwks := call(t, wt.FrontendURL+"/.well-known/jwks.json", nil)
+	if jwks.status != http.StatusOK {
+		t.Fatalf("emulator JWKS: %d", jwks.status)
+	}
+	pinnedDir := filepath.Join(tree, "admin-users-pinned")
+	if err := os.CopyFS(pinnedDir, os.DirFS(filepath.Join(tree, "admin-users"))); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(pinnedDir, "wrangler.jsonc")
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, bytes.Replace(b, []byte(`"wacht-admin-users"`), []byte(`"wacht-admin-users-pinned"`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pinnedVars := map[string]string{"WACHT_JWKS": string(bytes.TrimSpace(jwks.body))}
+	for k, v := range vars {
+		pinnedVars[k] = v
+	}
 	admin := startWorker(t, cli, tree, filepath.Join(tree, "admin-users"), vars)
 	machine := startWorker(t, cli, tree, filepath.Join(tree, "machine-users"), vars)
+	pinned := startWorker(t, cli, tree, pinnedDir, pinnedVars)
 
 	bearer := func(perms ...string) http.Header {
 		tok, err := wt.MintToken(wachttest.TokenOptions{OrganizationPermissions: perms})
@@ -260,7 +282,9 @@ func TestWranglerEndToEnd(t *testing.T) {
 		wantError(t, call(t, admin.base+"/admin/users", bearer("org:read")), http.StatusForbidden, "forbidden")
 	})
 	t.Run("200 with user:read", func(t *testing.T) {
-		wantUsers(t, call(t, admin.base+"/admin/users", bearer("user:read")))
+		r := call(t, admin.base+"/admin/users", bearer("user:read"))
+		wantUsers(t, r)
+		t.Logf("first request with a token (key set fetched and put in the cache): %.1f ms", ms(r.took))
 	})
 	t.Run("key set from the Workers cache", func(t *testing.T) {
 		// Every request is a fresh Go instance, so the verifier's own cache
@@ -272,6 +296,14 @@ func TestWranglerEndToEnd(t *testing.T) {
 		}
 		if n := wt.Stats().JWKSFetches; n != 0 {
 			t.Errorf("%d JWKS fetches for 5 requests after the first; want 0 (served from the Cache API)", n)
+		}
+	})
+	t.Run("key set pinned in WACHT_JWKS", func(t *testing.T) {
+		wt.ResetStats()
+		wantError(t, call(t, pinned.base+"/admin/users", bearer("org:read")), http.StatusForbidden, "forbidden")
+		wantUsers(t, call(t, pinned.base+"/admin/users", bearer("user:read")))
+		if n := wt.Stats().JWKSFetches; n != 0 {
+			t.Errorf("%d JWKS fetches with WACHT_JWKS set; want 0", n)
 		}
 	})
 	t.Run("machine caller", func(t *testing.T) {
@@ -294,4 +326,35 @@ func TestWranglerEndToEnd(t *testing.T) {
 			t.Fatalf("no key: status %d body %s", r.status, r.body)
 		}
 	})
+	t.Run("latency", func(t *testing.T) {
+		// Not an assertion: the per-request cost under wrangler dev on
+		// this machine, each request a fresh Go instance, for the report.
+		key, err := wt.CreateAPIKey(wachttest.APIKeyOptions{Permissions: []string{"user:read"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok := bearer("user:read")
+		cases := []struct {
+			name, url string
+			header    http.Header
+		}{
+			{"no token (401)", admin.base + "/admin/users", nil},
+			{"token, key set from the Cache API (200)", admin.base + "/admin/users", tok},
+			{"token, key set pinned in WACHT_JWKS (200)", pinned.base + "/admin/users", tok},
+			{"token without the permission (403, no backend call)", pinned.base + "/admin/users", bearer("org:read")},
+			{"API key through the gateway (200)", machine.base + "/machine/users", http.Header{"X-Api-Key": {key.Secret}}},
+		}
+		const n = 15
+		for _, c := range cases {
+			var took []time.Duration
+			for range n {
+				took = append(took, call(t, c.url, c.header).took)
+			}
+			sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
+			t.Logf("%-52s median %6.1f ms  min %6.1f ms  max %6.1f ms", c.name,
+				ms(took[n/2]), ms(took[0]), ms(took[n-1]))
+		}
+	})
 }
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -1,0 +1,71 @@
+// Package workers runs the kit's handler on Cloudflare Workers, with Go
+// compiled to WebAssembly (GOOS=js GOARCH=wasm) and served by
+// github.com/syumai/workers:
+//
+//	func main() {
+//		kit := workers.New(handler.Options{})
+//		mux := http.NewServeMux()
+//		mux.Handle("GET /admin/users", kit.Protect(handler.Require{Permissions: []string{"user:read"}})(adminUsers))
+//		mux.Handle("GET /machine/users", kit.RequireMachine("user:read")(machineUsers))
+//		workers.Serve(kit.Handler(mux))
+//	}
+//
+// Authentication, Protect, RequireMachine (Wacht's gateway), webhooks and
+// the JSON errors are the handler package's, exactly as on every other
+// platform; this package supplies what a Worker does differently.
+//
+// # Configuration from env bindings
+//
+// Workers have no process environment: a Worker's variables and secrets are
+// bindings handed to each request. New passes Env, a lookup over those
+// bindings, as handler.Options.Env, so the kit reads WACHT_API_KEY,
+// WACHT_PUBLISHABLE_KEY, WACHT_GATEWAY_URL and the rest from them on every
+// request (set public values as vars in wrangler.jsonc, the API key with
+// wrangler secret put WACHT_API_KEY).
+//
+// # A request-level client on the fetch API
+//
+// Go's own HTTP transport cannot run in a Worker (it calls fetch with the
+// wrong receiver and panics with "Illegal invocation"), so New passes
+// HTTPClient, which sends through the Workers fetch API, as
+// handler.Options.HTTPClient: the backend API client, the key-set fetch
+// and the gateway check all use it, and nothing falls back to
+// http.DefaultClient (in a Worker build this package also points
+// http.DefaultTransport at the fetch API, for libraries that take no
+// client). Requests stop waiting when their context ends; redirects are
+// followed by the Go client, which drops credentials on a redirect to
+// another host.
+//
+// # The key set without a fetch per request
+//
+// The glue starts a fresh Go instance for every request, so nothing cached
+// in memory survives to the next one, the verifier's key set included. The
+// client answers the verifier's GET of /.well-known/jwks.json from, in
+// order:
+//
+//  1. the WACHT_JWKS binding, when set: the deployment's key set pinned at
+//     deploy time (as a string or a JSON object var). No subrequest at all;
+//     update it when the deployment rotates its signing keys.
+//  2. the data center's cache (the Cache API, caches.default), where the
+//     key set is kept for its Cache-Control max-age (clamped to 30s..1h,
+//     5m without one). One cache read per request.
+//  3. the network, storing the answer in the cache for the next requests.
+//
+// The Cache API does nothing on *.workers.dev hostnames (every request
+// then fetches the key set); serve the Worker on a custom domain or set
+// WACHT_JWKS.
+//
+// # Outside a Worker
+//
+// In any other build Serve serves on 127.0.0.1:$PORT (default 8787), Env is
+// os.LookupEnv and HTTPClient uses http.DefaultTransport, so the same main
+// package runs with go run for a quick local check.
+//
+// # Building and deploying
+//
+// make build-workers (scripts/build-workers.sh) builds each sample under
+// samples/workers into its build/ directory: app.wasm and the syumai/workers
+// glue (worker.mjs, runtime.mjs, wasm_exec.js); wrangler deploy in the
+// sample's directory uploads it. Cloudflare's free plan takes Workers up to
+// 3 MiB gzipped; the build script reports the size and fails past it.
+package workers
