@@ -1,27 +1,35 @@
-# The few commands people type. Tools are built from the Go module proxy into
-# .tools/ (git-ignored), so repeat runs are quick.
+# The few commands people type. Tools are built from the Go module proxy (or
+# installed from npm) into .tools/ (git-ignored), so repeat runs are quick.
 
 GO                    ?= go
+SHELL                 := /bin/bash
 TOOLS                 := $(CURDIR)/.tools
 GOLANGCI_LINT_VERSION := v2.15.0
 GOLANGCI_LINT         := $(TOOLS)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 RIE_VERSION           := v0.0.0-20261030222936-bef5c4ba774d
 RIE                   := $(TOOLS)/aws-lambda-rie
-# Go modules in this repository. The kit is the root module; the others keep
-# their heavy dependencies (comparison libraries, deploy clients) out of the
-# kit's module graph.
-MODULES               := . bench
+NETLIFY_CLI           := $(TOOLS)/netlify-cli/node_modules/.bin/netlify
+WRANGLER              := $(TOOLS)/wrangler/node_modules/.bin/wrangler
+# Every Go module of the repository: the kit at the root, and the modules that
+# keep heavy dependencies (comparison libraries, Netlify's API client) or a
+# platform's deploy layout (GCF and Netlify samples) out of the kit's graph.
+MODULES               := $(shell git ls-files -- 'go.mod' '*/go.mod' | xargs -n1 dirname)
+# How long `make fuzz` runs each fuzz target; `make test` runs each briefly.
+FUZZTIME              ?= 30s
+CI_FUZZTIME           ?= 3s
 
 export AWS_LAMBDA_RIE := $(RIE)
 
-.PHONY: test fmt-check vet lint unit tools dev build-lambda package deploy-lambda
+.PHONY: test fmt-check vet lint unit fuzz-brief fuzz tools dev \
+	build-lambda package deploy-lambda build-netlify deploy-netlify dev-netlify \
+	build-workers generate
+
+## test: gofmt check, go vet, golangci-lint, the race-enabled tests of every module and a brief fuzz of every target
+test: fmt-check vet lint unit fuzz-brief
 
 ## dev: the sample functions behind the embedded Wacht emulator on 127.0.0.1:8787
 dev:
 	$(GO) run ./cmd/dev
-
-## test: gofmt check, go vet, golangci-lint and the race-enabled tests of every module
-test: fmt-check vet lint unit
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); \
@@ -36,7 +44,18 @@ lint: $(GOLANGCI_LINT)
 unit: tools
 	@for m in $(MODULES); do echo "go test -race ($$m)"; (cd $$m && $(GO) test -race -count=1 ./...) || exit 1; done
 
-tools: $(GOLANGCI_LINT) $(RIE)
+fuzz-brief:
+	FUZZTIME=$(CI_FUZZTIME) ./scripts/fuzz.sh
+
+## fuzz: every fuzz target for FUZZTIME (default 30s) each
+fuzz:
+	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
+
+## generate: regenerate the backend API client from the OpenAPI document
+generate:
+	$(GO) generate ./wacht
+
+tools: $(GOLANGCI_LINT) $(RIE) $(NETLIFY_CLI) $(WRANGLER)
 
 $(GOLANGCI_LINT):
 	@mkdir -p $(TOOLS)
@@ -46,6 +65,12 @@ $(GOLANGCI_LINT):
 
 $(RIE): scripts/install-rie.sh
 	RIE_VERSION=$(RIE_VERSION) ./scripts/install-rie.sh
+
+$(NETLIFY_CLI): scripts/install-netlify-cli.sh
+	./scripts/install-netlify-cli.sh
+
+$(WRANGLER): scripts/install-wrangler.sh
+	./scripts/install-wrangler.sh
 
 ## build-lambda: every Lambda sample as dist/lambda/<name>/bootstrap (linux/arm64)
 build-lambda:
@@ -59,3 +84,20 @@ package:
 deploy-lambda: build-lambda
 	sam deploy --template-file template.yaml --stack-name $${STACK_NAME:-wacht-serverless-go} --resolve-s3 \
 		--capabilities CAPABILITY_IAM $${SAM_PARAMETER_OVERRIDES:+--parameter-overrides $$SAM_PARAMETER_OVERRIDES}
+
+## build-netlify: every Netlify sample function as dist/netlify/functions/<name> (linux/amd64)
+build-netlify:
+	./scripts/build-netlify.sh
+
+## deploy-netlify: upload samples/netlify/public and the functions (needs NETLIFY_AUTH_TOKEN, NETLIFY_SITE_ID)
+deploy-netlify: build-netlify
+	cd platforms/netlify/deploy && $(GO) build -o $(CURDIR)/bin/netlify-deploy ./cmd/netlify-deploy
+	./bin/netlify-deploy -site "$${NETLIFY_SITE_ID}" -dir samples/netlify/public -functions dist/netlify/functions
+
+## dev-netlify: the Netlify sample site under the real Netlify CLI, offline
+dev-netlify: $(NETLIFY_CLI)
+	cd samples/netlify && $(NETLIFY_CLI) dev --offline --internal-disable-edge-functions
+
+## build-workers: the Cloudflare Workers sample (Go compiled to Wasm)
+build-workers:
+	./scripts/build-workers.sh
