@@ -82,12 +82,11 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 	}
 	switch b[0] {
 	case '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
+		if s, ok := jsonString(b); ok {
+			*f = flexString(s)
+			return nil
 		}
-		*f = flexString(s)
-		return nil
+		return &json.UnmarshalTypeError{Value: "string", Type: stringType}
 	case 'n':
 		*f = ""
 		return nil

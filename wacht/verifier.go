@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // DefaultAlgorithms is the signature allow-list used when
@@ -516,76 +517,141 @@ func asn1Int(b []byte) []byte {
 }
 
 // parseJWSHeader reads a protected header strictly: a single JSON object,
-// no duplicate members, string alg/kid/typ, no trailing data.
+// no duplicate members, string alg/kid/typ, no trailing data. The syntax is
+// checked by json.Valid; the walk over the members allocates nothing for
+// the usual plain-ASCII header.
 func parseJWSHeader(b []byte) (jwsHeader, *TokenError) {
 	var h jwsHeader
 	malformed := func(detail string) (jwsHeader, *TokenError) {
 		return jwsHeader{}, tokenErr(TokenReasonMalformed, detail)
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	tok, err := dec.Token()
-	if err != nil || tok != json.Delim('{') {
+	if !json.Valid(b) {
+		return malformed("header is not valid JSON")
+	}
+	i := skipWS(b, 0)
+	if i >= len(b) || b[i] != '{' {
 		return malformed("header is not a JSON object")
 	}
+	i++
 	var seen [maxHeaderParameters]string
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return malformed("header is not valid JSON")
+	for {
+		i = skipWS(b, i)
+		if b[i] == '}' {
+			break
 		}
-		name, _ := tok.(string)
+		if b[i] == ',' {
+			i = skipWS(b, i+1)
+		}
+		// A member: "name" : value
+		ke := skipValue(b, i)
+		name, ok := jsonString(b[i:ke])
+		if !ok {
+			return malformed("header member name is not a string")
+		}
 		if h.paramCount == maxHeaderParameters {
 			return malformed("too many header parameters")
 		}
-		if slices.Contains(seen[:h.paramCount], name) {
-			return malformed(fmt.Sprintf("duplicate header parameter %q", truncate(name, 16)))
+		for _, s := range seen[:h.paramCount] {
+			if s == name {
+				return malformed(fmt.Sprintf("duplicate header parameter %q", truncate(name, 16)))
+			}
 		}
 		seen[h.paramCount] = name
 		h.paramCount++
+		i = skipWS(b, ke)
+		i = skipWS(b, i+1) // the ':'
+		ve := skipValue(b, i)
+		val := b[i:ve]
+		i = ve
 		switch name {
 		case "alg", "kid", "typ":
-			vt, err := dec.Token()
-			if err != nil {
-				return malformed("header is not valid JSON")
-			}
-			s, ok := vt.(string)
+			str, ok := jsonString(val)
 			if !ok {
 				return malformed(fmt.Sprintf("header parameter %q is not a string", name))
 			}
 			switch name {
 			case "alg":
-				h.alg, h.hasAlg = s, true
+				h.alg, h.hasAlg = str, true
 			case "kid":
-				h.kid = s
+				h.kid = str
 			case "typ":
-				h.typNotJWT = !strings.EqualFold(s, "JWT") && !strings.EqualFold(s, "application/jwt")
+				h.typNotJWT = !strings.EqualFold(str, "JWT") && !strings.EqualFold(str, "application/jwt")
 			}
-		default:
-			var raw json.RawMessage
-			if err := dec.Decode(&raw); err != nil {
-				return malformed("header is not valid JSON")
+		case "jku", "x5u", "jwk", "x5c", "x5t", "x5t#S256":
+			if h.untrusted == "" {
+				h.untrusted = name
 			}
-			switch name {
-			case "jku", "x5u", "jwk", "x5c", "x5t", "x5t#S256":
-				if h.untrusted == "" {
-					h.untrusted = name
-				}
-			case "crit":
-				h.crit = true
-			case "b64":
-				h.b64 = true
-			case "cty":
-				h.cty = true
-			}
+		case "crit":
+			h.crit = true
+		case "b64":
+			h.b64 = true
+		case "cty":
+			h.cty = true
 		}
 	}
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
-		return malformed("header is not valid JSON")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return malformed("trailing data after the header object")
-	}
 	return h, nil
+}
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the end of the JSON value starting at b[i]. b is known
+// to be valid JSON.
+func skipValue(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		for j := i + 1; j < len(b); j++ {
+			switch b[j] {
+			case '\\':
+				j++
+			case '"':
+				return j + 1
+			}
+		}
+		return len(b)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				j = skipValue(b, j) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return len(b)
+	default: // number, true, false, null
+		j := i
+		for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\t' && b[j] != '\n' && b[j] != '\r' {
+			j++
+		}
+		return j
+	}
+}
+
+// jsonString decodes a JSON string token; ok is false for any other value.
+func jsonString(tok []byte) (string, bool) {
+	if len(tok) < 2 || tok[0] != '"' {
+		return "", false
+	}
+	inner := tok[1 : len(tok)-1]
+	if bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+		return string(inner), true
+	}
+	var s string
+	if err := json.Unmarshal(tok, &s); err != nil {
+		return "", false
+	}
+	return s, true
 }
 
 // checkClaims decodes the payload once and applies the time, issuer,

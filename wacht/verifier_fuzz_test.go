@@ -1,7 +1,10 @@
 package wacht
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -74,6 +77,86 @@ func FuzzWebhookVerify(f *testing.F) {
 			if h.Get(WebhookSignatureHeader) == "" || !strings.Contains(sig, w.SignWebhook(h.Get(WebhookIDHeader), sent, body)[3:]) {
 				t.Fatalf("verified without the genuine signature")
 			}
+		}
+	})
+}
+
+// parseJWSHeaderReference is a straightforward json.Decoder implementation
+// of the header rules, used to cross-check the allocation-free parser.
+func parseJWSHeaderReference(b []byte) (jwsHeader, bool) {
+	var h jwsHeader
+	dec := json.NewDecoder(bytes.NewReader(b))
+	tok, err := dec.Token()
+	if err != nil || tok != json.Delim('{') {
+		return h, false
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return h, false
+		}
+		name, _ := tok.(string)
+		if seen[name] || len(seen) == maxHeaderParameters {
+			return h, false
+		}
+		seen[name] = true
+		h.paramCount++
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return h, false
+		}
+		switch name {
+		case "alg", "kid", "typ":
+			var s string
+			if raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+				return h, false
+			}
+			switch name {
+			case "alg":
+				h.alg, h.hasAlg = s, true
+			case "kid":
+				h.kid = s
+			case "typ":
+				h.typNotJWT = !strings.EqualFold(s, "JWT") && !strings.EqualFold(s, "application/jwt")
+			}
+		case "jku", "x5u", "jwk", "x5c", "x5t", "x5t#S256":
+			if h.untrusted == "" {
+				h.untrusted = name
+			}
+		case "crit":
+			h.crit = true
+		case "b64":
+			h.b64 = true
+		case "cty":
+			h.cty = true
+		}
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return h, false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return h, false
+	}
+	return h, true
+}
+
+func FuzzParseJWSHeader(f *testing.F) {
+	for _, s := range []string{
+		`{"alg":"ES256","kid":"k1","typ":"JWT"}`, `{}`, ` { "alg" : "none" } `, `{"alg":"a","alg":"b"}`,
+		`{"\u0061lg":"ES256"}`, `{"crit":["x"],"x":{"a":[1,"}"]}}`, `{"alg":1}`, `{"alg":"ES256"}{}`, `[1]`,
+		`{"kid":"a\"b","jwk":{"kty":"EC"},"b64":false,"cty":"JWT","x5c":["a"]}`, `{"alg":"\xff"}`, `{"a":null,"b":true,"c":-1.5e3}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, terr := parseJWSHeader(b)
+		want, ok := parseJWSHeaderReference(b)
+		if ok != (terr == nil) {
+			t.Fatalf("%q: fast ok=%v (%v), reference ok=%v", b, terr == nil, terr, ok)
+		}
+		if ok && got != want {
+			t.Fatalf("%q: fast %+v, reference %+v", b, got, want)
 		}
 	})
 }
