@@ -332,8 +332,8 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, *TokenErr
 	if d1 > maxHeaderSegmentBytes {
 		return nil, tokenErr(TokenReasonTooLarge, "header segment too large")
 	}
-	var hbuf [maxHeaderSegmentBytes]byte
-	hn, err := b64url.Decode(hbuf[:], []byte(token[:d1]))
+	hbuf := make([]byte, b64url.DecodedLen(d1))
+	hn, err := b64url.Decode(hbuf, []byte(token[:d1]))
 	if err != nil {
 		return nil, tokenErr(TokenReasonMalformed, "header is not base64url")
 	}
