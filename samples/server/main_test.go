@@ -73,7 +73,8 @@ func TestServer(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("drain: %v", err)
 	}
-	if _, err := http.Get(base + "/admin/users"); err == nil {
+	if res, err := http.Get(base + "/admin/users"); err == nil {
+		res.Body.Close()
 		t.Fatal("the server still answers after its context ended")
 	}
 }
