@@ -22,7 +22,7 @@ export AWS_LAMBDA_RIE := $(RIE)
 
 .PHONY: test fmt-check vet lint unit fuzz-brief fuzz tools dev \
 	build-lambda package deploy-lambda build-netlify deploy-netlify dev-netlify \
-	build-workers generate
+	build-workers generate bench bench-quick
 
 ## test: gofmt check, go vet, golangci-lint, the race-enabled tests of every module and a brief fuzz of every target
 test: fmt-check vet lint unit fuzz-brief
@@ -101,3 +101,11 @@ dev-netlify: $(NETLIFY_CLI)
 ## build-workers: the Cloudflare Workers sample (Go compiled to Wasm)
 build-workers:
 	./scripts/build-workers.sh
+
+## bench: side-by-side measurements -> bench/RESULTS.md and bench/results.json
+bench: $(RIE)
+	cd bench && $(GO) run ./cmd/benchrun
+
+## bench-quick: adapter and authentication ratios, one "ratio <metric> <anchor> <value>" line each
+bench-quick:
+	cd bench && $(GO) run ./cmd/benchrun -quick
