@@ -66,6 +66,12 @@ func FuzzCloudEventDecode(f *testing.F) {
 	})
 }
 
+// knownTypes are named in "want <type>" causes; they are not payload values.
+var knownTypes = map[string]bool{
+	gcf.TypePubSubPublished: true, gcf.TypeStorageFinalized: true, gcf.TypeStorageDeleted: true,
+	gcf.TypeStorageArchived: true, gcf.TypeStorageMetadataUpdated: true,
+}
+
 func checkDecodeErr(t *testing.T, err error, body []byte) {
 	t.Helper()
 	if err == nil {
@@ -79,7 +85,7 @@ func checkDecodeErr(t *testing.T, err error, body []byte) {
 	// payload must not appear in it.
 	msg := err.Error()
 	for _, chunk := range strings.FieldsFunc(string(body), func(r rune) bool { return strings.ContainsRune(`{}[]":,\ `, r) }) {
-		if len(chunk) >= 24 && strings.Contains(msg, chunk) && !strings.Contains(de.EventID+de.EventType, chunk) {
+		if len(chunk) >= 24 && strings.Contains(msg, chunk) && !strings.Contains(de.EventID+de.EventType, chunk) && !knownTypes[chunk] {
 			t.Fatalf("error %q quotes payload text %q", msg, chunk)
 		}
 	}
