@@ -29,7 +29,10 @@ test: fmt-check vet lint unit fuzz-brief
 
 ## dev: the sample functions behind the embedded Wacht emulator on 127.0.0.1:8787
 dev:
-	$(GO) run ./cmd/dev
+	@echo "==> building cmd/dev (the first run downloads modules from the proxy)"
+	@mkdir -p $(TOOLS)
+	@$(GO) build -o $(TOOLS)/wacht-dev ./cmd/dev
+	@exec $(TOOLS)/wacht-dev $(DEV_FLAGS)
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); \
