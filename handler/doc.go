@@ -23,6 +23,13 @@
 // "request_id": id}, with statuses a caller can act on (401, 403, 413, 429,
 // 502, 503); secrets never appear in answers or logs.
 //
+// Everything fails closed. Machine routes answer 503 when the gateway
+// cannot be reached. Session routes answer 401 when a token cannot be
+// checked, including when Wacht's signing keys cannot be fetched and none
+// are cached (cached keys keep verifying through a bounded stale window);
+// the log then carries the reason jwks_unavailable, so an outage is told
+// apart from bad tokens.
+//
 // The platform packages (platforms/lambda, platforms/gcf, platforms/netlify)
 // only adapt events to *http.Request; the same handler also serves
 // http.ListenAndServe for local runs and container platforms.
