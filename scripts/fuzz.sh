@@ -33,7 +33,7 @@ for pkg in $pkgs; do
 		fi
 		tail -n 3 "$log"
 		[ "$status" = ok ] || cat "$log"
-		execs=$(grep -o -E 'execs: [0-9]+' "$log" | tail -n 1 | awk '{print $2}')
+		execs=$(grep -o -E 'execs: [0-9]+' "$log" | tail -n 1 | awk '{print $2}' || true)
 		summary+=("$(printf '%-4s %-40s %-28s execs=%s' "$status" "$pkg" "$t" "${execs:-?}")")
 		rm -f "$log"
 	done
