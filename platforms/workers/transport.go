@@ -91,7 +91,7 @@ func (t *transport) send(req *http.Request) (*http.Response, error) {
 	}
 	ch := make(chan result, 1)
 	go func() {
-		res, err := t.next.RoundTrip(req)
+		res, err := t.next.RoundTrip(req) //nolint:bodyclose // handed to the caller, or closed below when abandoned
 		ch <- result{res, err}
 	}()
 	select {

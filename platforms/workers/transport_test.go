@@ -37,7 +37,7 @@ func (f *fakeNext) count() int {
 }
 
 func okJSON(body, cacheControl string) func(*http.Request) (*http.Response, error) {
-	return func(r *http.Request) (*http.Response, error) {
+	return func(r *http.Request) (*http.Response, error) { //nolint:bodyclose // the fake server's answers; the client closes them
 		h := http.Header{"Content-Type": {"application/json"}}
 		if cacheControl != "" {
 			h.Set("Cache-Control", cacheControl)
@@ -83,7 +83,12 @@ func (m *memStore) Put(req *http.Request, res *http.Response) error {
 
 func noEnv(string) (string, bool) { return "", false }
 
-func get(t *testing.T, rt http.RoundTripper, url string) (*http.Response, string) {
+type answer struct {
+	StatusCode int
+	Header     http.Header
+}
+
+func get(t *testing.T, rt http.RoundTripper, url string) (answer, string) {
 	t.Helper()
 	res, err := (&http.Client{Transport: rt}).Get(url)
 	if err != nil {
@@ -94,7 +99,7 @@ func get(t *testing.T, rt http.RoundTripper, url string) (*http.Response, string
 	if err != nil {
 		t.Fatal(err)
 	}
-	return res, string(b)
+	return answer{res.StatusCode, res.Header}, string(b)
 }
 
 const jwksURL = "https://fapi.example.test/.well-known/jwks.json"
