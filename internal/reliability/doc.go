@@ -6,6 +6,7 @@
 //
 // The big load runs (20,000 requests each) run only when
 // RELIABILITY_LOAD=1 is set; without it each load test serves a bounded
-// 2,000 requests so `go test ./...` stays quick. The fuzz targets live
+// 2,000 requests (the RIE run 20,000 sequential invokes, else 500) so
+// `go test ./...` stays quick. The fuzz targets live
 // next to the code they exercise; scripts/fuzz.sh runs them all.
 package reliability
