@@ -36,14 +36,15 @@ func (f *fakeNext) count() int {
 	return len(f.calls)
 }
 
-func okJSON(body, cacheControl string) func(*http.Request) (*http.Response, error) {
-	return func(r *http.Request) (*http.Response, error) { //nolint:bodyclose // the fake server's answers; the client closes them
+// okNext is a network that answers every request 200 with body.
+func okNext(body, cacheControl string) *fakeNext {
+	return &fakeNext{fn: func(r *http.Request) (*http.Response, error) {
 		h := http.Header{"Content-Type": {"application/json"}}
 		if cacheControl != "" {
 			h.Set("Cache-Control", cacheControl)
 		}
 		return &http.Response{StatusCode: 200, Header: h, Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
-	}
+	}}
 }
 
 type memStore struct {
@@ -105,7 +106,7 @@ func get(t *testing.T, rt http.RoundTripper, url string) (answer, string) {
 const jwksURL = "https://fapi.example.test/.well-known/jwks.json"
 
 func TestJWKSFromStaticBinding(t *testing.T) {
-	next := &fakeNext{fn: okJSON(`{"keys":[]}`, "")}
+	next := okNext(`{"keys":[]}`, "")
 	store := &memStore{}
 	env := func(k string) (string, bool) {
 		if k == EnvJWKS {
@@ -124,7 +125,7 @@ func TestJWKSFromStaticBinding(t *testing.T) {
 }
 
 func TestJWKSBlankBindingIsUnset(t *testing.T) {
-	next := &fakeNext{fn: okJSON(testJWKS, "")}
+	next := okNext(testJWKS, "")
 	env := func(k string) (string, bool) { return "  ", k == EnvJWKS }
 	_, body := get(t, &transport{next: next, env: env}, jwksURL)
 	if body != testJWKS || next.count() != 1 {
@@ -133,7 +134,7 @@ func TestJWKSBlankBindingIsUnset(t *testing.T) {
 }
 
 func TestJWKSNetworkThenCache(t *testing.T) {
-	next := &fakeNext{fn: okJSON(testJWKS, "public, max-age=600")}
+	next := okNext(testJWKS, "public, max-age=600")
 	store := &memStore{}
 	rt := &transport{next: next, env: noEnv, store: store}
 
@@ -159,7 +160,7 @@ func TestJWKSNetworkThenCache(t *testing.T) {
 }
 
 func TestJWKSCacheFailureFallsBackToNetwork(t *testing.T) {
-	next := &fakeNext{fn: okJSON(testJWKS, "")}
+	next := okNext(testJWKS, "")
 	store := &memStore{failGet: errors.New("cache down")}
 	_, body := get(t, &transport{next: next, env: noEnv, store: store}, jwksURL)
 	if body != testJWKS || next.count() != 1 {
@@ -180,7 +181,7 @@ func TestJWKSErrorsAreNotCached(t *testing.T) {
 
 func TestJWKSOversizedBodyIsNotCached(t *testing.T) {
 	big := `{"keys":[],"pad":"` + strings.Repeat("a", maxJWKSBytes) + `"}`
-	next := &fakeNext{fn: okJSON(big, "")}
+	next := okNext(big, "")
 	store := &memStore{}
 	_, body := get(t, &transport{next: next, env: noEnv, store: store}, jwksURL)
 	if store.puts != 0 {
@@ -192,7 +193,7 @@ func TestJWKSOversizedBodyIsNotCached(t *testing.T) {
 }
 
 func TestOtherRequestsPassThrough(t *testing.T) {
-	next := &fakeNext{fn: okJSON(`{}`, "")}
+	next := okNext(`{}`, "")
 	store := &memStore{}
 	env := func(k string) (string, bool) { return testJWKS, k == EnvJWKS }
 	rt := &transport{next: next, env: env, store: store}
@@ -211,7 +212,7 @@ func TestOtherRequestsPassThrough(t *testing.T) {
 }
 
 func TestGetBodyDropped(t *testing.T) {
-	next := &fakeNext{fn: okJSON(`{}`, "")}
+	next := okNext(`{}`, "")
 	rt := &transport{next: next, env: noEnv}
 	for _, body := range []io.Reader{http.NoBody, strings.NewReader("")} {
 		req, _ := http.NewRequest(http.MethodGet, "https://api.example.test/x", body)
@@ -254,7 +255,10 @@ func TestContextEndsTheWait(t *testing.T) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "https://api.example.test/slow", nil)
 	errc := make(chan error, 1)
 	go func() {
-		_, err := rt.RoundTrip(req)
+		res, err := rt.RoundTrip(req)
+		if res != nil {
+			_ = res.Body.Close()
+		}
 		errc <- err
 	}()
 	<-started
@@ -270,7 +274,11 @@ func TestContextEndsTheWait(t *testing.T) {
 	}
 	// An already ended context does not send at all.
 	req, _ = http.NewRequestWithContext(ctx, http.MethodGet, "https://api.example.test/x", nil)
-	if _, err := rt.RoundTrip(req); !errors.Is(err, context.Canceled) {
+	res, err := rt.RoundTrip(req)
+	if res != nil {
+		_ = res.Body.Close()
+	}
+	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}
 	if next.count() != 1 {
