@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash"
+	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"sort"
@@ -214,4 +216,41 @@ func (w *fpWriter) header(h http.Header) {
 
 func (w *fpWriter) ptr(p any) {
 	w.str(fmt.Sprintf("%p", p))
+}
+
+// String describes c with every secret redacted: the nested wacht configs
+// redact their own, and the webhook secret shows only whether it is set.
+func (c Config) String() string {
+	return fmt.Sprintf("{Client:%v Verifier:%v Gateway:{URL:%s} WebhookSecret:%s SignInURL:%s}",
+		c.Client, c.Verifier, c.Gateway.URL, secretState(c.WebhookSecret), c.SignInURL)
+}
+
+// GoString is String for %#v, so no verb prints a secret.
+func (c Config) GoString() string { return "handler.Config" + c.String() }
+
+// Format implements fmt.Formatter so that %v, %+v, %#v and %s all redact.
+func (c Config) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = io.WriteString(f, c.GoString())
+		return
+	}
+	_, _ = io.WriteString(f, c.String())
+}
+
+// LogValue implements slog.LogValuer with the secrets redacted.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.Any("client", c.Client),
+		slog.String("verifier", c.Verifier.String()),
+		slog.String("gateway_url", c.Gateway.URL),
+		slog.String("webhook_secret", secretState(c.WebhookSecret)),
+		slog.String("sign_in_url", c.SignInURL),
+	)
+}
+
+func secretState(s string) string {
+	if s == "" {
+		return "unset"
+	}
+	return "[REDACTED]"
 }
