@@ -3,6 +3,7 @@ package wacht
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -198,7 +199,8 @@ func (v *Verifier) ExchangeSession(ctx context.Context, req SessionExchangeReque
 // stripURLError drops the URL (which may carry ?__dev_session__=) from a
 // *url.Error.
 func stripURLError(err error) error {
-	if ue, ok := err.(*url.Error); ok {
+	var ue *url.Error
+	if errors.As(err, &ue) {
 		return &redactedError{msg: ue.Op + " session/token: " + ue.Err.Error(), err: ue.Err}
 	}
 	return err

@@ -430,7 +430,7 @@ func (v *Verifier) verifyHMAC(alg, signed string, sig []byte) *TokenError {
 		return tokenErr(TokenReasonAlgorithm, "HMAC tokens need a configured secret")
 	}
 	m := hmac.New(h, v.hmacSecret)
-	io.WriteString(m, signed)
+	_, _ = io.WriteString(m, signed)
 	want := m.Sum(nil)
 	if len(sig) != len(want) {
 		return tokenErr(TokenReasonBadSignature, "wrong signature length")

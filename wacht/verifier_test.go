@@ -248,7 +248,11 @@ func TestHostileTokens(t *testing.T) {
 	kr := newRSAKey(t, "r1", "RS256", 2048)
 	small := newRSAKey(t, "small", "RS256", 1024)
 	priv := newECKey(t, "priv", "ES256")
-	priv.jwk["d"] = b64(priv.ec.D.Bytes())
+	privBytes, err := priv.ec.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv.jwk["d"] = b64(privBytes)
 	enc := newECKey(t, "enc", "ES256")
 	enc.jwk["use"] = "enc"
 	wrongAlg := newECKey(t, "wrongalg", "ES256")

@@ -118,7 +118,7 @@ func TestRunPrintsAndServes(t *testing.T) {
 	if len(set.Keys) != 3 {
 		t.Errorf("JWKS has %d keys, want 3 (ES256, ES384, RS256)", len(set.Keys))
 	}
-	jws, err := jose.ParseSigned(env["WACHT_SESSION_TOKEN"], []jose.SignatureAlgorithm{jose.ES256})
+	jws, err := jose.ParseSignedCompact(env["WACHT_SESSION_TOKEN"], []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil {
 		t.Fatal(err)
 	}

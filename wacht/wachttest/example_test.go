@@ -110,7 +110,7 @@ func ExampleServer_MintToken() {
 	if err := json.NewDecoder(res.Body).Decode(&set); err != nil {
 		panic(err)
 	}
-	jws, err := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.ES256})
+	jws, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil {
 		panic(err)
 	}

@@ -33,7 +33,7 @@ func fetchJWKS(t testing.TB, s *Server) jose.JSONWebKeySet {
 // verify checks tok against the JWKS with go-jose and returns its claims.
 func verify(t testing.TB, set jose.JSONWebKeySet, tok string) (map[string]any, error) {
 	t.Helper()
-	jws, err := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.ES256, jose.ES384, jose.RS256})
+	jws, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.ES256, jose.ES384, jose.RS256})
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +182,7 @@ func TestRotateKeys(t *testing.T) {
 		t.Errorf("old token during grace: %v", err)
 	}
 	newTok, _ := s.MintToken(TokenOptions{})
-	jws, _ := jose.ParseSigned(newTok, []jose.SignatureAlgorithm{jose.ES256})
+	jws, _ := jose.ParseSignedCompact(newTok, []jose.SignatureAlgorithm{jose.ES256})
 	if got := jws.Signatures[0].Header.KeyID; got != newKid {
 		t.Errorf("new token kid %q, want %q", got, newKid)
 	}
