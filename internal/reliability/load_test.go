@@ -160,9 +160,7 @@ func mixed(s *stack, base string, tok, key string) func(i int) error {
 }
 
 func (s *stack) tryURL(ctx context.Context, method, url string, header map[string]string, body string) (answer, error) {
-	saved := s.url
-	defer func() { s.url = saved }()
-	c := *s
+	c := *s // a copy: load workers call this concurrently
 	c.url = ""
 	return c.try(ctx, method, url, header, body)
 }
