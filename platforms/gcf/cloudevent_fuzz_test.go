@@ -39,6 +39,9 @@ func FuzzCloudEventDecode(f *testing.F) {
 	f.Add([]byte(`{"specversion":"1.0","id":"x","source":"s","type":"t","data_base64":"e30="}`))
 	f.Add([]byte(`{"context":{"eventId":"1","eventType":"google.pubsub.topic.publish"},"data":{"data":"aGk="}}`))
 	f.Add([]byte("\xff\xfe{"))
+	// A type that splits a known type name: the "want <type>" cause then
+	// contains a fragment of the payload without quoting it (found by CI).
+	f.Add(ceStructured("google.cloud.pubsub.t opic.v1.messagePublished", `{}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var e cloudevents.Event
 		if err := json.Unmarshal(body, &e); err != nil {
@@ -66,11 +69,13 @@ func FuzzCloudEventDecode(f *testing.F) {
 	})
 }
 
-// knownTypes are named in "want <type>" causes; they are not payload values.
-var knownTypes = map[string]bool{
-	gcf.TypePubSubPublished: true, gcf.TypeStorageFinalized: true, gcf.TypeStorageDeleted: true,
-	gcf.TypeStorageArchived: true, gcf.TypeStorageMetadataUpdated: true,
-}
+// vocabulary is the package's own text that causes may contain: the type
+// names of "want <type>" causes. A payload fragment that is also part of
+// this text is not a quoted value.
+var vocabulary = strings.Join([]string{
+	gcf.TypePubSubPublished, gcf.TypeStorageFinalized, gcf.TypeStorageDeleted,
+	gcf.TypeStorageArchived, gcf.TypeStorageMetadataUpdated,
+}, "\n")
 
 func checkDecodeErr(t *testing.T, err error, body []byte) {
 	t.Helper()
@@ -85,7 +90,7 @@ func checkDecodeErr(t *testing.T, err error, body []byte) {
 	// payload must not appear in it.
 	msg := err.Error()
 	for _, chunk := range strings.FieldsFunc(string(body), func(r rune) bool { return strings.ContainsRune(`{}[]":,\ `, r) }) {
-		if len(chunk) >= 24 && strings.Contains(msg, chunk) && !strings.Contains(de.EventID+de.EventType, chunk) && !knownTypes[chunk] {
+		if len(chunk) >= 24 && strings.Contains(msg, chunk) && !strings.Contains(de.EventID+"\n"+de.EventType, chunk) && !strings.Contains(vocabulary, chunk) {
 			t.Fatalf("error %q quotes payload text %q", msg, chunk)
 		}
 	}

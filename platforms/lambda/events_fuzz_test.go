@@ -163,7 +163,10 @@ func invokeChecked(t *testing.T, h *lambda.Handler, s *seen, payload []byte, met
 		if !errors.Is(err, lambda.ErrMalformedEvent) && !errors.Is(err, lambda.ErrUnsupportedEvent) {
 			t.Fatalf("error %v wraps neither sentinel", err)
 		}
-		if bytes.Contains([]byte(err.Error()), []byte(body)) && len(body) > 8 {
+		// The sentinels' fixed text is not a quote even when a fuzzed body
+		// happens to spell part of it.
+		fixed := lambda.ErrMalformedEvent.Error() + "\n" + lambda.ErrUnsupportedEvent.Error()
+		if len(body) > 8 && strings.Contains(err.Error(), body) && !strings.Contains(fixed, body) {
 			t.Fatalf("error %q quotes the body", err)
 		}
 		return nil
