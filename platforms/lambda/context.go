@@ -9,6 +9,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/wacht-platform/serverless-go/platforms/internal/eventext"
 )
 
 // Source identifies which AWS service produced an HTTP event.
@@ -151,6 +153,7 @@ type invocation struct {
 	event     Event
 	requestID string
 	lc        *lambdacontext.LambdaContext
+	netlify   eventext.Netlify // Netlify's additions, when the event had any
 }
 
 type invocationKey struct{}

@@ -9,6 +9,8 @@ import (
 	"net/textproto"
 	"net/url"
 	"strings"
+
+	"github.com/wacht-platform/serverless-go/platforms/internal/eventext"
 )
 
 // classify decides the event source from the scanned fields.
@@ -254,6 +256,11 @@ func (h *Handler) buildRequest(ctx context.Context, payload string, src Source, 
 	inv.requestID = requestID
 	inv.lc = lambdaContextFrom(ctx)
 	ctx = context.WithValue(ctx, invocationKey{}, inv)
+	if e.hasNetlify {
+		inv.netlify = e.netlify
+		inv.netlify.Path = e.path
+		ctx = eventext.WithNetlify(ctx, &inv.netlify)
+	}
 	if h.cfg.requestID != nil {
 		ctx = h.cfg.requestID(ctx, requestID)
 	}

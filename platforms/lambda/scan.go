@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/wacht-platform/serverless-go/platforms/internal/eventext"
 )
 
 // kv is one name/value pair read from an event object, in payload order.
@@ -27,6 +29,11 @@ type scanned struct {
 	httpCtxMethod, httpCtxPath, httpCtxProtocol    string
 	httpCtxSourceIP                                string
 	hasHTTPCtx, hasELB, websocket                  bool
+
+	// Netlify's additions to the v1 shape, read in the same pass for
+	// platforms/netlify (hasNetlify when any was present).
+	netlify    eventext.Netlify
+	hasNetlify bool
 }
 
 func (e *scanned) reset() {
@@ -235,6 +242,17 @@ func (p *scanner) optStr() string {
 		return ""
 	}
 	return p.str()
+}
+
+// lenientStr reads a string, or skips any other value and returns "": for
+// members that are not part of the AWS shapes, where a wrong type is
+// ignored rather than rejected.
+func (p *scanner) lenientStr() string {
+	if p.peek() == '"' {
+		return p.str()
+	}
+	p.skip(1)
+	return ""
 }
 
 // skip consumes any JSON value.
@@ -497,6 +515,17 @@ func scan(payload string, e *scanned) *EventError {
 			p.strList(&e.cookies)
 		case "requestContext":
 			p.object(func(k string) { scanRequestContext(&p, e, k) })
+		case "rawUrl":
+			e.netlify.RawURL, e.hasNetlify = p.lenientStr(), true
+		case "rawQuery":
+			e.hasNetlify = true
+			if p.peek() == '"' {
+				e.netlify.RawQuery, e.netlify.HasRawQuery = p.str(), true
+			} else {
+				p.skip(1)
+			}
+		case "route":
+			e.netlify.Route, e.hasNetlify = p.lenientStr(), true
 		case "methodArn", "routeArn", "authorizationToken":
 			// Present only in API Gateway authorizer events.
 			e.authorizer = true
@@ -552,6 +581,22 @@ func scanRequestContext(p *scanner, e *scanned, k string) {
 		if e.hasELB {
 			p.skip(2)
 		}
+	case "custom":
+		// The Netlify CLI spreads the function's client context here.
+		if p.peek() != '{' {
+			p.skip(2)
+			return
+		}
+		p.object(func(k string) {
+			if k != "netlify" {
+				p.skip(3)
+				return
+			}
+			p.ws()
+			start := p.i
+			p.skip(3)
+			e.netlify.Custom, e.hasNetlify = p.s[start:p.i], true
+		})
 	case "connectionId", "eventType", "messageDirection":
 		// WebSocket API events carry these; HTTP events never do.
 		e.websocket = true

@@ -1,12 +1,14 @@
 package netlify
 
 import (
+	"encoding/json"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
 
+	"github.com/wacht-platform/serverless-go/platforms/internal/eventext"
 	"github.com/wacht-platform/serverless-go/platforms/lambda"
 )
 
@@ -28,6 +30,18 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev := &inv.event
+	if x := eventext.NetlifyFrom(ctx); x != nil {
+		ev.Path, ev.RawURL, ev.Route = x.Path, x.RawURL, x.Route
+		ev.RawQuery, inv.hasRawQuery = x.RawQuery, x.HasRawQuery
+		inv.localCustom = localClientContext(x.Custom)
+	} else {
+		// A plain API Gateway v1 event: its path is the request's.
+		ev.Path = r.URL.EscapedPath()
+	}
+	ev.FunctionName = a.cfg.functionName
+	if ev.FunctionName == "" {
+		ev.FunctionName = functionNameFromPath(ev.Path)
+	}
 	if ev.FunctionName == "" {
 		ev.FunctionName = envFunctionName()
 	}
@@ -102,6 +116,23 @@ func (a *adapter) logger() *slog.Logger {
 		return a.cfg.logger
 	}
 	return slog.Default()
+}
+
+// localClientContext returns the client context the Netlify CLI put in
+// requestContext.custom.netlify: a JSON string holding the base64 form, or
+// an object, which is kept as JSON. Anything else is ignored.
+func localClientContext(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	var s string
+	if json.Unmarshal([]byte(raw), &s) == nil {
+		return s
+	}
+	if raw[0] == '{' {
+		return raw
+	}
+	return ""
 }
 
 // clientIP returns the address in a client-ip style header, or "" when it

@@ -2,7 +2,6 @@ package netlify
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"os"
@@ -154,21 +153,6 @@ func Start(h http.Handler, opts ...Option) {
 	awslambda.StartWithOptions(nh, nh.cfg.startOpts...)
 }
 
-// eventFields are the members of Netlify's event that the API Gateway v1
-// shape lacks.
-type eventFields struct {
-	Path     string  `json:"path"`
-	RawURL   string  `json:"rawUrl"`
-	RawQuery *string `json:"rawQuery"`
-	Route    string  `json:"route"`
-	// The Netlify CLI spreads the client context into requestContext.
-	RequestContext struct {
-		Custom struct {
-			Netlify json.RawMessage `json:"netlify"`
-		} `json:"custom"`
-	} `json:"requestContext"`
-}
-
 var backgroundResponse = []byte(`{"statusCode":202,"headers":{},"multiValueHeaders":{},"body":"","isBase64Encoded":false}`)
 
 // Invoke converts one Netlify event into an *http.Request, serves it and
@@ -178,32 +162,9 @@ var backgroundResponse = []byte(`{"statusCode":202,"headers":{},"multiValueHeade
 // yields an error wrapping lambda.ErrUnsupportedEvent or
 // lambda.ErrMalformedEvent (see lambda.EventError).
 func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	var f eventFields
-	// Errors are left to the lambda conversion, which reports them with
-	// an offset and without quoting the payload.
-	_ = json.Unmarshal(payload, &f)
-	inv := &invocation{
-		event: Event{
-			Path:   f.Path,
-			RawURL: f.RawURL,
-			Route:  f.Route,
-		},
-	}
-	if raw := f.RequestContext.Custom.Netlify; len(raw) > 0 {
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			inv.localCustom = s
-		} else if raw[0] == '{' {
-			inv.localCustom = string(raw)
-		}
-	}
-	if f.RawQuery != nil {
-		inv.event.RawQuery, inv.hasRawQuery = *f.RawQuery, true
-	}
-	inv.event.FunctionName = h.cfg.functionName
-	if inv.event.FunctionName == "" {
-		inv.event.FunctionName = functionNameFromPath(f.Path)
-	}
+	// Netlify's own members are read by the lambda conversion in its one
+	// pass over the payload; the adapter fills inv from them.
+	inv := &invocation{}
 	ctx = context.WithValue(ctx, invocationKey{}, inv)
 	out, err := h.inner.Invoke(ctx, payload)
 	if err != nil {

@@ -219,6 +219,39 @@ func TestWithoutNetlifyFields(t *testing.T) {
 	}
 }
 
+// Netlify's members are not part of the AWS shape: a member of the wrong
+// type is ignored (the request is still served from the v1 fields), while
+// escaped strings are decoded like any other JSON string.
+func TestNetlifyFieldTypes(t *testing.T) {
+	var got seen
+	h := NewHandler(recorder(&got, nil))
+	payload := netlifyEvent("GET", "/.netlify/functions/fn/x", "a=1", nil, func(ev map[string]any) {
+		ev["rawUrl"] = 42
+		ev["rawQuery"] = map[string]any{"a": "2"}
+		ev["route"] = []any{"/x"}
+	})
+	invoke(t, h, context.Background(), payload)
+	if got.Path != "/x" || got.RawQuery != "a=1" || got.Event.RawURL != "" || got.Event.Route != "" {
+		t.Errorf("mistyped members: path %q query %q event %+v", got.Path, got.RawQuery, got.Event)
+	}
+
+	payload = netlifyEvent("GET", "/.netlify/functions/fn/x", "", nil, func(ev map[string]any) {
+		ev["rawUrl"] = "https://example.netlify.app/api/caf\u00e9?q=<1>"
+		ev["rawQuery"] = "q=%3C1%3E&x=\u0026"
+		ev["route"] = "/api/*"
+	})
+	// json.Marshal escapes < and >; the \u sequences above are literal
+	// backslashes: unescape them into JSON escapes.
+	payload = bytes.ReplaceAll(payload, []byte(`\\u`), []byte(`\u`))
+	invoke(t, h, context.Background(), payload)
+	if got.Event.RawURL != "https://example.netlify.app/api/café?q=<1>" || got.Event.Route != "/api/*" {
+		t.Errorf("event %+v", got.Event)
+	}
+	if got.Path != "/api/café" || got.RawQuery != "q=%3C1%3E&x=&" {
+		t.Errorf("path %q query %q", got.Path, got.RawQuery)
+	}
+}
+
 func TestClientIPAndRequestIDValidation(t *testing.T) {
 	var got seen
 	h := NewHandler(recorder(&got, nil))
