@@ -24,6 +24,16 @@ fi
 
 command -v npm >/dev/null || { echo "install-netlify-cli: npm not found (install Node.js 20+)" >&2; exit 1; }
 mkdir -p "$prefix"
-echo "installing netlify-cli@$version into $prefix ..."
-npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error "netlify-cli@$version"
+lock="$root/scripts/npm/netlify-cli"
+if [[ "$version" == "$(node -p "require('$lock/package.json').dependencies['netlify-cli']")" ]]; then
+	# The pinned version installs the exact tree recorded in scripts/npm, so
+	# a dependency released upstream tomorrow cannot change what CI runs.
+	echo "installing netlify-cli@$version into $prefix (npm ci, scripts/npm/netlify-cli) ..."
+	rm -rf "$prefix/node_modules"
+	cp "$lock/package.json" "$lock/package-lock.json" "$prefix/"
+	npm ci --prefix "$prefix" --no-audit --no-fund --loglevel=error
+else
+	echo "installing netlify-cli@$version into $prefix ..."
+	npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error "netlify-cli@$version"
+fi
 "$bin" --version

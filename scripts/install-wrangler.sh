@@ -25,7 +25,17 @@ fi
 
 command -v npm >/dev/null || { echo "install-wrangler: npm not found (install Node.js 20+)" >&2; exit 1; }
 mkdir -p "$prefix"
-echo "installing wrangler@$version into $prefix ..."
+lock="$root/scripts/npm/wrangler"
 # Wrangler's telemetry stays off for the install and the version check.
-WRANGLER_SEND_METRICS=false npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error "wrangler@$version"
+if [[ "$version" == "$(node -p "require('$lock/package.json').dependencies['wrangler']")" ]]; then
+	# The pinned version installs the exact tree recorded in scripts/npm, so
+	# a dependency released upstream tomorrow cannot change what CI runs.
+	echo "installing wrangler@$version into $prefix (npm ci, scripts/npm/wrangler) ..."
+	rm -rf "$prefix/node_modules"
+	cp "$lock/package.json" "$lock/package-lock.json" "$prefix/"
+	WRANGLER_SEND_METRICS=false npm ci --prefix "$prefix" --no-audit --no-fund --loglevel=error
+else
+	echo "installing wrangler@$version into $prefix ..."
+	WRANGLER_SEND_METRICS=false npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error "wrangler@$version"
+fi
 WRANGLER_SEND_METRICS=false "$bin" --version
