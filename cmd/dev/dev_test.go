@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/wacht-platform/serverless-go/handler"
+	"github.com/wacht-platform/serverless-go/internal/testtools"
 	"github.com/wacht-platform/serverless-go/samples/functions"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
@@ -399,17 +399,7 @@ func TestPrintedCurlsUnderRIE(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds three bootstraps")
 	}
-	if runtime.GOOS != "linux" {
-		t.Skip("the Runtime Interface Emulator runs on linux only")
-	}
-	if os.Getenv("AWS_LAMBDA_RIE") == "" {
-		if _, err := os.Stat(filepath.Join("..", "..", ".tools", "aws-lambda-rie")); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatal("CI must install the Runtime Interface Emulator first (scripts/install-rie.sh)")
-			}
-			t.Skip("the Runtime Interface Emulator is not installed; scripts/install-rie.sh builds it")
-		}
-	}
+	testtools.RIE(t) // skips, or fails under CI, when it is missing; dev finds it the same way
 	d := startDev(t, "-lambda", "rie", "-gcf=false")
 	if !strings.Contains(strings.Join(d.lines, "\n"), "under the AWS Lambda Runtime Interface Emulator") {
 		t.Errorf("the ready block does not say how the Lambda samples run:\n%s", strings.Join(d.lines, "\n"))

@@ -26,43 +26,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wacht-platform/serverless-go/internal/testtools"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
-
-func rieBinary(t *testing.T) string {
-	t.Helper()
-	if runtime.GOOS != "linux" {
-		t.Skip("the Runtime Interface Emulator runs on linux only")
-	}
-	p := os.Getenv("AWS_LAMBDA_RIE")
-	if p == "" {
-		p = filepath.Join("..", "..", ".tools", "aws-lambda-rie")
-	}
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("RIE not found at %s: run scripts/install-rie.sh", p)
-		}
-		t.Skipf("RIE not found at %s: run scripts/install-rie.sh", p)
-	}
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return abs
-}
-
-func loopbackPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	if err := ln.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return addr
-}
 
 // processRSS returns the VmRSS (KiB) of the process running exe (the
 // bootstrap the RIE started), or 0 when there is none.
@@ -97,7 +63,7 @@ func TestLoadRuntimeInterfaceEmulator(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load run; skipped with -short")
 	}
-	rie := rieBinary(t)
+	rie := testtools.RIE(t)
 	n := 500
 	if os.Getenv("RELIABILITY_LOAD") == "1" {
 		n = 20000
@@ -109,7 +75,7 @@ func TestLoadRuntimeInterfaceEmulator(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	emu := wachttest.New(t, wachttest.Options{Seed: true})
-	invokeAddr, runtimeAddr := loopbackPort(t), loopbackPort(t)
+	invokeAddr, runtimeAddr := testtools.LoopbackAddr(t), testtools.LoopbackAddr(t)
 	var logs syncBuffer
 	cmd := exec.Command(rie, "--runtime-interface-emulator-address", invokeAddr, "--runtime-api-address", runtimeAddr, bootstrap)
 	cmd.Dir = filepath.Dir(bootstrap)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -18,37 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wacht-platform/serverless-go/internal/testtools"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
-
-// rieVersion is the Runtime Interface Emulator version the Makefile
-// installs into .tools (see scripts/install-rie.sh).
-const rieVersion = "v0.0.0-20261030222936-bef5c4ba774d"
-
-// riePath finds the emulator: $AWS_LAMBDA_RIE, else <repo>/.tools/aws-lambda-rie.
-func riePath(t *testing.T) string {
-	t.Helper()
-	if runtime.GOOS != "linux" {
-		t.Skip("the AWS Lambda Runtime Interface Emulator runs on linux only")
-	}
-	p := os.Getenv("AWS_LAMBDA_RIE")
-	if p == "" {
-		p = filepath.Join("..", "..", ".tools", "aws-lambda-rie")
-	}
-	if _, err := os.Stat(p); err != nil {
-		msg := fmt.Sprintf("AWS Lambda Runtime Interface Emulator not found at %s; install it with: "+
-			"GOBIN=$PWD/.tools go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@%s", p, rieVersion)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return abs
-}
 
 // buildBootstrap builds a function the way it is deployed: linux,
 // CGO_ENABLED=0, -tags lambda.norpc, stripped, named bootstrap (for the
@@ -62,16 +33,6 @@ func buildBootstrap(t *testing.T, pkg string) string {
 		t.Fatalf("building bootstrap: %v\n%s", err, b)
 	}
 	return out
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 type lockedBuffer struct {
@@ -99,7 +60,7 @@ type emulator struct {
 
 func startEmulator(t *testing.T, rie, bootstrap string, env ...string) *emulator {
 	t.Helper()
-	invokeAddr, runtimeAddr := freePort(t), freePort(t)
+	invokeAddr, runtimeAddr := testtools.LoopbackAddr(t), testtools.LoopbackAddr(t)
 	logs := &lockedBuffer{}
 	cmd := exec.Command(rie,
 		"--runtime-interface-emulator-address", invokeAddr,
@@ -182,7 +143,7 @@ func TestRuntimeInterfaceEmulator(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a bootstrap and runs the emulator")
 	}
-	rie := riePath(t)
+	rie := testtools.RIE(t)
 	bootstrap := buildBootstrap(t, "./internal/testbootstrap")
 
 	t.Run("buffered", func(t *testing.T) {
@@ -301,7 +262,7 @@ func TestRuntimeInterfaceEmulatorAdminUsers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a bootstrap and runs the emulator")
 	}
-	rie := riePath(t)
+	rie := testtools.RIE(t)
 	bootstrap := buildBootstrap(t, "../../samples/lambda/admin-users")
 	wacht := wachttest.New(t, wachttest.Options{Seed: true})
 	emu := startEmulator(t, rie, bootstrap,

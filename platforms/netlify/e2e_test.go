@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wacht-platform/serverless-go/internal/testtools"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
 
@@ -42,38 +43,6 @@ net.Server.prototype.listen = function (...args) {
   return listen.apply(this, args);
 };
 `
-
-// netlifyCLI returns the Netlify CLI to test with: $NETLIFY_CLI, else the
-// copy scripts/install-netlify-cli.sh puts in .tools. Without one the test
-// skips, except under CI=true, where it fails.
-func netlifyCLI(t *testing.T, repo string) string {
-	t.Helper()
-	cli := os.Getenv("NETLIFY_CLI")
-	if cli == "" {
-		cli = filepath.Join(repo, ".tools", "netlify-cli", "node_modules", ".bin", "netlify")
-	}
-	if _, err := os.Stat(cli); err == nil {
-		if _, err := exec.LookPath("node"); err == nil {
-			return cli
-		}
-	}
-	msg := "Netlify CLI not found at " + cli + " (run scripts/install-netlify-cli.sh, or set NETLIFY_CLI)"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 // copySite copies samples/netlify into dir, pointing each function
 // module's replace at the repository: the CLI writes into the site
@@ -129,11 +98,8 @@ func (s *cliServer) output() string {
 // serves the site.
 func startNetlifyDev(t *testing.T, wt *wachttest.Server) *cliServer {
 	t.Helper()
-	repo, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cli := netlifyCLI(t, repo)
+	repo := testtools.RepoRoot(t)
+	cli := testtools.NetlifyCLI(t)
 	tmp := t.TempDir()
 	site := filepath.Join(tmp, "site")
 	copySite(t, repo, site)
@@ -151,7 +117,7 @@ func startNetlifyDev(t *testing.T, wt *wachttest.Server) *cliServer {
 	}
 	// The static server always takes port 3999 (netlify-cli 27 ignores
 	// --target-port for it), so two runs cannot overlap.
-	port, fnPort := freePort(t), freePort(t)
+	port, fnPort := testtools.FreePort(t), testtools.FreePort(t)
 	cmd := exec.Command(cli, "dev", "--offline", "--internal-disable-edge-functions", "--no-open",
 		"--port", fmt.Sprint(port), "--functions-port", fmt.Sprint(fnPort))
 	cmd.Dir = site

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -20,40 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wacht-platform/serverless-go/internal/testtools"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
-
-// wrangler returns the wrangler CLI to test with: $WRANGLER, else the copy
-// scripts/install-wrangler.sh puts in .tools. Without one the test skips,
-// except under CI=true, where it fails.
-func wrangler(t *testing.T, repo string) string {
-	t.Helper()
-	cli := os.Getenv("WRANGLER")
-	if cli == "" {
-		cli = filepath.Join(repo, ".tools", "wrangler", "node_modules", ".bin", "wrangler")
-	}
-	if _, err := os.Stat(cli); err == nil {
-		if _, err := exec.LookPath("node"); err == nil {
-			return cli
-		}
-	}
-	msg := "wrangler not found at " + cli + " (run scripts/install-wrangler.sh, or set WRANGLER)"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 type devServer struct {
 	base string
@@ -100,7 +68,7 @@ func startWorker(t *testing.T, cli, tree, dir string, vars map[string]string) *d
 			t.Fatal(err)
 		}
 	}
-	port, inspector := freePort(t), freePort(t)
+	port, inspector := testtools.FreePort(t), testtools.FreePort(t)
 	cmd := exec.Command(cli, "dev", "--local", "--ip", "127.0.0.1",
 		"--port", fmt.Sprint(port), "--inspector-port", fmt.Sprint(inspector),
 		"--show-interactive-dev-session=false", "--persist-to", filepath.Join(dir, ".wrangler", "state"))
@@ -192,11 +160,8 @@ func TestWranglerEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds Wasm and starts wrangler dev")
 	}
-	repo, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cli := wrangler(t, repo)
+	repo := testtools.RepoRoot(t)
+	cli := testtools.Wrangler(t)
 	tree := t.TempDir()
 	build := exec.Command(filepath.Join(repo, "scripts", "build-workers.sh"), tree, "admin-users", "machine-users")
 	build.Dir = repo

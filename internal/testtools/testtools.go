@@ -1,0 +1,133 @@
+// Package testtools finds the outside programs the kit's end-to-end tests
+// drive (the AWS Lambda Runtime Interface Emulator, the Netlify CLI and
+// wrangler) and hands out loopback addresses, with one policy for all of
+// them: a missing program skips the test on a developer's machine and fails
+// it under CI=true, because make test installs every program before it
+// runs the tests, so a missing one there is a broken set-up, not an option.
+package testtools
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// modulePath is the kit's module, whose root holds .tools.
+const modulePath = "github.com/wacht-platform/serverless-go"
+
+// RepoRoot returns the absolute path of the kit's repository: the nearest
+// directory above the working directory whose go.mod declares the kit's
+// module.
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && declares(string(b), modulePath) {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatalf("testtools: no go.mod declaring %s above the working directory", modulePath)
+		}
+		dir = parent
+	}
+}
+
+func declares(gomod, module string) bool {
+	for line := range strings.Lines(gomod) {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "module" && strings.Trim(f[1], `"`) == module {
+			return true
+		}
+	}
+	return false
+}
+
+// RIE returns the absolute path of the Runtime Interface Emulator:
+// $AWS_LAMBDA_RIE, else the copy scripts/install-rie.sh builds into .tools.
+func RIE(t testing.TB) string {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("the AWS Lambda Runtime Interface Emulator runs on linux only")
+	}
+	return find(t, "AWS_LAMBDA_RIE", filepath.Join(".tools", "aws-lambda-rie"), false,
+		"the AWS Lambda Runtime Interface Emulator", "scripts/install-rie.sh")
+}
+
+// NetlifyCLI returns the Netlify CLI: $NETLIFY_CLI, else the copy
+// scripts/install-netlify-cli.sh puts in .tools. It needs node on PATH.
+func NetlifyCLI(t testing.TB) string {
+	t.Helper()
+	return find(t, "NETLIFY_CLI", filepath.Join(".tools", "netlify-cli", "node_modules", ".bin", "netlify"), true,
+		"the Netlify CLI", "scripts/install-netlify-cli.sh")
+}
+
+// Wrangler returns Cloudflare's wrangler: $WRANGLER, else the copy
+// scripts/install-wrangler.sh puts in .tools. It needs node on PATH.
+func Wrangler(t testing.TB) string {
+	t.Helper()
+	return find(t, "WRANGLER", filepath.Join(".tools", "wrangler", "node_modules", ".bin", "wrangler"), true,
+		"wrangler", "scripts/install-wrangler.sh")
+}
+
+func find(t testing.TB, envVar, rel string, needsNode bool, what, install string) string {
+	t.Helper()
+	p := os.Getenv(envVar)
+	if p == "" {
+		p = filepath.Join(RepoRoot(t), rel)
+	}
+	msg := ""
+	if _, err := os.Stat(p); err != nil {
+		msg = what + " not found at " + p + " (run " + install + ", or set " + envVar + ")"
+	} else if _, err := exec.LookPath("node"); needsNode && err != nil {
+		msg = what + " needs node, which is not on PATH"
+	}
+	if msg != "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}
+
+// LoopbackAddr returns "127.0.0.1:<port>" for a port that was free a moment
+// ago, for programs that must be told their address rather than handed a
+// listener. Another process may take it in between; tests accept that.
+func LoopbackAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return addr
+}
+
+// FreePort is LoopbackAddr's port.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	_, port, err := net.SplitHostPort(LoopbackAddr(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
