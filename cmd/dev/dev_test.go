@@ -14,7 +14,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,29 +23,11 @@ import (
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
 
-// syncBuffer collects the server's progress and function logs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // devServer runs the dev program in process, as make dev would, and returns
 // the lines it printed up to and including "Ctrl-C stops the server.".
 type devServer struct {
 	lines  []string
-	logs   *syncBuffer
+	logs   *testtools.Buffer
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -55,7 +36,7 @@ func startDev(t *testing.T, args ...string) *devServer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	d := &devServer{logs: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	d := &devServer{logs: &testtools.Buffer{}, cancel: cancel, done: make(chan error, 1)}
 	go func() {
 		err := run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), pw, d.logs)
 		pw.CloseWithError(errors.Join(err, io.EOF))

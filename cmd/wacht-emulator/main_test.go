@@ -7,38 +7,20 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/wacht-platform/serverless-go/internal/testtools"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
 
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of run.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // start runs the emulator on free ports and returns its exported env.
-func start(t *testing.T, args ...string) (map[string]string, *syncBuffer, func() error) {
+func start(t *testing.T, args ...string) (map[string]string, *testtools.Buffer, func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
+	var stdout, stderr testtools.Buffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, append([]string{"-frontend-port", "0", "-backend-port", "0", "-gateway-port", "0"}, args...), &stdout, &stderr)

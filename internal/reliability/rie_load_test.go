@@ -76,7 +76,7 @@ func TestLoadRuntimeInterfaceEmulator(t *testing.T) {
 	}
 	emu := wachttest.New(t, wachttest.Options{Seed: true})
 	invokeAddr, runtimeAddr := testtools.LoopbackAddr(t), testtools.LoopbackAddr(t)
-	var logs syncBuffer
+	var logs testtools.Buffer
 	cmd := exec.Command(rie, "--runtime-interface-emulator-address", invokeAddr, "--runtime-api-address", runtimeAddr, bootstrap)
 	cmd.Dir = filepath.Dir(bootstrap)
 	cmd.Env = append(os.Environ(), "AWS_LAMBDA_FUNCTION_TIMEOUT=30", "AWS_LAMBDA_FUNCTION_NAME=admin-users",

@@ -1,17 +1,16 @@
 package reliability_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/wacht-platform/serverless-go/handler"
+	"github.com/wacht-platform/serverless-go/internal/testtools"
 	"github.com/wacht-platform/serverless-go/samples/functions"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
@@ -19,30 +18,12 @@ import (
 // bridgeSecret is the forwarded-auth (x-wacht-auth) secret of every stack.
 const bridgeSecret = "bridge-secret-for-reliability-tests-0123456789"
 
-// syncBuffer collects log output from concurrent requests.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // stack is the sample functions behind kit.Handler on a real listener,
 // configured for the emulator.
 type stack struct {
 	emu  *wachttest.Server
 	kit  *handler.Kit
-	logs *syncBuffer
+	logs *testtools.Buffer
 	url  string
 	env  map[string]string
 	h    http.Handler
@@ -72,7 +53,7 @@ func newStack(t testing.TB, o stackOptions) *stack {
 		handler.EnvWebhookSecret:       emu.WebhookSecret(),
 		handler.EnvForwardedAuthSecret: bridgeSecret,
 	}
-	s := &stack{emu: emu, logs: &syncBuffer{}, env: env}
+	s := &stack{emu: emu, logs: &testtools.Buffer{}, env: env}
 	opts := handler.Options{
 		Env:    func(k string) (string, bool) { v, ok := s.env[k]; return v, ok },
 		Logger: slog.New(slog.NewJSONHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),

@@ -7,6 +7,7 @@
 package testtools
 
 import (
+	"bytes"
 	"net"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -130,4 +132,24 @@ func FreePort(t testing.TB) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// Buffer is a bytes.Buffer that concurrent writers may share: a logger used
+// by concurrent requests, or a child process's stdout and stderr.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+// String returns what has been written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }

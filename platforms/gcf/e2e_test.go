@@ -33,6 +33,7 @@ import (
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 
 	"github.com/wacht-platform/serverless-go/handler"
+	"github.com/wacht-platform/serverless-go/internal/testtools"
 	"github.com/wacht-platform/serverless-go/platforms/gcf"
 	"github.com/wacht-platform/serverless-go/wacht"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
@@ -164,24 +165,7 @@ func serveChild() int {
 type fn struct {
 	url    string
 	calls  string
-	stderr *lockedBuffer
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	stderr *testtools.Buffer
 }
 
 // startFunction runs the test binary as the function process serving
@@ -203,7 +187,7 @@ func startFunction(t *testing.T, target string, env map[string]string) *fn {
 		"FUNCTION_TARGET": target,
 		"PORT":            port,
 	}, env)
-	stderr := &lockedBuffer{}
+	stderr := &testtools.Buffer{}
 	cmd.Stdout, cmd.Stderr = stderr, stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

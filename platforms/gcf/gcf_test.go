@@ -18,6 +18,7 @@ import (
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
 	"github.com/wacht-platform/serverless-go/handler"
+	"github.com/wacht-platform/serverless-go/internal/testtools"
 	"github.com/wacht-platform/serverless-go/platforms/gcf"
 	"github.com/wacht-platform/serverless-go/wacht"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
@@ -36,7 +37,7 @@ func mapEnv(m map[string]string) func(string) (string, bool) {
 }
 
 // logLines decodes the JSON records in buf.
-func logLines(t *testing.T, buf *syncBuffer) []map[string]any {
+func logLines(t *testing.T, buf *testtools.Buffer) []map[string]any {
 	t.Helper()
 	var out []map[string]any
 	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
@@ -52,11 +53,9 @@ func logLines(t *testing.T, buf *syncBuffer) []map[string]any {
 	return out
 }
 
-type syncBuffer struct{ lockedBuffer }
-
 func TestHTTPFuncContext(t *testing.T) {
 	clearPlatformEnv(t)
-	buf := &syncBuffer{}
+	buf := &testtools.Buffer{}
 	kit := handler.New(handler.Options{Logger: slog.New(gcf.NewLogHandler(buf, nil))})
 	var (
 		gotID       string
@@ -191,7 +190,7 @@ func statusOf(err error) int {
 func TestEventHandlers(t *testing.T) {
 	clearPlatformEnv(t)
 	emu := wachttest.New(t, wachttest.Options{Seed: true})
-	buf := &syncBuffer{}
+	buf := &testtools.Buffer{}
 	kit := handler.New(handler.Options{
 		Env:    mapEnv(map[string]string{handler.EnvAPIKey: emu.APIKey, handler.EnvBackendAPIURL: emu.BackendURL}),
 		Logger: slog.New(gcf.NewLogHandler(buf, nil)),

@@ -13,7 +13,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -35,33 +34,16 @@ func buildBootstrap(t *testing.T, pkg string) string {
 	return out
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // emulator is one running RIE instance. It serves one invoke at a time.
 type emulator struct {
 	url  string
-	logs *lockedBuffer
+	logs *testtools.Buffer
 }
 
 func startEmulator(t *testing.T, rie, bootstrap string, env ...string) *emulator {
 	t.Helper()
 	invokeAddr, runtimeAddr := testtools.LoopbackAddr(t), testtools.LoopbackAddr(t)
-	logs := &lockedBuffer{}
+	logs := &testtools.Buffer{}
 	cmd := exec.Command(rie,
 		"--runtime-interface-emulator-address", invokeAddr,
 		"--runtime-api-address", runtimeAddr,

@@ -10,42 +10,25 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/wacht-platform/serverless-go/handler"
+	"github.com/wacht-platform/serverless-go/internal/testtools"
 	"github.com/wacht-platform/serverless-go/samples/functions"
 	"github.com/wacht-platform/serverless-go/wacht"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type fixture struct {
 	emu  *wachttest.Server
-	logs *syncBuffer
+	logs *testtools.Buffer
 	url  string
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	emu := wachttest.New(t, wachttest.Options{Seed: true})
-	logs := &syncBuffer{}
+	logs := &testtools.Buffer{}
 	kit := handler.New(handler.Options{
 		Env:    envOf(emu),
 		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
