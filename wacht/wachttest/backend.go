@@ -2,6 +2,8 @@ package wachttest
 
 import (
 	"fmt"
+	"iter"
+	"slices"
 
 	"github.com/wacht-platform/serverless-go/internal/contract"
 	"net/http"
@@ -113,12 +115,12 @@ func (s *Server) backendOps() map[string]opFunc {
 		"deleteUser":                     s.deleteUser,
 		"addUserEmail":                   s.addEmail,
 		"updateUserEmail":                s.updateEmail,
-		"deleteUserEmail":                s.deleteEmail,
-		"makeUserEmailPrimary":           s.makeEmailPrimary,
+		"deleteUserEmail":                deleteContact(s, emails),
+		"makeUserEmailPrimary":           makeContactPrimary(s, emails),
 		"addUserPhone":                   s.addPhone,
 		"updateUserPhone":                s.updatePhone,
-		"deleteUserPhone":                s.deletePhone,
-		"makeUserPhonePrimary":           s.makePhonePrimary,
+		"deleteUserPhone":                deleteContact(s, phones),
+		"makeUserPhonePrimary":           makeContactPrimary(s, phones),
 		"getUserOrganizationMemberships": s.userOrgMemberships,
 		"getUserWorkspaceMemberships":    s.userWorkspaceMemberships,
 		"updateUserPassword":             s.updatePassword,
@@ -142,16 +144,16 @@ func (s *Server) backendOps() map[string]opFunc {
 		"updateOrganization":             s.updateOrg,
 		"deleteOrganization":             s.deleteOrg,
 		"createWorkspaceForOrganization": s.createWorkspace,
-		"getOrganizationMembers":         s.listOrgMembers,
-		"addOrganizationMember":          s.addOrgMember,
-		"removeOrganizationMember":       s.removeOrgMember,
-		"updateOrganizationMember":       s.updateOrgMember,
-		"addOrganizationMemberRole":      s.addOrgMemberRole,
-		"removeOrganizationMemberRole":   s.removeOrgMemberRole,
-		"getOrganizationRoles":           s.listOrgRoles,
-		"createOrganizationRole":         s.createOrgRole,
-		"updateOrganizationRole":         s.updateOrgRole,
-		"deleteOrganizationRole":         s.deleteOrgRole,
+		"getOrganizationMembers":         s.listMembers(orgKind),
+		"addOrganizationMember":          s.addMember(orgKind),
+		"removeOrganizationMember":       s.removeMember(orgKind),
+		"updateOrganizationMember":       s.updateMember(orgKind),
+		"addOrganizationMemberRole":      s.memberRole(orgKind, true),
+		"removeOrganizationMemberRole":   s.memberRole(orgKind, false),
+		"getOrganizationRoles":           s.listRoles(orgKind),
+		"createOrganizationRole":         s.createRole(orgKind),
+		"updateOrganizationRole":         s.updateRole(orgKind),
+		"deleteOrganizationRole":         s.deleteRole(orgKind),
 		"listOrganizationInvitations":    s.listOrgInvitations,
 		"createOrganizationInvitation":   s.createOrgInvitation,
 		"discardOrganizationInvitation":  s.discardOrgInvitation,
@@ -160,16 +162,16 @@ func (s *Server) backendOps() map[string]opFunc {
 		"getWorkspaceDetails":       s.getWorkspace,
 		"updateWorkspace":           s.updateWorkspace,
 		"deleteWorkspace":           s.deleteWorkspace,
-		"getWorkspaceRoles":         s.listWsRoles,
-		"createWorkspaceRole":       s.createWsRole,
-		"updateWorkspaceRole":       s.updateWsRole,
-		"deleteWorkspaceRole":       s.deleteWsRole,
-		"getWorkspaceMembers":       s.listWsMembers,
-		"addWorkspaceMember":        s.addWsMember,
-		"removeWorkspaceMember":     s.removeWsMember,
-		"updateWorkspaceMember":     s.updateWsMember,
-		"addWorkspaceMemberRole":    s.addWsMemberRole,
-		"removeWorkspaceMemberRole": s.removeWsMemberRole,
+		"getWorkspaceRoles":         s.listRoles(wsKind),
+		"createWorkspaceRole":       s.createRole(wsKind),
+		"updateWorkspaceRole":       s.updateRole(wsKind),
+		"deleteWorkspaceRole":       s.deleteRole(wsKind),
+		"getWorkspaceMembers":       s.listMembers(wsKind),
+		"addWorkspaceMember":        s.addMember(wsKind),
+		"removeWorkspaceMember":     s.removeMember(wsKind),
+		"updateWorkspaceMember":     s.updateMember(wsKind),
+		"addWorkspaceMemberRole":    s.memberRole(wsKind, true),
+		"removeWorkspaceMemberRole": s.memberRole(wsKind, false),
 		// API auth
 		"listApiAuthApps":       s.listAPIApps,
 		"createApiAuthApp":      s.createAPIApp,
@@ -257,6 +259,76 @@ func whole[T any](all []T) listResponse[T] {
 		all = []T{}
 	}
 	return listResponse[T]{Data: all, Total: len(all), Offset: 0, Limit: len(all)}
+}
+
+// listing describes a paginated list operation: which records it shows,
+// how ?search= and ?sort_key= apply to them, and how each is rendered.
+type listing[T, V any] struct {
+	// keep, if set, selects the records the list may show at all.
+	keep func(T) bool
+	// haystack is the text ?search= looks in (case-insensitively); nil
+	// means the operation has no search and the parameter is ignored.
+	haystack func(T) string
+	// order sorts the selected records as lq asks; an unknown sort key is
+	// the error to answer with.
+	order func(items []T, lq listQuery) error
+	view  func(T) V
+}
+
+// serve answers the page lq asks for out of items.
+func (l listing[T, V]) serve(w http.ResponseWriter, lq listQuery, items iter.Seq[T]) error {
+	var all []T
+	for it := range items {
+		if l.keep != nil && !l.keep(it) {
+			continue
+		}
+		if l.haystack != nil && lq.Search != "" && !containsFold(l.haystack(it), lq.Search) {
+			continue
+		}
+		all = append(all, it)
+	}
+	if err := l.order(all, lq); err != nil {
+		return err
+	}
+	return ok(w, listOf(viewsOf(all, l.view), lq.pageParams))
+}
+
+// creationOrder is the order of lists without sort parameters: oldest
+// first, whatever the query says.
+func creationOrder[T record](items []T, _ listQuery) error {
+	slices.SortFunc(items, byCreation)
+	return nil
+}
+
+// locked runs fn holding the store lock.
+func (s *Server) locked(fn func(st *store) error) error {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return fn(st)
+}
+
+// listed parses the list query, then runs fn holding the store lock.
+func (s *Server) listed(r *http.Request, fn func(st *store, lq listQuery) error) error {
+	lq, err := parseList(r)
+	if err != nil {
+		return err
+	}
+	return s.locked(func(st *store) error { return fn(st, lq) })
+}
+
+// within runs fn holding the store lock, on the record that the path value
+// param names; lookup's error (a 404) is answered when there is none.
+// Request bodies are read before: a malformed body is a 400 even for a
+// missing record.
+func within[T any](s *Server, r *http.Request, param string, lookup func(*store, string) (T, error), fn func(st *store, v T) error) error {
+	return s.locked(func(st *store) error {
+		v, err := lookup(st, r.PathValue(param))
+		if err != nil {
+			return err
+		}
+		return fn(st, v)
+	})
 }
 
 type empty struct{}

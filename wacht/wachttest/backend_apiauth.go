@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -156,35 +157,18 @@ func idField(n *json.Number) *string {
 	return ptr(n.String())
 }
 
-func (st *store) apiApp(slug string) (*apiApp, error) {
-	a, ok := st.apiApps[slug]
-	if !ok {
-		return nil, notFound("API auth app " + slug + " not found")
-	}
-	return a, nil
-}
+func (st *store) apiApp(slug string) (*apiApp, error) { return find(st.apiApps, "API auth app", slug) }
 
 func (s *Server) listAPIApps(w http.ResponseWriter, r *http.Request) error {
-	lq, err := parseList(r)
-	if err != nil {
-		return err
-	}
-	inactive := r.URL.Query().Get("include_inactive") == "true"
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	var all []*apiApp
-	for _, a := range st.apiApps {
-		if (a.Active || inactive) && (lq.Search == "" || containsFold(a.Slug+" "+a.Name, lq.Search)) {
-			all = append(all, a)
-		}
-	}
-	sortByCreated(all, func(a *apiApp) time.Time { return a.Created }, func(a *apiApp) string { return a.Slug })
-	views := make([]apiAppView, 0, len(all))
-	for _, a := range all {
-		views = append(views, st.appView(a))
-	}
-	return ok(w, listOf(views, lq.pageParams))
+	return s.listed(r, func(st *store, lq listQuery) error {
+		inactive := r.URL.Query().Get("include_inactive") == "true"
+		return listing[*apiApp, apiAppView]{
+			keep:     func(a *apiApp) bool { return a.Active || inactive },
+			haystack: func(a *apiApp) string { return a.Slug + " " + a.Name },
+			order:    creationOrder[*apiApp],
+			view:     st.appView,
+		}.serve(w, lq, maps.Values(st.apiApps))
+	})
 }
 
 type createAPIAppRequest struct {
@@ -205,16 +189,15 @@ func (s *Server) createAPIApp(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	a := &apiApp{Slug: req.AppSlug, Name: req.Name, KeyPrefix: req.KeyPrefix, Description: req.Description, SchemeSlug: req.SchemeSlug,
-		Permissions: req.Permissions, Resources: req.Resources, UserID: idField(req.UserID), OrgID: idField(req.OrganizationID),
-		WorkspaceID: idField(req.WorkspaceID), Active: true}
-	if err := st.addAPIApp(a, time.Now().UTC()); err != nil {
-		return err
-	}
-	return ok(w, st.appView(a))
+	return s.locked(func(st *store) error {
+		a := &apiApp{Slug: req.AppSlug, Name: req.Name, KeyPrefix: req.KeyPrefix, Description: req.Description, SchemeSlug: req.SchemeSlug,
+			Permissions: req.Permissions, Resources: req.Resources, UserID: idField(req.UserID), OrgID: idField(req.OrganizationID),
+			WorkspaceID: idField(req.WorkspaceID), Active: true}
+		if err := st.addAPIApp(a, time.Now().UTC()); err != nil {
+			return err
+		}
+		return ok(w, st.appView(a))
+	})
 }
 
 func (st *store) addAPIApp(a *apiApp, now time.Time) error {
@@ -238,14 +221,9 @@ func (st *store) addAPIApp(a *apiApp, now time.Time) error {
 }
 
 func (s *Server) getAPIApp(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	a, err := st.apiApp(r.PathValue("app_slug"))
-	if err != nil {
-		return err
-	}
-	return ok(w, st.appView(a))
+	return within(s, r, "app_slug", (*store).apiApp, func(st *store, a *apiApp) error {
+		return ok(w, st.appView(a))
+	})
 }
 
 func (s *Server) updateAPIApp(w http.ResponseWriter, r *http.Request) error {
@@ -263,92 +241,73 @@ func (s *Server) updateAPIApp(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	a, err := st.apiApp(r.PathValue("app_slug"))
-	if err != nil {
-		return err
-	}
-	next := *a
-	if req.OrganizationID != nil {
-		next.OrgID = idField(req.OrganizationID)
-	}
-	if req.WorkspaceID != nil {
-		next.WorkspaceID = idField(req.WorkspaceID)
-	}
-	if req.Name != nil {
-		if strings.TrimSpace(*req.Name) == "" {
-			return badRequest("name must not be empty")
+	return within(s, r, "app_slug", (*store).apiApp, func(st *store, a *apiApp) error {
+		next := *a
+		if req.OrganizationID != nil {
+			next.OrgID = idField(req.OrganizationID)
 		}
-		next.Name = *req.Name
-	}
-	if req.KeyPrefix != nil {
-		if strings.TrimSpace(*req.KeyPrefix) == "" {
-			return badRequest("key_prefix must not be empty")
+		if req.WorkspaceID != nil {
+			next.WorkspaceID = idField(req.WorkspaceID)
 		}
-		next.KeyPrefix = *req.KeyPrefix
-	}
-	if req.Description != nil {
-		next.Description = req.Description
-	}
-	if req.IsActive != nil {
-		next.Active = *req.IsActive
-	}
-	if req.SchemeSlug != nil {
-		if *req.SchemeSlug == "" {
-			next.SchemeSlug = nil
-		} else if _, ok := st.schemes[*req.SchemeSlug]; !ok {
-			return badRequest("rate limit scheme " + *req.SchemeSlug + " does not exist")
-		} else {
-			next.SchemeSlug = req.SchemeSlug
+		if req.Name != nil {
+			if strings.TrimSpace(*req.Name) == "" {
+				return badRequest("name must not be empty")
+			}
+			next.Name = *req.Name
 		}
-	}
-	if req.Permissions != nil {
-		next.Permissions = slices.Clone(*req.Permissions)
-	}
-	if req.Resources != nil {
-		next.Resources = slices.Clone(*req.Resources)
-	}
-	next.Updated = time.Now().UTC()
-	*a = next
-	return ok(w, st.appView(a))
+		if req.KeyPrefix != nil {
+			if strings.TrimSpace(*req.KeyPrefix) == "" {
+				return badRequest("key_prefix must not be empty")
+			}
+			next.KeyPrefix = *req.KeyPrefix
+		}
+		if req.Description != nil {
+			next.Description = req.Description
+		}
+		if req.IsActive != nil {
+			next.Active = *req.IsActive
+		}
+		if req.SchemeSlug != nil {
+			if *req.SchemeSlug == "" {
+				next.SchemeSlug = nil
+			} else if _, ok := st.schemes[*req.SchemeSlug]; !ok {
+				return badRequest("rate limit scheme " + *req.SchemeSlug + " does not exist")
+			} else {
+				next.SchemeSlug = req.SchemeSlug
+			}
+		}
+		if req.Permissions != nil {
+			next.Permissions = slices.Clone(*req.Permissions)
+		}
+		if req.Resources != nil {
+			next.Resources = slices.Clone(*req.Resources)
+		}
+		next.Updated = time.Now().UTC()
+		*a = next
+		return ok(w, st.appView(a))
+	})
 }
 
 func (s *Server) deleteAPIApp(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	a, err := st.apiApp(r.PathValue("app_slug"))
-	if err != nil {
-		return err
-	}
-	delete(st.apiApps, a.Slug)
-	for id, k := range st.apiKeys {
-		if k.AppSlug == a.Slug {
-			delete(st.apiKeys, id)
+	return within(s, r, "app_slug", (*store).apiApp, func(st *store, a *apiApp) error {
+		delete(st.apiApps, a.Slug)
+		for id, k := range st.apiKeys {
+			if k.AppSlug == a.Slug {
+				delete(st.apiKeys, id)
+			}
 		}
-	}
-	return ok(w, empty{})
+		return ok(w, empty{})
+	})
 }
 
 func (s *Server) listSchemes(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	var all []*rateScheme
-	for _, sc := range st.schemes {
-		all = append(all, sc)
-	}
-	sortByCreated(all, func(sc *rateScheme) time.Time { return sc.Created }, func(sc *rateScheme) string { return sc.Slug })
-	views := []schemeView{}
-	for _, sc := range all {
-		views = append(views, sc.view())
-	}
-	return ok(w, struct {
-		Schemes []schemeView `json:"schemes"`
-		Total   int          `json:"total"`
-	}{views, len(views)})
+	return s.locked(func(st *store) error {
+		views := viewsOf(oldestFirst(st.schemes, nil), (*rateScheme).view)
+		return ok(w, struct {
+			Schemes []schemeView `json:"schemes"`
+			Total   int          `json:"total"`
+		}{views, len(views)})
+	})
 }
 
 func (s *Server) createScheme(w http.ResponseWriter, r *http.Request) error {
@@ -361,14 +320,13 @@ func (s *Server) createScheme(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	sc, err := st.addScheme(req.Slug, req.Name, req.Description, req.Rules, time.Now().UTC())
-	if err != nil {
-		return err
-	}
-	return ok(w, sc.view())
+	return s.locked(func(st *store) error {
+		sc, err := st.addScheme(req.Slug, req.Name, req.Description, req.Rules, time.Now().UTC())
+		if err != nil {
+			return err
+		}
+		return ok(w, sc.view())
+	})
 }
 
 func (st *store) addScheme(slug, name string, desc *string, rules []RateLimit, now time.Time) (*rateScheme, error) {
@@ -388,22 +346,13 @@ func (st *store) addScheme(slug, name string, desc *string, rules []RateLimit, n
 }
 
 func (st *store) scheme(slug string) (*rateScheme, error) {
-	sc, ok := st.schemes[slug]
-	if !ok {
-		return nil, notFound("rate limit scheme " + slug + " not found")
-	}
-	return sc, nil
+	return find(st.schemes, "rate limit scheme", slug)
 }
 
 func (s *Server) getScheme(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	sc, err := st.scheme(r.PathValue("slug"))
-	if err != nil {
-		return err
-	}
-	return ok(w, sc.view())
+	return within(s, r, "slug", (*store).scheme, func(st *store, sc *rateScheme) error {
+		return ok(w, sc.view())
+	})
 }
 
 func (s *Server) updateScheme(w http.ResponseWriter, r *http.Request) error {
@@ -415,69 +364,44 @@ func (s *Server) updateScheme(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	sc, err := st.scheme(r.PathValue("slug"))
-	if err != nil {
-		return err
-	}
-	if req.Rules != nil {
-		if err := validRules(*req.Rules); err != nil {
-			return err
+	return within(s, r, "slug", (*store).scheme, func(st *store, sc *rateScheme) error {
+		if req.Rules != nil {
+			if err := validRules(*req.Rules); err != nil {
+				return err
+			}
+			sc.Rules = slices.Clone(*req.Rules)
 		}
-		sc.Rules = slices.Clone(*req.Rules)
-	}
-	if req.Name != nil {
-		sc.Name = *req.Name
-	}
-	if req.Description != nil {
-		sc.Description = req.Description
-	}
-	sc.Updated = time.Now().UTC()
-	return ok(w, sc.view())
+		if req.Name != nil {
+			sc.Name = *req.Name
+		}
+		if req.Description != nil {
+			sc.Description = req.Description
+		}
+		sc.Updated = time.Now().UTC()
+		return ok(w, sc.view())
+	})
 }
 
 func (s *Server) deleteScheme(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	sc, err := st.scheme(r.PathValue("slug"))
-	if err != nil {
-		return err
-	}
-	for _, a := range st.apiApps {
-		if a.SchemeSlug != nil && *a.SchemeSlug == sc.Slug {
-			return conflict("rate limit scheme " + sc.Slug + " is used by app " + a.Slug)
+	return within(s, r, "slug", (*store).scheme, func(st *store, sc *rateScheme) error {
+		for _, a := range st.apiApps {
+			if a.SchemeSlug != nil && *a.SchemeSlug == sc.Slug {
+				return conflict("rate limit scheme " + sc.Slug + " is used by app " + a.Slug)
+			}
 		}
-	}
-	delete(st.schemes, sc.Slug)
-	return ok(w, empty{})
+		delete(st.schemes, sc.Slug)
+		return ok(w, empty{})
+	})
 }
 
 func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request) error {
 	inactive := r.URL.Query().Get("include_inactive") == "true"
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	a, err := st.apiApp(r.PathValue("app_slug"))
-	if err != nil {
-		return err
-	}
-	var keys []*apiKey
-	for _, k := range st.apiKeys {
-		if k.AppSlug == a.Slug && (k.Active || inactive) {
-			keys = append(keys, k)
-		}
-	}
-	sortByCreated(keys, func(k *apiKey) time.Time { return k.Created }, func(k *apiKey) string { return k.ID })
-	views := []apiKeyView{}
-	for _, k := range keys {
-		views = append(views, k.view())
-	}
-	return ok(w, struct {
-		Keys []apiKeyView `json:"keys"`
-	}{views})
+	return within(s, r, "app_slug", (*store).apiApp, func(st *store, a *apiApp) error {
+		keys := oldestFirst(st.apiKeys, func(k *apiKey) bool { return k.AppSlug == a.Slug && (k.Active || inactive) })
+		return ok(w, struct {
+			Keys []apiKeyView `json:"keys"`
+		}{viewsOf(keys, (*apiKey).view)})
+	})
 }
 
 type keyWithSecret struct {
@@ -497,18 +421,17 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	k := &apiKey{AppSlug: r.PathValue("app_slug"), Name: req.Name, Permissions: req.Permissions, Metadata: req.Metadata, ExpiresAt: req.ExpiresAt}
-	if err := st.bindMemberships(k, req.OrganizationMembershipID, req.WorkspaceMembershipID); err != nil {
-		return err
-	}
-	secret, err := st.addAPIKey(k, "", time.Now().UTC())
-	if err != nil {
-		return err
-	}
-	return ok(w, keyWithSecret{Key: k.view(), Secret: secret})
+	return s.locked(func(st *store) error {
+		k := &apiKey{AppSlug: r.PathValue("app_slug"), Name: req.Name, Permissions: req.Permissions, Metadata: req.Metadata, ExpiresAt: req.ExpiresAt}
+		if err := st.bindMemberships(k, req.OrganizationMembershipID, req.WorkspaceMembershipID); err != nil {
+			return err
+		}
+		secret, err := st.addAPIKey(k, "", time.Now().UTC())
+		if err != nil {
+			return err
+		}
+		return ok(w, keyWithSecret{Key: k.view(), Secret: secret})
+	})
 }
 
 // bindMemberships ties a key to organization/workspace memberships, copying
@@ -603,41 +526,35 @@ func (s *Server) revokeAPIKey(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	k, err := st.appKey(r.PathValue("app_slug"), r.PathValue("key_id"))
-	if err != nil {
-		return err
-	}
-	reason := ""
-	if req.Reason != nil {
-		reason = *req.Reason
-	}
-	st.revoke(k, reason, time.Now().UTC())
-	return ok(w, empty{})
+	return s.locked(func(st *store) error {
+		k, err := st.appKey(r.PathValue("app_slug"), r.PathValue("key_id"))
+		if err != nil {
+			return err
+		}
+		st.revoke(k, deref(req.Reason), time.Now().UTC())
+		return ok(w, empty{})
+	})
 }
 
 func (s *Server) rotateAPIKey(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	old, err := st.appKey(r.PathValue("app_slug"), r.PathValue("key_id"))
-	if err != nil {
-		return err
-	}
-	if !old.Active {
-		return badRequest("API key " + old.ID + " is revoked")
-	}
-	now := time.Now().UTC()
-	nk := *old
-	nk.ID, nk.LastUsedAt, nk.RevokedAt, nk.RevokedReason = "", nil, nil, nil
-	secret, err := st.addAPIKey(&nk, "", now)
-	if err != nil {
-		return err
-	}
-	st.revoke(old, "rotated", now)
-	return ok(w, keyWithSecret{Key: nk.view(), Secret: secret})
+	return s.locked(func(st *store) error {
+		old, err := st.appKey(r.PathValue("app_slug"), r.PathValue("key_id"))
+		if err != nil {
+			return err
+		}
+		if !old.Active {
+			return badRequest("API key " + old.ID + " is revoked")
+		}
+		now := time.Now().UTC()
+		nk := *old
+		nk.ID, nk.LastUsedAt, nk.RevokedAt, nk.RevokedReason = "", nil, nil, nil
+		secret, err := st.addAPIKey(&nk, "", now)
+		if err != nil {
+			return err
+		}
+		st.revoke(old, "rotated", now)
+		return ok(w, keyWithSecret{Key: nk.view(), Secret: secret})
+	})
 }
 
 // APIAuthAppOptions describes an API-auth app for CreateAPIAuthApp.
@@ -657,10 +574,9 @@ type APIAuthAppOptions struct {
 
 // CreateAPIAuthApp creates an API-auth app, as createApiAuthApp would.
 func (s *Server) CreateAPIAuthApp(o APIAuthAppOptions) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	return st.createApp(o, time.Now().UTC())
+	return s.locked(func(st *store) error {
+		return st.createApp(o, time.Now().UTC())
+	})
 }
 
 func (st *store) createApp(o APIAuthAppOptions, now time.Time) error {
@@ -754,15 +670,14 @@ func (s *Server) CreateAPIKey(o APIKeyOptions) (APIKey, error) {
 
 // RevokeAPIKey revokes a key by id, as revokeApiKeyForApp would.
 func (s *Server) RevokeAPIKey(keyID, reason string) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	k, ok := st.apiKeys[keyID]
-	if !ok {
-		return fmt.Errorf("wachttest: %w", notFound("API key "+keyID+" not found"))
-	}
-	st.revoke(k, reason, time.Now().UTC())
-	return nil
+	return s.locked(func(st *store) error {
+		k, ok := st.apiKeys[keyID]
+		if !ok {
+			return fmt.Errorf("wachttest: %w", notFound("API key "+keyID+" not found"))
+		}
+		st.revoke(k, reason, time.Now().UTC())
+		return nil
+	})
 }
 
 func hashSecret(secret string) string {

@@ -1,6 +1,7 @@
 package wachttest
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -39,57 +40,41 @@ func (e *waitlistEntry) view() waitlistView {
 		FirstName: strOrNil(e.FirstName), LastName: strOrNil(e.LastName)}
 }
 
-// sortByEmailOrCreated applies the InvitationsWaitlistSortKey (CreatedAt or
-// Email); default is newest first.
-func sortByEmailOrCreated[T any](items []T, lq listQuery, emailOf func(T) string, created func(T) time.Time, id func(T) string) error {
-	byEmail := false
-	switch lq.SortKey {
-	case "", "CreatedAt":
-	case "Email":
-		byEmail = true
-	default:
-		return badRequest("sort_key must be CreatedAt or Email")
-	}
-	slices.SortFunc(items, func(a, b T) int {
-		if byEmail {
-			if c := strings.Compare(strings.ToLower(emailOf(a)), strings.ToLower(emailOf(b))); c != 0 {
-				return c
+// emailOrder applies the InvitationsWaitlistSortKey (CreatedAt or Email);
+// the default is newest first.
+func emailOrder[T record](emailOf func(T) string) func([]T, listQuery) error {
+	return func(items []T, lq listQuery) error {
+		byEmail := false
+		switch lq.SortKey {
+		case "", "CreatedAt":
+		case "Email":
+			byEmail = true
+		default:
+			return badRequest("sort_key must be CreatedAt or Email")
+		}
+		slices.SortFunc(items, func(a, b T) int {
+			if byEmail {
+				if c := strings.Compare(strings.ToLower(emailOf(a)), strings.ToLower(emailOf(b))); c != 0 {
+					return c
+				}
 			}
+			return byCreation(a, b)
+		})
+		if lq.SortOrder == "desc" || (lq.SortOrder == "" && !byEmail) {
+			slices.Reverse(items)
 		}
-		if c := created(a).Compare(created(b)); c != 0 {
-			return c
-		}
-		return idCmp(id(a), id(b))
-	})
-	if lq.SortOrder == "desc" || (lq.SortOrder == "" && !byEmail) {
-		slices.Reverse(items)
+		return nil
 	}
-	return nil
 }
 
 func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request) error {
-	lq, err := parseList(r)
-	if err != nil {
-		return err
-	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	var all []*invitation
-	for _, inv := range st.invitations {
-		if lq.Search == "" || containsFold(inv.FirstName+" "+inv.LastName+" "+inv.Email, lq.Search) {
-			all = append(all, inv)
-		}
-	}
-	if err := sortByEmailOrCreated(all, lq, func(i *invitation) string { return i.Email }, func(i *invitation) time.Time { return i.Created },
-		func(i *invitation) string { return i.ID }); err != nil {
-		return err
-	}
-	views := make([]invitationView, 0, len(all))
-	for _, inv := range all {
-		views = append(views, inv.view())
-	}
-	return ok(w, listOf(views, lq.pageParams))
+	return s.listed(r, func(st *store, lq listQuery) error {
+		return listing[*invitation, invitationView]{
+			haystack: func(i *invitation) string { return i.FirstName + " " + i.LastName + " " + i.Email },
+			order:    emailOrder(func(i *invitation) string { return i.Email }),
+			view:     (*invitation).view,
+		}.serve(w, lq, maps.Values(st.invitations))
+	})
 }
 
 func (s *Server) inviteUser(w http.ResponseWriter, r *http.Request) error {
@@ -105,21 +90,17 @@ func (s *Server) inviteUser(w http.ResponseWriter, r *http.Request) error {
 	if req.FirstName == "" || req.LastName == "" || !strings.Contains(req.EmailAddress, "@") {
 		return badRequest("first_name, last_name and a valid email_address are required")
 	}
-	days := 7
-	if req.ExpiryDays != nil {
-		if *req.ExpiryDays <= 0 {
-			return badRequest("expiry_days must be positive")
-		}
-		days = *req.ExpiryDays
-	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	inv, err := st.addInvitation("", req.FirstName, req.LastName, req.EmailAddress, days, time.Now().UTC())
+	days, err := expiryDays(req.ExpiryDays)
 	if err != nil {
 		return err
 	}
-	return ok(w, inv.view())
+	return s.locked(func(st *store) error {
+		inv, err := st.addInvitation("", req.FirstName, req.LastName, req.EmailAddress, days, time.Now().UTC())
+		if err != nil {
+			return err
+		}
+		return ok(w, inv.view())
+	})
 }
 
 func (st *store) addInvitation(id, first, last, emailAddr string, days int, now time.Time) (*invitation, error) {
@@ -141,61 +122,44 @@ func (st *store) addInvitation(id, first, last, emailAddr string, days int, now 
 }
 
 func (s *Server) deleteInvitation(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	id := r.PathValue("invitation_id")
-	if _, ok := st.invitations[id]; !ok {
-		return notFound("invitation " + id + " not found")
-	}
-	delete(st.invitations, id)
-	return ok(w, empty{})
+	return s.locked(func(st *store) error {
+		id := r.PathValue("invitation_id")
+		if _, err := find(st.invitations, "invitation", id); err != nil {
+			return err
+		}
+		delete(st.invitations, id)
+		return ok(w, empty{})
+	})
 }
 
 func (s *Server) listWaitlist(w http.ResponseWriter, r *http.Request) error {
-	lq, err := parseList(r)
-	if err != nil {
-		return err
-	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	var all []*waitlistEntry
-	for _, e := range st.waitlist {
-		if lq.Search == "" || containsFold(e.FirstName+" "+e.LastName+" "+e.Email, lq.Search) {
-			all = append(all, e)
-		}
-	}
-	if err := sortByEmailOrCreated(all, lq, func(e *waitlistEntry) string { return e.Email }, func(e *waitlistEntry) time.Time { return e.Created },
-		func(e *waitlistEntry) string { return e.ID }); err != nil {
-		return err
-	}
-	views := make([]waitlistView, 0, len(all))
-	for _, e := range all {
-		views = append(views, e.view())
-	}
-	return ok(w, listOf(views, lq.pageParams))
+	return s.listed(r, func(st *store, lq listQuery) error {
+		return listing[*waitlistEntry, waitlistView]{
+			haystack: func(e *waitlistEntry) string { return e.FirstName + " " + e.LastName + " " + e.Email },
+			order:    emailOrder(func(e *waitlistEntry) string { return e.Email }),
+			view:     (*waitlistEntry).view,
+		}.serve(w, lq, maps.Values(st.waitlist))
+	})
 }
 
 func (s *Server) approveWaitlist(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	id := r.PathValue("waitlist_user_id")
-	e, ok2 := st.waitlist[id]
-	if !ok2 {
-		return notFound("waitlist entry " + id + " not found")
-	}
-	first, last := e.FirstName, e.LastName
-	if first == "" {
-		first, _, _ = strings.Cut(e.Email, "@")
-	}
-	inv, err := st.addInvitation("", first, last, e.Email, 7, time.Now().UTC())
-	if err != nil {
-		return err
-	}
-	delete(st.waitlist, id)
-	return ok(w, inv.view())
+	return s.locked(func(st *store) error {
+		id := r.PathValue("waitlist_user_id")
+		e, err := find(st.waitlist, "waitlist entry", id)
+		if err != nil {
+			return err
+		}
+		first, last := e.FirstName, e.LastName
+		if first == "" {
+			first, _, _ = strings.Cut(e.Email, "@")
+		}
+		inv, err := st.addInvitation("", first, last, e.Email, 7, time.Now().UTC())
+		if err != nil {
+			return err
+		}
+		delete(st.waitlist, id)
+		return ok(w, inv.view())
+	})
 }
 
 // AddWaitlistEntry puts an address on the waitlist (the platform API has no

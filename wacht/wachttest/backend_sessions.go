@@ -18,30 +18,20 @@ func (s *Server) updatePassword(w http.ResponseWriter, r *http.Request) error {
 	if req.NewPassword == "" || (len(req.NewPassword) < 8 && !req.SkipPasswordCheck) {
 		return badRequest("new_password must be at least 8 characters")
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	u, err := st.user(r.PathValue("user_id"))
-	if err != nil {
-		return err
-	}
-	u.HasPassword, u.Updated = true, time.Now().UTC()
-	return ok(w, empty{})
+	return within(s, r, "user_id", (*store).user, func(st *store, u *user) error {
+		u.HasPassword, u.Updated = true, time.Now().UTC()
+		return ok(w, empty{})
+	})
 }
 
 func (s *Server) removePassword(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	u, err := st.user(r.PathValue("user_id"))
-	if err != nil {
-		return err
-	}
-	if !u.HasPassword {
-		return badRequest("user " + u.ID + " has no password")
-	}
-	u.HasPassword, u.Updated = false, time.Now().UTC()
-	return ok(w, empty{})
+	return within(s, r, "user_id", (*store).user, func(st *store, u *user) error {
+		if !u.HasPassword {
+			return badRequest("user " + u.ID + " has no password")
+		}
+		u.HasPassword, u.Updated = false, time.Now().UTC()
+		return ok(w, empty{})
+	})
 }
 
 type signInView struct {
@@ -85,12 +75,18 @@ func (s *Server) userSessions(userID string, includeEnded bool) []*sessionRecord
 	return out
 }
 
-func (s *Server) listSignins(w http.ResponseWriter, r *http.Request) error {
-	includeEnded := r.URL.Query().Get("include_expired") == "true"
+// pathUser looks up the user the request names. Sign-ins live in the
+// session store, under its own lock: the store lock is not held with it.
+func (s *Server) pathUser(r *http.Request) (*user, error) {
 	st := s.st
 	st.mu.Lock()
-	u, err := st.user(r.PathValue("user_id"))
-	st.mu.Unlock()
+	defer st.mu.Unlock()
+	return st.user(r.PathValue("user_id"))
+}
+
+func (s *Server) listSignins(w http.ResponseWriter, r *http.Request) error {
+	includeEnded := r.URL.Query().Get("include_expired") == "true"
+	u, err := s.pathUser(r)
 	if err != nil {
 		return err
 	}
@@ -109,10 +105,7 @@ func (s *Server) listSignins(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) revokeSignin(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	u, err := st.user(r.PathValue("user_id"))
-	st.mu.Unlock()
+	u, err := s.pathUser(r)
 	if err != nil {
 		return err
 	}
@@ -127,10 +120,7 @@ func (s *Server) revokeSignin(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) revokeAllSignins(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	u, err := st.user(r.PathValue("user_id"))
-	st.mu.Unlock()
+	u, err := s.pathUser(r)
 	if err != nil {
 		return err
 	}
@@ -156,17 +146,13 @@ type deploymentRoleView struct {
 }
 
 func (s *Server) deploymentRoles(w http.ResponseWriter, roles map[string]*role) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	views := []deploymentRoleView{}
-	for _, rl := range scopeRoles(roles, "") {
-		if rl.DeploymentLevel {
-			views = append(views, deploymentRoleView{ID: rl.ID, CreatedAt: rl.Created, UpdatedAt: rl.Updated, Name: rl.Name,
-				Permissions: nonNil(slices.Clone(rl.Permissions)), DeploymentID: DeploymentID})
-		}
-	}
-	return ok(w, whole(views))
+	return s.locked(func(st *store) error {
+		deployment := oldestFirst(roles, func(rl *role) bool { return rl.DeploymentLevel })
+		return ok(w, whole(viewsOf(deployment, func(rl *role) deploymentRoleView {
+			return deploymentRoleView{ID: rl.ID, CreatedAt: rl.Created, UpdatedAt: rl.Updated, Name: rl.Name,
+				Permissions: nonNil(slices.Clone(rl.Permissions)), DeploymentID: DeploymentID}
+		})))
+	})
 }
 
 func (s *Server) deploymentOrgRoles(w http.ResponseWriter, r *http.Request) error {

@@ -1,6 +1,7 @@
 package wachttest
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -117,13 +118,7 @@ func (u *user) details() userDetailsView {
 	return v
 }
 
-func (st *store) user(id string) (*user, error) {
-	u, ok := st.users[id]
-	if !ok {
-		return nil, notFound("user " + id + " not found")
-	}
-	return u, nil
-}
+func (st *store) user(id string) (*user, error) { return find(st.users, "user", id) }
 
 func (st *store) emailTaken(addr string) bool {
 	for _, u := range st.users {
@@ -174,29 +169,27 @@ func (st *store) addUser(id, first, last, username, emailAddr, phoneNumber, coun
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
-	lq, err := parseList(r)
-	if err != nil {
-		return err
-	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	var all []*user
-	for _, u := range st.users {
-		if lq.Search != "" {
-			hay := u.FirstName + " " + u.LastName + " " + u.Username
-			for _, e := range u.Emails {
-				hay += " " + e.Address
-			}
-			for _, p := range u.Phones {
-				hay += " " + p.Number
-			}
-			if !containsFold(hay, lq.Search) {
-				continue
-			}
-		}
-		all = append(all, u)
-	}
+	return s.listed(r, func(st *store, lq listQuery) error {
+		return listing[*user, userView]{
+			haystack: func(u *user) string {
+				hay := u.FirstName + " " + u.LastName + " " + u.Username
+				for _, e := range u.Emails {
+					hay += " " + e.Address
+				}
+				for _, p := range u.Phones {
+					hay += " " + p.Number
+				}
+				return hay
+			},
+			order: userOrder,
+			view:  (*user).view,
+		}.serve(w, lq, maps.Values(st.users))
+	})
+}
+
+// userOrder applies the users' sort keys (CreatedAt, Username, Email,
+// PhoneNumber); the default is newest first.
+func userOrder(all []*user, lq listQuery) error {
 	key := func(u *user) string { return "" }
 	switch lq.SortKey {
 	case "", "CreatedAt":
@@ -223,19 +216,12 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 		if c := strings.Compare(key(a), key(b)); c != 0 {
 			return c
 		}
-		if c := a.Created.Compare(b.Created); c != 0 {
-			return c
-		}
-		return idCmp(a.ID, b.ID)
+		return byCreation(a, b)
 	})
 	if lq.SortOrder == "desc" || (lq.SortOrder == "" && (lq.SortKey == "" || lq.SortKey == "CreatedAt")) {
 		slices.Reverse(all)
 	}
-	views := make([]userView, 0, len(all))
-	for _, u := range all {
-		views = append(views, u.view())
-	}
-	return ok(w, listOf(views, lq.pageParams))
+	return nil
 }
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
@@ -266,14 +252,9 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	u, err := st.user(r.PathValue("user_id"))
-	if err != nil {
-		return err
-	}
-	return ok(w, u.details())
+	return within(s, r, "user_id", (*store).user, func(st *store, u *user) error {
+		return ok(w, u.details())
+	})
 }
 
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
@@ -281,13 +262,20 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	u, err := st.user(r.PathValue("user_id"))
-	if err != nil {
-		return err
-	}
+	return within(s, r, "user_id", (*store).user, func(st *store, u *user) error {
+		next, err := st.updatedUser(u, f)
+		if err != nil {
+			return err
+		}
+		next.Updated = time.Now().UTC()
+		*u = next
+		return ok(w, u.details())
+	})
+}
+
+// updatedUser returns u as the update form leaves it, or the error that
+// rejects the whole update.
+func (st *store) updatedUser(u *user, f *form) (user, error) {
 	next := *u
 	if v, ok := f.str("first_name"); ok {
 		next.FirstName = v
@@ -297,22 +285,22 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	if v, ok := f.str("username"); ok {
 		if v != "" && st.usernameTaken(v, u.ID) {
-			return conflict("username " + v + " is already in use")
+			return next, conflict("username " + v + " is already in use")
 		}
 		next.Username = v
 	}
 	if m, ok, err := f.object("public_metadata"); err != nil {
-		return err
+		return next, err
 	} else if ok {
 		next.PublicMetadata = m
 	}
 	if m, ok, err := f.object("private_metadata"); err != nil {
-		return err
+		return next, err
 	} else if ok {
 		next.PrivateMetadata = m
 	}
 	if b, ok, err := f.boolean("disabled"); err != nil {
-		return err
+		return next, err
 	} else if ok {
 		next.Disabled = b
 	}
@@ -321,116 +309,142 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 		case "none", "optional", "enforced":
 			next.SecondFactorPolicy = v
 		default:
-			return badRequest("second_factor_policy must be none, optional or enforced")
+			return next, badRequest("second_factor_policy must be none, optional or enforced")
 		}
 	}
 	if b, ok, err := f.boolean("remove_profile_image"); err != nil {
-		return err
+		return next, err
 	} else if ok && b {
 		next.PictureURL = ""
 	}
-	next.Updated = time.Now().UTC()
-	*u = next
-	return ok(w, u.details())
+	return next, nil
 }
 
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	id := r.PathValue("user_id")
-	if _, err := st.user(id); err != nil {
-		return err
-	}
-	delete(st.users, id)
-	for mid, m := range st.orgMembers {
-		if m.UserID == id {
-			delete(st.orgMembers, mid)
-		}
-	}
-	for mid, m := range st.wsMembers {
-		if m.UserID == id {
-			delete(st.wsMembers, mid)
-		}
-	}
-	return ok(w, empty{})
+	return within(s, r, "user_id", (*store).user, func(st *store, u *user) error {
+		delete(st.users, u.ID)
+		ofUser := func(_ string, m *member) bool { return m.UserID == u.ID }
+		maps.DeleteFunc(st.orgMembers, ofUser)
+		maps.DeleteFunc(st.wsMembers, ofUser)
+		return ok(w, empty{})
+	})
 }
 
-type addEmailRequest struct {
-	Email     string `json:"email"`
-	Verified  *bool  `json:"verified"`
-	IsPrimary *bool  `json:"is_primary"`
+// contact is a user's email address or phone number: a user has at most
+// one primary of each kind, and they are managed alike.
+type contact interface {
+	comparable
+	contactID() string
+	primaryFlag() *bool
+}
+
+func (e *email) contactID() string  { return e.ID }
+func (e *email) primaryFlag() *bool { return &e.Primary }
+func (p *phone) contactID() string  { return p.ID }
+func (p *phone) primaryFlag() *bool { return &p.Primary }
+
+// contactKind ties the operations on one kind of contact to its fields.
+type contactKind[C contact] struct {
+	param string // path value holding the contact's id
+	what  string // as messages say it
+	of    func(u *user) *[]C
+}
+
+var (
+	emails = contactKind[*email]{"email_id", "email address", func(u *user) *[]*email { return &u.Emails }}
+	phones = contactKind[*phone]{"phone_id", "phone number", func(u *user) *[]*phone { return &u.Phones }}
+)
+
+// within runs fn holding the store lock on the user and the contact the
+// request names.
+func (k contactKind[C]) within(s *Server, r *http.Request, fn func(st *store, u *user, c C) error) error {
+	return within(s, r, "user_id", (*store).user, func(st *store, u *user) error {
+		id := r.PathValue(k.param)
+		for _, c := range *k.of(u) {
+			if c.contactID() == id {
+				return fn(st, u, c)
+			}
+		}
+		return notFound(k.what + " " + id + " not found for user " + u.ID)
+	})
+}
+
+func primaryOf[C contact](cs []C) (C, bool) {
+	for _, c := range cs {
+		if *c.primaryFlag() {
+			return c, true
+		}
+	}
+	var none C
+	return none, false
+}
+
+// makePrimary makes the contact id the primary one, and only it.
+func makePrimary[C contact](cs []C, id string) {
+	for _, c := range cs {
+		*c.primaryFlag() = c.contactID() == id
+	}
+}
+
+// addContact appends c, making it primary when asked or when the user has
+// no primary contact of its kind yet.
+func addContact[C contact](u *user, k contactKind[C], c C, primary *bool, now time.Time) {
+	list := k.of(u)
+	*list = append(*list, c)
+	if _, has := primaryOf(*list); (primary != nil && *primary) || !has {
+		makePrimary(*list, c.contactID())
+	}
+	u.Updated = now
+}
+
+func deleteContact[C contact](s *Server, k contactKind[C]) opFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return k.within(s, r, func(st *store, u *user, c C) error {
+			list := k.of(u)
+			*list = slices.DeleteFunc(*list, func(x C) bool { return x == c })
+			if *c.primaryFlag() && len(*list) > 0 {
+				*(*list)[0].primaryFlag() = true
+			}
+			u.Updated = time.Now().UTC()
+			return ok(w, empty{})
+		})
+	}
+}
+
+func makeContactPrimary[C contact](s *Server, k contactKind[C]) opFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return k.within(s, r, func(st *store, u *user, c C) error {
+			makePrimary(*k.of(u), c.contactID())
+			u.Updated = time.Now().UTC()
+			return ok(w, empty{})
+		})
+	}
 }
 
 func (s *Server) addEmail(w http.ResponseWriter, r *http.Request) error {
-	var req addEmailRequest
+	var req struct {
+		Email     string `json:"email"`
+		Verified  *bool  `json:"verified"`
+		IsPrimary *bool  `json:"is_primary"`
+	}
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
 	if !strings.Contains(req.Email, "@") {
 		return badRequest("email must be an email address")
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	u, err := st.user(r.PathValue("user_id"))
-	if err != nil {
-		return err
-	}
-	if st.emailTaken(req.Email) {
-		return conflict("email address " + req.Email + " is already in use")
-	}
-	now := time.Now().UTC()
-	e := &email{ID: st.newID(), Created: now, Updated: now, UserID: u.ID, Address: req.Email, VerifiedAt: now}
-	if req.Verified != nil {
-		e.Verified = *req.Verified
-	}
-	u.Emails = append(u.Emails, e)
-	if (req.IsPrimary != nil && *req.IsPrimary) || u.primaryEmail() == nil {
-		setPrimaryEmail(u, e.ID)
-	}
-	u.Updated = now
-	return ok(w, e.view())
-}
-
-func setPrimaryEmail(u *user, id string) {
-	for _, e := range u.Emails {
-		e.Primary = e.ID == id
-	}
-}
-
-func setPrimaryPhone(u *user, id string) {
-	for _, p := range u.Phones {
-		p.Primary = p.ID == id
-	}
-}
-
-func (st *store) userEmail(r *http.Request) (*user, *email, error) {
-	u, err := st.user(r.PathValue("user_id"))
-	if err != nil {
-		return nil, nil, err
-	}
-	id := r.PathValue("email_id")
-	for _, e := range u.Emails {
-		if e.ID == id {
-			return u, e, nil
+	return within(s, r, "user_id", (*store).user, func(st *store, u *user) error {
+		if st.emailTaken(req.Email) {
+			return conflict("email address " + req.Email + " is already in use")
 		}
-	}
-	return nil, nil, notFound("email address " + id + " not found for user " + u.ID)
-}
-
-func (st *store) userPhone(r *http.Request) (*user, *phone, error) {
-	u, err := st.user(r.PathValue("user_id"))
-	if err != nil {
-		return nil, nil, err
-	}
-	id := r.PathValue("phone_id")
-	for _, p := range u.Phones {
-		if p.ID == id {
-			return u, p, nil
+		now := time.Now().UTC()
+		e := &email{ID: st.newID(), Created: now, Updated: now, UserID: u.ID, Address: req.Email, VerifiedAt: now}
+		if req.Verified != nil {
+			e.Verified = *req.Verified
 		}
-	}
-	return nil, nil, notFound("phone number " + id + " not found for user " + u.ID)
+		addContact(u, emails, e, req.IsPrimary, now)
+		return ok(w, e.view())
+	})
 }
 
 func (s *Server) updateEmail(w http.ResponseWriter, r *http.Request) error {
@@ -442,63 +456,29 @@ func (s *Server) updateEmail(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	u, e, err := st.userEmail(r)
-	if err != nil {
-		return err
-	}
-	now := time.Now().UTC()
-	if req.Email != nil && !strings.EqualFold(*req.Email, e.Address) {
-		if !strings.Contains(*req.Email, "@") {
-			return badRequest("email must be an email address")
+	return emails.within(s, r, func(st *store, u *user, e *email) error {
+		now := time.Now().UTC()
+		if req.Email != nil && !strings.EqualFold(*req.Email, e.Address) {
+			if !strings.Contains(*req.Email, "@") {
+				return badRequest("email must be an email address")
+			}
+			if st.emailTaken(*req.Email) {
+				return conflict("email address " + *req.Email + " is already in use")
+			}
+			e.Address = *req.Email
 		}
-		if st.emailTaken(*req.Email) {
-			return conflict("email address " + *req.Email + " is already in use")
+		if req.Verified != nil {
+			e.Verified = *req.Verified
+			if e.Verified {
+				e.VerifiedAt = now
+			}
 		}
-		e.Address = *req.Email
-	}
-	if req.Verified != nil {
-		e.Verified = *req.Verified
-		if e.Verified {
-			e.VerifiedAt = now
+		if req.IsPrimary != nil && *req.IsPrimary {
+			makePrimary(u.Emails, e.ID)
 		}
-	}
-	if req.IsPrimary != nil && *req.IsPrimary {
-		setPrimaryEmail(u, e.ID)
-	}
-	e.Updated, u.Updated = now, now
-	return ok(w, e.view())
-}
-
-func (s *Server) deleteEmail(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	u, e, err := st.userEmail(r)
-	if err != nil {
-		return err
-	}
-	u.Emails = slices.DeleteFunc(u.Emails, func(x *email) bool { return x == e })
-	if e.Primary && len(u.Emails) > 0 {
-		u.Emails[0].Primary = true
-	}
-	u.Updated = time.Now().UTC()
-	return ok(w, empty{})
-}
-
-func (s *Server) makeEmailPrimary(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	u, e, err := st.userEmail(r)
-	if err != nil {
-		return err
-	}
-	setPrimaryEmail(u, e.ID)
-	u.Updated = time.Now().UTC()
-	return ok(w, empty{})
+		e.Updated, u.Updated = now, now
+		return ok(w, e.view())
+	})
 }
 
 func (s *Server) addPhone(w http.ResponseWriter, r *http.Request) error {
@@ -514,29 +494,20 @@ func (s *Server) addPhone(w http.ResponseWriter, r *http.Request) error {
 	if req.PhoneNumber == "" || req.CountryCode == "" {
 		return badRequest("phone_number and country_code are required")
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	u, err := st.user(r.PathValue("user_id"))
-	if err != nil {
-		return err
-	}
-	for _, p := range u.Phones {
-		if p.Number == req.PhoneNumber {
-			return conflict("phone number already added to this user")
+	return within(s, r, "user_id", (*store).user, func(st *store, u *user) error {
+		for _, p := range u.Phones {
+			if p.Number == req.PhoneNumber {
+				return conflict("phone number already added to this user")
+			}
 		}
-	}
-	now := time.Now().UTC()
-	p := &phone{ID: st.newID(), Created: now, Updated: now, UserID: u.ID, Number: req.PhoneNumber, CountryCode: req.CountryCode, VerifiedAt: now}
-	if req.Verified != nil {
-		p.Verified = *req.Verified
-	}
-	u.Phones = append(u.Phones, p)
-	if (req.IsPrimary != nil && *req.IsPrimary) || u.primaryPhone() == nil {
-		setPrimaryPhone(u, p.ID)
-	}
-	u.Updated = now
-	return ok(w, p.view())
+		now := time.Now().UTC()
+		p := &phone{ID: st.newID(), Created: now, Updated: now, UserID: u.ID, Number: req.PhoneNumber, CountryCode: req.CountryCode, VerifiedAt: now}
+		if req.Verified != nil {
+			p.Verified = *req.Verified
+		}
+		addContact(u, phones, p, req.IsPrimary, now)
+		return ok(w, p.view())
+	})
 }
 
 func (s *Server) updatePhone(w http.ResponseWriter, r *http.Request) error {
@@ -549,60 +520,26 @@ func (s *Server) updatePhone(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	u, p, err := st.userPhone(r)
-	if err != nil {
-		return err
-	}
-	now := time.Now().UTC()
-	if req.PhoneNumber != nil {
-		p.Number = *req.PhoneNumber
-	}
-	if req.CountryCode != nil {
-		p.CountryCode = *req.CountryCode
-	}
-	if req.Verified != nil {
-		p.Verified = *req.Verified
-		if p.Verified {
-			p.VerifiedAt = now
+	return phones.within(s, r, func(st *store, u *user, p *phone) error {
+		now := time.Now().UTC()
+		if req.PhoneNumber != nil {
+			p.Number = *req.PhoneNumber
 		}
-	}
-	if req.IsPrimary != nil && *req.IsPrimary {
-		setPrimaryPhone(u, p.ID)
-	}
-	p.Updated, u.Updated = now, now
-	return ok(w, p.view())
-}
-
-func (s *Server) deletePhone(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	u, p, err := st.userPhone(r)
-	if err != nil {
-		return err
-	}
-	u.Phones = slices.DeleteFunc(u.Phones, func(x *phone) bool { return x == p })
-	if p.Primary && len(u.Phones) > 0 {
-		u.Phones[0].Primary = true
-	}
-	u.Updated = time.Now().UTC()
-	return ok(w, empty{})
-}
-
-func (s *Server) makePhonePrimary(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	u, p, err := st.userPhone(r)
-	if err != nil {
-		return err
-	}
-	setPrimaryPhone(u, p.ID)
-	u.Updated = time.Now().UTC()
-	return ok(w, empty{})
+		if req.CountryCode != nil {
+			p.CountryCode = *req.CountryCode
+		}
+		if req.Verified != nil {
+			p.Verified = *req.Verified
+			if p.Verified {
+				p.VerifiedAt = now
+			}
+		}
+		if req.IsPrimary != nil && *req.IsPrimary {
+			makePrimary(u.Phones, p.ID)
+		}
+		p.Updated, u.Updated = now, now
+		return ok(w, p.view())
+	})
 }
 
 type userOrgMembershipView struct {
@@ -630,50 +567,23 @@ type userWsMembershipView struct {
 }
 
 func (s *Server) userOrgMemberships(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	u, err := st.user(r.PathValue("user_id"))
-	if err != nil {
-		return err
-	}
-	var ms []*member
-	for _, m := range st.orgMembers {
-		if m.UserID == u.ID {
-			ms = append(ms, m)
-		}
-	}
-	sortByCreated(ms, func(m *member) time.Time { return m.Created }, func(m *member) string { return m.ID })
-	views := []userOrgMembershipView{}
-	for _, m := range ms {
-		o := st.orgs[m.Scope]
-		views = append(views, userOrgMembershipView{ID: m.ID, CreatedAt: m.Created, UpdatedAt: m.Updated, OrganizationID: m.Scope,
-			UserID: m.UserID, PublicMetadata: copyMap(m.PublicMetadata), Roles: st.roleViews(st.orgRoles, m.RoleIDs), Organization: st.orgView(o)})
-	}
-	return ok(w, whole(views))
+	return within(s, r, "user_id", (*store).user, func(st *store, u *user) error {
+		ms := oldestFirst(st.orgMembers, func(m *member) bool { return m.UserID == u.ID })
+		return ok(w, whole(viewsOf(ms, func(m *member) userOrgMembershipView {
+			return userOrgMembershipView{ID: m.ID, CreatedAt: m.Created, UpdatedAt: m.Updated, OrganizationID: m.Scope,
+				UserID: m.UserID, PublicMetadata: copyMap(m.PublicMetadata), Roles: st.roleViews(st.orgRoles, m.RoleIDs), Organization: st.orgView(st.orgs[m.Scope])}
+		})))
+	})
 }
 
 func (s *Server) userWorkspaceMemberships(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	u, err := st.user(r.PathValue("user_id"))
-	if err != nil {
-		return err
-	}
-	var ms []*member
-	for _, m := range st.wsMembers {
-		if m.UserID == u.ID {
-			ms = append(ms, m)
-		}
-	}
-	sortByCreated(ms, func(m *member) time.Time { return m.Created }, func(m *member) string { return m.ID })
-	views := []userWsMembershipView{}
-	for _, m := range ms {
-		ws := st.workspaces[m.Scope]
-		views = append(views, userWsMembershipView{ID: m.ID, CreatedAt: m.Created, UpdatedAt: m.Updated, WorkspaceID: ws.ID,
-			OrganizationID: ws.OrgID, OrganizationMembershipID: m.OrgMembershipID, UserID: m.UserID,
-			PublicMetadata: copyMap(m.PublicMetadata), Roles: st.roleViews(st.wsRoles, m.RoleIDs), Workspace: st.workspaceView(ws)})
-	}
-	return ok(w, whole(views))
+	return within(s, r, "user_id", (*store).user, func(st *store, u *user) error {
+		ms := oldestFirst(st.wsMembers, func(m *member) bool { return m.UserID == u.ID })
+		return ok(w, whole(viewsOf(ms, func(m *member) userWsMembershipView {
+			ws := st.workspaces[m.Scope]
+			return userWsMembershipView{ID: m.ID, CreatedAt: m.Created, UpdatedAt: m.Updated, WorkspaceID: ws.ID,
+				OrganizationID: ws.OrgID, OrganizationMembershipID: m.OrgMembershipID, UserID: m.UserID,
+				PublicMetadata: copyMap(m.PublicMetadata), Roles: st.roleViews(st.wsRoles, m.RoleIDs), Workspace: st.workspaceView(ws)}
+		})))
+	})
 }

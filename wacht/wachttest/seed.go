@@ -76,24 +76,28 @@ func (st *store) seed() error {
 	}
 	st.users[SeedUserID].PublicMetadata = map[string]any{"plan": "pro"}
 
-	o := st.addOrg(SeedOrganizationID, "Acme Inc", "The seeded organization", map[string]any{"tier": "enterprise"}, nil, at())
+	o := st.addOrg(SeedOrganizationID, profile{Name: "Acme Inc", Description: "The seeded organization",
+		PublicMetadata: map[string]any{"tier": "enterprise"}, PrivateMetadata: map[string]any{}}, at())
+	orgSc, _ := st.orgScope(o.ID)
 	if _, err := st.addRole(st.orgRoles, SeedOrgOwnerRoleID, o.ID, "Owner", []string{"user:read", "user:write", "org:manage", "billing:manage"}, at()); err != nil {
 		return err
 	}
 	if _, err := st.addRole(st.orgRoles, SeedOrgViewerRoleID, o.ID, "Viewer", []string{"user:read"}, at()); err != nil {
 		return err
 	}
-	if _, err := st.addOrgMembership(SeedOrgMembershipID, o.ID, SeedUserID, []string{SeedOrgOwnerRoleID}, at()); err != nil {
+	if _, err := st.addMembership(orgSc, SeedOrgMembershipID, SeedUserID, []string{SeedOrgOwnerRoleID}, at()); err != nil {
 		return err
 	}
-	if _, err := st.addOrgMembership(SeedOrgMembership2ID, o.ID, SeedUser2ID, []string{SeedOrgViewerRoleID}, at()); err != nil {
+	if _, err := st.addMembership(orgSc, SeedOrgMembership2ID, SeedUser2ID, []string{SeedOrgViewerRoleID}, at()); err != nil {
 		return err
 	}
-	ws := st.addWorkspace(SeedWorkspaceID, o.ID, "Acme Production", "The seeded workspace", nil, nil, at())
+	ws := st.addWorkspace(SeedWorkspaceID, o.ID, profile{Name: "Acme Production", Description: "The seeded workspace",
+		PublicMetadata: map[string]any{}, PrivateMetadata: map[string]any{}}, at())
+	wsSc, _ := st.wsScope(ws.ID)
 	if _, err := st.addRole(st.wsRoles, SeedWorkspaceRoleID, ws.ID, "Deployer", []string{"deploy:write", "workspace:read"}, at()); err != nil {
 		return err
 	}
-	if _, err := st.addWsMembership(SeedWorkspaceMembershipID, ws, SeedUserID, []string{SeedWorkspaceRoleID}, at()); err != nil {
+	if _, err := st.addMembership(wsSc, SeedWorkspaceMembershipID, SeedUserID, []string{SeedWorkspaceRoleID}, at()); err != nil {
 		return err
 	}
 	t := at()

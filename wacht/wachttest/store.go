@@ -118,42 +118,35 @@ type phone struct {
 }
 
 func (u *user) primaryEmail() *email {
-	for _, e := range u.Emails {
-		if e.Primary {
-			return e
-		}
-	}
-	return nil
+	e, _ := primaryOf(u.Emails)
+	return e
 }
 
 func (u *user) primaryPhone() *phone {
-	for _, p := range u.Phones {
-		if p.Primary {
-			return p
-		}
-	}
-	return nil
+	p, _ := primaryOf(u.Phones)
+	return p
 }
 
 type org struct {
 	ID               string
 	Created, Updated time.Time
-	Name             string
-	Description      string
-	ImageURL         string
-	PublicMetadata   map[string]any
-	PrivateMetadata  map[string]any
+	profile
 }
 
 type workspace struct {
 	ID               string
 	Created, Updated time.Time
 	OrgID            string
-	Name             string
-	Description      string
-	ImageURL         string
-	PublicMetadata   map[string]any
-	PrivateMetadata  map[string]any
+	profile
+}
+
+// profile is how organizations and workspaces alike describe themselves.
+type profile struct {
+	Name            string
+	Description     string
+	ImageURL        string
+	PublicMetadata  map[string]any
+	PrivateMetadata map[string]any
 }
 
 // role is an organization or workspace role. Scope is the organization
@@ -314,13 +307,79 @@ func paginate[T any](items []T, p pageParams) []T {
 	return items[p.Offset:end]
 }
 
-func sortByCreated[T any](items []T, created func(T) time.Time, id func(T) string) {
-	slices.SortFunc(items, func(a, b T) int {
-		if c := created(a).Compare(created(b)); c != 0 {
-			return c
+// record is anything the store lists: listings order records by creation,
+// and records created in the same instant by key, so that every order the
+// emulator answers with is deterministic.
+type record interface {
+	createdAt() time.Time
+	key() string
+}
+
+func (u *user) createdAt() time.Time          { return u.Created }
+func (u *user) key() string                   { return u.ID }
+func (o *org) createdAt() time.Time           { return o.Created }
+func (o *org) key() string                    { return o.ID }
+func (ws *workspace) createdAt() time.Time    { return ws.Created }
+func (ws *workspace) key() string             { return ws.ID }
+func (r *role) createdAt() time.Time          { return r.Created }
+func (r *role) key() string                   { return r.ID }
+func (m *member) createdAt() time.Time        { return m.Created }
+func (m *member) key() string                 { return m.ID }
+func (i *invitation) createdAt() time.Time    { return i.Created }
+func (i *invitation) key() string             { return i.ID }
+func (e *waitlistEntry) createdAt() time.Time { return e.Created }
+func (e *waitlistEntry) key() string          { return e.ID }
+func (i *orgInvitation) createdAt() time.Time { return i.Created }
+func (i *orgInvitation) key() string          { return i.ID }
+func (sc *rateScheme) createdAt() time.Time   { return sc.Created }
+func (sc *rateScheme) key() string            { return sc.Slug }
+func (a *apiApp) createdAt() time.Time        { return a.Created }
+func (a *apiApp) key() string                 { return a.Slug }
+func (k *apiKey) createdAt() time.Time        { return k.Created }
+func (k *apiKey) key() string                 { return k.ID }
+func (a *hookApp) createdAt() time.Time       { return a.Created }
+func (a *hookApp) key() string                { return a.Slug }
+func (e *endpoint) createdAt() time.Time      { return e.Created }
+func (e *endpoint) key() string               { return e.ID }
+
+// byCreation orders records oldest first.
+func byCreation[T record](a, b T) int {
+	if c := a.createdAt().Compare(b.createdAt()); c != 0 {
+		return c
+	}
+	return idCmp(a.key(), b.key())
+}
+
+// oldestFirst returns the records of m that keep accepts (nil: all),
+// oldest first.
+func oldestFirst[K comparable, T record](m map[K]T, keep func(T) bool) []T {
+	var out []T
+	for _, v := range m {
+		if keep == nil || keep(v) {
+			out = append(out, v)
 		}
-		return idCmp(id(a), id(b))
-	})
+	}
+	slices.SortFunc(out, byCreation)
+	return out
+}
+
+// find looks id up in m; a missing id is the 404 "<what> <id> not found".
+func find[T any](m map[string]T, what, id string) (T, error) {
+	v, ok := m[id]
+	if !ok {
+		return v, notFound(what + " " + id + " not found")
+	}
+	return v, nil
+}
+
+// viewsOf renders items; the result is never nil, so an empty list is
+// sent as [] rather than null.
+func viewsOf[T, V any](items []T, view func(T) V) []V {
+	out := make([]V, 0, len(items))
+	for _, it := range items {
+		out = append(out, view(it))
+	}
+	return out
 }
 
 func containsFold(hay, needle string) bool {

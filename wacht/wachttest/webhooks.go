@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -72,11 +73,7 @@ func newWebhookSecret() string {
 var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
 
 func (st *store) hookApp(slug string) (*hookApp, error) {
-	a, ok := st.hookApps[slug]
-	if !ok {
-		return nil, notFound("webhook app " + slug + " not found")
-	}
-	return a, nil
+	return find(st.hookApps, "webhook app", slug)
 }
 
 func (st *store) addHookApp(a *hookApp, now time.Time) error {
@@ -104,26 +101,15 @@ func (st *store) addHookApp(a *hookApp, now time.Time) error {
 }
 
 func (s *Server) listHookApps(w http.ResponseWriter, r *http.Request) error {
-	lq, err := parseList(r)
-	if err != nil {
-		return err
-	}
-	inactive := r.URL.Query().Get("include_inactive") == "true"
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	var all []*hookApp
-	for _, a := range st.hookApps {
-		if (a.Active || inactive) && (lq.Search == "" || containsFold(a.Slug+" "+a.Name, lq.Search)) {
-			all = append(all, a)
-		}
-	}
-	sortByCreated(all, func(a *hookApp) time.Time { return a.Created }, func(a *hookApp) string { return a.Slug })
-	views := make([]hookAppView, 0, len(all))
-	for _, a := range all {
-		views = append(views, a.view())
-	}
-	return ok(w, listOf(views, lq.pageParams))
+	return s.listed(r, func(st *store, lq listQuery) error {
+		inactive := r.URL.Query().Get("include_inactive") == "true"
+		return listing[*hookApp, hookAppView]{
+			keep:     func(a *hookApp) bool { return a.Active || inactive },
+			haystack: func(a *hookApp) string { return a.Slug + " " + a.Name },
+			order:    creationOrder[*hookApp],
+			view:     (*hookApp).view,
+		}.serve(w, lq, maps.Values(st.hookApps))
+	})
 }
 
 func (s *Server) createHookApp(w http.ResponseWriter, r *http.Request) error {
@@ -137,25 +123,19 @@ func (s *Server) createHookApp(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	a := &hookApp{Slug: deref(req.AppSlug), Name: req.Name, Description: req.Description, Emails: req.Emails, CatalogSlug: req.CatalogSlug}
-	if err := st.addHookApp(a, time.Now().UTC()); err != nil {
-		return err
-	}
-	return ok(w, a.view())
+	return s.locked(func(st *store) error {
+		a := &hookApp{Slug: deref(req.AppSlug), Name: req.Name, Description: req.Description, Emails: req.Emails, CatalogSlug: req.CatalogSlug}
+		if err := st.addHookApp(a, time.Now().UTC()); err != nil {
+			return err
+		}
+		return ok(w, a.view())
+	})
 }
 
 func (s *Server) getHookApp(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	a, err := st.hookApp(r.PathValue("app_slug"))
-	if err != nil {
-		return err
-	}
-	return ok(w, a.view())
+	return within(s, r, "app_slug", (*store).hookApp, func(st *store, a *hookApp) error {
+		return ok(w, a.view())
+	})
 }
 
 func (s *Server) updateHookApp(w http.ResponseWriter, r *http.Request) error {
@@ -169,94 +149,75 @@ func (s *Server) updateHookApp(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	a, err := st.hookApp(r.PathValue("app_slug"))
-	if err != nil {
-		return err
-	}
-	if req.Name != nil {
-		if strings.TrimSpace(*req.Name) == "" {
-			return badRequest("name must not be empty")
+	return within(s, r, "app_slug", (*store).hookApp, func(st *store, a *hookApp) error {
+		if req.Name != nil {
+			if strings.TrimSpace(*req.Name) == "" {
+				return badRequest("name must not be empty")
+			}
+			a.Name = *req.Name
 		}
-		a.Name = *req.Name
-	}
-	if req.Description != nil {
-		a.Description = req.Description
-	}
-	if req.IsActive != nil {
-		a.Active = *req.IsActive
-	}
-	if req.Emails != nil {
-		a.Emails = slices.Clone(*req.Emails)
-	}
-	if req.CatalogSlug != nil {
-		a.CatalogSlug = req.CatalogSlug
-	}
-	a.Updated = time.Now().UTC()
-	return ok(w, a.view())
+		if req.Description != nil {
+			a.Description = req.Description
+		}
+		if req.IsActive != nil {
+			a.Active = *req.IsActive
+		}
+		if req.Emails != nil {
+			a.Emails = slices.Clone(*req.Emails)
+		}
+		if req.CatalogSlug != nil {
+			a.CatalogSlug = req.CatalogSlug
+		}
+		a.Updated = time.Now().UTC()
+		return ok(w, a.view())
+	})
 }
 
 func (s *Server) deleteHookApp(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	a, err := st.hookApp(r.PathValue("app_slug"))
-	if err != nil {
-		return err
-	}
-	delete(st.hookApps, a.Slug)
-	for id, e := range st.endpoints {
-		if e.AppSlug == a.Slug {
-			delete(st.endpoints, id)
+	return within(s, r, "app_slug", (*store).hookApp, func(st *store, a *hookApp) error {
+		delete(st.hookApps, a.Slug)
+		for id, e := range st.endpoints {
+			if e.AppSlug == a.Slug {
+				delete(st.endpoints, id)
+			}
 		}
-	}
-	return ok(w, empty{})
+		return ok(w, empty{})
+	})
 }
 
 func (s *Server) rotateHookSecret(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	a, err := st.hookApp(r.PathValue("app_slug"))
-	if err != nil {
-		return err
-	}
-	a.Secret, a.Updated = newWebhookSecret(), time.Now().UTC()
-	return ok(w, a.view())
+	return within(s, r, "app_slug", (*store).hookApp, func(st *store, a *hookApp) error {
+		a.Secret, a.Updated = newWebhookSecret(), time.Now().UTC()
+		return ok(w, a.view())
+	})
 }
 
 func (s *Server) listEndpoints(w http.ResponseWriter, r *http.Request) error {
-	lq, err := parseList(r)
-	if err != nil {
-		return err
-	}
-	inactive := r.URL.Query().Get("include_inactive") == "true"
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	a, err := st.hookApp(r.PathValue("app_slug"))
-	if err != nil {
-		return err
-	}
-	var all []*endpoint
-	for _, e := range st.endpoints {
-		if e.AppSlug == a.Slug && (e.Active || inactive) {
-			all = append(all, e)
+	return s.listed(r, func(st *store, lq listQuery) error {
+		a, err := st.hookApp(r.PathValue("app_slug"))
+		if err != nil {
+			return err
 		}
-	}
-	sortByCreated(all, func(e *endpoint) time.Time { return e.Created }, func(e *endpoint) string { return e.ID })
-	views := make([]endpointView, 0, len(all))
-	for _, e := range all {
-		views = append(views, e.view())
-	}
-	return ok(w, listOf(views, lq.pageParams))
+		inactive := r.URL.Query().Get("include_inactive") == "true"
+		return listing[*endpoint, endpointView]{
+			keep:  func(e *endpoint) bool { return e.AppSlug == a.Slug && (e.Active || inactive) },
+			order: creationOrder[*endpoint],
+			view:  (*endpoint).view,
+		}.serve(w, lq, maps.Values(st.endpoints))
+	})
 }
 
 type subscription struct {
 	EventName   string `json:"event_name"`
 	FilterRules any    `json:"filter_rules,omitempty"`
+}
+
+func eventNames(subs []subscription) []string {
+	var names []string
+	for _, sub := range subs {
+		names = append(names, sub.EventName)
+	}
+	return names
 }
 
 func checkURL(raw string) error {
@@ -283,26 +244,19 @@ func (s *Server) createEndpoint(w http.ResponseWriter, r *http.Request) error {
 	if err := checkURL(req.URL); err != nil {
 		return err
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	a, err := st.hookApp(r.PathValue("app_slug"))
-	if err != nil {
-		return err
-	}
-	e := &endpoint{AppSlug: a.Slug, URL: req.URL, Description: req.Description, Headers: req.Headers, RateLimitConfig: req.RateLimitConfig,
-		MaxRetries: 5, TimeoutSeconds: 30}
-	if req.MaxRetries != nil {
-		e.MaxRetries = *req.MaxRetries
-	}
-	if req.TimeoutSeconds != nil {
-		e.TimeoutSeconds = *req.TimeoutSeconds
-	}
-	for _, sub := range req.Subscriptions {
-		e.Subscriptions = append(e.Subscriptions, sub.EventName)
-	}
-	st.addEndpoint(e, time.Now().UTC())
-	return ok(w, e.view())
+	return within(s, r, "app_slug", (*store).hookApp, func(st *store, a *hookApp) error {
+		e := &endpoint{AppSlug: a.Slug, URL: req.URL, Description: req.Description, Headers: req.Headers, RateLimitConfig: req.RateLimitConfig,
+			MaxRetries: 5, TimeoutSeconds: 30}
+		if req.MaxRetries != nil {
+			e.MaxRetries = *req.MaxRetries
+		}
+		if req.TimeoutSeconds != nil {
+			e.TimeoutSeconds = *req.TimeoutSeconds
+		}
+		e.Subscriptions = eventNames(req.Subscriptions)
+		st.addEndpoint(e, time.Now().UTC())
+		return ok(w, e.view())
+	})
 }
 
 func (st *store) addEndpoint(e *endpoint, now time.Time) {
@@ -338,57 +292,52 @@ func (s *Server) updateEndpoint(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	e, err := st.appEndpoint(r.PathValue("app_slug"), r.PathValue("endpoint_id"))
-	if err != nil {
-		return err
-	}
-	if req.URL != nil {
-		if err := checkURL(*req.URL); err != nil {
+	return s.locked(func(st *store) error {
+		e, err := st.appEndpoint(r.PathValue("app_slug"), r.PathValue("endpoint_id"))
+		if err != nil {
 			return err
 		}
-		e.URL = *req.URL
-	}
-	if req.Description != nil {
-		e.Description = req.Description
-	}
-	if req.Headers != nil {
-		e.Headers = req.Headers
-	}
-	if req.MaxRetries != nil {
-		e.MaxRetries = *req.MaxRetries
-	}
-	if req.TimeoutSeconds != nil {
-		e.TimeoutSeconds = *req.TimeoutSeconds
-	}
-	if req.IsActive != nil {
-		e.Active = *req.IsActive
-	}
-	if req.Subscriptions != nil {
-		e.Subscriptions = nil
-		for _, sub := range *req.Subscriptions {
-			e.Subscriptions = append(e.Subscriptions, sub.EventName)
+		if req.URL != nil {
+			if err := checkURL(*req.URL); err != nil {
+				return err
+			}
+			e.URL = *req.URL
 		}
-	}
-	if req.RateLimitConfig != nil {
-		e.RateLimitConfig = req.RateLimitConfig
-	}
-	e.Updated = time.Now().UTC()
-	return ok(w, e.view())
+		if req.Description != nil {
+			e.Description = req.Description
+		}
+		if req.Headers != nil {
+			e.Headers = req.Headers
+		}
+		if req.MaxRetries != nil {
+			e.MaxRetries = *req.MaxRetries
+		}
+		if req.TimeoutSeconds != nil {
+			e.TimeoutSeconds = *req.TimeoutSeconds
+		}
+		if req.IsActive != nil {
+			e.Active = *req.IsActive
+		}
+		if req.Subscriptions != nil {
+			e.Subscriptions = eventNames(*req.Subscriptions)
+		}
+		if req.RateLimitConfig != nil {
+			e.RateLimitConfig = req.RateLimitConfig
+		}
+		e.Updated = time.Now().UTC()
+		return ok(w, e.view())
+	})
 }
 
 func (s *Server) deleteEndpoint(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	e, err := st.appEndpoint(r.PathValue("app_slug"), r.PathValue("endpoint_id"))
-	if err != nil {
-		return err
-	}
-	delete(st.endpoints, e.ID)
-	return ok(w, empty{})
+	return s.locked(func(st *store) error {
+		e, err := st.appEndpoint(r.PathValue("app_slug"), r.PathValue("endpoint_id"))
+		if err != nil {
+			return err
+		}
+		delete(st.endpoints, e.ID)
+		return ok(w, empty{})
+	})
 }
 
 type deliveryTarget struct {
@@ -419,14 +368,7 @@ func (s *Server) triggerWebhook(w http.ResponseWriter, r *http.Request) error {
 	secret := a.Secret
 	var targets []deliveryTarget
 	filtered := 0
-	var eps []*endpoint
-	for _, e := range st.endpoints {
-		if e.AppSlug == a.Slug && e.Active {
-			eps = append(eps, e)
-		}
-	}
-	sortByCreated(eps, func(e *endpoint) time.Time { return e.Created }, func(e *endpoint) string { return e.ID })
-	for _, e := range eps {
+	for _, e := range oldestFirst(st.endpoints, func(e *endpoint) bool { return e.AppSlug == a.Slug && e.Active }) {
 		if !slices.Contains(e.Subscriptions, req.EventName) && !slices.Contains(e.Subscriptions, "*") {
 			filtered++
 			continue
