@@ -9,16 +9,28 @@ import (
 	"time"
 )
 
+// summaryView starts every view of an organization or a workspace.
+type summaryView struct {
+	ID          string    `json:"id"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	Name        string    `json:"name"`
+	ImageURL    string    `json:"image_url"`
+	Description string    `json:"description"`
+	MemberCount int       `json:"member_count"`
+}
+
 type orgView struct {
-	ID              string         `json:"id"`
-	CreatedAt       time.Time      `json:"created_at"`
-	UpdatedAt       time.Time      `json:"updated_at"`
-	Name            string         `json:"name"`
-	ImageURL        string         `json:"image_url"`
-	Description     string         `json:"description"`
-	MemberCount     int            `json:"member_count"`
+	summaryView
 	PublicMetadata  map[string]any `json:"public_metadata"`
 	PrivateMetadata map[string]any `json:"private_metadata"`
+}
+
+// view shows a profile as the spec shows organizations and workspaces
+// alike.
+func (p profile) view(id string, created, updated time.Time, members int) orgView {
+	return orgView{summaryView: summaryView{ID: id, CreatedAt: created, UpdatedAt: updated, Name: p.Name, ImageURL: p.ImageURL,
+		Description: p.Description, MemberCount: members}, PublicMetadata: copyMap(p.PublicMetadata), PrivateMetadata: copyMap(p.PrivateMetadata)}
 }
 
 type orgDetailsView struct {
@@ -29,8 +41,7 @@ type orgDetailsView struct {
 }
 
 func (st *store) orgView(o *org) orgView {
-	return orgView{ID: o.ID, CreatedAt: o.Created, UpdatedAt: o.Updated, Name: o.Name, ImageURL: o.ImageURL, Description: o.Description,
-		MemberCount: st.countMembers(st.orgMembers, o.ID), PublicMetadata: copyMap(o.PublicMetadata), PrivateMetadata: copyMap(o.PrivateMetadata)}
+	return o.view(o.ID, o.Created, o.Updated, st.countMembers(st.orgMembers, o.ID))
 }
 
 func (st *store) org(id string) (*org, error) { return find(st.orgs, "organization", id) }

@@ -6,27 +6,11 @@ import (
 	"time"
 )
 
-type workspaceView struct {
-	ID              string         `json:"id"`
-	CreatedAt       time.Time      `json:"created_at"`
-	UpdatedAt       time.Time      `json:"updated_at"`
-	Name            string         `json:"name"`
-	ImageURL        string         `json:"image_url"`
-	Description     string         `json:"description"`
-	MemberCount     int            `json:"member_count"`
-	PublicMetadata  map[string]any `json:"public_metadata"`
-	PrivateMetadata map[string]any `json:"private_metadata"`
-}
+type workspaceView orgView
 
 type workspaceListView struct {
-	ID               string    `json:"id"`
-	CreatedAt        time.Time `json:"created_at"`
-	UpdatedAt        time.Time `json:"updated_at"`
-	Name             string    `json:"name"`
-	ImageURL         string    `json:"image_url"`
-	Description      string    `json:"description"`
-	MemberCount      int       `json:"member_count"`
-	OrganizationName string    `json:"organization_name"`
+	summaryView
+	OrganizationName string `json:"organization_name"`
 }
 
 type workspaceDetailsView struct {
@@ -38,9 +22,7 @@ type workspaceDetailsView struct {
 }
 
 func (st *store) workspaceView(ws *workspace) workspaceView {
-	return workspaceView{ID: ws.ID, CreatedAt: ws.Created, UpdatedAt: ws.Updated, Name: ws.Name, ImageURL: ws.ImageURL,
-		Description: ws.Description, MemberCount: st.countMembers(st.wsMembers, ws.ID),
-		PublicMetadata: copyMap(ws.PublicMetadata), PrivateMetadata: copyMap(ws.PrivateMetadata)}
+	return workspaceView(ws.view(ws.ID, ws.Created, ws.Updated, st.countMembers(st.wsMembers, ws.ID)))
 }
 
 func (st *store) workspace(id string) (*workspace, error) {
@@ -75,8 +57,7 @@ func (s *Server) listWorkspaces(w http.ResponseWriter, r *http.Request) error {
 			order: entityOrder(func(ws *workspace) string { return ws.Name },
 				func(ws *workspace) int { return st.countMembers(st.wsMembers, ws.ID) }),
 			view: func(ws *workspace) workspaceListView {
-				return workspaceListView{ID: ws.ID, CreatedAt: ws.Created, UpdatedAt: ws.Updated, Name: ws.Name, ImageURL: ws.ImageURL,
-					Description: ws.Description, MemberCount: st.countMembers(st.wsMembers, ws.ID), OrganizationName: orgName(ws)}
+				return workspaceListView{summaryView: st.workspaceView(ws).summaryView, OrganizationName: orgName(ws)}
 			},
 		}.serve(w, lq, maps.Values(st.workspaces))
 	})
