@@ -157,12 +157,14 @@ func (st *store) addUser(id, first, last, username, emailAddr, phoneNumber, coun
 	u := &user{ID: id, Created: now, Updated: now, FirstName: first, LastName: last, Username: username,
 		SecondFactorPolicy: "none", PublicMetadata: map[string]any{}, PrivateMetadata: map[string]any{}}
 	if emailAddr != "" {
-		u.Emails = append(u.Emails, &email{ID: st.newID(), Created: now, Updated: now, UserID: id, Address: emailAddr,
-			Primary: true, Verified: true, VerifiedAt: now})
+		e := &email{contactBase: st.newContact(id, true, now), Address: emailAddr}
+		e.Primary = true
+		u.Emails = append(u.Emails, e)
 	}
 	if phoneNumber != "" {
-		u.Phones = append(u.Phones, &phone{ID: st.newID(), Created: now, Updated: now, UserID: id, Number: phoneNumber,
-			CountryCode: countryCode, Primary: true, Verified: true, VerifiedAt: now})
+		p := &phone{contactBase: st.newContact(id, true, now), Number: phoneNumber, CountryCode: countryCode}
+		p.Primary = true
+		u.Phones = append(u.Phones, p)
 	}
 	st.users[id] = u
 	return u, nil
@@ -334,14 +336,12 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) error {
 // one primary of each kind, and they are managed alike.
 type contact interface {
 	comparable
-	contactID() string
-	primaryFlag() *bool
+	base() *contactBase
 }
 
-func (e *email) contactID() string  { return e.ID }
-func (e *email) primaryFlag() *bool { return &e.Primary }
-func (p *phone) contactID() string  { return p.ID }
-func (p *phone) primaryFlag() *bool { return &p.Primary }
+func (st *store) newContact(userID string, verified bool, now time.Time) contactBase {
+	return contactBase{ID: st.newID(), Created: now, Updated: now, UserID: userID, Verified: verified, VerifiedAt: now}
+}
 
 // contactKind ties the operations on one kind of contact to its fields.
 type contactKind[C contact] struct {
@@ -361,7 +361,7 @@ func (k contactKind[C]) within(s *Server, r *http.Request, fn func(st *store, u 
 	return within(s, r, "user_id", (*store).user, func(st *store, u *user) error {
 		id := r.PathValue(k.param)
 		for _, c := range *k.of(u) {
-			if c.contactID() == id {
+			if c.base().ID == id {
 				return fn(st, u, c)
 			}
 		}
@@ -371,7 +371,7 @@ func (k contactKind[C]) within(s *Server, r *http.Request, fn func(st *store, u 
 
 func primaryOf[C contact](cs []C) (C, bool) {
 	for _, c := range cs {
-		if *c.primaryFlag() {
+		if c.base().Primary {
 			return c, true
 		}
 	}
@@ -382,7 +382,7 @@ func primaryOf[C contact](cs []C) (C, bool) {
 // makePrimary makes the contact id the primary one, and only it.
 func makePrimary[C contact](cs []C, id string) {
 	for _, c := range cs {
-		*c.primaryFlag() = c.contactID() == id
+		c.base().Primary = c.base().ID == id
 	}
 }
 
@@ -392,9 +392,25 @@ func addContact[C contact](u *user, k contactKind[C], c C, primary *bool, now ti
 	list := k.of(u)
 	*list = append(*list, c)
 	if _, has := primaryOf(*list); (primary != nil && *primary) || !has {
-		makePrimary(*list, c.contactID())
+		makePrimary(*list, c.base().ID)
 	}
 	u.Updated = now
+}
+
+// updateContact applies the fields updating an email address and a phone
+// number have in common, once the kind's own fields are applied.
+func updateContact[C contact](u *user, k contactKind[C], c C, verified, primary *bool, now time.Time) {
+	b := c.base()
+	if verified != nil {
+		b.Verified = *verified
+		if b.Verified {
+			b.VerifiedAt = now
+		}
+	}
+	if primary != nil && *primary {
+		makePrimary(*k.of(u), b.ID)
+	}
+	b.Updated, u.Updated = now, now
 }
 
 func deleteContact[C contact](s *Server, k contactKind[C]) opFunc {
@@ -402,8 +418,8 @@ func deleteContact[C contact](s *Server, k contactKind[C]) opFunc {
 		return k.within(s, r, func(st *store, u *user, c C) error {
 			list := k.of(u)
 			*list = slices.DeleteFunc(*list, func(x C) bool { return x == c })
-			if *c.primaryFlag() && len(*list) > 0 {
-				*(*list)[0].primaryFlag() = true
+			if c.base().Primary && len(*list) > 0 {
+				(*list)[0].base().Primary = true
 			}
 			u.Updated = time.Now().UTC()
 			return ok(w, empty{})
@@ -414,7 +430,7 @@ func deleteContact[C contact](s *Server, k contactKind[C]) opFunc {
 func makeContactPrimary[C contact](s *Server, k contactKind[C]) opFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		return k.within(s, r, func(st *store, u *user, c C) error {
-			makePrimary(*k.of(u), c.contactID())
+			makePrimary(*k.of(u), c.base().ID)
 			u.Updated = time.Now().UTC()
 			return ok(w, empty{})
 		})
@@ -438,10 +454,7 @@ func (s *Server) addEmail(w http.ResponseWriter, r *http.Request) error {
 			return conflict("email address " + req.Email + " is already in use")
 		}
 		now := time.Now().UTC()
-		e := &email{ID: st.newID(), Created: now, Updated: now, UserID: u.ID, Address: req.Email, VerifiedAt: now}
-		if req.Verified != nil {
-			e.Verified = *req.Verified
-		}
+		e := &email{contactBase: st.newContact(u.ID, deref(req.Verified), now), Address: req.Email}
 		addContact(u, emails, e, req.IsPrimary, now)
 		return ok(w, e.view())
 	})
@@ -467,16 +480,7 @@ func (s *Server) updateEmail(w http.ResponseWriter, r *http.Request) error {
 			}
 			e.Address = *req.Email
 		}
-		if req.Verified != nil {
-			e.Verified = *req.Verified
-			if e.Verified {
-				e.VerifiedAt = now
-			}
-		}
-		if req.IsPrimary != nil && *req.IsPrimary {
-			makePrimary(u.Emails, e.ID)
-		}
-		e.Updated, u.Updated = now, now
+		updateContact(u, emails, e, req.Verified, req.IsPrimary, now)
 		return ok(w, e.view())
 	})
 }
@@ -501,10 +505,7 @@ func (s *Server) addPhone(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		now := time.Now().UTC()
-		p := &phone{ID: st.newID(), Created: now, Updated: now, UserID: u.ID, Number: req.PhoneNumber, CountryCode: req.CountryCode, VerifiedAt: now}
-		if req.Verified != nil {
-			p.Verified = *req.Verified
-		}
+		p := &phone{contactBase: st.newContact(u.ID, deref(req.Verified), now), Number: req.PhoneNumber, CountryCode: req.CountryCode}
 		addContact(u, phones, p, req.IsPrimary, now)
 		return ok(w, p.view())
 	})
@@ -528,16 +529,7 @@ func (s *Server) updatePhone(w http.ResponseWriter, r *http.Request) error {
 		if req.CountryCode != nil {
 			p.CountryCode = *req.CountryCode
 		}
-		if req.Verified != nil {
-			p.Verified = *req.Verified
-			if p.Verified {
-				p.VerifiedAt = now
-			}
-		}
-		if req.IsPrimary != nil && *req.IsPrimary {
-			makePrimary(u.Phones, p.ID)
-		}
-		p.Updated, u.Updated = now, now
+		updateContact(u, phones, p, req.Verified, req.IsPrimary, now)
 		return ok(w, p.view())
 	})
 }

@@ -166,11 +166,13 @@ func (s *Server) authzCheck(w http.ResponseWriter, r *http.Request) error {
 	return ok(w, resp)
 }
 
-func deref(p *string) string {
-	if p == nil {
-		return ""
+// deref reads an optional field; absent is the zero value.
+func deref[T any](p *T) T {
+	var v T
+	if p != nil {
+		v = *p
 	}
-	return *p
+	return v
 }
 
 // matchResource matches an exact path, or a prefix pattern ending in "*".

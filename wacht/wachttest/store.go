@@ -97,25 +97,28 @@ type user struct {
 }
 
 type email struct {
+	contactBase
+	Address string
+}
+
+type phone struct {
+	contactBase
+	Number      string
+	CountryCode string
+}
+
+// contactBase is what a user's email addresses and phone numbers have in
+// common: at most one of each kind is primary.
+type contactBase struct {
 	ID               string
 	Created, Updated time.Time
 	UserID           string
-	Address          string
 	Primary          bool
 	Verified         bool
 	VerifiedAt       time.Time
 }
 
-type phone struct {
-	ID               string
-	Created, Updated time.Time
-	UserID           string
-	Number           string
-	CountryCode      string
-	Primary          bool
-	Verified         bool
-	VerifiedAt       time.Time
-}
+func (c *contactBase) base() *contactBase { return c }
 
 func (u *user) primaryEmail() *email {
 	e, _ := primaryOf(u.Emails)
