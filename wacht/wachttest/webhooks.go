@@ -347,35 +347,50 @@ type deliveryTarget struct {
 	id      string
 }
 
-func (s *Server) triggerWebhook(w http.ResponseWriter, r *http.Request) error {
-	var req struct {
-		EventName string `json:"event_name"`
-		Payload   any    `json:"payload"`
-	}
+// eventRequest is the body of both operations that send an event.
+type eventRequest struct {
+	EventName string `json:"event_name"`
+	Payload   any    `json:"payload"`
+}
+
+func decodeEvent(r *http.Request) (eventRequest, error) {
+	var req eventRequest
 	if err := decodeJSON(r, &req); err != nil {
-		return err
+		return req, err
 	}
 	if req.EventName == "" {
-		return badRequest("event_name is required")
+		return req, badRequest("event_name is required")
 	}
-	st := s.st
-	st.mu.Lock()
-	a, err := st.hookApp(r.PathValue("app_slug"))
+	return req, nil
+}
+
+func (e *endpoint) target() deliveryTarget {
+	return deliveryTarget{url: e.URL, headers: e.Headers, timeout: time.Duration(e.TimeoutSeconds) * time.Second, id: e.ID}
+}
+
+func (s *Server) triggerWebhook(w http.ResponseWriter, r *http.Request) error {
+	req, err := decodeEvent(r)
 	if err != nil {
-		st.mu.Unlock()
 		return err
 	}
-	secret := a.Secret
+	// Deliveries wait on receivers: they are made without the store lock.
+	var secret string
 	var targets []deliveryTarget
 	filtered := 0
-	for _, e := range oldestFirst(st.endpoints, func(e *endpoint) bool { return e.AppSlug == a.Slug && e.Active }) {
-		if !slices.Contains(e.Subscriptions, req.EventName) && !slices.Contains(e.Subscriptions, "*") {
-			filtered++
-			continue
+	err = within(s, r, "app_slug", (*store).hookApp, func(st *store, a *hookApp) error {
+		secret = a.Secret
+		for _, e := range oldestFirst(st.endpoints, func(e *endpoint) bool { return e.AppSlug == a.Slug && e.Active }) {
+			if !slices.Contains(e.Subscriptions, req.EventName) && !slices.Contains(e.Subscriptions, "*") {
+				filtered++
+				continue
+			}
+			targets = append(targets, e.target())
 		}
-		targets = append(targets, deliveryTarget{url: e.URL, headers: e.Headers, timeout: time.Duration(e.TimeoutSeconds) * time.Second, id: e.ID})
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	st.mu.Unlock()
 
 	resp := struct {
 		DeliveryIDs    []string `json:"delivery_ids"`
@@ -407,26 +422,23 @@ func (s *Server) recordDeliveryResult(endpointID string, success bool) {
 }
 
 func (s *Server) testEndpoint(w http.ResponseWriter, r *http.Request) error {
-	var req struct {
-		EventName string `json:"event_name"`
-		Payload   any    `json:"payload"`
-	}
-	if err := decodeJSON(r, &req); err != nil {
-		return err
-	}
-	if req.EventName == "" {
-		return badRequest("event_name is required")
-	}
-	st := s.st
-	st.mu.Lock()
-	e, err := st.appEndpoint(r.PathValue("app_slug"), r.PathValue("endpoint_id"))
+	req, err := decodeEvent(r)
 	if err != nil {
-		st.mu.Unlock()
 		return err
 	}
-	secret := st.hookApps[e.AppSlug].Secret
-	t := deliveryTarget{url: e.URL, headers: e.Headers, timeout: time.Duration(e.TimeoutSeconds) * time.Second, id: e.ID}
-	st.mu.Unlock()
+	var secret string
+	var t deliveryTarget
+	err = s.locked(func(st *store) error {
+		e, err := st.appEndpoint(r.PathValue("app_slug"), r.PathValue("endpoint_id"))
+		if err != nil {
+			return err
+		}
+		secret, t = st.hookApps[e.AppSlug].Secret, e.target()
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	payload := req.Payload
 	if payload == nil {
 		payload = map[string]any{"test": true}
