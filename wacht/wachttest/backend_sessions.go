@@ -75,65 +75,59 @@ func (s *Server) userSessions(userID string, includeEnded bool) []*sessionRecord
 	return out
 }
 
-// pathUser looks up the user the request names. Sign-ins live in the
-// session store, under its own lock: the store lock is not held with it.
-func (s *Server) pathUser(r *http.Request) (*user, error) {
+// signins runs fn on the user the request names, holding the lock of the
+// session store where sign-ins live. The two locks are never held together.
+func (s *Server) signins(r *http.Request, fn func(u *user) error) error {
 	st := s.st
 	st.mu.Lock()
-	defer st.mu.Unlock()
-	return st.user(r.PathValue("user_id"))
+	u, err := st.user(r.PathValue("user_id"))
+	st.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	s.sessions.mu.Lock()
+	defer s.sessions.mu.Unlock()
+	return fn(u)
 }
 
 func (s *Server) listSignins(w http.ResponseWriter, r *http.Request) error {
 	includeEnded := r.URL.Query().Get("include_expired") == "true"
-	u, err := s.pathUser(r)
-	if err != nil {
-		return err
-	}
-	s.sessions.mu.Lock()
-	defer s.sessions.mu.Unlock()
-	views := []signInView{}
-	for _, rec := range s.userSessions(u.ID, includeEnded) {
-		ip := rec.forwarded
-		if ip == "" {
-			ip = "127.0.0.1"
+	return s.signins(r, func(u *user) error {
+		views := []signInView{}
+		for _, rec := range s.userSessions(u.ID, includeEnded) {
+			ip := rec.forwarded
+			if ip == "" {
+				ip = "127.0.0.1"
+			}
+			views = append(views, signInView{ID: rec.id, CreatedAt: rec.created, UpdatedAt: rec.lastUsed, SessionID: rec.id, UserID: ptr(u.ID),
+				ExpiresAt: rec.created.Add(sessionLifetime), LastActiveAt: rec.lastUsed, IPAddress: ip, Browser: "wachttest", Device: "emulator"})
 		}
-		views = append(views, signInView{ID: rec.id, CreatedAt: rec.created, UpdatedAt: rec.lastUsed, SessionID: rec.id, UserID: ptr(u.ID),
-			ExpiresAt: rec.created.Add(sessionLifetime), LastActiveAt: rec.lastUsed, IPAddress: ip, Browser: "wachttest", Device: "emulator"})
-	}
-	return ok(w, whole(views))
+		return ok(w, whole(views))
+	})
 }
 
 func (s *Server) revokeSignin(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.pathUser(r)
-	if err != nil {
-		return err
-	}
-	s.sessions.mu.Lock()
-	defer s.sessions.mu.Unlock()
-	rec, found := s.sessions.byID[r.PathValue("signin_id")]
-	if !found || rec.userID != u.ID || rec.revoked {
-		return notFound("sign-in " + r.PathValue("signin_id") + " not found")
-	}
-	rec.revoked = true
-	return ok(w, empty{})
+	return s.signins(r, func(u *user) error {
+		rec, found := s.sessions.byID[r.PathValue("signin_id")]
+		if !found || rec.userID != u.ID || rec.revoked {
+			return notFound("sign-in " + r.PathValue("signin_id") + " not found")
+		}
+		rec.revoked = true
+		return ok(w, empty{})
+	})
 }
 
 func (s *Server) revokeAllSignins(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.pathUser(r)
-	if err != nil {
-		return err
-	}
-	s.sessions.mu.Lock()
-	defer s.sessions.mu.Unlock()
-	n := 0
-	for _, rec := range s.userSessions(u.ID, false) {
-		rec.revoked = true
-		n++
-	}
-	return ok(w, struct {
-		Revoked int `json:"revoked"`
-	}{n})
+	return s.signins(r, func(u *user) error {
+		n := 0
+		for _, rec := range s.userSessions(u.ID, false) {
+			rec.revoked = true
+			n++
+		}
+		return ok(w, struct {
+			Revoked int `json:"revoked"`
+		}{n})
+	})
 }
 
 type deploymentRoleView struct {
