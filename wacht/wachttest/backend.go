@@ -331,6 +331,14 @@ func within[T any](s *Server, r *http.Request, param string, lookup func(*store,
 	})
 }
 
+// assign sets *dst from an optional request field; an absent one (nil)
+// leaves it as it is.
+func assign[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
 type empty struct{}
 
 func ok(w http.ResponseWriter, v any) error {

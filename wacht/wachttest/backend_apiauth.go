@@ -264,9 +264,7 @@ func (s *Server) updateAPIApp(w http.ResponseWriter, r *http.Request) error {
 		if req.Description != nil {
 			next.Description = req.Description
 		}
-		if req.IsActive != nil {
-			next.Active = *req.IsActive
-		}
+		assign(&next.Active, req.IsActive)
 		if req.SchemeSlug != nil {
 			if *req.SchemeSlug == "" {
 				next.SchemeSlug = nil
@@ -371,9 +369,7 @@ func (s *Server) updateScheme(w http.ResponseWriter, r *http.Request) error {
 			}
 			sc.Rules = slices.Clone(*req.Rules)
 		}
-		if req.Name != nil {
-			sc.Name = *req.Name
-		}
+		assign(&sc.Name, req.Name)
 		if req.Description != nil {
 			sc.Description = req.Description
 		}

@@ -523,12 +523,8 @@ func (s *Server) updatePhone(w http.ResponseWriter, r *http.Request) error {
 	}
 	return phones.within(s, r, func(st *store, u *user, p *phone) error {
 		now := time.Now().UTC()
-		if req.PhoneNumber != nil {
-			p.Number = *req.PhoneNumber
-		}
-		if req.CountryCode != nil {
-			p.CountryCode = *req.CountryCode
-		}
+		assign(&p.Number, req.PhoneNumber)
+		assign(&p.CountryCode, req.CountryCode)
 		updateContact(u, phones, p, req.Verified, req.IsPrimary, now)
 		return ok(w, p.view())
 	})

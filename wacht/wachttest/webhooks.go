@@ -159,9 +159,7 @@ func (s *Server) updateHookApp(w http.ResponseWriter, r *http.Request) error {
 		if req.Description != nil {
 			a.Description = req.Description
 		}
-		if req.IsActive != nil {
-			a.Active = *req.IsActive
-		}
+		assign(&a.Active, req.IsActive)
 		if req.Emails != nil {
 			a.Emails = slices.Clone(*req.Emails)
 		}
@@ -247,12 +245,8 @@ func (s *Server) createEndpoint(w http.ResponseWriter, r *http.Request) error {
 	return within(s, r, "app_slug", (*store).hookApp, func(st *store, a *hookApp) error {
 		e := &endpoint{AppSlug: a.Slug, URL: req.URL, Description: req.Description, Headers: req.Headers, RateLimitConfig: req.RateLimitConfig,
 			MaxRetries: 5, TimeoutSeconds: 30}
-		if req.MaxRetries != nil {
-			e.MaxRetries = *req.MaxRetries
-		}
-		if req.TimeoutSeconds != nil {
-			e.TimeoutSeconds = *req.TimeoutSeconds
-		}
+		assign(&e.MaxRetries, req.MaxRetries)
+		assign(&e.TimeoutSeconds, req.TimeoutSeconds)
 		e.Subscriptions = eventNames(req.Subscriptions)
 		st.addEndpoint(e, time.Now().UTC())
 		return ok(w, e.view())
@@ -309,15 +303,9 @@ func (s *Server) updateEndpoint(w http.ResponseWriter, r *http.Request) error {
 		if req.Headers != nil {
 			e.Headers = req.Headers
 		}
-		if req.MaxRetries != nil {
-			e.MaxRetries = *req.MaxRetries
-		}
-		if req.TimeoutSeconds != nil {
-			e.TimeoutSeconds = *req.TimeoutSeconds
-		}
-		if req.IsActive != nil {
-			e.Active = *req.IsActive
-		}
+		assign(&e.MaxRetries, req.MaxRetries)
+		assign(&e.TimeoutSeconds, req.TimeoutSeconds)
+		assign(&e.Active, req.IsActive)
 		if req.Subscriptions != nil {
 			e.Subscriptions = eventNames(*req.Subscriptions)
 		}
