@@ -75,9 +75,10 @@ func (s *Server) userSessions(userID string, includeEnded bool) []*sessionRecord
 	return out
 }
 
-// signins runs fn on the user the request names, holding the lock of the
-// session store where sign-ins live. The two locks are never held together.
-func (s *Server) signins(r *http.Request, fn func(u *user) error) error {
+// withUserSessions runs fn on the user the request names, holding the lock
+// of the session store where sign-ins live. The two locks are never held
+// together.
+func (s *Server) withUserSessions(r *http.Request, fn func(u *user) error) error {
 	st := s.st
 	st.mu.Lock()
 	u, err := st.user(r.PathValue("user_id"))
@@ -92,7 +93,7 @@ func (s *Server) signins(r *http.Request, fn func(u *user) error) error {
 
 func (s *Server) listSignins(w http.ResponseWriter, r *http.Request) error {
 	includeEnded := r.URL.Query().Get("include_expired") == "true"
-	return s.signins(r, func(u *user) error {
+	return s.withUserSessions(r, func(u *user) error {
 		views := []signInView{}
 		for _, rec := range s.userSessions(u.ID, includeEnded) {
 			ip := rec.forwarded
@@ -107,7 +108,7 @@ func (s *Server) listSignins(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) revokeSignin(w http.ResponseWriter, r *http.Request) error {
-	return s.signins(r, func(u *user) error {
+	return s.withUserSessions(r, func(u *user) error {
 		rec, found := s.sessions.byID[r.PathValue("signin_id")]
 		if !found || rec.userID != u.ID || rec.revoked {
 			return notFound("sign-in " + r.PathValue("signin_id") + " not found")
@@ -118,7 +119,7 @@ func (s *Server) revokeSignin(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) revokeAllSignins(w http.ResponseWriter, r *http.Request) error {
-	return s.signins(r, func(u *user) error {
+	return s.withUserSessions(r, func(u *user) error {
 		n := 0
 		for _, rec := range s.userSessions(u.ID, false) {
 			rec.revoked = true
