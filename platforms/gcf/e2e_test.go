@@ -403,11 +403,19 @@ func TestE2EHTTPFunction(t *testing.T) {
 }
 
 // findLog returns the child's log record with msg and request id.
+// The child writes the record while or after its answer is on the wire,
+// and the line reaches the test through a pipe, so it may arrive after the
+// response: wait for it briefly.
 func findLog(t *testing.T, f *fn, msg, requestID string) map[string]any {
 	t.Helper()
-	for _, m := range f.logRecords() {
-		if m["message"] == msg && m["request_id"] == requestID {
-			return m
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		for _, m := range f.logRecords() {
+			if m["message"] == msg && m["request_id"] == requestID {
+				return m
+			}
+		}
+		if time.Now().After(deadline) {
+			break
 		}
 	}
 	t.Fatalf("no %q log record for request %s in:\n%s", msg, requestID, f.stderr.String())
