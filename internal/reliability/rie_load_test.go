@@ -15,12 +15,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -63,47 +59,15 @@ func TestLoadRuntimeInterfaceEmulator(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load run; skipped with -short")
 	}
-	rie := testtools.RIE(t)
 	n := 500
 	if os.Getenv("RELIABILITY_LOAD") == "1" {
 		n = 20000
 	}
-	bootstrap := filepath.Join(t.TempDir(), "bootstrap")
-	build := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc", "-ldflags", "-s -w", "-o", bootstrap, "../../samples/lambda/admin-users")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bootstrap := testtools.BuildBootstrap(t, "../../samples/lambda/admin-users")
 	emu := wachttest.New(t, wachttest.Options{Seed: true})
-	invokeAddr, runtimeAddr := testtools.LoopbackAddr(t), testtools.LoopbackAddr(t)
-	var logs testtools.Buffer
-	cmd := exec.Command(rie, "--runtime-interface-emulator-address", invokeAddr, "--runtime-api-address", runtimeAddr, bootstrap)
-	cmd.Dir = filepath.Dir(bootstrap)
-	cmd.Env = append(os.Environ(), "AWS_LAMBDA_FUNCTION_TIMEOUT=30", "AWS_LAMBDA_FUNCTION_NAME=admin-users",
+	url, _ := testtools.StartRIE(t, bootstrap, "admin-users",
 		"WACHT_API_KEY="+emu.APIKey, "WACHT_BACKEND_API_URL="+emu.BackendURL,
 		"WACHT_PUBLISHABLE_KEY="+emu.PublishableKey, "NEXT_PUBLIC_WACHT_PUBLISHABLE_KEY=")
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("RIE output:\n%s", logs.String())
-		}
-	})
-	for i := 0; ; i++ {
-		if c, err := net.DialTimeout("tcp", invokeAddr, time.Second); err == nil {
-			_ = c.Close()
-			break
-		}
-		if i > 400 {
-			t.Fatalf("RIE did not listen:\n%s", logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	url := "http://" + invokeAddr + "/2015-03-31/functions/function/invocations"
 	tok, err := emu.MintToken(wachttest.TokenOptions{OrganizationID: wachttest.SeedOrganizationID, OrganizationPermissions: []string{"user:read"}, Lifetime: time.Hour})
 	if err != nil {
 		t.Fatal(err)

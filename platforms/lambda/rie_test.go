@@ -5,12 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -20,60 +15,13 @@ import (
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
 
-// buildBootstrap builds a function the way it is deployed: linux,
-// CGO_ENABLED=0, -tags lambda.norpc, stripped, named bootstrap (for the
-// host's architecture, so the emulator can run it).
-func buildBootstrap(t *testing.T, pkg string) string {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), "bootstrap")
-	cmd := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc", "-ldflags", "-s -w", "-o", out, pkg)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building bootstrap: %v\n%s", err, b)
-	}
-	return out
-}
-
 // emulator is one running RIE instance. It serves one invoke at a time.
-type emulator struct {
-	url  string
-	logs *testtools.Buffer
-}
+type emulator struct{ url string }
 
-func startEmulator(t *testing.T, rie, bootstrap string, env ...string) *emulator {
+func startEmulator(t *testing.T, bootstrap string, env ...string) *emulator {
 	t.Helper()
-	invokeAddr, runtimeAddr := testtools.LoopbackAddr(t), testtools.LoopbackAddr(t)
-	logs := &testtools.Buffer{}
-	cmd := exec.Command(rie,
-		"--runtime-interface-emulator-address", invokeAddr,
-		"--runtime-api-address", runtimeAddr,
-		bootstrap)
-	cmd.Dir = filepath.Dir(bootstrap)
-	cmd.Env = append(os.Environ(), append([]string{"AWS_LAMBDA_FUNCTION_TIMEOUT=30", "AWS_LAMBDA_FUNCTION_NAME=testbootstrap"}, env...)...)
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("emulator output:\n%s", logs.String())
-		}
-	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", invokeAddr, time.Second)
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("emulator did not listen on %s: %v\n%s", invokeAddr, err, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return &emulator{url: "http://" + invokeAddr + "/2015-03-31/functions/function/invocations", logs: logs}
+	url, _ := testtools.StartRIE(t, bootstrap, "testbootstrap", env...)
+	return &emulator{url: url}
 }
 
 func (e *emulator) invoke(t *testing.T, payload []byte) []byte {
@@ -125,11 +73,10 @@ func TestRuntimeInterfaceEmulator(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a bootstrap and runs the emulator")
 	}
-	rie := testtools.RIE(t)
-	bootstrap := buildBootstrap(t, "./internal/testbootstrap")
+	bootstrap := testtools.BuildBootstrap(t, "./internal/testbootstrap")
 
 	t.Run("buffered", func(t *testing.T) {
-		emu := startEmulator(t, rie, bootstrap)
+		emu := startEmulator(t, bootstrap)
 		pathEvent := albEvent("/files/a%2Fb")
 		pathEvent.QueryStringParameters = map[string]string{"q": "a%20b"}
 		cases := []struct {
@@ -217,7 +164,7 @@ func TestRuntimeInterfaceEmulator(t *testing.T) {
 	})
 
 	t.Run("streaming", func(t *testing.T) {
-		emu := startEmulator(t, rie, bootstrap, "TESTBOOTSTRAP_STREAMING=1")
+		emu := startEmulator(t, bootstrap, "TESTBOOTSTRAP_STREAMING=1")
 		out := emu.invoke(t, marshal(t, furlEvent("/stream")))
 		prelude, body, err := readStream(t, bytes.NewReader(out))
 		if err != nil || prelude.StatusCode != 200 || prelude.Headers["Content-Type"] != "text/plain" || body != "chunk-1\nchunk-2\n" {
@@ -244,10 +191,9 @@ func TestRuntimeInterfaceEmulatorAdminUsers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a bootstrap and runs the emulator")
 	}
-	rie := testtools.RIE(t)
-	bootstrap := buildBootstrap(t, "../../samples/lambda/admin-users")
+	bootstrap := testtools.BuildBootstrap(t, "../../samples/lambda/admin-users")
 	wacht := wachttest.New(t, wachttest.Options{Seed: true})
-	emu := startEmulator(t, rie, bootstrap,
+	emu := startEmulator(t, bootstrap,
 		"WACHT_API_KEY="+wacht.APIKey,
 		"WACHT_BACKEND_API_URL="+wacht.BackendURL,
 		"WACHT_PUBLISHABLE_KEY="+wacht.PublishableKey,

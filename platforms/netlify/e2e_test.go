@@ -18,8 +18,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -75,23 +73,13 @@ func copySite(t *testing.T, repo, dir string) {
 	}
 }
 
+// cliServer is a running netlify dev.
 type cliServer struct {
 	base string
-	mu   sync.Mutex
-	log  bytes.Buffer
+	proc *testtools.Process
 }
 
-func (s *cliServer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.log.Write(p)
-}
-
-func (s *cliServer) output() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.log.String()
-}
+func (s *cliServer) output() string { return s.proc.Output.String() }
 
 // startNetlifyDev runs `netlify dev --offline` on the sample site with the
 // emulator's configuration as the site's environment, and waits until it
@@ -138,34 +126,13 @@ func startNetlifyDev(t *testing.T, wt *wachttest.Server) *cliServer {
 		"WACHT_PUBLISHABLE_KEY="+wt.PublishableKey,
 		"WACHT_GATEWAY_URL="+wt.GatewayURL,
 	)
-	srv := &cliServer{base: fmt.Sprintf("http://127.0.0.1:%d", port)}
-	cmd.Stdout, cmd.Stderr = srv, srv
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		// The CLI and the function processes it started form one group.
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("netlify dev output:\n%s", srv.output())
-		}
-	})
+	// The dev server and the processes it starts form one group.
+	srv := &cliServer{base: fmt.Sprintf("http://127.0.0.1:%d", port), proc: testtools.StartGroup(t, cmd, "netlify dev")}
 
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
-		select {
-		case <-done:
+		if srv.proc.Exited() {
 			t.Fatalf("netlify dev exited:\n%s", srv.output())
-		default:
 		}
 		if strings.Contains(srv.output(), "Local dev server ready") {
 			res, err := http.Get(srv.base + "/")

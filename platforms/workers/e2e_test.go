@@ -14,8 +14,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -23,23 +21,13 @@ import (
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
 
+// devServer is a running wrangler dev.
 type devServer struct {
 	base string
-	mu   sync.Mutex
-	log  bytes.Buffer
+	proc *testtools.Process
 }
 
-func (s *devServer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.log.Write(p)
-}
-
-func (s *devServer) output() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.log.String()
-}
+func (s *devServer) output() string { return s.proc.Output.String() }
 
 // startWorker runs `wrangler dev --local` in dir (a built Worker: its
 // wrangler.jsonc and build/) with vars as the Worker's bindings (a
@@ -80,33 +68,12 @@ func startWorker(t *testing.T, cli, tree, dir string, vars map[string]string) *d
 		"CLOUDFLARE_CF_FETCH_ENABLED=false",
 		"CI=", // wrangler changes behaviour (and asks nothing) either way; keep it plain
 	)
-	srv := &devServer{base: fmt.Sprintf("http://127.0.0.1:%d", port)}
-	cmd.Stdout, cmd.Stderr = srv, srv
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		// wrangler and workerd form one process group.
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("wrangler dev (%s) output:\n%s", filepath.Base(dir), srv.output())
-		}
-	})
+	// The dev server and the processes it starts form one group.
+	srv := &devServer{base: fmt.Sprintf("http://127.0.0.1:%d", port), proc: testtools.StartGroup(t, cmd, "wrangler dev ("+filepath.Base(dir)+")")}
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		select {
-		case <-done:
+		if srv.proc.Exited() {
 			t.Fatalf("wrangler dev exited:\n%s", srv.output())
-		default:
 		}
 		res, err := http.Get(srv.base + "/")
 		if err == nil {
