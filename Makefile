@@ -69,10 +69,10 @@ $(GOLANGCI_LINT):
 $(RIE): scripts/install-rie.sh
 	RIE_VERSION=$(RIE_VERSION) ./scripts/install-rie.sh
 
-$(NETLIFY_CLI): scripts/install-netlify-cli.sh
+$(NETLIFY_CLI): scripts/install-netlify-cli.sh scripts/install-npm-tool.sh
 	./scripts/install-netlify-cli.sh
 
-$(WRANGLER): scripts/install-wrangler.sh
+$(WRANGLER): scripts/install-wrangler.sh scripts/install-npm-tool.sh
 	./scripts/install-wrangler.sh
 
 ## build-lambda: every Lambda sample as dist/lambda/<name>/bootstrap (linux/arm64)
