@@ -1,7 +1,6 @@
 package netlify
 
 import (
-	"encoding/json"
 	"log/slog"
 	"net"
 	"net/http"
@@ -33,7 +32,7 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if x := eventext.NetlifyFrom(ctx); x != nil {
 		ev.Path, ev.RawURL, ev.Route = x.Path, x.RawURL, x.Route
 		ev.RawQuery, inv.hasRawQuery = x.RawQuery, x.HasRawQuery
-		inv.localCustom = localClientContext(x.Custom)
+		inv.localCustom = x.Custom
 	} else {
 		// A plain API Gateway v1 event: its path is the request's.
 		ev.Path = r.URL.EscapedPath()
@@ -116,23 +115,6 @@ func (a *adapter) logger() *slog.Logger {
 		return a.cfg.logger
 	}
 	return slog.Default()
-}
-
-// localClientContext returns the client context the Netlify CLI put in
-// requestContext.custom.netlify: a JSON string holding the base64 form, or
-// an object, which is kept as JSON. Anything else is ignored.
-func localClientContext(raw string) string {
-	if raw == "" {
-		return ""
-	}
-	var s string
-	if json.Unmarshal([]byte(raw), &s) == nil {
-		return s
-	}
-	if raw[0] == '{' {
-		return raw
-	}
-	return ""
 }
 
 // clientIP returns the address in a client-ip style header, or "" when it

@@ -39,7 +39,7 @@ type invocation struct {
 	event       Event
 	hasRawQuery bool
 	requestID   string
-	localCustom string // requestContext.custom.netlify (the Netlify CLI)
+	localCustom string // requestContext.custom.netlify as raw JSON (the Netlify CLI), read on first use
 
 	ccOnce sync.Once
 	cc     *ClientContext
@@ -146,13 +146,30 @@ func ClientContextFrom(ctx context.Context) (*ClientContext, error) {
 		return nil, ErrNoInvocation
 	}
 	inv.ccOnce.Do(func() {
-		raw := inv.localCustom
+		raw := localClientContext(inv.localCustom)
 		if lc, ok := lambda.LambdaContext(ctx); ok && lc.ClientContext.Custom["netlify"] != "" {
 			raw = lc.ClientContext.Custom["netlify"]
 		}
 		inv.cc, inv.ccErr = decodeClientContext(raw)
 	})
 	return inv.cc, inv.ccErr
+}
+
+// localClientContext returns the client context the Netlify CLI put in
+// requestContext.custom.netlify: a JSON string holding the base64 form, or
+// an object, which is kept as JSON. Anything else is ignored.
+func localClientContext(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	var s string
+	if json.Unmarshal([]byte(raw), &s) == nil {
+		return s
+	}
+	if raw[0] == '{' {
+		return raw
+	}
+	return ""
 }
 
 // decodeClientContext decodes the custom "netlify" member: base64 JSON, or
