@@ -27,6 +27,7 @@ import (
 	validator "github.com/pb33f/libopenapi-validator"
 	"github.com/pb33f/libopenapi-validator/config"
 	verrors "github.com/pb33f/libopenapi-validator/errors"
+	"github.com/wacht-platform/serverless-go/internal/contract/corrections"
 )
 
 //go:embed platform-api.json
@@ -120,6 +121,8 @@ func Frontend() (*Document, error) {
 }
 
 // PlatformJSON returns the published platform API document, unmodified.
+// Platform validates against it with the corrections of package
+// corrections applied.
 func PlatformJSON() []byte { return bytes.Clone(platformJSON) }
 
 // Fixes lists the changes made to the published documents before
@@ -143,7 +146,20 @@ func load(name string, raw []byte) (*Document, error) {
 	if err := json.Unmarshal(raw, &root); err != nil {
 		return nil, fmt.Errorf("contract: parse %s: %w", name, err)
 	}
-	fixes := fix(root)
+	var fixes []string
+	if name == "platform-api" {
+		set, err := corrections.Load()
+		if err != nil {
+			return nil, err
+		}
+		if err := set.Apply(root); err != nil {
+			return nil, err
+		}
+		if n := len(set.Corrections); n > 0 {
+			fixes = append(fixes, fmt.Sprintf("server-source corrections from internal/contract/corrections (%d)", n))
+		}
+	}
+	fixes = append(fixes, fix(root)...)
 	d := &Document{name: name, root: root, ops: operations(root), fixes: fixes, byPath: map[string]*pathValidator{}}
 	paths, _ := root["paths"].(map[string]any)
 	for tmpl := range paths {

@@ -5,7 +5,8 @@
 //
 //	go generate ./wacht
 //
-// It reads ../internal/contract/platform-api.json, covers every operation
+// It reads ../internal/contract/platform-api.json with the server-source
+// corrections of internal/contract/corrections applied, covers every operation
 // outside the AI tag with the Go names listed in ops.go, and writes
 // models_gen.go, one api_<service>.go per resource group and
 // api_calls_gen_test.go (one example call per operation, used by the
@@ -58,6 +59,9 @@ func generate(specPath string) (map[string][]byte, error) {
 	f.Close()
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", specPath, err)
+	}
+	if err := applyCorrections(v.(*object)); err != nil {
+		return nil, fmt.Errorf("apply corrections to %s: %w", specPath, err)
 	}
 	paramsWritten = map[string]bool{}
 	g := &generator{doc: v.(*object), emitted: map[string]bool{}, request: map[string]bool{},
