@@ -93,7 +93,7 @@ type file struct {
 	Fixtures    []Fixture    `json:"fixtures"`
 }
 
-//go:embed *
+//go:embed *.json
 var files embed.FS
 
 var (
