@@ -71,7 +71,7 @@ func TestMiddlewareAndTransport(t *testing.T) {
 			return
 		}
 		if r.URL.Query().Get("search") == "nulls" {
-			_, _ = w.Write([]byte(`{"data":[{"id":"1","created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z","first_name":"Ada","last_name":"L","profile_picture_url":"","username":null,"primary_email_address":null}],"total":1,"offset":0,"limit":20}`))
+			_, _ = w.Write([]byte(`{"data":[{"id":"1","created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z","first_name":"Ada","last_name":"L","profile_picture_url":"","username":null,"primary_email_address":null,"primary_phone_number":null}],"has_more":false,"offset":0,"limit":20}`))
 			return
 		}
 		if r.URL.Query().Get("search") == "busy" {
@@ -79,7 +79,12 @@ func TestMiddlewareAndTransport(t *testing.T) {
 			_, _ = w.Write([]byte(`{"errors":[{"message":"slow down","code":429}]}`))
 			return
 		}
-		_, _ = w.Write([]byte(`{"data":[],"total":0,"offset":0,"limit":20}`))
+		if r.URL.Query().Get("search") == "total" {
+			// The published document's envelope: no server sends it.
+			_, _ = w.Write([]byte(`{"data":[],"total":0,"offset":0,"limit":20}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"data":[],"has_more":false,"offset":0,"limit":20}`))
 	}), func(err error) { serverSide = append(serverSide, err) }))
 	defer srv.Close()
 	c := &http.Client{Transport: p.Transport(nil, func(err error) { clientSide = append(clientSide, err) })}
@@ -103,6 +108,13 @@ func TestMiddlewareAndTransport(t *testing.T) {
 	get("search=broken")
 	if len(serverSide) != 1 || len(clientSide) != 1 {
 		t.Fatalf("broken response: server saw %d violations, client %d; want 1 each", len(serverSide), len(clientSide))
+	}
+	// The corrected contract, not the published one: a list with a total
+	// and no has_more is what the document promised and the server never
+	// sends (platform/src/application/response.rs).
+	get("search=total")
+	if len(serverSide) != 2 || len(clientSide) != 2 {
+		t.Fatalf("total envelope: server saw %d violations, client %d; want 2 each", len(serverSide), len(clientSide))
 	}
 }
 
