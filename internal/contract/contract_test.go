@@ -45,6 +45,21 @@ func TestRequestValidation(t *testing.T) {
 	if !errors.As(err, &v) || v.Kind != "request" {
 		t.Fatalf("non-integer limit accepted: %v", err)
 	}
+	// users' sort_key and sort_order are parsed with FromStr on the server
+	// (dto/src/query/deployment.rs, dto/src/query/sort.rs): snake_case and
+	// lower case only; the published document's CamelCase values are a 400.
+	for q, ok := range map[string]bool{
+		"sort_key=username&sort_order=desc":     true,
+		"sort_key=phone_number&sort_order=asc":  true,
+		"sort_key=Username&sort_order=Desc":     false,
+		"sort_key=created_at&sort_order=Ascend": false,
+	} {
+		req := httptest.NewRequest("GET", "https://api.wacht.dev/users?"+q, nil)
+		req.Header.Set("Authorization", "Bearer k")
+		if err := p.ValidateRequest(req); (err == nil) != ok {
+			t.Errorf("GET /users?%s: accepted %v, want %v (%v)", q, err == nil, ok, err)
+		}
+	}
 	unknown := httptest.NewRequest("GET", "https://api.wacht.dev/no-such-path", nil)
 	unknown.Header.Set("Authorization", "Bearer k")
 	if err := p.ValidateRequest(unknown); err == nil {

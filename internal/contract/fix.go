@@ -10,6 +10,8 @@ import (
 // with its count.
 //
 // The changes:
+//   - "nullable" on a path or query parameter is dropped (see
+//     dropParameterNullable);
 //   - "nullable": true next to a "type" becomes a type list with "null" (and
 //     null joins an "enum", if any), the 3.1 spelling of the same rule;
 //   - "nullable": true next to a "$ref" becomes anyOf [the ref, null];
@@ -26,6 +28,7 @@ import (
 //     be validated instead of being rejected as undocumented.
 func fix(root map[string]any) []string {
 	counts := map[string]int{}
+	dropParameterNullable(root, counts)
 	walkSchemas(root, counts)
 	addErrorStatuses(root, counts)
 	fixReplayRequest(root, counts)
@@ -35,6 +38,30 @@ func fix(root map[string]any) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// dropParameterNullable removes "nullable" from the schemas of path and
+// query parameters: a URL carries no JSON null (an absent optional parameter
+// is just absent), and the anyOf [ref, null] that nullable would become hides
+// the referenced enum from the validator's parameter checks, so a sort_key
+// the server's FromStr refuses would pass.
+func dropParameterNullable(root map[string]any, counts map[string]int) {
+	paths, _ := root["paths"].(map[string]any)
+	for _, item := range paths {
+		m, _ := item.(map[string]any)
+		for _, method := range methods {
+			op, _ := m[method].(map[string]any)
+			params, _ := op["parameters"].([]any)
+			for _, p := range params {
+				param, _ := p.(map[string]any)
+				schema, _ := param["schema"].(map[string]any)
+				if _, ok := schema["nullable"]; ok {
+					delete(schema, "nullable")
+					counts[`dropped "nullable" on a path or query parameter (a URL has no null)`]++
+				}
+			}
+		}
+	}
 }
 
 func walkSchemas(node any, counts map[string]int) {
