@@ -22,6 +22,12 @@ import (
 // Older issuers sent session_id and top-level organization_permissions and
 // workspace_permissions, with ids as JSON numbers; those are read too, ids
 // converted to their decimal string form.
+//
+// Sources: github.com/wacht-platform/frontend-api as stored in its newest
+// (fiber v3) version; line numbers are of that file. The mirror's main
+// branch (1113464, June 2025) predates it and still issues the older shape
+// (handler/session/handler.go:326-347 there). The JWKS handler is
+// handler/deployment/handler.go:35-77 and router/public.go:13 at 047f3417.
 type Claims struct {
 	Subject         string    // sub: the user id
 	Issuer          string    // iss

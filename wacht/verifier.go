@@ -417,10 +417,11 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, *TokenErr
 
 // maxKidlessCandidates bounds the keys tried for one token without a kid.
 // Wacht's frontend API signs session tokens with the deployment's one key
-// pair and no kid (frontend-api handler/session/handler.go GetToken: jwt.Sign
-// with a bare key, ~L726) and publishes exactly that key (handler/deployment/
-// handler.go GetJwks adds one key to the set), so one candidate is the
-// normal case and two cover a key rotation's overlap. Every candidate costs
+// pair and no kid (frontend-api handler/session/handler.go signTokenES256:
+// jwt.Sign with a bare key, ~L726) and publishes exactly that key
+// (handler/deployment/handler.go:71-76 adds one key to the set), so one
+// candidate is the normal case and two would cover a rotation's overlap,
+// should Wacht ever publish an old key beside a new one. Every candidate costs
 // one signature check, and a forged kid-less token makes the verifier try
 // them all: four caps that work per token (and per forced refresh) while a
 // key set that publishes more keys for one algorithm is reported as

@@ -28,8 +28,8 @@ func (s *Server) serveJWKS(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// Wacht answers with fiber's c.JSON(set) and no Cache-Control header
-	// (frontend-api handler/deployment/handler.go GetJwks): verifiers fall
-	// back to their own TTL.
+	// (frontend-api handler/deployment/handler.go:76 at 047f3417):
+	// verifiers fall back to their own TTL.
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(b)
 	return nil

@@ -78,7 +78,7 @@ func (kr *keyring) generate(alg Algorithm) (*signingKey, error) {
 	}
 	kr.n++
 	// Wacht's JWKS names its key by the key pair's numeric id
-	// (frontend-api handler/deployment/handler.go GetJwks:
+	// (frontend-api handler/deployment/handler.go:46 at 047f3417:
 	// strconv.FormatUint(deployment.KepPair.ID, 10)).
 	return &signingKey{kid: numericID(), alg: alg, priv: priv}, nil
 }
@@ -110,7 +110,7 @@ func (kr *keyring) published(now time.Time) []*signingKey {
 
 // jwks is the key set document. Wacht's has one member, the deployment's
 // EC P-256 key with kid, use "sig" and alg "ES256" (frontend-api
-// handler/deployment/handler.go GetJwks); keys of Options.Algorithms and
+// handler/deployment/handler.go:35-77 at 047f3417); keys of Options.Algorithms and
 // keys in a rotation's grace period are added after it.
 func (kr *keyring) jwks(now time.Time) ([]byte, error) {
 	var set jose.JSONWebKeySet
