@@ -20,8 +20,8 @@ const (
 	TokenReasonAlgorithm         TokenReason = "algorithm"              // alg missing, "none", or not in the allow-list
 	TokenReasonUntrustedHeader   TokenReason = "untrusted_header"       // jku, x5u, jwk, x5c or similar header present
 	TokenReasonCritical          TokenReason = "critical_header"        // crit names extensions this verifier does not implement
-	TokenReasonMissingKeyID      TokenReason = "missing_kid"            // asymmetric token without a kid
-	TokenReasonUnknownKey        TokenReason = "unknown_key"            // no usable key with that kid in the JWKS
+	TokenReasonMissingKeyID      TokenReason = "missing_kid"            // token without a kid, and the key set too ambiguous to choose from
+	TokenReasonUnknownKey        TokenReason = "unknown_key"            // no usable key with that kid (or, without a kid, for that alg) in the JWKS
 	TokenReasonKeyMismatch       TokenReason = "key_mismatch"           // the key's kty/crv/alg/use disagree with the token
 	TokenReasonBadSignature      TokenReason = "bad_signature"          // signature does not verify
 	TokenReasonMissingClaim      TokenReason = "missing_claim"          // exp or sub missing
@@ -252,6 +252,16 @@ func (a *Auth) DecodeClaims(v any) error {
 		return ErrNoClaims
 	}
 	return a.Claims.Decode(v)
+}
+
+// DecodeMetadata decodes the token's "metadata" claim, the claims a Wacht
+// JWT template adds, into v (see Claims.DecodeMetadata). It returns
+// ErrNoClaims when the Auth has no verified token claims.
+func (a *Auth) DecodeMetadata(v any) error {
+	if a == nil || a.Claims == nil {
+		return ErrNoClaims
+	}
+	return a.Claims.DecodeMetadata(v)
 }
 
 // String describes the Auth without its claims or permissions, for logs.

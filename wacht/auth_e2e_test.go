@@ -223,7 +223,7 @@ func TestEmulatorJWKSOutage(t *testing.T) {
 	}
 	remove := s.InjectFault(wachttest.Fault{Route: wachttest.RouteJWKS, Status: 503})
 	defer remove()
-	clock.Advance(6 * time.Minute) // past the emulator's max-age=300
+	clock.Advance(6 * time.Minute) // past the default JWKS TTL: Wacht sends no Cache-Control
 	for range 20 {
 		if a := v.AuthFromToken(context.Background(), tok()); !a.Authenticated() {
 			t.Fatalf("outage with cached keys: %v", a.Err())

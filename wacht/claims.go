@@ -3,15 +3,31 @@ package wacht
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
 )
 
-// Claims are the verified claims of a session token, in the shapes Wacht
-// issues them. Ids that older issuers send as JSON numbers are converted to
-// their decimal string form.
+// Claims are the verified claims of a session token, in the shape Wacht's
+// frontend API issues them (frontend-api handler/session/handler.go,
+// GetToken, ~L470-562): iss, sub, iat and exp; sid, organization and
+// workspace as decimal strings; the active memberships' permissions nested
+// under "permissions"; the JWT template's claims under "metadata". Wacht
+// sends no aud, azp, nbf or jti; those fields are filled only for tokens
+// from other issuers that carry them.
+//
+// Older issuers sent session_id and top-level organization_permissions and
+// workspace_permissions, with ids as JSON numbers; those are read too, ids
+// converted to their decimal string form.
+//
+// Sources: github.com/wacht-platform/frontend-api as stored in its newest
+// (fiber v3) version; line numbers are of that file. The mirror's main
+// branch (1113464, June 2025) predates it and still issues the older shape
+// (handler/session/handler.go:326-347 there). The JWKS handler is
+// handler/deployment/handler.go:35-77 and router/public.go:13 at 047f3417.
 type Claims struct {
 	Subject         string    // sub: the user id
 	Issuer          string    // iss
@@ -22,13 +38,24 @@ type Claims struct {
 	NotBefore       time.Time // nbf, zero when absent
 	IssuedAt        time.Time // iat, zero when absent
 
-	SessionID               string // sid, sess or session_id (first present)
-	OrganizationID          string // organization
-	WorkspaceID             string // workspace
+	SessionID      string // sid (older issuers: session_id; sess is read last)
+	OrganizationID string // organization: the active organization, "" when none
+	WorkspaceID    string // workspace: the active workspace, "" when none
+	// OrganizationPermissions and WorkspacePermissions are the permissions
+	// of the active memberships: permissions.organization and
+	// permissions.workspace (older issuers: organization_permissions and
+	// workspace_permissions). Their order carries no meaning.
 	OrganizationPermissions []string
 	WorkspacePermissions    []string
 
-	raw []byte
+	// Metadata is the "metadata" claim: the claims a JWT template adds,
+	// rendered for the signed-in user. It is nil when the token has none
+	// (the default template adds none) or when it is not a JSON object.
+	// DecodeMetadata decodes it into a struct of your own.
+	Metadata map[string]any
+
+	metadata json.RawMessage
+	raw      []byte
 }
 
 // Raw returns a copy of the token's JSON claims set.
@@ -48,6 +75,23 @@ func (c *Claims) Decode(v any) error {
 	return decodeLayered(c.raw, v)
 }
 
+// DecodeMetadata decodes the "metadata" claim (a JWT template's claims)
+// into v, a pointer to a struct or map. When the token carries no metadata
+// object, v is left as it is and the result is nil; Metadata == nil tells
+// the two apart.
+func (c *Claims) DecodeMetadata(v any) error {
+	if c == nil || len(c.raw) == 0 {
+		return ErrNoClaims
+	}
+	if len(c.metadata) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(c.metadata, v); err != nil {
+		return fmt.Errorf("wacht: decode metadata claim: %w", err)
+	}
+	return nil
+}
+
 // wireClaims is the decoding target for a token payload. It is decoded once
 // per token; custom claims stay in the raw bytes until asked for.
 type wireClaims struct {
@@ -61,15 +105,16 @@ type wireClaims struct {
 	Iat       *numericDate    `json:"iat"`
 	Sid       flexString      `json:"sid"`
 	Sess      flexString      `json:"sess"`
-	SessionID flexString      `json:"session_id"`
+	SessionID flexString      `json:"session_id"` // older issuers
 	Org       flexString      `json:"organization"`
 	Workspace flexString      `json:"workspace"`
-	OrgPerms  []string        `json:"organization_permissions"`
-	WsPerms   []string        `json:"workspace_permissions"`
+	OrgPerms  []string        `json:"organization_permissions"` // older issuers
+	WsPerms   []string        `json:"workspace_permissions"`    // older issuers
 	Perms     *struct {
 		Organization []string `json:"organization"`
 		Workspace    []string `json:"workspace"`
 	} `json:"permissions"`
+	Metadata json.RawMessage `json:"metadata"`
 }
 
 // flexString accepts a JSON string, an integer number (converted to its
@@ -152,4 +197,64 @@ func parseAudience(raw json.RawMessage) ([]string, bool) {
 		return nil, false
 	}
 	return list, true
+}
+
+// sameIssuer reports whether got, a token's iss, names the issuer want.
+// Wacht writes iss as "https://" + the deployment's backend host
+// (frontend-api handler/session/handler.go GetToken, Issuer(...), ~L472),
+// the origin its publishable key encodes (platform
+// commands/src/project/support/foundation.rs:161-166, build_publishable_key),
+// so the two are compared as URLs: scheme and host without regard to ASCII
+// case (FrontendAPIURL lower-cases the key's host; DNS names are
+// case-insensitive), a default port the same as none, the path exactly. A
+// trailing slash is a different path, so "https://h/" does not name
+// "https://h"; user info, a query or a fragment never match. The equal
+// strings of the usual case are answered without parsing.
+func sameIssuer(want, got string) bool {
+	if got == want {
+		return true
+	}
+	w, ok := issuerKey(want)
+	if !ok {
+		return false
+	}
+	g, ok := issuerKey(got)
+	return ok && w == g
+}
+
+// issuerKey is the comparable form of an http(s) issuer URL.
+func issuerKey(s string) (string, bool) {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok || strings.ContainsAny(rest, "?#@ \t\r\n\\") {
+		return "", false
+	}
+	host, path := rest, ""
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		host, path = rest[:i], rest[i:]
+	}
+	scheme, host = asciiLower(scheme), asciiLower(host)
+	switch scheme {
+	case "https":
+		host = strings.TrimSuffix(host, ":443")
+	case "http":
+		host = strings.TrimSuffix(host, ":80")
+	default:
+		return "", false
+	}
+	if host == "" || strings.HasPrefix(host, ":") {
+		return "", false
+	}
+	return scheme + "://" + host + path, true
+}
+
+// asciiLower lower-cases ASCII letters only, so no Unicode case folding
+// (the Kelvin sign folds to "k") can make two different hosts equal.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }

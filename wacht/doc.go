@@ -59,7 +59,14 @@
 // A Verifier checks the session tokens Wacht issues to signed-in users. Its
 // configuration starts from the deployment's publishable key
 // (FrontendAPIURL turns one into the frontend API URL); keys come from the
-// deployment's JWKS, fetched lazily and cached. Verifier.Authenticate turns
+// deployment's JWKS, fetched lazily and cached. Wacht signs with one ES256
+// key and names no kid in the token's header: such a token is tried
+// against the published keys that fit its alg (at most four), and a
+// failure refetches the key set under the same limit as an unknown kid.
+// The claims arrive as Claims: ids as decimal strings, the permissions of
+// the active organization and workspace, and a JWT template's claims in
+// Claims.Metadata (Auth.DecodeMetadata decodes them into a struct); the
+// issuer is compared as a URL. Verifier.Authenticate turns
 // a request into an Auth, which is anonymous rather than an error when the
 // token is missing or invalid; Auth.Protect and Auth.Has then check the
 // user, organization, workspace and permissions the handler needs. An Auth

@@ -37,7 +37,7 @@ type JWKSStats struct {
 	Fetches          int64 // HTTP fetches started
 	FetchFailures    int64 // fetches that failed (network, status, body, JSON)
 	StaleServed      int64 // verifications answered from expired keys during a failed refresh
-	RefreshesLimited int64 // unknown-kid lookups answered without a fetch because of the refresh interval
+	RefreshesLimited int64 // unknown kids, and kid-less tokens no cached key verified, answered without a fetch because of the refresh interval
 	Keys             int   // usable keys currently cached
 	SkippedKeys      int   // keys in the last fetched set that were ignored (bad, private, unsupported)
 }
@@ -66,6 +66,17 @@ func (k *jwk) accepts(alg string) bool {
 		return k.kty == "EC" && k.crv == "P-521"
 	case "RS256", "RS384", "RS512":
 		return k.kty == "RSA"
+	}
+	return false
+}
+
+// samePublicKey reports whether o holds the same public key as k.
+func (k *jwk) samePublicKey(o *jwk) bool {
+	switch {
+	case k.ec != nil && o.ec != nil:
+		return k.ec.Equal(o.ec)
+	case k.rsa != nil && o.rsa != nil:
+		return k.rsa.Equal(o.rsa)
 	}
 	return false
 }
@@ -99,9 +110,7 @@ type jwksCache struct {
 	s jwksSettings
 
 	mu          sync.RWMutex
-	keys        map[string][]*jwk
-	nkeys       int
-	skipped     int
+	set         keySet
 	loaded      bool
 	expiresAt   time.Time
 	lastAttempt time.Time
@@ -117,7 +126,7 @@ func newJWKSCache(s jwksSettings) *jwksCache {
 
 func (c *jwksCache) stats() JWKSStats {
 	c.mu.RLock()
-	n, sk := c.nkeys, c.skipped
+	n, sk := len(c.set.list), c.set.skipped
 	c.mu.RUnlock()
 	return JWKSStats{
 		Fetches:          c.fetches.Load(),
@@ -129,22 +138,52 @@ func (c *jwksCache) stats() JWKSStats {
 	}
 }
 
+// keyQuery selects keys from the cached set: the keys with kid, or, for a
+// token that names no key (any), every usable key.
+type keyQuery struct {
+	kid string
+	any bool
+}
+
+// findLocked answers q from the cached set; c.mu must be held.
+func (c *jwksCache) findLocked(q keyQuery) ([]*jwk, bool) {
+	if q.any {
+		return c.set.list, len(c.set.list) > 0
+	}
+	ks, ok := c.set.byKid[q.kid]
+	return ks, ok
+}
+
 // lookup returns the keys with this kid. The fast path is a read lock and a
 // map lookup.
 func (c *jwksCache) lookup(ctx context.Context, kid string) ([]*jwk, *TokenError) {
-	now := c.s.now()
-	c.mu.RLock()
-	if c.loaded && now.Before(c.expiresAt) {
-		ks, ok := c.keys[kid]
-		c.mu.RUnlock()
-		if ok {
-			return ks, nil
+	return c.get(ctx, keyQuery{kid: kid}, false)
+}
+
+// all returns every usable key of the set, for a token without a kid. With
+// refresh, the caller has already tried the cached keys and none verified:
+// the set is fetched again if the refresh limiter allows it (the same
+// limiter an unknown kid goes through), else the cached set is answered.
+func (c *jwksCache) all(ctx context.Context, refresh bool) ([]*jwk, *TokenError) {
+	return c.get(ctx, keyQuery{any: true}, refresh)
+}
+
+func (c *jwksCache) get(ctx context.Context, q keyQuery, refresh bool) ([]*jwk, *TokenError) {
+	if !refresh {
+		now := c.s.now()
+		c.mu.RLock()
+		if c.loaded && now.Before(c.expiresAt) {
+			ks, ok := c.findLocked(q)
+			c.mu.RUnlock()
+			if ok {
+				return ks, nil
+			}
+		} else {
+			c.mu.RUnlock()
 		}
-	} else {
-		c.mu.RUnlock()
 	}
 	for range 3 {
-		ks, terr, retry := c.slow(ctx, kid)
+		ks, terr, retry := c.slow(ctx, q, refresh)
 		if !retry {
 			return ks, terr
 		}
@@ -152,16 +191,16 @@ func (c *jwksCache) lookup(ctx context.Context, kid string) ([]*jwk, *TokenError
 	return nil, &TokenError{Reason: TokenReasonJWKSUnavailable, Detail: "key set fetch kept being abandoned"}
 }
 
-// slow handles misses, expiry and failures. retry is true when a shared
-// fetch was abandoned by its leader's context and the caller should try
-// again.
-func (c *jwksCache) slow(ctx context.Context, kid string) (_ []*jwk, _ *TokenError, retry bool) {
+// slow handles misses, expiry, failures and forced refreshes. retry is true
+// when a shared fetch was abandoned by its leader's context and the caller
+// should try again.
+func (c *jwksCache) slow(ctx context.Context, q keyQuery, refresh bool) (_ []*jwk, _ *TokenError, retry bool) {
 	now := c.s.now()
 	c.mu.Lock()
 	fresh := c.loaded && now.Before(c.expiresAt)
 	usable := c.loaded && now.Before(c.expiresAt.Add(c.s.staleWindow))
-	if fresh {
-		if ks, ok := c.keys[kid]; ok {
+	if fresh && !refresh {
+		if ks, ok := c.findLocked(q); ok {
 			c.mu.Unlock()
 			return ks, nil, false
 		}
@@ -172,16 +211,16 @@ func (c *jwksCache) slow(ctx context.Context, kid string) (_ []*jwk, _ *TokenErr
 		if !c.lastAttempt.IsZero() && now.Sub(c.lastAttempt) < c.s.refreshInterval && !now.Before(c.lastAttempt) {
 			// The limiter is closed: answer from what we have, never wait.
 			defer c.mu.Unlock()
-			return c.answerLocked(kid, fresh, usable, true)
+			return c.answerLocked(q, fresh, usable, true, refresh)
 		}
 		call = &jwksCall{done: make(chan struct{}), prevAttempt: c.lastAttempt}
 		c.inflight = call
 		c.lastAttempt = now
 		leader = true
-	} else if usable {
+	} else if usable && !refresh {
 		// Someone is already refreshing; if we still hold this kid, use it
 		// rather than wait.
-		if ks, ok := c.keys[kid]; ok {
+		if ks, ok := c.findLocked(q); ok {
 			c.mu.Unlock()
 			if !fresh {
 				c.stale.Add(1)
@@ -211,27 +250,36 @@ func (c *jwksCache) slow(ctx context.Context, kid string) (_ []*jwk, _ *TokenErr
 	defer c.mu.RUnlock()
 	fresh = c.loaded && now.Before(c.expiresAt)
 	usable = c.loaded && now.Before(c.expiresAt.Add(c.s.staleWindow))
-	ks, terr, _ := c.answerLocked(kid, fresh, usable, false)
+	ks, terr, _ := c.answerLocked(q, fresh, usable, false, false)
 	return ks, terr, false
 }
 
 // answerLocked answers from the cached set. limited marks an answer given
-// because the refresh limiter was closed.
-func (c *jwksCache) answerLocked(kid string, fresh, usable, limited bool) ([]*jwk, *TokenError, bool) {
+// because the refresh limiter was closed; refresh that the caller asked for
+// a fresh set, so a limited answer counts even when the keys are cached.
+func (c *jwksCache) answerLocked(q keyQuery, fresh, usable, limited, refresh bool) ([]*jwk, *TokenError, bool) {
 	if usable {
-		if ks, ok := c.keys[kid]; ok {
+		ks, ok := c.findLocked(q)
+		if limited && (!ok || refresh) {
+			c.limited.Add(1)
+		}
+		if ok {
 			if !fresh {
 				c.stale.Add(1)
 			}
 			return ks, nil, false
 		}
-		if limited {
-			c.limited.Add(1)
-		}
 		if !fresh && c.lastErr != nil {
-			return nil, &TokenError{Reason: TokenReasonJWKSUnavailable, Detail: "key set refresh failed and the key id is not cached", Err: c.lastErr}, false
+			detail := "key set refresh failed and the key id is not cached"
+			if q.any {
+				detail = "key set refresh failed and no usable key is cached"
+			}
+			return nil, &TokenError{Reason: TokenReasonJWKSUnavailable, Detail: detail, Err: c.lastErr}, false
 		}
-		return nil, &TokenError{Reason: TokenReasonUnknownKey, Detail: fmt.Sprintf("no key with kid %q in the key set", truncate(kid, 64))}, false
+		if q.any {
+			return nil, &TokenError{Reason: TokenReasonUnknownKey, Detail: "the key set has no usable key"}, false
+		}
+		return nil, &TokenError{Reason: TokenReasonUnknownKey, Detail: fmt.Sprintf("no key with kid %q in the key set", truncate(q.kid, 64))}, false
 	}
 	if c.lastErr != nil {
 		return nil, &TokenError{Reason: TokenReasonJWKSUnavailable, Detail: "the key set could not be fetched", Err: c.lastErr}, false
@@ -247,10 +295,9 @@ func (c *jwksCache) answerLocked(kid string, fresh, usable, limited bool) ([]*jw
 func (c *jwksCache) fetch(ctx context.Context, call *jwksCall) {
 	c.fetches.Add(1)
 	var (
-		keys       map[string][]*jwk
-		n, skipped int
-		ttl        time.Duration
-		err        error = &jwksFetchError{msg: "fetch panicked"}
+		set keySet
+		ttl time.Duration
+		err error = &jwksFetchError{msg: "fetch panicked"}
 	)
 	// Publish in a defer so that waiters are released even if the HTTP
 	// client panics.
@@ -267,7 +314,7 @@ func (c *jwksCache) fetch(ctx context.Context, call *jwksCall) {
 			c.failures.Add(1)
 			c.lastErr = err
 		default:
-			c.keys, c.nkeys, c.skipped = keys, n, skipped
+			c.set = set
 			c.loaded = true
 			c.expiresAt = now.Add(ttl)
 			c.lastErr = nil
@@ -277,7 +324,7 @@ func (c *jwksCache) fetch(ctx context.Context, call *jwksCall) {
 		c.mu.Unlock()
 		close(call.done)
 	}()
-	keys, n, skipped, ttl, err = c.download(ctx)
+	set, ttl, err = c.download(ctx)
 }
 
 // jwksFetchError describes a failed fetch without any response body.
@@ -294,36 +341,36 @@ func (e *jwksFetchError) Error() string {
 }
 func (e *jwksFetchError) Unwrap() error { return e.err }
 
-func (c *jwksCache) download(ctx context.Context) (map[string][]*jwk, int, int, time.Duration, error) {
+func (c *jwksCache) download(ctx context.Context) (keySet, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.s.fetchTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.s.url, nil)
 	if err != nil {
-		return nil, 0, 0, 0, &jwksFetchError{msg: "build request", err: err}
+		return keySet{}, 0, &jwksFetchError{msg: "build request", err: err}
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", UserAgent)
 	res, err := c.s.client.Do(req)
 	if err != nil {
-		return nil, 0, 0, 0, &jwksFetchError{msg: "request failed", err: err}
+		return keySet{}, 0, &jwksFetchError{msg: "request failed", err: err}
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 4<<10))
-		return nil, 0, 0, 0, &jwksFetchError{msg: "unexpected status " + strconv.Itoa(res.StatusCode)}
+		return keySet{}, 0, &jwksFetchError{msg: "unexpected status " + strconv.Itoa(res.StatusCode)}
 	}
 	body, err := io.ReadAll(io.LimitReader(res.Body, c.s.maxBytes+1))
 	if err != nil {
-		return nil, 0, 0, 0, &jwksFetchError{msg: "read body", err: err}
+		return keySet{}, 0, &jwksFetchError{msg: "read body", err: err}
 	}
 	if int64(len(body)) > c.s.maxBytes {
-		return nil, 0, 0, 0, &jwksFetchError{msg: fmt.Sprintf("body larger than %d bytes", c.s.maxBytes)}
+		return keySet{}, 0, &jwksFetchError{msg: fmt.Sprintf("body larger than %d bytes", c.s.maxBytes)}
 	}
-	keys, n, skipped, err := parseJWKS(body)
+	set, err := parseJWKS(body)
 	if err != nil {
-		return nil, 0, 0, 0, err
+		return keySet{}, 0, err
 	}
-	return keys, n, skipped, c.ttlFrom(res.Header.Get("Cache-Control")), nil
+	return set, c.ttlFrom(res.Header.Get("Cache-Control")), nil
 }
 
 // ttlFrom honours Cache-Control max-age within the configured bounds.
@@ -360,36 +407,47 @@ type jwkProbe struct {
 	K      json.RawMessage `json:"k"`
 }
 
-// parseJWKS builds the kid index from a JWKS document. Keys that are not
-// public EC/RSA signature keys, carry private material, are malformed, are
-// off their curve or are RSA keys under 2048 bits are skipped (RFC 7517
-// section 5 says to ignore what cannot be used). Parsing of the key
-// material itself is go-jose's, which checks lengths and curve membership.
-func parseJWKS(body []byte) (map[string][]*jwk, int, int, error) {
+// keySet is a parsed JWKS: the usable keys in the document's order, and
+// those with a kid indexed by it.
+type keySet struct {
+	byKid   map[string][]*jwk
+	list    []*jwk
+	skipped int // keys ignored as unusable
+}
+
+// parseJWKS builds a keySet from a JWKS document. Keys that are not public
+// EC/RSA signature keys, carry private material, are malformed, are off
+// their curve or are RSA keys under 2048 bits are skipped (RFC 7517 section
+// 5 says to ignore what cannot be used). Parsing of the key material itself
+// is go-jose's, which checks lengths and curve membership. A key without a
+// kid is kept for tokens without one (RFC 7517 makes kid optional); it can
+// never answer a token that names a kid.
+func parseJWKS(body []byte) (keySet, error) {
 	var doc struct {
 		Keys []json.RawMessage `json:"keys"`
 	}
 	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, 0, 0, &jwksFetchError{msg: "body is not a JSON key set"}
+		return keySet{}, &jwksFetchError{msg: "body is not a JSON key set"}
 	}
 	if doc.Keys == nil {
-		return nil, 0, 0, &jwksFetchError{msg: "body has no \"keys\" array"}
+		return keySet{}, &jwksFetchError{msg: "body has no \"keys\" array"}
 	}
 	if len(doc.Keys) > maxJWKSKeys {
-		return nil, 0, 0, &jwksFetchError{msg: fmt.Sprintf("key set has %d keys, more than %d", len(doc.Keys), maxJWKSKeys)}
+		return keySet{}, &jwksFetchError{msg: fmt.Sprintf("key set has %d keys, more than %d", len(doc.Keys), maxJWKSKeys)}
 	}
-	keys := make(map[string][]*jwk, len(doc.Keys))
-	n, skipped := 0, 0
+	set := keySet{byKid: make(map[string][]*jwk, len(doc.Keys)), list: make([]*jwk, 0, len(doc.Keys))}
 	for _, raw := range doc.Keys {
 		k := parseOneJWK(raw)
 		if k == nil {
-			skipped++
+			set.skipped++
 			continue
 		}
-		keys[k.kid] = append(keys[k.kid], k)
-		n++
+		if k.kid != "" {
+			set.byKid[k.kid] = append(set.byKid[k.kid], k)
+		}
+		set.list = append(set.list, k)
 	}
-	return keys, n, skipped, nil
+	return set, nil
 }
 
 func parseOneJWK(raw json.RawMessage) *jwk {
@@ -397,7 +455,7 @@ func parseOneJWK(raw json.RawMessage) *jwk {
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return nil
 	}
-	if p.Kid == "" || (p.Kty != "EC" && p.Kty != "RSA") {
+	if p.Kty != "EC" && p.Kty != "RSA" {
 		return nil
 	}
 	if p.D != nil || p.P != nil || p.Q != nil || p.K != nil {

@@ -379,10 +379,11 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, *TokenErr
 		if terr := v.verifyHMAC(h.alg, signed, sig); terr != nil {
 			return nil, terr
 		}
-	} else {
-		if h.kid == "" {
-			return nil, tokenErr(TokenReasonMissingKeyID, "")
+	} else if h.kid == "" {
+		if terr := v.verifyWithoutKid(ctx, h.alg, signed, sig); terr != nil {
+			return nil, terr
 		}
+	} else {
 		keys, terr := v.jwks.lookup(ctx, h.kid)
 		if terr != nil {
 			return nil, terr
@@ -412,6 +413,68 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, *TokenErr
 	}
 	payload = payload[:pn]
 	return v.checkClaims(payload)
+}
+
+// maxKidlessCandidates bounds the keys tried for one token without a kid.
+// Wacht's frontend API signs session tokens with the deployment's one key
+// pair and no kid (frontend-api handler/session/handler.go signTokenES256:
+// jwt.Sign with a bare key, ~L726) and publishes exactly that key
+// (handler/deployment/handler.go:71-76 adds one key to the set), so one
+// candidate is the normal case and two would cover a rotation's overlap,
+// should Wacht ever publish an old key beside a new one. Every candidate costs
+// one signature check, and a forged kid-less token makes the verifier try
+// them all: four caps that work per token (and per forced refresh) while a
+// key set that publishes more keys for one algorithm is reported as
+// ambiguous rather than searched.
+const maxKidlessCandidates = 4
+
+// verifyWithoutKid verifies a token whose header names no key, as Wacht's
+// session tokens are issued: it tries the published keys that can verify
+// alg (kty, crv and, when the JWK pins one, alg must agree). When none of
+// the cached keys verifies, the key set is fetched again, under the same
+// refresh limiter as an unknown kid, and the keys it did not already try
+// are tried.
+func (v *Verifier) verifyWithoutKid(ctx context.Context, alg, signed string, sig []byte) *TokenError {
+	var tried [2 * maxKidlessCandidates]*jwk // at most maxKidlessCandidates per pass
+	ntried := 0
+	var last *TokenError
+	for pass := range 2 {
+		keys, terr := v.jwks.all(ctx, pass == 1)
+		if terr != nil {
+			if last != nil {
+				return last // the cached keys' verdict says more than a refresh failure
+			}
+			return terr
+		}
+		var cand [maxKidlessCandidates]*jwk
+		n := 0
+		for _, k := range keys {
+			if !k.accepts(alg) {
+				continue
+			}
+			if n == len(cand) {
+				return tokenErr(TokenReasonMissingKeyID, fmt.Sprintf("the token has no kid and the key set publishes more than %d keys for %s", maxKidlessCandidates, alg))
+			}
+			cand[n] = k
+			n++
+		}
+		for _, k := range cand[:n] {
+			if slices.ContainsFunc(tried[:ntried], k.samePublicKey) {
+				continue // already tried before the refresh
+			}
+			terr := verifyAsymmetric(alg, k, signed, sig)
+			if terr == nil {
+				return nil
+			}
+			last = terr
+			tried[ntried] = k
+			ntried++
+		}
+	}
+	if last != nil {
+		return last
+	}
+	return tokenErr(TokenReasonUnknownKey, fmt.Sprintf("the token has no kid and no published key can verify %s", alg))
 }
 
 func (v *Verifier) verifyHMAC(alg, signed string, sig []byte) *TokenError {
@@ -677,7 +740,7 @@ func (v *Verifier) checkClaims(payload []byte) (*Claims, *TokenError) {
 	if w.Iat != nil && now.Add(v.skew).Before(w.Iat.t) {
 		return nil, tokenErr(TokenReasonIssuedInFuture, "")
 	}
-	if w.Iss != v.issuer {
+	if !sameIssuer(v.issuer, w.Iss) {
 		return nil, tokenErr(TokenReasonIssuer, fmt.Sprintf("want %q", v.issuer))
 	}
 	aud, ok := parseAudience(w.Aud)
@@ -700,7 +763,7 @@ func (v *Verifier) checkClaims(payload []byte) (*Claims, *TokenError) {
 		AuthorizedParty: w.Azp,
 		ID:              w.Jti,
 		ExpiresAt:       w.Exp.t,
-		SessionID:       string(firstNonEmpty(w.Sid, w.Sess, w.SessionID)),
+		SessionID:       string(firstNonEmpty(w.Sid, w.SessionID, w.Sess)),
 		OrganizationID:  string(w.Org),
 		WorkspaceID:     string(w.Workspace),
 		raw:             payload,
@@ -711,14 +774,25 @@ func (v *Verifier) checkClaims(payload []byte) (*Claims, *TokenError) {
 	if w.Iat != nil {
 		c.IssuedAt = w.Iat.t
 	}
-	c.OrganizationPermissions, c.WorkspacePermissions = w.OrgPerms, w.WsPerms
+	// Wacht nests the permissions (GetToken, tok.Set("permissions", ...),
+	// ~L526); the top-level lists of older issuers are the fallback.
 	if w.Perms != nil {
-		if c.OrganizationPermissions == nil {
-			c.OrganizationPermissions = w.Perms.Organization
+		c.OrganizationPermissions, c.WorkspacePermissions = w.Perms.Organization, w.Perms.Workspace
+	}
+	if c.OrganizationPermissions == nil {
+		c.OrganizationPermissions = w.OrgPerms
+	}
+	if c.WorkspacePermissions == nil {
+		c.WorkspacePermissions = w.WsPerms
+	}
+	// A JWT template's claims (GetToken sets "metadata" only when the
+	// rendered template is a non-empty object, ~L560). Anything but an
+	// object is left alone rather than rejected, as before.
+	if len(w.Metadata) > 0 && w.Metadata[0] == '{' {
+		if err := json.Unmarshal(w.Metadata, &c.Metadata); err != nil {
+			return nil, tokenErr(TokenReasonMalformed, "metadata claim is not a JSON object")
 		}
-		if c.WorkspacePermissions == nil {
-			c.WorkspacePermissions = w.Perms.Workspace
-		}
+		c.metadata = w.Metadata
 	}
 	return c, nil
 }

@@ -40,6 +40,24 @@ func BenchmarkAuthenticateES256(b *testing.B) {
 	}
 }
 
+// BenchmarkAuthenticateES256NoKid is the same warm path for a token as
+// Wacht issues it, without a kid: the key is chosen among the cached keys
+// of the set by type (one here, as Wacht publishes).
+func BenchmarkAuthenticateES256NoKid(b *testing.B) {
+	k := newECKey(b, "k1", "ES256")
+	is := newTestIssuer(b, k)
+	v := is.verifier(b, nil)
+	tok := is.mint(k, nil, map[string]any{"kid": nil})
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Authorization", "Bearer "+tok)
+	b.ReportAllocs()
+	for b.Loop() {
+		if a := v.Authenticate(r); !a.Authenticated() {
+			b.Fatal(a.Err())
+		}
+	}
+}
+
 // BenchmarkVerifyBaselineES256 is the floor Authenticate is measured
 // against: bare crypto/ecdsa verification of the same token with a key
 // already in hand, plus decoding its claims into the same struct, with no

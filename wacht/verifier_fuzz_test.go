@@ -19,7 +19,10 @@ func FuzzVerify(f *testing.F) {
 	is := newTestIssuer(f, k)
 	v := is.verifier(f, nil)
 	good := is.mint(k, nil, nil)
+	// Wacht's own tokens carry no kid.
+	goodNoKid := is.mint(k, nil, map[string]any{"kid": nil})
 	f.Add(good)
+	f.Add(goodNoKid)
 	f.Add(is.mint(k, nil, map[string]any{"crit": []string{"x"}}))
 	f.Add(is.mint(k, nil, map[string]any{"kid": "other"}))
 	f.Add("eyJhbGciOiJub25lIn0.e30.")
@@ -29,10 +32,10 @@ func FuzzVerify(f *testing.F) {
 	f.Fuzz(func(t *testing.T, tok string) {
 		a := v.AuthFromToken(ctx, tok)
 		if a.Authenticated() {
-			if tok != good {
+			if tok != good && tok != goodNoKid {
 				// Only re-encodings that decode to the same bytes could
 				// pass, and strict base64 rules those out.
-				t.Fatalf("authenticated a token other than the genuine one: %q", tok)
+				t.Fatalf("authenticated a token other than the genuine ones: %q", tok)
 			}
 			return
 		}

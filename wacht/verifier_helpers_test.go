@@ -232,19 +232,26 @@ func (is *testIssuer) verifier(t testing.TB, mod func(*VerifierConfig)) *Verifie
 	return v
 }
 
-// claims returns a valid claim set for this issuer.
+// claims returns a valid claim set for this issuer, in the shape Wacht's
+// frontend API issues (frontend-api handler/session/handler.go GetToken,
+// ~L470-562): iss, sub, iat, exp (iat + 30 s + 5 s skew), sid,
+// organization and workspace as strings, permissions nested; no nbf, jti,
+// aud or azp.
 func (is *testIssuer) claims() map[string]any {
 	now := is.clock.Now().Unix()
 	return map[string]any{
 		"iss": is.url(), "sub": "user_1", "sid": "sess_1",
-		"iat": now - 10, "nbf": now - 10, "exp": now + 60,
+		"iat": now - 10, "exp": now + 25,
 		"organization": "org_1", "workspace": "ws_1",
-		"organization_permissions": []string{"org:read"},
-		"workspace_permissions":    []string{"ws:write"},
+		"permissions": map[string]any{
+			"organization": []string{"org:read"},
+			"workspace":    []string{"ws:write"},
+		},
 	}
 }
 
-// mint signs header+claims with k (header defaults: alg of k, kid of k, typ JWT).
+// mint signs header+claims with k (header defaults: alg of k, kid of k, typ
+// JWT; Wacht's own tokens have no kid: pass {"kid": nil}).
 func (is *testIssuer) mint(k *testKey, claims map[string]any, hdr map[string]any) string {
 	t := is.t
 	t.Helper()

@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -266,6 +267,11 @@ func TestHostileTokens(t *testing.T) {
 	dupA, dupB := newECKey(t, "dup", "ES256"), newECKey(t, "dup", "ES256")
 	attacker := newECKey(t, "k1", "ES256") // same kid, different key, unpublished
 	attacker.hide = true
+	otherRSAKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherRSA := &testKey{alg: "RS256", rsa: otherRSAKey, hide: true} // never published
 	is := newTestIssuer(t, k1, k384, kr, small, priv, enc, wrongAlg, ops, off, dupA, dupB, attacker)
 	is.set(func(is *testIssuer) {
 		is.extra = append(is.extra, map[string]any{"kty": "oct", "kid": "oct", "k": b64([]byte("0123456789abcdef0123456789abcdef"))})
@@ -343,8 +349,40 @@ func TestHostileTokens(t *testing.T) {
 		{"RS256 outside a configured ES256-only list", func() string { return is.mint(kr, nil, nil) }, vOnlyES256, TokenReasonAlgorithm},
 		{"ES384 outside a configured ES256-only list", func() string { return is.mint(k384, nil, nil) }, vOnlyES256, TokenReasonAlgorithm},
 		{"alg is a number", func() string { return raw(`{"alg":256,"kid":"k1"}`, payloadJSON, signK1) }, nil, TokenReasonMalformed},
-		{"kid missing", func() string { return is.mint(k1, nil, map[string]any{"kid": nil}) }, nil, TokenReasonMissingKeyID},
-		{"kid empty", func() string { return is.mint(k1, nil, map[string]any{"kid": ""}) }, nil, TokenReasonMissingKeyID},
+		// Wacht's tokens carry no kid, so a kid-less token is tried against
+		// the published keys of its algorithm: one signed by any other key
+		// fails on its signature.
+		{"no kid, signed by an unpublished key", func() string { return is.mint(attacker, nil, map[string]any{"kid": nil}) }, nil, TokenReasonBadSignature},
+		{"empty kid, signed by an unpublished key", func() string { return is.mint(attacker, nil, map[string]any{"kid": ""}) }, nil, TokenReasonBadSignature},
+		{"no kid, RS256 signed by an unpublished RSA key", func() string {
+			return raw(`{"alg":"RS256","typ":"JWT"}`, payloadJSON, func(in string) []byte { return otherRSA.sign(t, "RS256", in) })
+		}, nil, TokenReasonBadSignature},
+		{"no kid, ES384 header over a P-256 signature", func() string {
+			return raw(`{"alg":"ES384","typ":"JWT"}`, payloadJSON, signK1)
+		}, nil, TokenReasonBadSignature},
+		{"no kid, ES512 with no P-521 key published", func() string {
+			return raw(`{"alg":"ES512","typ":"JWT"}`, payloadJSON, signK1)
+		}, nil, TokenReasonUnknownKey},
+		{"no kid, HS256 keyed with the public key", func() string {
+			return raw(`{"alg":"HS256","typ":"JWT"}`, payloadJSON, func(in string) []byte { return hmacSign("HS256", pubBytes, in) })
+		}, nil, TokenReasonAlgorithm},
+		{"no kid, HS256 keyed with the public key, HMAC allowed", func() string {
+			return raw(`{"alg":"HS256","typ":"JWT"}`, payloadJSON, func(in string) []byte { return hmacSign("HS256", pubBytes, in) })
+		}, vHS, TokenReasonBadSignature},
+		{"no kid, alg none with a real signature", func() string { return raw(`{"alg":"none","typ":"JWT"}`, payloadJSON, signK1) }, nil, TokenReasonAlgorithm},
+		{"no kid, tampered payload", func() string {
+			tok := strings.Split(is.mint(k1, nil, map[string]any{"kid": nil}), ".")
+			return tok[0] + "." + b64([]byte(strings.Replace(string(mustDecode(tok[1])), "user_1", "admin1", 1))) + "." + tok[2]
+		}, nil, TokenReasonBadSignature},
+		{"no kid, expired", func() string {
+			return is.mint(k1, with(func(c map[string]any) { c["exp"] = now - 6 }), map[string]any{"kid": nil})
+		}, nil, TokenReasonExpired},
+		{"no kid, wrong issuer", func() string {
+			return is.mint(k1, with(func(c map[string]any) { c["iss"] = "https://evil.example" }), map[string]any{"kid": nil})
+		}, nil, TokenReasonIssuer},
+		{"no kid, embedded jwk", func() string {
+			return is.mint(attacker, nil, map[string]any{"kid": nil, "jwk": attacker.jwk})
+		}, nil, TokenReasonUntrustedHeader},
 		{"kid unknown", func() string { return is.mint(k1, nil, map[string]any{"kid": "nope"}) }, nil, TokenReasonUnknownKey},
 		{"kid is a number", func() string { return raw(`{"alg":"ES256","kid":1}`, payloadJSON, signK1) }, nil, TokenReasonMalformed},
 		{"duplicate kid member", func() string { return raw(`{"alg":"ES256","kid":"nope","kid":"k1"}`, payloadJSON, signK1) }, nil, TokenReasonMalformed},
@@ -551,7 +589,7 @@ func TestAuthenticateRequest(t *testing.T) {
 	}
 	// Forbidden path.
 	c := is.claims()
-	c["workspace_permissions"] = []string{"ws:read"}
+	c["permissions"] = map[string]any{"workspace": []string{"ws:read"}}
 	tok2 := is.mint(k, c, nil)
 	if code, _ := do(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok2) }, ""); code != 403 {
 		t.Fatalf("forbidden: %d", code)

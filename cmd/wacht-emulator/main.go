@@ -57,7 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	gatewayPort := fs.Int("gateway-port", 8789, "gateway port (0 picks a free port)")
 	seed := fs.Bool("seed", true, "load the seed fixture (users, an organization, API keys, a webhook app)")
 	apiKey := fs.String("api-key", DefaultAPIKey, "backend API key to accept")
-	algs := fs.String("algorithms", "ES256,ES384,RS256", "signing algorithms to publish in the JWKS (ES256 always)")
+	algs := fs.String("algorithms", "ES256", "signing algorithms to publish in the JWKS (ES256 always; Wacht publishes only its ES256 key, the others are for testing verifiers)")
 	tokenLife := fs.Duration("token-lifetime", time.Hour, "lifetime of the printed session token")
 	quiet := fs.Bool("quiet", false, "do not log requests")
 	if err := fs.Parse(args); err != nil {

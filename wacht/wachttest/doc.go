@@ -11,8 +11,9 @@
 //
 // NewServer starts three listeners on 127.0.0.1:
 //
-//   - FrontendURL: GET /.well-known/jwks.json (an ES256 key; ES384 and
-//     RS256 keys with Options.Algorithms), GET /session/token (the
+//   - FrontendURL: GET /.well-known/jwks.json (one ES256 key whose kid is
+//     a numeric id, no Cache-Control, as Wacht serves it; ES384 and RS256
+//     keys too with Options.Algorithms), GET /session/token (the
 //     __session cookie, or ?__dev_session__= with the rotating
 //     x-development-session response header; answers
 //     {"data":{"token":"...","expires":<unix ms>}}), and two dev-only
@@ -37,6 +38,13 @@
 //     with reason "permission_denied"; rate-limit rules from the app's
 //     scheme and the key give reason "rate_limited" with retry_after and
 //     the headers to copy.
+//
+// Session tokens are what Wacht's frontend API issues with its default
+// template: ES256 with no kid in the header; iss, sub, sid, iat and exp
+// (MintToken's default is iat + 35 s) with ids as decimal strings;
+// organization, workspace and the nested "permissions" object; "metadata"
+// for a template's claims. TokenOptions can add what Wacht never sends
+// (a kid, nbf, aud, azp) to test a verifier's other paths.
 //
 // PublishableKey is "pk_test_" followed by the standard base64 of
 // FrontendURL, so code that derives the frontend URL from the publishable

@@ -100,7 +100,9 @@ func ExampleServer_MintToken() {
 		panic(err)
 	}
 
-	// Verify it as any relying party would: fetch the JWKS, pick the key.
+	// Verify it as any relying party would: fetch the JWKS and use its
+	// key. Like Wacht's, the token's header names no kid, and the set holds
+	// one key.
 	res, err := http.Get(s.FrontendURL + "/.well-known/jwks.json")
 	if err != nil {
 		panic(err)
@@ -114,19 +116,21 @@ func ExampleServer_MintToken() {
 	if err != nil {
 		panic(err)
 	}
-	payload, err := jws.Verify(set.Key(jws.Signatures[0].Header.KeyID)[0].Key)
+	payload, err := jws.Verify(set.Keys[0].Key)
 	if err != nil {
 		panic(err)
 	}
 	var claims struct {
-		Sub   string   `json:"sub"`
-		Org   string   `json:"organization"`
-		Perms []string `json:"organization_permissions"`
-		Iss   string   `json:"iss"`
+		Sub   string `json:"sub"`
+		Org   string `json:"organization"`
+		Perms struct {
+			Organization []string `json:"organization"`
+		} `json:"permissions"`
+		Iss string `json:"iss"`
 	}
 	_ = json.Unmarshal(payload, &claims)
-	fmt.Println(claims.Sub, claims.Org, claims.Perms, claims.Iss == s.FrontendURL)
-	// Output: user_1 org_1 [invoices:read] true
+	fmt.Println(len(set.Keys), jws.Signatures[0].Header.KeyID == "", claims.Sub, claims.Org, claims.Perms.Organization, claims.Iss == s.FrontendURL)
+	// Output: 1 true user_1 org_1 [invoices:read] true
 }
 
 func ExampleServer_InjectFault() {

@@ -27,8 +27,10 @@ func (s *Server) serveJWKS(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Wacht answers with fiber's c.JSON(set) and no Cache-Control header
+	// (frontend-api handler/deployment/handler.go:76 at 047f3417):
+	// verifiers fall back to their own TTL.
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "public, max-age=300")
 	_, _ = w.Write(b)
 	return nil
 }

@@ -6,9 +6,11 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -75,7 +77,20 @@ func (kr *keyring) generate(alg Algorithm) (*signingKey, error) {
 		return nil, fmt.Errorf("wachttest: generate %s key: %w", alg, err)
 	}
 	kr.n++
-	return &signingKey{kid: fmt.Sprintf("wachttest-%s-%d-%s", alg, kr.n, randomHex(4)), alg: alg, priv: priv}, nil
+	// Wacht's JWKS names its key by the key pair's numeric id
+	// (frontend-api handler/deployment/handler.go:46 at 047f3417:
+	// strconv.FormatUint(deployment.KepPair.ID, 10)).
+	return &signingKey{kid: numericID(), alg: alg, priv: priv}, nil
+}
+
+// numericID returns a fresh random id in the form Wacht's ids take on the
+// wire: the decimal digits of a positive 63-bit integer.
+func numericID() string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return strconv.FormatUint(binary.BigEndian.Uint64(b[:])>>1|1<<61, 10)
 }
 
 // published returns the keys in the JWKS now, dropping retired keys whose
@@ -93,6 +108,10 @@ func (kr *keyring) published(now time.Time) []*signingKey {
 	return append([]*signingKey(nil), kr.keys...)
 }
 
+// jwks is the key set document. Wacht's has one member, the deployment's
+// EC P-256 key with kid, use "sig" and alg "ES256" (frontend-api
+// handler/deployment/handler.go:35-77 at 047f3417); keys of Options.Algorithms and
+// keys in a rotation's grace period are added after it.
 func (kr *keyring) jwks(now time.Time) ([]byte, error) {
 	var set jose.JSONWebKeySet
 	for _, k := range kr.published(now) {
@@ -163,6 +182,19 @@ func (kr *keyring) rotate(grace time.Duration, now time.Time) (string, error) {
 	return newES256, nil
 }
 
+// SigningKey returns the private key of the current ES256 key, the one
+// that signs session tokens by default, for tests that sign tokens with a
+// JWT library of their own (as Wacht's frontend API signs them with
+// lestrrat-go/jwx) and check them against the emulator's JWKS. After
+// RotateKeys it is the new key.
+func (s *Server) SigningKey() *ecdsa.PrivateKey {
+	k, err := s.keys.pick(ES256, "", false, time.Now())
+	if err != nil {
+		return nil // unreachable: the ES256 key always exists
+	}
+	return k.priv.(*ecdsa.PrivateKey)
+}
+
 // KeyIDs returns the key ids the JWKS publishes now, current keys first.
 func (s *Server) KeyIDs() []string {
 	var ids []string
@@ -180,35 +212,62 @@ func (s *Server) RotateKeys(grace time.Duration) (string, error) {
 	return s.keys.rotate(grace, time.Now())
 }
 
-// TokenOptions describes a session token to mint. The zero value mints a
-// one-minute ES256 token for SeedUserID with a fresh session id.
+// Lifetimes of the default JWT template: tokens live 30 seconds, and exp
+// allows 5 more for clock skew (frontend-api handler/session/handler.go
+// GetToken: TokenLifetime 30, AllowedClockSkew 5, exp = iat + both).
+const (
+	DefaultTokenLifetime  = 30 * time.Second
+	DefaultTokenClockSkew = 5 * time.Second
+)
+
+// TokenOptions describes a session token to mint. The zero value mints the
+// token Wacht's frontend API issues for SeedUserID with the default
+// template: ES256, no kid in the header, iss, sub, sid, iat, exp (iat +
+// 35 s) and an empty "permissions" object. Fields marked "not sent by
+// Wacht" exist to test a verifier's other checks.
 type TokenOptions struct {
 	UserID         string // "sub"; empty means SeedUserID
-	SessionID      string // "sid"; empty means a fresh "sess_..." id
+	SessionID      string // "sid"; empty means a fresh numeric id
 	OrganizationID string // "organization"; omitted when empty
 	WorkspaceID    string // "workspace"; omitted when empty
 
-	OrganizationPermissions []string // "organization_permissions"; omitted when nil
-	WorkspacePermissions    []string // "workspace_permissions"; omitted when nil
+	// OrganizationPermissions and WorkspacePermissions are the active
+	// memberships' permissions, sent nested as "permissions":
+	// {"organization": [...], "workspace": [...]}. A list is sent when it
+	// is non-nil or its OrganizationID (WorkspaceID) is set: a member
+	// whose roles grant nothing gets null, as Wacht sends it.
+	OrganizationPermissions []string
+	WorkspacePermissions    []string
+
+	// Metadata is the "metadata" claim: the claims a JWT template adds.
+	// Omitted when empty, as Wacht omits it.
+	Metadata map[string]any
 
 	// Claims are merged over the standard claims last: any claim can be
 	// added or replaced, and a nil value removes it (e.g. "sub": nil).
+	// Older issuers' shapes (top-level "organization_permissions",
+	// "session_id", numeric ids) can be written here.
 	Claims map[string]any
 
-	Lifetime  time.Duration // exp = IssuedAt + Lifetime; zero means one minute
+	Lifetime  time.Duration // exp = IssuedAt + Lifetime; zero means DefaultTokenLifetime + DefaultTokenClockSkew
 	IssuedAt  time.Time     // "iat"; zero means now
-	NotBefore time.Time     // "nbf"; zero means IssuedAt
+	NotBefore time.Time     // "nbf"; omitted when zero (not sent by Wacht)
 
-	Algorithm Algorithm // zero means ES256; the key must be enabled in Options.Algorithms
+	Algorithm Algorithm // zero means ES256; another key must be enabled in Options.Algorithms
 	Issuer    string    // "iss"; empty means FrontendURL
-	Audience  []string  // "aud"; omitted when empty
-	AZP       string    // "azp"; omitted when empty
+	Audience  []string  // "aud"; omitted when empty (not sent by Wacht)
+	AZP       string    // "azp"; omitted when empty (not sent by Wacht)
 
+	// HeaderKeyID puts the signing key's kid into the JWS header. Wacht
+	// never does: its tokens' header is exactly {"alg":"ES256","typ":"JWT"}
+	// (jwx's jwt.Sign with a bare key, frontend-api
+	// handler/session/handler.go signTokenES256).
+	HeaderKeyID bool
 	// KeyID signs with this published key (for example a rotated-out key
 	// still in its grace period) instead of the current one.
 	KeyID string
 	// UnpublishedKey signs with a key of the algorithm that the JWKS never
-	// publishes, so verification must fail with a missing-key reason.
+	// publishes, so verification must fail.
 	UnpublishedKey bool
 }
 
@@ -233,23 +292,30 @@ func (s *Server) mint(o TokenOptions) (string, time.Time, error) {
 	if iat.IsZero() {
 		iat = now.Truncate(time.Second)
 	}
-	nbf := o.NotBefore
-	if nbf.IsZero() {
-		nbf = iat
-	}
 	life := o.Lifetime
 	if life == 0 {
-		life = time.Minute
+		life = DefaultTokenLifetime + DefaultTokenClockSkew
 	}
 	exp := iat.Add(life)
+	// The claims of frontend-api handler/session/handler.go GetToken
+	// (~L470-562): iss "https://" + host (here the emulator's origin), sub
+	// and sid as decimal strings, iat, exp, organization and workspace only
+	// for an active membership, "permissions" always (an empty object for
+	// none), "metadata" only when the template renders claims.
+	perms := map[string]any{}
+	if o.OrganizationPermissions != nil || o.OrganizationID != "" {
+		perms["organization"] = o.OrganizationPermissions
+	}
+	if o.WorkspacePermissions != nil || o.WorkspaceID != "" {
+		perms["workspace"] = o.WorkspacePermissions
+	}
 	claims := map[string]any{
-		"iss": s.FrontendURL,
-		"sub": SeedUserID,
-		"sid": "sess_" + randomHex(10),
-		"iat": iat.Unix(),
-		"nbf": nbf.Unix(),
-		"exp": exp.Unix(),
-		"jti": randomHex(12),
+		"iss":         s.FrontendURL,
+		"sub":         SeedUserID,
+		"sid":         numericID(),
+		"iat":         iat.Unix(),
+		"exp":         exp.Unix(),
+		"permissions": perms,
 	}
 	if o.Issuer != "" {
 		claims["iss"] = o.Issuer
@@ -266,11 +332,11 @@ func (s *Server) mint(o TokenOptions) (string, time.Time, error) {
 	if o.WorkspaceID != "" {
 		claims["workspace"] = o.WorkspaceID
 	}
-	if o.OrganizationPermissions != nil {
-		claims["organization_permissions"] = o.OrganizationPermissions
+	if len(o.Metadata) > 0 {
+		claims["metadata"] = o.Metadata
 	}
-	if o.WorkspacePermissions != nil {
-		claims["workspace_permissions"] = o.WorkspacePermissions
+	if !o.NotBefore.IsZero() {
+		claims["nbf"] = o.NotBefore.Unix()
 	}
 	if len(o.Audience) == 1 {
 		claims["aud"] = o.Audience[0]
@@ -291,8 +357,14 @@ func (s *Server) mint(o TokenOptions) (string, time.Time, error) {
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("wachttest: encode claims: %w", err)
 	}
+	// A bare key gives the header {"alg":...,"typ":"JWT"}, as jwx does for
+	// Wacht; a JSONWebKey with KeyID adds "kid".
+	var signingKey any = key.priv
+	if o.HeaderKeyID {
+		signingKey = jose.JSONWebKey{Key: key.priv, KeyID: key.kid, Algorithm: string(key.alg)}
+	}
 	signer, err := jose.NewSigner(
-		jose.SigningKey{Algorithm: jose.SignatureAlgorithm(key.alg), Key: jose.JSONWebKey{Key: key.priv, KeyID: key.kid, Algorithm: string(key.alg)}},
+		jose.SigningKey{Algorithm: jose.SignatureAlgorithm(key.alg), Key: signingKey},
 		(&jose.SignerOptions{}).WithType("JWT"),
 	)
 	if err != nil {

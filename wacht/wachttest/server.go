@@ -31,6 +31,10 @@ type Options struct {
 
 	// Algorithms lists the signing algorithms whose keys the JWKS
 	// publishes. ES256 is always included; ES384 and RS256 are optional.
+	// Wacht's own JWKS holds only the deployment's ES256 key: a JWT
+	// template with a custom ES384 or RS* key signs with a key Wacht never
+	// publishes. The extra keys exist to test verifiers against a key set
+	// with several algorithms.
 	Algorithms []Algorithm
 
 	// FrontendAddr, BackendAddr and GatewayAddr are the listen addresses.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,21 +32,37 @@ func fetchJWKS(t testing.TB, s *Server) jose.JSONWebKeySet {
 }
 
 // verify checks tok against the JWKS with go-jose and returns its claims.
+// Like Wacht's verifiers it picks the key by kid when the header names one,
+// else among the keys published for the token's alg.
 func verify(t testing.TB, set jose.JSONWebKeySet, tok string) (map[string]any, error) {
 	t.Helper()
 	jws, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.ES256, jose.ES384, jose.RS256})
 	if err != nil {
 		return nil, err
 	}
-	kid := jws.Signatures[0].Header.KeyID
-	keys := set.Key(kid)
-	if len(keys) != 1 {
-		return nil, &url.Error{Op: "select key", URL: kid, Err: jose.ErrUnsupportedKeyType}
+	h := jws.Signatures[0].Header
+	var keys []jose.JSONWebKey
+	if h.KeyID != "" {
+		keys = set.Key(h.KeyID)
+	} else {
+		for _, k := range set.Keys {
+			if k.Algorithm == h.Algorithm {
+				keys = append(keys, k)
+			}
+		}
 	}
-	if keys[0].Use != "sig" || keys[0].Algorithm != jws.Signatures[0].Header.Algorithm {
-		t.Fatalf("JWK %s: use %q alg %q, token alg %q", kid, keys[0].Use, keys[0].Algorithm, jws.Signatures[0].Header.Algorithm)
+	if len(keys) == 0 {
+		return nil, &url.Error{Op: "select key", URL: h.KeyID, Err: jose.ErrUnsupportedKeyType}
 	}
-	payload, err := jws.Verify(keys[0].Key)
+	var payload []byte
+	for _, k := range keys {
+		if k.Use != "sig" || k.Algorithm != h.Algorithm {
+			t.Fatalf("JWK %s: use %q alg %q, token alg %q", k.KeyID, k.Use, k.Algorithm, h.Algorithm)
+		}
+		if payload, err = jws.Verify(k.Key); err == nil {
+			break
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -54,6 +71,17 @@ func verify(t testing.TB, set jose.JSONWebKeySet, tok string) (map[string]any, e
 		t.Fatal(err)
 	}
 	return claims, nil
+}
+
+// header returns the decoded protected header of a compact JWS.
+func header(t testing.TB, tok string) string {
+	t.Helper()
+	seg, _, _ := strings.Cut(tok, ".")
+	b, err := base64.RawURLEncoding.DecodeString(seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func TestPublishableKeyEncodesFrontendURL(t *testing.T) {
@@ -92,61 +120,138 @@ func TestMintedTokensVerifyWithJOSE(t *testing.T) {
 		t.Run(string(alg), func(t *testing.T) {
 			iat := time.Now().Add(-10 * time.Second).Truncate(time.Second)
 			tok, err := s.MintToken(TokenOptions{
-				UserID: "u_1", SessionID: "sess_1", OrganizationID: "org_1", WorkspaceID: "ws_1",
+				UserID: "1101", SessionID: "1201", OrganizationID: "1301", WorkspaceID: "1401",
 				OrganizationPermissions: []string{"user:read"}, WorkspacePermissions: []string{"deploy:write"},
-				Claims:   map[string]any{"metadata": map[string]any{"plan": "pro"}, "jti": nil},
+				Metadata: map[string]any{"plan": "pro"},
+				Claims:   map[string]any{"custom": "x", "workspace": nil},
 				Lifetime: 5 * time.Minute, IssuedAt: iat, Algorithm: alg, Audience: []string{"api"}, AZP: "https://app.example",
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
+			want := string(alg)
+			if want == "" {
+				want = "ES256"
+			}
+			if h := header(t, tok); h != `{"alg":"`+want+`","typ":"JWT"}` {
+				t.Errorf("header %s", h)
+			}
 			claims, err := verify(t, set, tok)
 			if err != nil {
 				t.Fatalf("verify: %v", err)
 			}
-			want := map[string]any{"sub": "u_1", "sid": "sess_1", "organization": "org_1", "workspace": "ws_1",
+			wantClaims := map[string]any{"sub": "1101", "sid": "1201", "organization": "1301", "custom": "x",
 				"iss": s.FrontendURL, "aud": "api", "azp": "https://app.example",
-				"iat": float64(iat.Unix()), "nbf": float64(iat.Unix()), "exp": float64(iat.Add(5 * time.Minute).Unix())}
-			for k, v := range want {
+				"iat": float64(iat.Unix()), "exp": float64(iat.Add(5 * time.Minute).Unix())}
+			for k, v := range wantClaims {
 				if claims[k] != v {
 					t.Errorf("claim %s = %v, want %v", k, claims[k], v)
 				}
 			}
-			if _, has := claims["jti"]; has {
-				t.Error("nil claim did not remove jti")
+			for _, k := range []string{"workspace", "nbf", "jti", "organization_permissions", "workspace_permissions"} {
+				if _, has := claims[k]; has {
+					t.Errorf("claim %s present: %v", k, claims[k])
+				}
 			}
-			if p, _ := claims["organization_permissions"].([]any); len(p) != 1 || p[0] != "user:read" {
-				t.Errorf("organization_permissions = %v", claims["organization_permissions"])
+			perms, _ := json.Marshal(claims["permissions"])
+			if string(perms) != `{"organization":["user:read"],"workspace":["deploy:write"]}` {
+				t.Errorf("permissions = %s", perms)
 			}
 			if m, _ := claims["metadata"].(map[string]any); m["plan"] != "pro" {
-				t.Errorf("custom claim metadata = %v", claims["metadata"])
+				t.Errorf("metadata = %v", claims["metadata"])
 			}
 		})
+	}
+	// The kid variant, only on request: the header names a published key.
+	tok, err := s.MintToken(TokenOptions{HeaderKeyID: true, Algorithm: ES384})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jws, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.ES384})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kid := jws.Signatures[0].Header.KeyID; len(set.Key(kid)) != 1 || set.Key(kid)[0].Algorithm != "ES384" {
+		t.Errorf("HeaderKeyID: kid %q not the published ES384 key", kid)
+	}
+	if _, err := verify(t, set, tok); err != nil {
+		t.Error(err)
 	}
 	if _, err := s.MintToken(TokenOptions{Algorithm: "HS256"}); err == nil {
 		t.Error("HS256 accepted")
 	}
 }
 
+// The defaults are what Wacht's frontend API issues with its default
+// template, and the JWKS is what it publishes.
 func TestMintTokenDefaultsAndUnpublishedKey(t *testing.T) {
 	s := New(t, Options{})
+	res, err := http.Get(s.FrontendURL + "/.well-known/jwks.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Keys []map[string]any `json:"keys"`
+	}
+	err = json.NewDecoder(res.Body).Decode(&doc)
+	res.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cc := res.Header.Get("Cache-Control"); cc != "" {
+		t.Errorf("JWKS Cache-Control %q; Wacht sends none", cc)
+	}
+	if len(doc.Keys) != 1 {
+		t.Fatalf("JWKS has %d keys, want 1", len(doc.Keys))
+	}
+	k := doc.Keys[0]
+	kid, _ := k["kid"].(string)
+	if _, err := strconv.ParseUint(kid, 10, 64); err != nil {
+		t.Errorf("kid %q is not a numeric id", kid)
+	}
+	if k["kty"] != "EC" || k["crv"] != "P-256" || k["alg"] != "ES256" || k["use"] != "sig" || k["x"] == nil || k["y"] == nil || len(k) != 7 {
+		t.Errorf("JWK %v", k)
+	}
+	if ids := s.KeyIDs(); len(ids) != 1 || ids[0] != kid {
+		t.Errorf("KeyIDs %v, JWKS kid %q", ids, kid)
+	}
+
 	set := fetchJWKS(t, s)
 	tok, err := s.MintToken(TokenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if h := header(t, tok); h != `{"alg":"ES256","typ":"JWT"}` {
+		t.Errorf("header %s", h)
+	}
 	claims, err := verify(t, set, tok)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if claims["sub"] != SeedUserID || !strings.HasPrefix(claims["sid"].(string), "sess_") {
+	sid, _ := claims["sid"].(string)
+	if _, err := strconv.ParseUint(sid, 10, 64); claims["sub"] != SeedUserID || err != nil {
 		t.Errorf("defaults: sub %v sid %v", claims["sub"], claims["sid"])
 	}
-	if exp, iat := claims["exp"].(float64), claims["iat"].(float64); exp-iat != 60 {
-		t.Errorf("default lifetime %v s, want 60", exp-iat)
+	if exp, iat := claims["exp"].(float64), claims["iat"].(float64); exp-iat != 35 {
+		t.Errorf("default lifetime %v s, want 35 (30 s + 5 s skew)", exp-iat)
 	}
-	if _, has := claims["organization"]; has {
-		t.Error("organization claim present without OrganizationID")
+	if p, ok := claims["permissions"].(map[string]any); !ok || len(p) != 0 {
+		t.Errorf("permissions %v, want an empty object", claims["permissions"])
+	}
+	if len(claims) != 6 {
+		t.Errorf("default claims %v; want iss, sub, sid, iat, exp, permissions", claims)
+	}
+	// A member whose roles grant nothing: the list is null, as Wacht's
+	// slices.Collect of an empty set encodes.
+	tok, err = s.MintToken(TokenOptions{OrganizationID: SeedOrganizationID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if claims, err = verify(t, set, tok); err != nil {
+		t.Fatal(err)
+	}
+	if perms, _ := json.Marshal(claims["permissions"]); string(perms) != `{"organization":null}` || claims["organization"] != SeedOrganizationID {
+		t.Errorf("member without permissions: %s %v", perms, claims["organization"])
 	}
 	bad, err := s.MintToken(TokenOptions{UnpublishedKey: true})
 	if err != nil {
@@ -157,6 +262,9 @@ func TestMintTokenDefaultsAndUnpublishedKey(t *testing.T) {
 	}
 	if _, err := s.MintToken(TokenOptions{Algorithm: RS256}); err == nil {
 		t.Error("RS256 minted without enabling it")
+	}
+	if sk := s.SigningKey(); sk == nil || !sk.PublicKey.Equal(set.Keys[0].Key) {
+		t.Error("SigningKey is not the published key")
 	}
 }
 
@@ -181,10 +289,13 @@ func TestRotateKeys(t *testing.T) {
 	if _, err := verify(t, set, oldTok); err != nil {
 		t.Errorf("old token during grace: %v", err)
 	}
-	newTok, _ := s.MintToken(TokenOptions{})
+	newTok, _ := s.MintToken(TokenOptions{HeaderKeyID: true})
 	jws, _ := jose.ParseSignedCompact(newTok, []jose.SignatureAlgorithm{jose.ES256})
 	if got := jws.Signatures[0].Header.KeyID; got != newKid {
 		t.Errorf("new token kid %q, want %q", got, newKid)
+	}
+	if !s.SigningKey().PublicKey.Equal(set.Key(newKid)[0].Key) {
+		t.Error("SigningKey is not the new key")
 	}
 	if _, err := s.MintToken(TokenOptions{KeyID: oldKid}); err != nil {
 		t.Errorf("signing with a key in its grace period: %v", err)
