@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -16,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Gateway defaults.
@@ -103,22 +105,31 @@ func isSessionJWT(tok string) bool {
 	return t != "at+jwt" && t != "application/at+jwt"
 }
 
-// CheckRequest is one authorization question for the gateway.
+// CheckRequest is one authorization question for the gateway. The gateway
+// rejects a body with any field it does not know (deny_unknown_fields on
+// AuthzCheckRequest and AuthzPrincipal, platform/src/gateway/handlers.rs:88-112
+// at platform commit 14c45dc78f5a), so this struct carries exactly its
+// fields.
 type CheckRequest struct {
-	Principal           Principal `json:"principal"`
-	Resource            string    `json:"resource"`
-	Method              string    `json:"method"`
-	ClientIP            string    `json:"client_ip,omitempty"`
-	UserAgent           string    `json:"user_agent,omitempty"`
-	RequiredPermissions []string  `json:"required_permissions,omitempty"`
+	Principal Principal `json:"principal"`
+	Resource  string    `json:"resource"`
+	Method    string    `json:"method"`
+	ClientIP  string    `json:"client_ip,omitempty"`
+	UserAgent string    `json:"user_agent,omitempty"`
+	// RequiredPermissions must all be held: the gateway joins them with
+	// " AND " (handlers.rs:451-463 for API keys, 793 for OAuth tokens) and
+	// evaluates the expression (validation.rs:99-117). Empty means no
+	// permission check; rate limits still apply. Check refuses names that
+	// ValidateRequiredPermissions refuses.
+	RequiredPermissions []string `json:"required_permissions,omitempty"`
 }
 
-// CheckRequestFromHTTP builds a CheckRequest for r: the principal from
-// PrincipalFromRequest, the resource from the URL path, the method, the user
-// agent, and the client IP from r.RemoteAddr. X-Forwarded-For is not
-// trusted; platform adapters that know the real client address should put
-// it in RemoteAddr or overwrite ClientIP. ok is false when r carries no
-// machine credential.
+// CheckRequestFromHTTP builds a CheckRequest for r that requires all of
+// requiredPermissions: the principal from PrincipalFromRequest, the
+// resource from the URL path, the method, the user agent, and the client IP
+// from r.RemoteAddr. X-Forwarded-For is not trusted; platform adapters that
+// know the real client address should put it in RemoteAddr or overwrite
+// ClientIP. ok is false when r carries no machine credential.
 func CheckRequestFromHTTP(r *http.Request, requiredPermissions ...string) (CheckRequest, bool) {
 	p, ok := PrincipalFromRequest(r)
 	if !ok {
@@ -142,6 +153,26 @@ func CheckRequestFromHTTP(r *http.Request, requiredPermissions ...string) (Check
 	}, true
 }
 
+// ValidateRequiredPermissions reports the first permission name the gateway
+// would not read as a single name. The gateway trims each name, drops empty
+// ones, joins the rest with " AND " and parses the result as an expression
+// in which commas also mean AND, " OR " means OR and parentheses group
+// (handlers.rs:451-463, validation.rs:99-204). A name holding white space,
+// a comma or a parenthesis would therefore change what is checked:
+// requiring "a OR b" would accept a key holding either. Such names, and
+// empty ones, are refused rather than sent.
+func ValidateRequiredPermissions(perms []string) error {
+	for _, p := range perms {
+		if p == "" {
+			return errors.New("wacht: a required permission is empty")
+		}
+		if strings.ContainsFunc(p, func(r rune) bool { return unicode.IsSpace(r) || r == ',' || r == '(' || r == ')' }) {
+			return fmt.Errorf("wacht: required permission %q contains white space, a comma or a parenthesis, which the gateway reads as an AND/OR expression", truncate(p, 64))
+		}
+	}
+	return nil
+}
+
 // Deny reasons on a Decision.
 const (
 	DenyPermissionDenied = "permission_denied"
@@ -151,7 +182,10 @@ const (
 	DenyInvalidPrincipal = "invalid_principal"
 )
 
-// GatewayIdentity is who the machine credential belongs to.
+// GatewayIdentity is who the machine credential belongs to, from the
+// answer's identity object (handlers.rs:114-125). For an OAuth access
+// token KeyID is the OAuth client's numeric id and KeyName its client_id
+// (handlers.rs:971-981).
 type GatewayIdentity struct {
 	KeyID                    string `json:"key_id"`
 	DeploymentID             string `json:"deployment_id"`
@@ -165,37 +199,86 @@ type GatewayIdentity struct {
 }
 
 // GatewayRateLimit is the state of one rate-limit rule after the check.
+// Rule is "<limit>/<window>", the window in seconds ("100/60s") or, below
+// one second, milliseconds ("5/500ms") (handlers.rs:564-568, 594-598).
 type GatewayRateLimit struct {
 	Rule      string `json:"rule"`
 	Remaining int    `json:"remaining"`
 	Limit     int    `json:"limit"`
 }
 
-// Decision is the gateway's answer.
+// GatewayIdentityHeaders are the x-wacht-* headers of a gateway answer,
+// parsed (handlers.rs:387-449 for API keys, 737-791 for OAuth access
+// tokens). They describe the caller to this service and are never copied
+// onto a response. They repeat Decision.Identity and Permissions and add
+// what the body lacks, such as the OAuth issuer. An empty field was not
+// sent. The gateway writes "invalid" for a value that is not a legal
+// header value (handlers.rs:148-150).
+type GatewayIdentityHeaders struct {
+	PrincipalType            PrincipalType // x-wacht-principal-type (OAuth tokens only)
+	KeyID                    string        // x-wacht-key-id (API keys)
+	DeploymentID             string        // x-wacht-deployment-id
+	AppSlug                  string        // x-wacht-app-slug
+	KeyName                  string        // x-wacht-key-name (API keys)
+	OrganizationID           string        // x-wacht-organization-id
+	WorkspaceID              string        // x-wacht-workspace-id
+	OrganizationMembershipID string        // x-wacht-organization-membership-id
+	WorkspaceMembershipID    string        // x-wacht-workspace-membership-id
+	Permissions              []string      // x-wacht-permissions, comma-separated
+	// Metadata is x-wacht-metadata: the key's string-valued metadata as
+	// comma-separated k=v pairs (handlers.rs:436-449). A value holding a
+	// comma cannot be told apart from the next pair; Decision.Metadata is
+	// the whole object.
+	Metadata         map[string]string
+	OAuthClientID    string   // x-wacht-oauth-client-id: the OAuth client_id
+	OAuthIssuer      string   // x-wacht-oauth-issuer
+	OAuthResource    string   // x-wacht-oauth-resource: the resource the token was requested for
+	GrantedResource  string   // x-wacht-granted-resource: the resource it was granted for
+	OAuthAudience    string   // x-wacht-oauth-audience: the granted resource again
+	Scopes           []string // x-wacht-scopes, comma-separated
+	PermissionDenied bool     // x-wacht-permission-denied: "true" when required permissions were missing
+}
+
+// Decision is the gateway's answer. Everything in it is for this service:
+// only ApplyHeaders decides what a caller sees (the rate-limit headers and
+// Retry-After).
 type Decision struct {
-	RequestID   string
-	Allowed     bool
-	Reason      string // DenyPermissionDenied, DenyRateLimited, DenyInvalidPrincipal or ""
+	RequestID string
+	Allowed   bool
+	Reason    string // DenyPermissionDenied, DenyRateLimited, DenyInvalidPrincipal or ""
+	// BlockedRule is "permission_denied" or the rate-limit rule that
+	// blocked, such as "100/60s".
 	BlockedRule string
 	// Message is the gateway's explanation for a DenyInvalidPrincipal.
 	Message  string
 	Identity *GatewayIdentity // nil when the gateway did not resolve one
 	// Permissions held by the principal.
 	Permissions []string
-	// PrincipalType is metadata.principal_type (api_key or
-	// oauth_access_token).
+	// PrincipalType is the type of the credential that was checked.
 	PrincipalType PrincipalType
-	// Scopes are metadata.scopes (OAuth tokens).
+	// Scopes are an OAuth access token's scopes (metadata.scopes, else the
+	// x-wacht-scopes header); nil for API keys.
 	Scopes []string
-	// ExpiresAt is metadata.expires_at, zero when absent or unparsable.
+	// ExpiresAt is an OAuth access token's metadata.expires_at; zero when
+	// absent, and for API keys, whose answer carries no expiry.
 	ExpiresAt time.Time
-	// Metadata is the gateway's metadata object as sent.
+	// Metadata is the gateway's metadata object as sent: for an API key the
+	// key's own metadata (handlers.rs:655), for an OAuth token
+	// principal_type, scopes, oauth_resource, granted_resource and
+	// expires_at (handlers.rs:983-989).
 	Metadata   map[string]any
 	RateLimits []GatewayRateLimit
-	// RetryAfter is set when rate limited.
+	// RetryAfter is how long a rate-limited caller should wait. The
+	// gateway's retry_after is in milliseconds (the blocked window's
+	// length: rate_limit/window.rs:69 and 270, handlers.rs:580-583).
 	RetryAfter time.Duration
-	// Headers should be copied onto the response (rate-limit headers); see
-	// ApplyHeaders.
+	// IdentityHeaders are the x-wacht-* identity headers, parsed.
+	IdentityHeaders GatewayIdentityHeaders
+	// Headers is the answer's headers map with names lower-cased: the
+	// rate-limit headers and the x-wacht-* identity headers. It is for
+	// this service only. Copying it onto a response would give the key's
+	// id, name, permissions and metadata to the caller; ApplyHeaders copies
+	// only the rate-limit headers.
 	Headers map[string]string
 }
 
@@ -214,18 +297,48 @@ func (d *Decision) HTTPStatus() int {
 	return http.StatusForbidden
 }
 
-// ApplyHeaders copies the gateway's response headers (rate limits,
-// Retry-After) onto h.
+// rateLimitHeaderPrefix starts the only gateway headers a caller may see:
+// x-ratelimit-<window>-limit, -remaining and -reset (handlers.rs:569-588).
+const rateLimitHeaderPrefix = "x-ratelimit-"
+
+// ApplyHeaders copies the gateway's rate-limit headers (x-ratelimit-*) onto
+// h, and Retry-After when the caller was rate limited. Nothing else from
+// the gateway reaches h. The gateway writes a blocked window's
+// x-ratelimit-<window>-reset in milliseconds, the same number as
+// retry_after (handlers.rs:584-588); it is copied in whole seconds, rounded
+// up, so that it agrees with Retry-After.
 func (d *Decision) ApplyHeaders(h http.Header) {
 	for k, v := range d.Headers {
-		if k == "" || strings.ContainsAny(k, " \r\n:") || strings.ContainsAny(v, "\r\n") {
+		if !strings.HasPrefix(k, rateLimitHeaderPrefix) || !validHeaderName(k) || strings.ContainsAny(v, "\r\n\x00") {
 			continue
+		}
+		if strings.HasSuffix(k, "-reset") {
+			if ms, err := strconv.ParseUint(strings.TrimSpace(v), 10, 32); err == nil {
+				v = strconv.FormatUint((ms+999)/1000, 10)
+			}
 		}
 		h.Set(k, v)
 	}
 	if d.RetryAfter > 0 && h.Get("Retry-After") == "" {
-		h.Set("Retry-After", strconv.Itoa(int((d.RetryAfter+time.Second-1)/time.Second)))
+		h.Set("Retry-After", strconv.FormatInt(int64((d.RetryAfter+time.Second-1)/time.Second), 10))
 	}
+}
+
+// validHeaderName reports whether name is an RFC 9110 token.
+func validHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // HasPermission reports whether the principal holds perm.
@@ -233,7 +346,8 @@ func (d *Decision) HasPermission(perm string) bool {
 	return d != nil && slices.Contains(d.Permissions, perm)
 }
 
-// wireDecision is the JSON shape of /v1/authz/check.
+// wireDecision is the JSON shape of /v1/authz/check (AuthzCheckResponse,
+// handlers.rs:127-139).
 type wireDecision struct {
 	RequestID   string             `json:"request_id"`
 	Allowed     *bool              `json:"allowed"`
@@ -243,7 +357,7 @@ type wireDecision struct {
 	Permissions []string           `json:"permissions"`
 	Metadata    map[string]any     `json:"metadata"`
 	RateLimits  []GatewayRateLimit `json:"rate_limits"`
-	RetryAfter  *float64           `json:"retry_after"`
+	RetryAfter  *float64           `json:"retry_after"` // milliseconds (u32)
 	Headers     map[string]string  `json:"headers"`
 }
 
@@ -344,9 +458,13 @@ func NewGateway(cfg GatewayConfig) (*Gateway, error) {
 // URL returns the check endpoint.
 func (g *Gateway) URL() string { return g.endpoint }
 
-// Check asks the gateway about req. A denial is a Decision with Allowed
-// false (and a 401 from the gateway is a denial with DenyInvalidPrincipal);
-// an error is always a *GatewayError.
+// Check asks the gateway about req. The gateway answers denials and rate
+// limits with HTTP 200 and allowed false (handlers.rs:634-660), and an
+// unknown, revoked or expired credential with 401, its body either JSON
+// (handlers.rs:262-280) or the plain text "Invalid API key"
+// (rate_limit/service.rs:170-178). Both are a Decision with Allowed false,
+// the 401 one with DenyInvalidPrincipal; an error is always a
+// *GatewayError.
 func (g *Gateway) Check(ctx context.Context, req CheckRequest) (*Decision, error) {
 	switch {
 	case req.Principal.Type != PrincipalAPIKey && req.Principal.Type != PrincipalOAuthAccessToken:
@@ -355,6 +473,9 @@ func (g *Gateway) Check(ctx context.Context, req CheckRequest) (*Decision, error
 		return nil, &GatewayError{Kind: GatewayInvalidRequest, Message: "empty principal value"}
 	case req.Resource == "" || req.Method == "":
 		return nil, &GatewayError{Kind: GatewayInvalidRequest, Message: "resource and method are required"}
+	}
+	if err := ValidateRequiredPermissions(req.RequiredPermissions); err != nil {
+		return nil, &GatewayError{Kind: GatewayInvalidRequest, Err: err}
 	}
 	body, err := json.Marshal(req)
 	if err != nil {
@@ -403,7 +524,7 @@ func (g *Gateway) Check(ctx context.Context, req CheckRequest) (*Decision, error
 			}
 			return nil, &GatewayError{Kind: GatewayBadResponse, StatusCode: res.StatusCode, Message: "not an authz decision"}
 		}
-		d := w.decision()
+		d := w.decision(req.Principal.Type)
 		if res.StatusCode >= 300 && d.Allowed {
 			return nil, &GatewayError{Kind: GatewayBadResponse, StatusCode: res.StatusCode, Message: "allowed decision with an error status"}
 		}
@@ -412,7 +533,14 @@ func (g *Gateway) Check(ctx context.Context, req CheckRequest) (*Decision, error
 		}
 		return d, nil
 	case res.StatusCode == http.StatusUnauthorized:
-		return &Decision{Reason: DenyInvalidPrincipal, Message: msg(), Headers: map[string]string{}}, nil
+		d := &Decision{Reason: DenyInvalidPrincipal, PrincipalType: req.Principal.Type, Message: msg(), Permissions: []string{}, Headers: map[string]string{}}
+		var w struct {
+			RequestID string `json:"request_id"`
+		}
+		if json.Unmarshal(raw, &w) == nil {
+			d.RequestID = w.RequestID
+		}
+		return d, nil
 	case res.StatusCode >= 500:
 		return nil, &GatewayError{Kind: GatewayUnavailable, StatusCode: res.StatusCode, Message: msg()}
 	default:
@@ -420,46 +548,100 @@ func (g *Gateway) Check(ctx context.Context, req CheckRequest) (*Decision, error
 	}
 }
 
-func (w *wireDecision) decision() *Decision {
+func (w *wireDecision) decision(pt PrincipalType) *Decision {
 	d := &Decision{
-		RequestID:   w.RequestID,
-		Allowed:     *w.Allowed,
-		Reason:      w.Reason,
-		BlockedRule: w.BlockedRule,
-		Identity:    w.Identity,
-		Permissions: w.Permissions,
-		Metadata:    w.Metadata,
-		RateLimits:  w.RateLimits,
-		Headers:     w.Headers,
+		RequestID:     w.RequestID,
+		Allowed:       *w.Allowed,
+		Reason:        w.Reason,
+		BlockedRule:   w.BlockedRule,
+		Identity:      w.Identity,
+		Permissions:   w.Permissions,
+		PrincipalType: pt,
+		Metadata:      w.Metadata,
+		RateLimits:    w.RateLimits,
+		Headers:       make(map[string]string, len(w.Headers)),
 	}
+	// The gateway's names are lower-case already (an http::HeaderMap turned
+	// into a map, handlers.rs:152-160); lower-casing here keeps lookups and
+	// the rate-limit filter exact whatever the sender's spelling.
+	for k, v := range w.Headers {
+		lk := strings.ToLower(k)
+		if _, dup := d.Headers[lk]; dup && lk != k {
+			continue
+		}
+		d.Headers[lk] = v
+	}
+	d.IdentityHeaders = parseIdentityHeaders(d.Headers)
 	if d.Permissions == nil {
 		d.Permissions = []string{}
 	}
-	if d.Headers == nil {
-		d.Headers = map[string]string{}
-	}
-	if w.RetryAfter != nil && *w.RetryAfter > 0 && *w.RetryAfter < 1e6 {
-		d.RetryAfter = time.Duration(*w.RetryAfter * float64(time.Second))
+	if w.RetryAfter != nil && *w.RetryAfter > 0 && *w.RetryAfter <= math.MaxUint32 {
+		d.RetryAfter = time.Duration(math.Ceil(*w.RetryAfter)) * time.Millisecond
 	}
 	if !d.Allowed && d.Reason == "" {
 		d.Reason = DenyPermissionDenied
 	}
-	if pt, ok := w.Metadata["principal_type"].(string); ok {
-		d.PrincipalType = PrincipalType(pt)
-	}
-	if sc, ok := w.Metadata["scopes"].([]any); ok {
-		for _, s := range sc {
-			if str, ok := s.(string); ok {
-				d.Scopes = append(d.Scopes, str)
+	// An API key's metadata is whatever its creator stored, so only an
+	// OAuth token's metadata is read for scopes and expiry.
+	if pt == PrincipalOAuthAccessToken {
+		if sc, ok := w.Metadata["scopes"].([]any); ok {
+			for _, s := range sc {
+				if str, ok := s.(string); ok {
+					d.Scopes = append(d.Scopes, str)
+				}
+			}
+		}
+		if d.Scopes == nil {
+			d.Scopes = d.IdentityHeaders.Scopes
+		}
+		if ea, ok := w.Metadata["expires_at"].(string); ok {
+			if t, err := time.Parse(time.RFC3339, ea); err == nil {
+				d.ExpiresAt = t
 			}
 		}
 	}
-	if ea, ok := w.Metadata["expires_at"].(string); ok {
-		if t, err := time.Parse(time.RFC3339, ea); err == nil {
-			d.ExpiresAt = t
+	return d
+}
+
+// parseIdentityHeaders reads the x-wacht-* headers of a lower-cased map.
+func parseIdentityHeaders(h map[string]string) GatewayIdentityHeaders {
+	list := func(name string) []string {
+		var out []string
+		for _, p := range strings.Split(h[name], ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	ih := GatewayIdentityHeaders{
+		PrincipalType:            PrincipalType(h["x-wacht-principal-type"]),
+		KeyID:                    h["x-wacht-key-id"],
+		DeploymentID:             h["x-wacht-deployment-id"],
+		AppSlug:                  h["x-wacht-app-slug"],
+		KeyName:                  h["x-wacht-key-name"],
+		OrganizationID:           h["x-wacht-organization-id"],
+		WorkspaceID:              h["x-wacht-workspace-id"],
+		OrganizationMembershipID: h["x-wacht-organization-membership-id"],
+		WorkspaceMembershipID:    h["x-wacht-workspace-membership-id"],
+		Permissions:              list("x-wacht-permissions"),
+		OAuthClientID:            h["x-wacht-oauth-client-id"],
+		OAuthIssuer:              h["x-wacht-oauth-issuer"],
+		OAuthResource:            h["x-wacht-oauth-resource"],
+		GrantedResource:          h["x-wacht-granted-resource"],
+		OAuthAudience:            h["x-wacht-oauth-audience"],
+		Scopes:                   list("x-wacht-scopes"),
+		PermissionDenied:         h["x-wacht-permission-denied"] == "true",
+	}
+	for _, pair := range list("x-wacht-metadata") {
+		if k, v, ok := strings.Cut(pair, "="); ok && k != "" {
+			if ih.Metadata == nil {
+				ih.Metadata = map[string]string{}
+			}
+			ih.Metadata[k] = v
 		}
 	}
-	return d
+	return ih
 }
 
 func retryAfterHeader(h http.Header) time.Duration {

@@ -560,8 +560,9 @@ type APIAuthAppOptions struct {
 	KeyPrefix   string // empty means "sk_<slug>"
 	Description string
 	Permissions []string
-	// Resources, if set, restricts the resources the gateway allows for
-	// the app's keys (exact paths, or prefixes ending in "*").
+	// Resources is stored and listed with the app. Wacht's gateway does not
+	// consult it when checking a key (platform/src/gateway/handlers.rs has
+	// no resource rule), so neither does the emulator's.
 	Resources []string
 	// RateLimits, if set, are stored as a rate-limit scheme "<slug>-limits"
 	// attached to the app.

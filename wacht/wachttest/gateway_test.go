@@ -3,9 +3,9 @@ package wachttest
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 )
@@ -59,32 +59,43 @@ func TestGatewayWithKeysCreatedThroughBackendAPI(t *testing.T) {
 	if id["key_id"] != keyID || id["app_slug"] != "reports" || id["key_name"] != "ci" || id["deployment_id"] != DeploymentID {
 		t.Errorf("identity %v", id)
 	}
-	if md := out["metadata"].(map[string]any); md["principal_type"] != "api_key" || md["team"] != "data" {
+	// An API key's metadata is the key's own (handlers.rs:655); the
+	// identity rides in lower-case x-wacht-* headers next to the rate-limit
+	// ones (handlers.rs:387-449, 569-578).
+	if md := out["metadata"].(map[string]any); len(md) != 1 || md["team"] != "data" {
 		t.Errorf("metadata %v", md)
 	}
-	if h := out["headers"].(map[string]any); h["X-RateLimit-Limit"] != "2" || h["X-RateLimit-Remaining"] != "1" {
-		t.Errorf("rate limit headers %v", h)
+	if h := out["headers"].(map[string]any); h["x-ratelimit-60s-limit"] != "2" || h["x-ratelimit-60s-remaining"] != "1" ||
+		h["x-wacht-key-id"] != keyID || h["x-wacht-key-name"] != "ci" || h["x-wacht-app-slug"] != "reports" ||
+		h["x-wacht-deployment-id"] != DeploymentID || h["x-wacht-permissions"] != "reports:read" || h["x-wacht-metadata"] != "team=data" {
+		t.Errorf("headers %v", h)
+	}
+	if out["reason"] != nil || out["blocked_rule"] != nil || out["retry_after"] != nil {
+		t.Errorf("allowed answer carries a denial: %v", out)
 	}
 
-	code, out = check(t, s, secret, "reports:write")
-	if code != http.StatusOK || out["allowed"] != false || out["reason"] != "permission_denied" {
+	// All required permissions must be held (joined with AND).
+	code, out = check(t, s, secret, "reports:read", "reports:write")
+	if code != http.StatusOK || out["allowed"] != false || out["reason"] != "permission_denied" || out["blocked_rule"] != "permission_denied" ||
+		out["headers"].(map[string]any)["x-wacht-permission-denied"] != "true" {
 		t.Errorf("missing permission: %d %v", code, out)
 	}
 	// A denied check does not consume the budget: one request left.
 	if _, out = check(t, s, secret); out["allowed"] != true {
 		t.Fatalf("second allowed check: %v", out)
 	}
-	_, out = check(t, s, secret)
-	if out["allowed"] != false || out["reason"] != "rate_limited" || out["blocked_rule"] == "" {
-		t.Fatalf("over the limit: %v", out)
+	// Over the limit: still HTTP 200, retry_after in milliseconds (the
+	// window's length, window.rs:270), the same number in the reset header.
+	code, out = check(t, s, secret)
+	if code != http.StatusOK || out["allowed"] != false || out["reason"] != "rate_limited" || out["blocked_rule"] != "2/60s" {
+		t.Fatalf("over the limit: %d %v", code, out)
 	}
-	ra, _ := out["retry_after"].(float64)
-	if ra < 1 || ra > 60 {
+	if out["retry_after"] != float64(60000) {
 		t.Errorf("retry_after %v", out["retry_after"])
 	}
 	h := out["headers"].(map[string]any)
-	if h["Retry-After"] != strconv.Itoa(int(ra)) || h["X-RateLimit-Remaining"] != "0" {
-		t.Errorf("headers to copy %v", h)
+	if h["x-ratelimit-60s-reset"] != "60000" || h["x-ratelimit-60s-remaining"] != "0" || h["Retry-After"] != nil || h["x-wacht-key-id"] != keyID {
+		t.Errorf("headers %v", h)
 	}
 	if rl := out["rate_limits"].([]any); len(rl) != 1 || rl[0].(map[string]any)["remaining"] != float64(0) {
 		t.Errorf("rate_limits %v", out["rate_limits"])
@@ -92,11 +103,11 @@ func TestGatewayWithKeysCreatedThroughBackendAPI(t *testing.T) {
 
 	// Revocation through the backend API: the gateway answers 401.
 	c.mustJSON(http.MethodPost, "/api-auth/apps/reports/keys/"+keyID+"/revoke", map[string]any{"reason": "leaked"})
-	code, out = check(t, s, secret)
-	if code != http.StatusUnauthorized {
-		t.Fatalf("revoked key: %d %v", code, out)
+	// An unknown key is a plain-text 401 (rate_limit/service.rs:174).
+	code, raw := checkRaw(t, s, secret)
+	if code != http.StatusUnauthorized || raw != "Invalid API key" {
+		t.Fatalf("revoked key: %d %q", code, raw)
 	}
-	errorMessage(t, out, 401)
 	list := c.mustJSON(http.MethodGet, "/api-auth/apps/reports/keys?include_inactive=true", nil)
 	k := list["keys"].([]any)[0].(map[string]any)
 	if k["is_active"] != false || k["revoked_reason"] != "leaked" || k["revoked_at"] == nil {
@@ -105,7 +116,7 @@ func TestGatewayWithKeysCreatedThroughBackendAPI(t *testing.T) {
 	if got := c.mustJSON(http.MethodGet, "/api-auth/apps/reports/keys", nil)["keys"].([]any); len(got) != 0 {
 		t.Errorf("inactive keys listed by default: %v", got)
 	}
-	if code, _ := check(t, s, "sk_rep_not_a_key"); code != http.StatusUnauthorized {
+	if code, _ := checkRaw(t, s, "sk_rep_not_a_key"); code != http.StatusUnauthorized {
 		t.Errorf("unknown key: %d", code)
 	}
 	if code, _ := c.json(http.MethodPost, "/api-auth/apps/reports/keys/999/revoke", map[string]any{}); code != http.StatusNotFound {
@@ -117,7 +128,7 @@ func TestGatewayRotateAndGoHelpers(t *testing.T) {
 	s := New(t, Options{Seed: true})
 	c := newClient(t, s)
 	rotated := c.mustJSON(http.MethodPost, "/api-auth/apps/"+SeedAPIAppSlug+"/keys/"+SeedAPIKeyID+"/rotate", nil)
-	if code, _ := check(t, s, SeedAPIKeySecret); code != http.StatusUnauthorized {
+	if code, _ := checkRaw(t, s, SeedAPIKeySecret); code != http.StatusUnauthorized {
 		t.Errorf("old secret after rotation: %d", code)
 	}
 	if _, out := check(t, s, rotated["secret"].(string), "user:read"); out["allowed"] != true {
@@ -125,7 +136,7 @@ func TestGatewayRotateAndGoHelpers(t *testing.T) {
 	}
 
 	// Go helpers: app with a rate limit, key bound to a membership.
-	if err := s.CreateAPIAuthApp(APIAuthAppOptions{Slug: "billing", Resources: []string{"/v1/*"},
+	if err := s.CreateAPIAuthApp(APIAuthAppOptions{Slug: "billing", Resources: []string{"/elsewhere"},
 		RateLimits: []RateLimit{{Unit: "hour", Duration: 1, MaxRequests: 1}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -156,14 +167,15 @@ func TestGatewayRotateAndGoHelpers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code, out := check(t, s, k2.Secret); code != http.StatusUnauthorized {
+	// An expired key is a JSON 401 shaped like an answer (handlers.rs:262-280, 340-344).
+	if code, out := check(t, s, k2.Secret); code != http.StatusUnauthorized || out["allowed"] != false || out["request_id"] == "" || out["identity"] != nil {
 		t.Errorf("expired key: %d %v", code, out)
 	}
 	k3, _ := s.CreateAPIKey(APIKeyOptions{Permissions: []string{"a"}})
 	if err := s.RevokeAPIKey(k3.ID, "test"); err != nil {
 		t.Fatal(err)
 	}
-	if code, _ := check(t, s, k3.Secret); code != http.StatusUnauthorized {
+	if code, _ := checkRaw(t, s, k3.Secret); code != http.StatusUnauthorized {
 		t.Errorf("revoked via helper: %d", code)
 	}
 	if err := s.RevokeAPIKey("nope", ""); err == nil {
@@ -179,7 +191,7 @@ func TestGatewaySeededKeys(t *testing.T) {
 	if _, out := check(t, s, SeedAPIKeySecret, "user:write"); out["reason"] != "permission_denied" {
 		t.Errorf("seed key has only user:read: %v", out)
 	}
-	if code, _ := check(t, s, SeedRevokedAPIKeySecret); code != http.StatusUnauthorized {
+	if code, _ := checkRaw(t, s, SeedRevokedAPIKeySecret); code != http.StatusUnauthorized {
 		t.Errorf("seeded revoked key: %d", code)
 	}
 	for range 3 {
@@ -193,11 +205,90 @@ func TestGatewaySeededKeys(t *testing.T) {
 	if got := s.Stats().AuthzChecks; got != 7 {
 		t.Errorf("AuthzChecks = %d", got)
 	}
-	// Malformed requests are 400 in the error shape.
-	req, _ := http.NewRequest(http.MethodPost, s.GatewayURL+"/v1/authz/check", bytes.NewReader([]byte(`{"principal":{"type":"password","value":"x"},"resource":"/","method":"GET"}`)))
-	code, _, out := (&client{t: t, s: s, hc: http.DefaultClient}).send(req)
-	if code != http.StatusBadRequest {
-		t.Errorf("bad principal type: %d", code)
+	// Malformed requests are refused as axum refuses them: plain text, 422
+	// for a body of the wrong shape (unknown fields included: the request
+	// structs deny them, handlers.rs:88-112), 400 for broken JSON, 415
+	// without a JSON content type; a bad method or resource is a JSON 400.
+	for _, c := range []struct {
+		body, contentType string
+		status            int
+	}{
+		{`{"principal":{"type":"password","value":"x"},"resource":"/","method":"GET"}`, "application/json", http.StatusUnprocessableEntity},
+		{`{"principal":{"type":"api_key","value":"x"},"resource":"/","method":"GET","scope":"all"}`, "application/json", http.StatusUnprocessableEntity},
+		{`{"principal":{"type":"api_key","value":"x","kid":"1"},"resource":"/","method":"GET"}`, "application/json", http.StatusUnprocessableEntity},
+		{`{"principal":{"type":"api_key","value":"x"},"method":"GET"}`, "application/json", http.StatusUnprocessableEntity},
+		{`{"principal":`, "application/json", http.StatusBadRequest},
+		{`{"principal":{"type":"api_key","value":"x"},"resource":"/","method":"GET"}`, "text/plain", http.StatusUnsupportedMediaType},
+		{`{"principal":{"type":"api_key","value":"x"},"resource":"/","method":"TRACE"}`, "application/json", http.StatusBadRequest},
+		{`{"principal":{"type":"api_key","value":"x"},"resource":" ?q=1","method":"GET"}`, "application/json", http.StatusBadRequest},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, s.GatewayURL+"/v1/authz/check", bytes.NewReader([]byte(c.body)))
+		req.Header.Set("Content-Type", c.contentType)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != c.status {
+			t.Errorf("%s (%s): %d; want %d", c.body, c.contentType, res.StatusCode, c.status)
+		}
 	}
-	errorMessage(t, out, 400)
+}
+
+// checkRaw is check for answers that are not JSON.
+func checkRaw(t testing.TB, s *Server, principal string) (int, string) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"principal": map[string]any{"type": "api_key", "value": principal}, "resource": "/v1/reports", "method": "GET"})
+	res, err := http.Post(s.GatewayURL+"/v1/authz/check", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// The seeded limited key: three requests a minute, then a 60 s window in
+// milliseconds, and the gateway's default rule on every other key.
+func TestGatewayDefaultRuleAndLimitedSeedKey(t *testing.T) {
+	s := New(t, Options{Seed: true})
+	k, err := s.CreateAPIKey(APIKeyOptions{}) // the on-demand app has no rate-limit scheme
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, out := check(t, s, k.Secret)
+	if h := out["headers"].(map[string]any); h["x-ratelimit-60s-limit"] != "1000" || h["x-ratelimit-60s-remaining"] != "999" {
+		t.Errorf("default rule (1000 a minute per app, handlers.rs:187-196): %v", h)
+	}
+	// The seeded app's scheme: 600 a minute.
+	_, out = check(t, s, SeedAPIKeySecret, "user:read")
+	if h := out["headers"].(map[string]any); h["x-ratelimit-60s-limit"] != "600" {
+		t.Errorf("seed scheme: %v", h)
+	}
+	for range 3 {
+		check(t, s, SeedLimitedAPIKeySecret)
+	}
+	code, out := check(t, s, SeedLimitedAPIKeySecret)
+	if code != http.StatusOK || out["allowed"] != false || out["retry_after"] != float64(60000) || out["blocked_rule"] != "3/60s" {
+		t.Fatalf("limited: %d %v", code, out)
+	}
+	// Both rules report; the scheme's counted the blocked request too, as
+	// the gateway's do (a rule with room records it: handlers.rs:560-562).
+	rl := out["rate_limits"].([]any)
+	if len(rl) != 2 || rl[0].(map[string]any)["rule"] != "600/60s" || rl[0].(map[string]any)["remaining"] != float64(596) ||
+		rl[1].(map[string]any)["rule"] != "3/60s" || rl[1].(map[string]any)["remaining"] != float64(0) {
+		t.Errorf("rate_limits %v", rl)
+	}
+}
+
+func TestPermissionExpressions(t *testing.T) {
+	held := []string{"a", "b", "c"}
+	for expr, want := range map[string]bool{
+		"a": true, "d": false, "a,b": true, "a,d": false, "a AND b": true, "a AND d": false,
+		"d OR a": true, "d OR e": false, "a AND (d OR c)": true, "(d OR e) AND a": false, "d OR (a AND b)": true, "": true,
+	} {
+		if got := permissionExprHolds(held, expr); got != want {
+			t.Errorf("%q: %v", expr, got)
+		}
+	}
 }

@@ -57,7 +57,7 @@ func TestAPIAuthAppsAndSchemesCRUD(t *testing.T) {
 	if list := c.mustJSON(http.MethodGet, "/api-auth/rate-limit-schemes", nil); list["total"] != float64(0) {
 		t.Errorf("schemes after delete %v", list)
 	}
-	if code, _ := check(t, s, SeedAPIKeySecret); code != http.StatusUnauthorized {
+	if code, _ := checkRaw(t, s, SeedAPIKeySecret); code != http.StatusUnauthorized {
 		t.Errorf("key of a deleted app: %d", code)
 	}
 	if code, _ := c.get("/api-auth/apps/" + SeedAPIAppSlug + "/keys"); code != http.StatusNotFound {
