@@ -19,18 +19,25 @@ import (
 // Names of the environment variables the kit reads. The backend API key and
 // URL names are shared with the wacht package and the JavaScript SDK.
 const (
-	EnvAPIKey                  = wacht.EnvAPIKey
-	EnvBackendAPIURL           = wacht.EnvBackendAPIURL
-	EnvPublishableKey          = "WACHT_PUBLISHABLE_KEY"
-	EnvPublicPublishableKey    = "NEXT_PUBLIC_WACHT_PUBLISHABLE_KEY"
-	EnvGatewayURL              = "WACHT_GATEWAY_URL"
-	EnvWebhookSecret           = "WACHT_WEBHOOK_SECRET"
-	EnvIssuer                  = "WACHT_ISSUER"
-	EnvAudiences               = "WACHT_AUDIENCES"
-	EnvAuthorizedParties       = "WACHT_AUTHORIZED_PARTIES"
-	EnvSignInURL               = "WACHT_SIGN_IN_URL"
-	EnvForwardedAuthSecret     = "WACHT_FORWARDED_AUTH_SECRET"
-	defaultSessionCookieName   = "__session"
+	EnvAPIKey               = wacht.EnvAPIKey
+	EnvBackendAPIURL        = wacht.EnvBackendAPIURL
+	EnvPublishableKey       = "WACHT_PUBLISHABLE_KEY"
+	EnvPublicPublishableKey = "NEXT_PUBLIC_WACHT_PUBLISHABLE_KEY"
+	EnvGatewayURL           = "WACHT_GATEWAY_URL"
+	EnvWebhookSecret        = "WACHT_WEBHOOK_SECRET"
+	EnvIssuer               = "WACHT_ISSUER"
+	EnvAudiences            = "WACHT_AUDIENCES"
+	EnvAuthorizedParties    = "WACHT_AUTHORIZED_PARTIES"
+	EnvSignInURL            = "WACHT_SIGN_IN_URL"
+	EnvForwardedAuthSecret  = "WACHT_FORWARDED_AUTH_SECRET"
+	// EnvSessionCookie turns on browser sessions: the name of the session
+	// cookie to accept (normally "__session"). Unset, only
+	// Authorization: Bearer tokens authenticate.
+	EnvSessionCookie = "WACHT_SESSION_COOKIE"
+	// EnvSessionTrustedOrigins lists origins (comma-separated,
+	// "https://app.example.com") whose cross-origin unsafe requests may
+	// still authenticate by cookie.
+	EnvSessionTrustedOrigins   = "WACHT_SESSION_TRUSTED_ORIGINS"
 	defaultMaxBodyBytes        = 1 << 20
 	defaultInstanceCacheLimit  = 16
 	requestIDHeader            = "X-Request-Id"
@@ -78,7 +85,11 @@ func ConfigFromEnv(lookup func(string) (string, bool)) Config {
 			RequiredIssuer:    get(EnvIssuer),
 			Audiences:         splitList(get(EnvAudiences)),
 			AuthorizedParties: splitList(get(EnvAuthorizedParties)),
-			SessionCookieName: defaultSessionCookieName,
+			// Off unless asked for: a cookie is an ambient credential and
+			// costs a frontend API round trip per token lifetime; see the
+			// package documentation.
+			SessionCookieName:     get(EnvSessionCookie),
+			SessionTrustedOrigins: splitList(get(EnvSessionTrustedOrigins)),
 		},
 		Gateway:       wacht.GatewayConfig{URL: get(EnvGatewayURL)},
 		WebhookSecret: get(EnvWebhookSecret),
@@ -150,6 +161,8 @@ func (c *Config) fingerprint() fingerprint {
 	w.num(v.JWKSMaxBytes)
 	w.num(int64(v.MaxTokenBytes))
 	w.str(v.SessionCookieName)
+	w.num(int64(v.SessionCacheSize))
+	w.list(v.SessionTrustedOrigins)
 	w.bytes(v.ForwardedAuthSecret)
 	w.num(int64(v.SessionExchangeTimeout))
 	w.ptr(v.Now)

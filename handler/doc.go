@@ -30,6 +30,25 @@
 // the log then carries the reason jwks_unavailable, so an outage is told
 // apart from bad tokens.
 //
+// # Browser sessions
+//
+// Protect and Authenticate read session tokens from "Authorization: Bearer"
+// only, unless WACHT_SESSION_COOKIE names the session cookie (normally
+// "__session"). Then a request without a bearer token is authenticated by
+// its cookie, which Wacht's frontend API exchanges for a session token; the
+// token is cached for its lifetime, so a browser costs one exchange per 30
+// seconds per warm instance, and what the exchange asks to change in the
+// browser (a refreshed __session cookie, the development session cookie) is
+// set on the answer. It is off by default because a cookie rides along on
+// requests other sites make, and because the exchange is a rate-limited
+// round trip on the request path (see the wacht package's documentation).
+// With it on, unsafe requests (POST, PUT, PATCH, DELETE, ...) that the
+// browser marks as cross-origin are answered 403 when they carry only the
+// cookie (WACHT_SESSION_TRUSTED_ORIGINS lists origins allowed anyway), and
+// when the frontend API cannot be asked (down, timing out, 429, 5xx, a
+// malformed answer) Protect answers 503 with the frontend API's Retry-After
+// and logs the reason, never the cookie.
+//
 // The platform packages (platforms/lambda, platforms/gcf, platforms/netlify)
 // only adapt events to *http.Request; the same handler also serves
 // http.ListenAndServe for local runs and container platforms.

@@ -85,10 +85,19 @@ func (t *trackingWriter) Write(p []byte) (int, error) {
 // flush a streamed answer, for example).
 func (t *trackingWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }
 
-// Authenticate verifies the request's session token (Authorization: Bearer,
-// or the __session cookie) and attaches the result for AuthFrom. It never
-// rejects: a missing or bad token leaves the request anonymous, with the
-// reason kept for the log. Use Protect to require a user.
+// Authenticate authenticates the request and attaches the result for
+// AuthFrom. It never rejects: a missing or bad credential leaves the
+// request anonymous, with the reason kept for the log. Use Protect to
+// require a user.
+//
+// The credential is an Authorization: Bearer session token, or, when
+// browser sessions are on (WACHT_SESSION_COOKIE, normally "__session"), the
+// session cookie, which Wacht's frontend API exchanges for a session token
+// (cached for the token's life; see wacht.Verifier.AuthenticateWithUpdate).
+// What that exchange asks to change in the browser is set on the response
+// before next runs: the frontend API's refreshed __session cookie, and on
+// development instances the __dev_session__ cookie the Wacht browser SDK
+// reads.
 func (k *Kit) Authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, r, ok := k.withInstance(w, r)
@@ -104,19 +113,63 @@ func (k *Kit) Authenticate(next http.Handler) http.Handler {
 			k.fail(w, r, err)
 			return
 		}
-		auth := v.Authenticate(r)
+		auth, upd := v.AuthenticateWithUpdate(r)
+		applySessionUpdate(w.Header(), upd, time.Now())
 		if !auth.Authenticated() {
-			if reason := auth.Err(); reason != nil && !isMissingToken(reason) {
-				LoggerFrom(r.Context()).LogAttrs(r.Context(), slog.LevelInfo, "token rejected", slog.String("reason", reason.Error()))
-			}
+			logAnonymous(r, auth.Err())
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), authKey{}, auth)))
 	})
 }
 
-func isMissingToken(err error) bool {
+// applySessionUpdate sets on the response what a session exchange asked
+// for. The development session cookie is written as the Wacht browser SDK
+// writes it (react-sdk jsx/lib/utils/dev-session.ts: URL-encoded, Path=/,
+// Secure, SameSite=Lax, readable by scripts because the SDK reads it).
+func applySessionUpdate(h http.Header, upd wacht.SessionUpdate, now time.Time) {
+	for _, c := range upd.SetCookie {
+		h.Add("Set-Cookie", c)
+	}
+	if upd.DevelopmentSession != "" {
+		h.Add("Set-Cookie", wacht.DevSessionCookie+"="+url.QueryEscape(upd.DevelopmentSession)+"; Path=/; Secure; SameSite=Lax")
+		h.Add("Set-Cookie", wacht.DevSessionUpdatedAtCookie+"="+strconv.FormatInt(now.UnixMilli(), 10)+"; Path=/; Secure; SameSite=Lax")
+	}
+}
+
+// logAnonymous records why a request that carried a credential is
+// anonymous. Only reasons and statuses are logged, never a credential.
+func logAnonymous(r *http.Request, reason error) {
 	var te *wacht.TokenError
-	return errors.As(err, &te) && te.Reason == wacht.TokenReasonMissing
+	if reason == nil || !errors.As(reason, &te) || te.Reason == wacht.TokenReasonMissing {
+		return
+	}
+	ctx := r.Context()
+	log := LoggerFrom(ctx)
+	switch te.Reason {
+	case wacht.TokenReasonCrossSite:
+		log.LogAttrs(ctx, slog.LevelInfo, "session cookie refused on a cross-origin request",
+			slog.String("reason", string(te.Reason)), slog.String("method", r.Method),
+			slog.String("sec_fetch_site", truncateHeader(r.Header.Get("Sec-Fetch-Site"))), slog.String("origin", truncateHeader(r.Header.Get("Origin"))))
+	case wacht.TokenReasonSessionUnavailable:
+		attrs := []slog.Attr{slog.String("reason", string(te.Reason)), slog.String("cause", reason.Error())}
+		var se *wacht.SessionExchangeError
+		if errors.As(reason, &se) {
+			attrs = append(attrs, slog.String("failure", string(se.Kind)), slog.Int("frontend_status", se.StatusCode))
+			if se.RetryAfter > 0 {
+				attrs = append(attrs, slog.Duration("retry_after", se.RetryAfter))
+			}
+		}
+		log.LogAttrs(ctx, slog.LevelWarn, "session exchange failed", attrs...)
+	default:
+		log.LogAttrs(ctx, slog.LevelInfo, "token rejected", slog.String("reason", reason.Error()))
+	}
+}
+
+func truncateHeader(v string) string {
+	if len(v) > 100 {
+		return v[:100] + "..."
+	}
+	return v
 }
 
 // Require is what Protect checks: the same rules as wacht.ProtectOptions
@@ -128,7 +181,11 @@ type Require = wacht.ProtectOptions
 // Otherwise it answers 401 {"error":"unauthenticated"} or 403
 // {"error":"forbidden"}; browser navigations (GET or HEAD accepting
 // text/html) that fail authentication are redirected to the configured
-// sign-in URL instead, when there is one.
+// sign-in URL instead, when there is one. With browser sessions on, an
+// unsafe cross-origin request carrying only the cookie is answered 403, and
+// a session cookie that cannot be exchanged because Wacht's frontend API
+// fails (down, timing out, 429, 5xx, a malformed answer) 503
+// {"error":"unavailable"}, with its Retry-After when it sent one.
 func (k *Kit) Protect(req Require) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -137,7 +194,28 @@ func (k *Kit) Protect(req Require) func(http.Handler) http.Handler {
 			if opts.RedirectURL == "" {
 				opts.RedirectURL = in.cfg.SignInURL
 			}
-			if err := AuthFrom(r.Context()).Protect(opts); err != nil {
+			auth := AuthFrom(r.Context())
+			if !auth.Authenticated() {
+				// Two ways a browser session fails that are not "sign in":
+				// a cross-origin request the cookie may not authorize (403),
+				// and a frontend API that could not be asked (503; a 401
+				// would sign the user out of a working session).
+				switch wacht.TokenErrorReason(auth.Err()) {
+				case wacht.TokenReasonCrossSite:
+					k.fail(w, r, &statusError{status: http.StatusForbidden, code: CodeForbidden,
+						message: "cross-origin request: the session cookie is not accepted on it; send an Authorization: Bearer token"})
+					return
+				case wacht.TokenReasonSessionUnavailable:
+					var se *wacht.SessionExchangeError
+					if errors.As(auth.Err(), &se) && se.RetryAfter > 0 {
+						w.Header().Set(headerRetryAfter, strconv.Itoa(int((se.RetryAfter+time.Second-1)/time.Second)))
+					}
+					k.fail(w, r, &statusError{status: http.StatusServiceUnavailable, code: CodeUnavailable,
+						message: "the session could not be checked with Wacht; try again later"})
+					return
+				}
+			}
+			if err := auth.Protect(opts); err != nil {
 				var ae *wacht.AuthError
 				if errors.As(err, &ae) && ae.RedirectURL != "" && isBrowserNavigation(r) {
 					http.Redirect(w, r, signInRedirect(ae.RedirectURL, r), http.StatusSeeOther)

@@ -117,16 +117,31 @@ func TestEmulatorAuthenticate(t *testing.T) {
 			t.Errorf("unpublished key: reason %q", body)
 		}
 	}
-	// The session cookie path.
+	// The session cookie path: the cookie holds a session JWT, exchanged at
+	// the frontend API, never a session token itself.
+	sess := s.NewSession(base)
 	req, _ := http.NewRequest("GET", app.URL, nil)
-	req.AddCookie(&http.Cookie{Name: "__session", Value: mint(t, s, base)})
+	req.AddCookie(&http.Cookie{Name: "__session", Value: sess.Cookie})
 	res, err := app.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	if res.StatusCode != 200 {
-		t.Fatalf("cookie: %d", res.StatusCode)
+	if res.StatusCode != 200 || s.Stats().SessionExchanges != 1 {
+		t.Fatalf("cookie: %d after %d exchanges", res.StatusCode, s.Stats().SessionExchanges)
+	}
+	// A session token in the cookie is not a session JWT: the frontend API
+	// starts a new anonymous session for it, and nobody is signed in.
+	req, _ = http.NewRequest("GET", app.URL, nil)
+	req.AddCookie(&http.Cookie{Name: "__session", Value: mint(t, s, base)})
+	res, err = app.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 401 || string(body) != string(wacht.TokenReasonSessionSignedOut) {
+		t.Fatalf("session token in the cookie: %d %s", res.StatusCode, body)
 	}
 	if st := s.Stats(); st.JWKSFetches > 2 {
 		t.Fatalf("%d JWKS fetches for one warm verifier", st.JWKSFetches)
@@ -273,38 +288,44 @@ func TestEmulatorSessionExchange(t *testing.T) {
 	if strings.Contains(fmt.Sprint(res), res.Token) {
 		t.Fatal("result formatting shows the token")
 	}
-	// Development session: rotated on each exchange.
+	// Development session: the same session JWT in ?__dev_session__=,
+	// replaced (X-Development-Session) only once it has expired.
 	dev, err := v.ExchangeSession(context.Background(), wacht.SessionExchangeRequest{SessionToken: sess.DevSession, Development: true, ForwardedFor: "2001:db8::1, 10.0.0.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if dev.DevelopmentSession == "" || dev.DevelopmentSession == sess.DevSession {
-		t.Fatalf("dev session not rotated: %q", dev.DevelopmentSession)
+	if dev.DevelopmentSession != "" {
+		t.Fatalf("valid dev session replaced: %q", dev.DevelopmentSession)
 	}
 	if got := s.SessionForwardedFor(sess.ID); got != "2001:db8::1" {
 		t.Fatalf("forwarded for %q", got)
 	}
+	s.ExpireSession(sess.ID)
+	dev, err = v.ExchangeSession(context.Background(), wacht.SessionExchangeRequest{SessionToken: sess.DevSession, Development: true})
+	if err != nil || dev.DevelopmentSession == "" || dev.DevelopmentSession == sess.DevSession {
+		t.Fatalf("expired dev session not refreshed: %v", err)
+	}
 	dev2, err := v.ExchangeSession(context.Background(), wacht.SessionExchangeRequest{SessionToken: dev.DevelopmentSession, Development: true})
 	if err != nil || !v.AuthFromToken(context.Background(), dev2.Token).Authenticated() {
-		t.Fatalf("rotated dev session: %v", err)
+		t.Fatalf("refreshed dev session: %v", err)
 	}
-	// Revoked and unknown sessions are signed out; the credential never
-	// appears in the error.
+	// Signed-out and unknown sessions are signed out (400 "No active sign
+	// in"); the credential never appears in the error.
 	s.RevokeSession(sess.ID)
 	_, err = v.ExchangeSession(context.Background(), wacht.SessionExchangeRequest{SessionToken: sess.Cookie})
 	var se *wacht.SessionExchangeError
-	if !errors.As(err, &se) || !se.SignedOut() || strings.Contains(err.Error(), sess.Cookie) {
+	if !errors.As(err, &se) || !se.SignedOut() || se.StatusCode != 400 || strings.Contains(err.Error(), sess.Cookie) {
 		t.Fatalf("revoked: %v", err)
 	}
 	_, err = v.ExchangeSession(context.Background(), wacht.SessionExchangeRequest{SessionToken: "bad;cookie"})
-	if !errors.As(err, &se) || se.StatusCode != 0 {
+	if !errors.As(err, &se) || se.StatusCode != 0 || se.Kind != wacht.SessionBadCredential {
 		t.Fatalf("cookie injection: %v", err)
 	}
 	// Timeouts bound the call.
 	s.InjectFault(wachttest.Fault{Route: wachttest.RouteSessionToken, Latency: 2 * time.Second})
 	v2, _ := wacht.NewVerifier(wacht.VerifierConfig{PublishableKey: s.PublishableKey, SessionExchangeTimeout: 50 * time.Millisecond})
 	_, err = v2.ExchangeSession(context.Background(), wacht.SessionExchangeRequest{SessionToken: sess.DevSession, Development: true})
-	if !errors.As(err, &se) || !errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), sess.DevSession) {
+	if !errors.As(err, &se) || se.Kind != wacht.SessionUnavailable || !errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), sess.DevSession) {
 		t.Fatalf("timeout: %v", err)
 	}
 }

@@ -71,8 +71,44 @@
 // token is missing or invalid; Auth.Protect and Auth.Has then check the
 // user, organization, workspace and permissions the handler needs. An Auth
 // can be forwarded to a downstream handler in the same trust boundary
-// (Auth.ForwardedHeaderValue, AuthFromForwardedHeader, ForwardedAuthSigner),
-// and Verifier.ExchangeSession turns a session cookie into a fresh token.
+// (Auth.ForwardedHeaderValue, AuthFromForwardedHeader, ForwardedAuthSigner).
+//
+// # Browser sessions
+//
+// Session tokens arrive as "Authorization: Bearer <token>"; that is all the
+// JS SDK's authenticateRequest reads, and all a Verifier reads by default.
+// The browser's __session cookie is something else: a long-lived session
+// JWT that only Wacht's frontend API can turn into a session token. Setting
+// VerifierConfig.SessionCookieName turns that exchange on: Authenticate
+// sends the cookie to GET <frontend API>/session/token (with the user's IP
+// in X-Wacht-Forwarded-For), verifies the token that comes back, and caches
+// it until the frontend API's expiry for it (30 s by default), in a bounded
+// cache keyed by a hash of the cookie; concurrent requests with one cookie
+// share one exchange. On development instances the development session
+// (?__dev_session__= or the __dev_session__ cookie) is exchanged the same
+// way. AuthenticateWithUpdate also returns what the browser should be sent
+// back (a refreshed __session cookie, a new development session).
+//
+// Cookie sessions are off by default, for three reasons. A cookie is an
+// ambient credential, sent along on requests other sites make, so a
+// function that accepts it needs cross-site protection a bearer-only
+// function does not; turning it on is the function owner's decision. Each
+// exchange is a round trip to the frontend API on the request path, which
+// rate-limits /session/token per server IP, per server and client IP pair
+// and per session. And the frontend API sets the cookie on its own domain,
+// so only functions served there receive it at all.
+//
+// With cookie sessions on, an unsafe request (anything but GET, HEAD and
+// OPTIONS) authenticates by cookie only when the browser marks it as coming
+// from the function's own origin (Sec-Fetch-Site same-origin or none, or an
+// Origin matching the Host for browsers without Sec-Fetch-Site), or from an
+// origin listed in VerifierConfig.SessionTrustedOrigins; otherwise the
+// request is anonymous with TokenReasonCrossSite. Exchange failures that are
+// the platform's (no answer, timeouts, 429, 5xx, malformed answers) leave
+// the request anonymous with TokenReasonSessionUnavailable and a
+// *SessionExchangeError saying which; a signed-out session gives
+// TokenReasonSessionSignedOut. No error, log value or cache key holds the
+// cookie. Verifier.ExchangeSession is the uncached exchange itself.
 //
 // Machine callers — API keys and OAuth access tokens — are authorized by
 // Wacht's gateway: NewGateway builds a Gateway whose Check answers with a

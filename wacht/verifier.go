@@ -93,10 +93,26 @@ type VerifierConfig struct {
 	// (default 16 KiB).
 	MaxTokenBytes int
 
-	// SessionCookieName, when set (usually DefaultSessionCookie, "__session"),
-	// lets Authenticate read the token from that cookie when there is no
-	// Authorization header. Empty means cookies are ignored.
+	// SessionCookieName turns on browser sessions: when set (normally
+	// DefaultSessionCookie, "__session"), Authenticate takes a request with
+	// no Authorization header but with this cookie, exchanges the cookie at
+	// the frontend API for a session token (the cookie is a long-lived
+	// session JWT, not a session token), verifies that token and caches it
+	// for its lifetime. Unsafe cross-origin requests never authenticate by
+	// cookie. On development instances (pk_test_ keys) the development
+	// session (?__dev_session__= on GET and HEAD, or the __dev_session__
+	// cookie) is exchanged the same way. Empty, the default, means cookies
+	// are ignored, as in the JS SDK's authenticateRequest. See
+	// AuthenticateWithUpdate.
 	SessionCookieName string
+	// SessionCacheSize bounds how many exchanged session tokens are cached
+	// (least recently used dropped first). Zero means
+	// DefaultSessionCacheSize.
+	SessionCacheSize int
+	// SessionTrustedOrigins are origins ("https://app.example.com") whose
+	// cross-origin unsafe requests may still authenticate by cookie, for
+	// a browser app served from another origin than the function.
+	SessionTrustedOrigins []string
 
 	// ForwardedAuthSecret, when set, makes Authenticate accept a signed
 	// x-wacht-auth header (see ForwardedAuthSigner) from an upstream hop when
@@ -104,7 +120,8 @@ type VerifierConfig struct {
 	// accepted by Authenticate. At least 32 bytes.
 	ForwardedAuthSecret []byte
 
-	// SessionExchangeTimeout bounds ExchangeSession (default 10s).
+	// SessionExchangeTimeout bounds one exchange of a session cookie at the
+	// frontend API (default 10s).
 	SessionExchangeTimeout time.Duration
 
 	// Now is the clock; nil means time.Now.
@@ -123,7 +140,7 @@ type Verifier struct {
 	hmacSecret  []byte
 	skew        time.Duration
 	maxToken    int
-	cookie      string
+	sess        *sessionAuth
 	fwd         *ForwardedAuthSigner
 	client      *http.Client
 	exchangeTTL time.Duration
@@ -222,7 +239,11 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	if v.maxToken <= 0 {
 		v.maxToken = DefaultMaxTokenBytes
 	}
-	v.cookie = cfg.SessionCookieName
+	sess, err := newSessionAuth(cfg, strings.HasPrefix(cfg.PublishableKey, "pk_test_"))
+	if err != nil {
+		return nil, err
+	}
+	v.sess = sess
 	if len(cfg.ForwardedAuthSecret) > 0 {
 		s, err := NewForwardedAuthSigner(cfg.ForwardedAuthSecret)
 		if err != nil {
@@ -831,38 +852,16 @@ func authFromClaims(c *Claims) *Auth {
 	}
 }
 
-// Authenticate returns the Auth of r. The token is taken from
-// "Authorization: Bearer <token>", else from the session cookie when
-// SessionCookieName is configured. With ForwardedAuthSecret configured and no
-// token on the request, a signed x-wacht-auth header is accepted; an
-// unsigned one never is. It never fails: see (*Auth).Err for why a request
-// is anonymous.
+// Authenticate returns the Auth of r: from "Authorization: Bearer
+// <token>", else, when SessionCookieName is set, from the browser's session
+// cookie exchanged at the frontend API, else, with ForwardedAuthSecret set,
+// from a signed x-wacht-auth header (an unsigned one never counts). It never
+// fails: see (*Auth).Err for why a request is anonymous. Authenticate drops
+// the cookie update an exchange may ask for; AuthenticateWithUpdate, which
+// documents the cookie path, returns it.
 func (v *Verifier) Authenticate(r *http.Request) *Auth {
-	if v == nil || v.jwks == nil {
-		return anonymous(tokenErr(TokenReasonMisconfigured, "use NewVerifier"))
-	}
-	if r == nil {
-		return anonymous(tokenErr(TokenReasonMissing, "no request"))
-	}
-	token, found := BearerToken(r)
-	if !found && v.cookie != "" {
-		if ck, err := r.Cookie(v.cookie); err == nil && ck.Value != "" {
-			token, found = ck.Value, true
-		}
-	}
-	if !found {
-		if v.fwd != nil {
-			if hv := r.Header.Get(ForwardedAuthHeader); hv != "" {
-				a, err := v.fwd.Verify(hv)
-				if err != nil {
-					return anonymous(err)
-				}
-				return a
-			}
-		}
-		return anonymous(tokenErr(TokenReasonMissing, ""))
-	}
-	return v.AuthFromToken(r.Context(), token)
+	a, _ := v.AuthenticateWithUpdate(r)
+	return a
 }
 
 // BearerToken returns the token of an "Authorization: Bearer <token>" header

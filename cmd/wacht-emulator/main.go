@@ -143,7 +143,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
   gateway API key  %s  (user:read)
   session token    user %s, valid %s:
     %s
-  session cookie   __session=%s  (GET %s/session/token)
+  session cookie   __session=%s
+    (a session JWT, not a token: GET %s/session/token exchanges it; functions take it with WACHT_SESSION_COOKIE=__session)
   webhook secret   %s  (app %q)
   dev-only mint    POST %s/_wachttest/tokens  (Bearer backend API key)
 

@@ -55,8 +55,9 @@ func Routes(kit *handler.Kit) http.Handler {
 }
 
 // AdminUsers is the session-authenticated function: the caller's session
-// token (Authorization: Bearer, or the __session cookie) must carry
-// user:read, and only then is the backend asked for the first PageSize
+// token (Authorization: Bearer, or, with WACHT_SESSION_COOKIE set, the one
+// Wacht's frontend API exchanges the browser's __session cookie for) must
+// carry user:read, and only then is the backend asked for the first PageSize
 // users, answered as a UsersResponse. Without a valid token it answers
 // 401 {"error":"unauthenticated"}, without the permission 403
 // {"error":"forbidden"}.

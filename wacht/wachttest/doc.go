@@ -13,14 +13,24 @@
 //
 //   - FrontendURL: GET /.well-known/jwks.json (one ES256 key whose kid is
 //     a numeric id, no Cache-Control, as Wacht serves it; ES384 and RS256
-//     keys too with Options.Algorithms), GET /session/token (the
-//     __session cookie, or ?__dev_session__= with the rotating
-//     x-development-session response header; answers
-//     {"data":{"token":"...","expires":<unix ms>}}), and two dev-only
-//     helpers that need the backend API key: POST /_wachttest/tokens mints
-//     a token and POST /_wachttest/sessions starts a session. They exist
-//     only in the emulator and mark their answers with
-//     "X-Wachttest-Dev-Only: true".
+//     keys too with Options.Algorithms), GET /session/token, and two
+//     dev-only helpers. NewSession signs a user in and returns the session
+//     JWT the frontend API keeps in the __session cookie (sess and
+//     rotating_token claims, no sub; it is not a session token).
+//     /session/token reads it from the cookie or, on the default
+//     development instance, from ?__dev_session__=, and answers in the
+//     frontend API's envelope {"status","message","data":{"token",
+//     "expires"},"session","errors"}: a 30 s token (exp five seconds past
+//     "expires"), 400 "No active sign in" for a signed-out or anonymous
+//     session (an unknown JWT starts a new anonymous one), 404 for a
+//     template other than "default". ExpireSession makes the next exchange
+//     refresh the session JWT and send the new one in X-Development-Session,
+//     or Set-Cookie with Options.Production. Stats().SessionExchanges
+//     counts the exchanges. The per-IP rate limits are not emulated;
+//     inject a 429 fault. The dev-only helpers need the backend API key:
+//     POST /_wachttest/tokens mints a token and POST /_wachttest/sessions
+//     starts a session. They exist only in the emulator and mark their
+//     answers with "X-Wachttest-Dev-Only: true".
 //   - BackendURL: every operation of the published platform-api.json, with
 //     "Authorization: Bearer <APIKey>" required (401 in the spec's error
 //     shape otherwise). ImplementedOperations lists the operations with an

@@ -2,8 +2,10 @@ package wachttest
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -37,61 +39,133 @@ func (s *Server) serveJWKS(w http.ResponseWriter, r *http.Request) error {
 
 // Session is a signed-in browser session in the emulator's frontend API.
 type Session struct {
-	// ID is the session id; tokens exchanged for it carry it as "sid".
+	// ID is the session id: the "sess" claim of the session JWT, and the
+	// "sid" of every token exchanged for it.
 	ID string
-	// Cookie is the value of the __session cookie for /session/token.
+	// Cookie is the session JWT as the frontend API issues it (ES256, the
+	// deployment's key; iss, exp six hours out, iat, nbf, "sess" and
+	// "rotating_token", no "sub": frontend-api utils/jwt.go SignJWT). A
+	// browser holds it in the __session cookie; it is not a session token,
+	// only GET /session/token turns it into one.
 	Cookie string
-	// DevSession is the value for ?__dev_session__= on /session/token.
-	// Each exchange rotates it (the new value is in the
-	// x-development-session response header); the previous value stays
-	// accepted, so concurrent exchanges do not fail.
+	// DevSession is the same session JWT, for ?__dev_session__= on
+	// development instances (Options.Production unset): the frontend API
+	// keeps one session JWT either way (middleware/prelude.go
+	// setSessionToken).
 	DevSession string
 }
 
+// sessionJWTLifetime is how long a session JWT is valid before the
+// frontend API refreshes it (frontend-api middleware/prelude.go:
+// sessionDuration = 6 * time.Hour).
+const sessionJWTLifetime = 6 * time.Hour
+
+// defaultSessionTokenLifetime is the default JWT template's lifetime, and
+// templateClockSkew the seconds added to exp only (frontend-api
+// handler/session/handler.go GetToken: TokenLifetime 30,
+// AllowedClockSkew 5; "expires" is issue time + TokenLifetime).
+const (
+	defaultSessionTokenLifetime = 30 * time.Second
+	templateClockSkew           = 5 * time.Second
+	maxAnonymousSessions        = 1024
+)
+
 type sessionRecord struct {
 	id        string
-	userID    string
+	userID    string // "" for an anonymous session (nobody signed in)
 	created   time.Time
 	lastUsed  time.Time
 	opts      TokenOptions
-	cookie    string
-	dev, prev string
-	revoked   bool
+	current   string // the session JWT in force
+	previous  string // the JWT it replaced: still accepted, without a new one
+	expired   bool   // ExpireSession: the next presentation of current refreshes it
+	revoked   bool   // signed out: the session has no active sign-in
 	forwarded string
 }
 
 type sessionStore struct {
-	mu   sync.Mutex
-	byID map[string]*sessionRecord
+	mu        sync.Mutex
+	byID      map[string]*sessionRecord
+	anonymous []string // ids of anonymous sessions, oldest first
+	rotations int      // rotating token ids handed out
 }
 
 func newSessionStore() *sessionStore { return &sessionStore{byID: map[string]*sessionRecord{}} }
 
-// NewSession starts a session whose exchanged tokens are minted from o
-// (Lifetime, IssuedAt and NotBefore are set per exchange; an empty
-// SessionID gets a fresh one).
+// NewSession starts a signed-in session whose exchanged tokens are minted
+// from o (Lifetime, IssuedAt and NotBefore are set per exchange; an empty
+// SessionID gets a fresh one), and returns its session JWT.
 func (s *Server) NewSession(o TokenOptions) Session {
 	if o.SessionID == "" {
 		o.SessionID = "sess_" + randomHex(10)
 	}
 	now := time.Now().UTC()
-	rec := &sessionRecord{id: o.SessionID, userID: o.UserID, created: now, lastUsed: now, opts: o, cookie: "wst_" + randomHex(24), dev: "dvb_" + randomHex(24)}
+	rec := &sessionRecord{id: o.SessionID, userID: o.UserID, created: now, lastUsed: now, opts: o}
 	if rec.userID == "" {
 		rec.userID = SeedUserID
 	}
 	s.sessions.mu.Lock()
+	defer s.sessions.mu.Unlock()
+	tok, err := s.sessionJWT(rec)
+	if err != nil {
+		panic("wachttest: sign a session JWT: " + err.Error()) // only a key the emulator made itself is used
+	}
+	rec.current = tok
 	s.sessions.byID[rec.id] = rec
-	s.sessions.mu.Unlock()
-	return Session{ID: rec.id, Cookie: rec.cookie, DevSession: rec.dev}
+	return Session{ID: rec.id, Cookie: tok, DevSession: tok}
 }
 
-// RevokeSession ends a session: further exchanges answer 401.
+// sessionJWT signs a new session JWT for rec with a new rotating token id;
+// the caller holds s.sessions.mu.
+func (s *Server) sessionJWT(rec *sessionRecord) (string, error) {
+	s.sessions.rotations++
+	tok, _, err := s.mint(TokenOptions{
+		Lifetime: sessionJWTLifetime,
+		// The standard token claims mint adds do not belong in a session
+		// JWT: remove them, add the session's own.
+		Claims: map[string]any{
+			"sub": nil, "sid": nil, "jti": nil,
+			"sess":           rec.id,
+			"rotating_token": strconv.Itoa(s.sessions.rotations),
+		},
+	})
+	return tok, err
+}
+
+// RevokeSession signs the session's user out: the session stays, with no
+// active sign-in, and /session/token answers 400 "No active sign in" for
+// it, as the frontend API does after sign-out.
 func (s *Server) RevokeSession(id string) {
 	s.sessions.mu.Lock()
 	if rec, ok := s.sessions.byID[id]; ok {
 		rec.revoked = true
 	}
 	s.sessions.mu.Unlock()
+}
+
+// ExpireSession makes the session's current session JWT count as expired,
+// as if its six hours had passed. The next /session/token presenting it
+// refreshes it: a new session JWT (a new rotating_token) goes back in
+// Set-Cookie (Options.Production) or X-Development-Session, and the old one
+// stays accepted without another refresh, as the frontend API's rotating
+// tokens allow (middleware/prelude.go refreshSession).
+func (s *Server) ExpireSession(id string) {
+	s.sessions.mu.Lock()
+	if rec, ok := s.sessions.byID[id]; ok {
+		rec.expired = true
+	}
+	s.sessions.mu.Unlock()
+}
+
+// CurrentSessionJWT returns the session JWT now in force for the session
+// (it changes when a refresh hands out a new one), or "" for an unknown id.
+func (s *Server) CurrentSessionJWT(id string) string {
+	s.sessions.mu.Lock()
+	defer s.sessions.mu.Unlock()
+	if rec, ok := s.sessions.byID[id]; ok {
+		return rec.current
+	}
+	return ""
 }
 
 // SessionForwardedFor returns the last X-Wacht-Forwarded-For value sent on
@@ -105,54 +179,127 @@ func (s *Server) SessionForwardedFor(id string) string {
 	return ""
 }
 
-func (s *Server) sessionToken(w http.ResponseWriter, r *http.Request) error {
-	dev := r.URL.Query().Get("__dev_session__")
-	cookie := ""
-	if c, err := r.Cookie("__session"); err == nil {
-		cookie = c.Value
-	}
-	if dev == "" && cookie == "" {
-		return &httpError{http.StatusUnauthorized, "no session: send the __session cookie or ?__dev_session__="}
-	}
-	s.sessions.mu.Lock()
-	var rec *sessionRecord
-	for _, cand := range s.sessions.byID {
-		if (cookie != "" && constantEq(cand.cookie, cookie)) || (dev != "" && (constantEq(cand.dev, dev) || (cand.prev != "" && constantEq(cand.prev, dev)))) {
-			rec = cand
-			break
+// resolveSession does what the frontend API's session middleware does
+// before any handler (middleware/prelude.go): find the session of the
+// presented JWT, refresh an expired one, and start a new anonymous session
+// for a request without a usable one. issued is a session JWT to send back;
+// the caller holds s.sessions.mu.
+func (s *Server) resolveSession(cred string) (rec *sessionRecord, issued string, err error) {
+	if cred != "" {
+		for _, cand := range s.sessions.byID {
+			switch {
+			case constantEq(cand.current, cred):
+				if !cand.expired {
+					return cand, "", nil
+				}
+				tok, err := s.sessionJWT(cand)
+				if err != nil {
+					return nil, "", err
+				}
+				cand.previous, cand.current, cand.expired = cand.current, tok, false
+				return cand, tok, nil
+			case cand.previous != "" && constantEq(cand.previous, cred):
+				return cand, "", nil
+			}
 		}
 	}
-	if rec == nil || rec.revoked {
+	// No session, or one that does not verify: the frontend API starts a
+	// new, anonymous one (middleware/prelude.go handleNewSession).
+	now := time.Now().UTC()
+	rec = &sessionRecord{id: "sess_" + randomHex(10), created: now, lastUsed: now}
+	tok, err := s.sessionJWT(rec)
+	if err != nil {
+		return nil, "", err
+	}
+	rec.current = tok
+	s.sessions.byID[rec.id] = rec
+	s.sessions.anonymous = append(s.sessions.anonymous, rec.id)
+	if len(s.sessions.anonymous) > maxAnonymousSessions {
+		delete(s.sessions.byID, s.sessions.anonymous[0])
+		s.sessions.anonymous = s.sessions.anonymous[1:]
+	}
+	return rec, tok, nil
+}
+
+// sessionToken serves GET /session/token as the frontend API does
+// (router/session.go; handler/session/handler.go GetToken): the session JWT
+// from the __session cookie, or on development instances from
+// ?__dev_session__=; a 30 s token (Options.SessionTokenLifetime) in
+// {"status":200,"message":"","data":{"token","expires"},"session":{...},
+// "errors":null}; 400 "No active sign in" when nobody is signed in to the
+// session; 404 "Template not found" for any ?template= but "default" (the
+// emulator has no JWT templates). A refreshed or new session JWT goes back
+// in Set-Cookie (production) or X-Development-Session (development), also
+// on a 400. The per-IP rate limits are not emulated; inject a 429 fault.
+func (s *Server) sessionToken(w http.ResponseWriter, r *http.Request) error {
+	cred := ""
+	if c, err := r.Cookie("__session"); err == nil {
+		cred = c.Value
+	}
+	if cred == "" && !s.opts.Production {
+		cred = r.URL.Query().Get("__dev_session__")
+	}
+	s.sessions.mu.Lock()
+	rec, issued, err := s.resolveSession(cred)
+	if err != nil {
 		s.sessions.mu.Unlock()
-		return &httpError{http.StatusUnauthorized, "session is invalid or has ended"}
+		return err
 	}
 	if fwd := r.Header.Get("X-Wacht-Forwarded-For"); fwd != "" {
 		rec.forwarded = fwd
 	}
 	rec.lastUsed = time.Now().UTC()
-	next := ""
-	if dev != "" {
-		if constantEq(rec.dev, dev) {
-			rec.prev, rec.dev = rec.dev, "dvb_"+randomHex(24)
-		}
-		next = rec.dev
-	}
+	signedIn := rec.userID != "" && !rec.revoked
 	o := rec.opts
+	view := frontendSessionView{ID: rec.id, CreatedAt: rec.created, UpdatedAt: rec.lastUsed}
 	s.sessions.mu.Unlock()
 
-	o.IssuedAt, o.NotBefore = time.Time{}, time.Time{}
-	if o.Lifetime = s.opts.SessionTokenLifetime; o.Lifetime == 0 {
-		o.Lifetime = time.Minute
+	if issued != "" {
+		if s.opts.Production {
+			host := r.Host
+			if h, _, err := net.SplitHostPort(host); err == nil {
+				host = h
+			}
+			w.Header().Add("Set-Cookie", "__session="+issued+"; Expires="+time.Now().Add(sessionJWTLifetime).UTC().Format(http.TimeFormat)+"; Domain="+host+"; HttpOnly; Secure")
+		} else {
+			w.Header().Set("X-Development-Session", issued)
+		}
 	}
+	if tpl := r.URL.Query().Get("template"); tpl != "" && tpl != "default" {
+		writeFrontend(w, http.StatusNotFound, nil, "Template not found", view)
+		return nil
+	}
+	if !signedIn {
+		writeFrontend(w, http.StatusBadRequest, nil, "No active sign in", view)
+		return nil
+	}
+	life := s.opts.SessionTokenLifetime
+	if life <= 0 {
+		life = defaultSessionTokenLifetime
+	}
+	o.SessionID = rec.id
+	o.IssuedAt, o.NotBefore = time.Time{}, time.Time{}
+	o.Lifetime = life + templateClockSkew
 	tok, exp, err := s.mint(o)
 	if err != nil {
 		return err
 	}
-	if next != "" {
-		w.Header().Set("X-Development-Session", next)
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	return ok(w, map[string]any{"data": map[string]any{"token": tok, "expires": exp.UnixMilli()}})
+	writeFrontend(w, http.StatusOK, map[string]any{"token": tok, "expires": exp.Add(-templateClockSkew).UnixMilli()}, "", view)
+	return nil
+}
+
+// frontendSessionView is the "session" member of the frontend API's
+// envelope (frontend-api handler/utils.go SendResponse).
+type frontendSessionView struct {
+	ID        string    `json:"id"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// writeFrontend answers in the frontend API's envelope:
+// {"status","message","data","session","errors"}.
+func writeFrontend(w http.ResponseWriter, status int, data any, message string, sess frontendSessionView) {
+	writeJSON(w, status, map[string]any{"status": status, "message": message, "data": data, "session": sess, "errors": nil})
 }
 
 // devOnly guards the /_wachttest/ helpers: they exist only in the emulator,

@@ -116,7 +116,7 @@ func TestPasswordsSignInsAndDeploymentRoles(t *testing.T) {
 		t.Fatalf("sign-ins %v", got)
 	}
 	c.mustJSON(http.MethodPost, "/users/"+SeedUserID+"/sessions/"+a.ID+"/revoke", nil)
-	if code, _, _ := sessionExchange(t, s, a.Cookie, ""); code != http.StatusUnauthorized {
+	if code, _, _ := sessionExchange(t, s, a.Cookie, ""); code != http.StatusBadRequest {
 		t.Errorf("exchange after revoking the sign-in: %d", code)
 	}
 	if code, _ := c.json(http.MethodPost, "/users/"+SeedUser2ID+"/sessions/"+b.ID+"/revoke", nil); code != http.StatusNotFound {

@@ -43,8 +43,17 @@ type Options struct {
 	FrontendAddr, BackendAddr, GatewayAddr string
 
 	// SessionTokenLifetime is the lifetime of tokens handed out by the
-	// /session/token exchange. Zero means one minute.
+	// /session/token exchange: "expires" is issue time plus this, exp five
+	// seconds later, as for the frontend API's JWT templates. Zero means
+	// 30 seconds, the default template's.
 	SessionTokenLifetime time.Duration
+
+	// Production makes the emulator a production instance: PublishableKey
+	// starts pk_live_, /session/token reads the session JWT only from the
+	// __session cookie and sends refreshed or new ones in Set-Cookie. By
+	// default it is a development instance (pk_test_): ?__dev_session__= is
+	// read too and new session JWTs go in X-Development-Session.
+	Production bool
 
 	// OnViolation receives every request or response that breaks the
 	// published OpenAPI contract (a *contract.Violation inside), and
@@ -67,7 +76,8 @@ type Server struct {
 	BackendURL string
 	// GatewayURL is the gateway base URL serving POST /v1/authz/check.
 	GatewayURL string
-	// PublishableKey is "pk_test_" + base64(FrontendURL).
+	// PublishableKey is "pk_test_" (or with Options.Production "pk_live_")
+	// + base64(FrontendURL).
 	PublishableKey string
 	// APIKey is the backend secret key.
 	APIKey string
@@ -189,7 +199,11 @@ func NewServer(opts Options) (*Server, error) {
 	s.FrontendURL = "http://" + lns[0].Addr().String()
 	s.BackendURL = "http://" + lns[1].Addr().String()
 	s.GatewayURL = "http://" + lns[2].Addr().String()
-	s.PublishableKey = "pk_test_" + base64.StdEncoding.EncodeToString([]byte(s.FrontendURL))
+	prefix := "pk_test_"
+	if opts.Production {
+		prefix = "pk_live_"
+	}
+	s.PublishableKey = prefix + base64.StdEncoding.EncodeToString([]byte(s.FrontendURL))
 
 	handlers := []http.Handler{s.frontendHandler(), s.backendHandler(), s.gatewayHandler()}
 	conns := []*atomic.Int64{&s.stats.frontendConns, &s.stats.backendConns, &s.stats.gatewayConns}
