@@ -216,7 +216,7 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"createOrganization": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Organizations.Create(ctx, CreateOrganizationParams{Name: Ptr("example"), Description: Ptr("example"), PublicMetadata: map[string]any{"plan": "pro"}, PrivateMetadata: map[string]any{"plan": "pro"}, OrganizationImage: &File{Name: "image.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG\r\n")}})
+		out, err := c.Organizations.Create(ctx, CreateOrganizationParams{Name: "example", Description: Ptr("example"), PublicMetadata: map[string]any{"plan": "pro"}, PrivateMetadata: map[string]any{"plan": "pro"}, OrganizationImage: &File{Name: "image.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG\r\n")}})
 		x.decoded(out)
 		return err
 	},
@@ -234,7 +234,7 @@ var specCalls = map[string]specCall{
 		return c.Organizations.Delete(ctx, "ex_organization_id")
 	},
 	"createWorkspaceForOrganization": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Organizations.CreateWorkspace(ctx, "ex_organization_id", CreateWorkspaceParams{Name: Ptr("example"), Description: Ptr("example"), PublicMetadata: map[string]any{"plan": "pro"}, PrivateMetadata: map[string]any{"plan": "pro"}, WorkspaceImage: &File{Name: "image.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG\r\n")}})
+		out, err := c.Organizations.CreateWorkspace(ctx, "ex_organization_id", CreateWorkspaceParams{Name: "example", Description: Ptr("example"), PublicMetadata: map[string]any{"plan": "pro"}, PrivateMetadata: map[string]any{"plan": "pro"}, WorkspaceImage: &File{Name: "image.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG\r\n")}})
 		x.decoded(out)
 		return err
 	},
@@ -360,22 +360,22 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"getDeploymentEmailTemplate": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Settings.GetEmailTemplate(ctx, "ex_template_name")
+		out, err := c.Settings.GetEmailTemplate(ctx, "organization-invite-template")
 		x.decoded(out)
 		return err
 	},
 	"updateDeploymentEmailTemplate": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Settings.UpdateEmailTemplate(ctx, "ex_template_name", exampleOf[EmailTemplate](x, "EmailTemplate"))
+		out, err := c.Settings.UpdateEmailTemplate(ctx, "organization-invite-template", exampleOf[EmailTemplate](x, "EmailTemplate"))
 		x.decoded(out)
 		return err
 	},
 	"uploadImage": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Settings.UploadImage(ctx, "ex_image_type", UploadImageParams{Image: &File{Name: "image.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG\r\n")}})
+		out, err := c.Settings.UploadImage(ctx, "logo", UploadImageParams{Image: &File{Name: "image.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG\r\n")}})
 		x.decoded(out)
 		return err
 	},
 	"listSegments": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Segments.List(ctx)
+		out, err := c.Segments.List(ctx, ListSegmentsParams{Limit: 10, Offset: 5, Search: "example", SortKey: "example", SortOrder: "example"})
 		x.decoded(out)
 		return err
 	},
@@ -485,10 +485,10 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"revokeApiKeyForApp": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.APIAuth.RevokeKey(ctx, "ex_app_slug", "ex_key_id", exampleOf[RevokeAPIKeyRequest](x, "RevokeApiKeyRequest"))
+		return c.APIAuth.RevokeKey(ctx, "ex_app_slug", "4242", exampleOf[RevokeAPIKeyRequest](x, "RevokeApiKeyRequest"))
 	},
 	"rotateApiKeyForApp": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.APIAuth.RotateKey(ctx, "ex_app_slug", "ex_key_id")
+		out, err := c.APIAuth.RotateKey(ctx, "ex_app_slug", "4242")
 		x.decoded(out)
 		return err
 	},
@@ -498,12 +498,12 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"getApiAuditAnalytics": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.APIAuth.AuditAnalytics(ctx, "ex_app_slug", APIAuditAnalyticsParams{DeploymentID: 7, StartDate: exampleTime, EndDate: exampleTime, KeyID: 7, IncludeTopKeys: true, IncludeTopPaths: true, IncludeBlockedReasons: true, IncludeRateLimits: true, TopLimit: 7})
+		out, err := c.APIAuth.AuditAnalytics(ctx, "ex_app_slug", APIAuditAnalyticsParams{StartDate: exampleTime, EndDate: exampleTime, KeyID: 7, IncludeTopKeys: true, IncludeTopPaths: true, IncludeBlockedReasons: true, IncludeRateLimits: true, TopLimit: 7})
 		x.decoded(out)
 		return err
 	},
 	"getApiAuditTimeseries": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.APIAuth.AuditTimeseries(ctx, "ex_app_slug", APIAuditTimeseriesParams{DeploymentID: 7, StartDate: exampleTime, EndDate: exampleTime, Interval: "example", KeyID: 7})
+		out, err := c.APIAuth.AuditTimeseries(ctx, "ex_app_slug", APIAuditTimeseriesParams{StartDate: exampleTime, EndDate: exampleTime, Interval: "example", KeyID: 7})
 		x.decoded(out)
 		return err
 	},
@@ -518,7 +518,7 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"updateOauthApp": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.OAuth.UpdateApp(ctx, "ex_oauth_app_slug", UpdateOAuthAppParams{})
+		out, err := c.OAuth.UpdateApp(ctx, "ex_oauth_app_slug", exampleOf[UpdateOAuthAppParams](x, "UpdateOAuthAppRequest"))
 		x.decoded(out)
 		return err
 	},
@@ -528,7 +528,7 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"updateOauthScope": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.OAuth.UpdateScope(ctx, "ex_oauth_app_slug", "ex_scope", UpdateOAuthScopeParams{})
+		out, err := c.OAuth.UpdateScope(ctx, "ex_oauth_app_slug", "ex_scope", exampleOf[UpdateOAuthScopeParams](x, "UpdateOAuthScopeRequest"))
 		x.decoded(out)
 		return err
 	},
@@ -543,7 +543,7 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"setOauthScopeMapping": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.OAuth.SetScopeMapping(ctx, "ex_oauth_app_slug", "ex_scope", SetOAuthScopeMappingParams{})
+		out, err := c.OAuth.SetScopeMapping(ctx, "ex_oauth_app_slug", "ex_scope", exampleOf[SetOAuthScopeMappingParams](x, "SetOAuthScopeMappingRequest"))
 		x.decoded(out)
 		return err
 	},
@@ -553,30 +553,30 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"createOauthClient": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.OAuth.CreateClient(ctx, "ex_oauth_app_slug", CreateOAuthClientParams{})
+		out, err := c.OAuth.CreateClient(ctx, "ex_oauth_app_slug", exampleOf[CreateOAuthClientParams](x, "CreateOAuthClientRequest"))
 		x.decoded(out)
 		return err
 	},
 	"updateOauthClient": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.OAuth.UpdateClient(ctx, "ex_oauth_app_slug", "ex_oauth_client_id", UpdateOAuthClientParams{})
+		out, err := c.OAuth.UpdateClient(ctx, "ex_oauth_app_slug", "4242", exampleOf[UpdateOAuthClientParams](x, "UpdateOAuthClientRequest"))
 		x.decoded(out)
 		return err
 	},
 	"deactivateOauthClient": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.OAuth.DeactivateClient(ctx, "ex_oauth_app_slug", "ex_oauth_client_id")
+		return c.OAuth.DeactivateClient(ctx, "ex_oauth_app_slug", "4242")
 	},
 	"rotateOauthClientSecret": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.OAuth.RotateClientSecret(ctx, "ex_oauth_app_slug", "ex_oauth_client_id")
+		out, err := c.OAuth.RotateClientSecret(ctx, "ex_oauth_app_slug", "4242")
 		x.decoded(out)
 		return err
 	},
 	"listOauthGrants": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.OAuth.ListGrants(ctx, "ex_oauth_app_slug", "ex_oauth_client_id")
+		out, err := c.OAuth.ListGrants(ctx, "ex_oauth_app_slug", "4242")
 		x.decoded(out)
 		return err
 	},
 	"revokeOauthGrant": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.OAuth.RevokeGrant(ctx, "ex_oauth_app_slug", "ex_oauth_client_id", "ex_grant_id")
+		return c.OAuth.RevokeGrant(ctx, "ex_oauth_app_slug", "4242", "4242")
 	},
 	"listSigningKeys": func(ctx context.Context, c *Client, x *exampler) error {
 		out, err := c.OAuth.ListSigningKeys(ctx, "ex_oauth_app_slug")
@@ -675,12 +675,12 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"updateWebhookEndpointForApp": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Webhooks.UpdateEndpoint(ctx, "ex_app_slug", "ex_endpoint_id", exampleOf[UpdateWebhookEndpointRequest](x, "UpdateWebhookEndpointRequest"))
+		out, err := c.Webhooks.UpdateEndpoint(ctx, "ex_app_slug", "4242", exampleOf[UpdateWebhookEndpointRequest](x, "UpdateWebhookEndpointRequest"))
 		x.decoded(out)
 		return err
 	},
 	"deleteWebhookEndpointForApp": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Webhooks.DeleteEndpoint(ctx, "ex_app_slug", "ex_endpoint_id")
+		return c.Webhooks.DeleteEndpoint(ctx, "ex_app_slug", "4242")
 	},
 	"getWebhookStats": func(ctx context.Context, c *Client, x *exampler) error {
 		out, err := c.Webhooks.Stats(ctx, "ex_app_slug")
@@ -693,7 +693,7 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"testWebhookEndpoint": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Webhooks.TestEndpoint(ctx, "ex_app_slug", "ex_endpoint_id", exampleOf[TestWebhookEndpointRequest](x, "TestWebhookEndpointRequest"))
+		out, err := c.Webhooks.TestEndpoint(ctx, "ex_app_slug", "4242", exampleOf[TestWebhookEndpointRequest](x, "TestWebhookEndpointRequest"))
 		x.decoded(out)
 		return err
 	},
@@ -703,7 +703,7 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"getWebhookDeliveryDetailsForApp": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Webhooks.GetDelivery(ctx, "ex_app_slug", "ex_delivery_id")
+		out, err := c.Webhooks.GetDelivery(ctx, "ex_app_slug", "4242", GetWebhookDeliveryParams{Status: "example"})
 		x.decoded(out)
 		return err
 	},
@@ -728,7 +728,7 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"reactivateWebhookEndpoint": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Webhooks.ReactivateEndpoint(ctx, "ex_endpoint_id")
+		out, err := c.Webhooks.ReactivateEndpoint(ctx, "4242")
 		x.decoded(out)
 		return err
 	},

@@ -109,7 +109,7 @@ func TestRequestHeaders(t *testing.T) {
 		if got := r.Header.Get("Accept"); got != "application/json" {
 			t.Errorf("Accept = %q", got)
 		}
-		writeJSON(w, 200, `{"data":[],"total":0,"limit":20,"offset":0}`)
+		writeJSON(w, 200, `{"data":[],"has_more":false,"limit":20,"offset":0}`)
 	}, serverOptions{})
 	hdr := http.Header{}
 	hdr.Set("X-Tenant", "acme")
@@ -172,7 +172,7 @@ func TestConnectionReuse(t *testing.T) {
 			writeJSON(w, 404, `{"errors":[{"message":"user not found","code":404}]}`)
 			return
 		}
-		writeJSON(w, 200, `{"data":[`+userJSON+`],"total":1,"limit":20,"offset":0}`)
+		writeJSON(w, 200, `{"data":[`+userJSON+`],"has_more":false,"limit":20,"offset":0}`)
 	}, serverOptions{})
 	c := newTestClient(t, ts, Config{})
 	ctx := context.Background()
@@ -279,7 +279,7 @@ func TestMultipartCreate(t *testing.T) {
 	}, serverOptions{})
 	c := newTestClient(t, ts, Config{})
 	org, err := c.Organizations.Create(context.Background(), CreateOrganizationParams{
-		Name:              Ptr("Acme"),
+		Name:              "Acme",
 		PublicMetadata:    map[string]any{"plan": "pro"},
 		OrganizationImage: &File{Name: "logo.png", ContentType: "image/png", Content: strings.NewReader("PNGDATA")},
 	})

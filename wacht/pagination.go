@@ -16,40 +16,29 @@ const (
 	MaxPageSize = 100
 )
 
-// Page is one page of an offset-paginated list.
+// Page is one page of an offset-paginated list, as the platform API writes
+// it: {"data": [...], "has_more": bool, "limit"?: n, "offset"?: n}
+// (PaginatedResponse, platform/src/application/response.rs:126-137). There is no
+// total count anywhere in the API; HasMore is the only end-of-list signal.
 type Page[T any] struct {
 	// Data holds the items of this page.
 	Data []T `json:"data"`
-	// Total is the number of items in the whole list, when the API
-	// reports it.
-	Total int64 `json:"total,omitempty"`
-	// Limit and Offset echo the page the API returned.
+	// HasMore is true when the server reports that more items follow.
+	HasMore bool `json:"has_more"`
+	// Limit and Offset echo the page the server returned. Lists built from a
+	// plain vector carry neither (skip_serializing_if = "Option::is_none"),
+	// and then both are 0.
 	Limit  int `json:"limit,omitempty"`
 	Offset int `json:"offset,omitempty"`
-	// HasMore is true when the API reports that more items follow.
-	HasMore bool `json:"has_more,omitempty"`
 }
 
-// more reports whether a page after p may exist, given the page size that
-// was asked for.
-func (p *Page[T]) more(asked int) bool {
-	if len(p.Data) == 0 {
-		return false
-	}
-	if p.HasMore {
-		return true
-	}
-	size := asked
-	if p.Limit > 0 && p.Limit < size {
-		size = p.Limit // the server used a smaller page than asked for
-	}
-	if len(p.Data) < size {
-		return false
-	}
-	if p.Total > 0 && int64(p.Offset+len(p.Data)) >= p.Total {
-		return false
-	}
-	return true
+// more reports whether a page after p may exist. The server computes
+// has_more from one item beyond the page (paginate_results,
+// platform/src/api/pagination.rs:5-21), so it is authoritative; an empty
+// page ends the walk even if a server claimed otherwise, so a faulty
+// has_more cannot loop forever.
+func (p *Page[T]) more() bool {
+	return p.HasMore && len(p.Data) > 0
 }
 
 // checkPage validates a page request and returns the limit to send.
@@ -97,13 +86,12 @@ func paginate[T any](limit, offset int, fetch func(limit, offset int) (*Page[T],
 				yield(zero, err)
 				return
 			}
-			page.Offset = offset
 			for _, item := range page.Data {
 				if !yield(item, nil) {
 					return
 				}
 			}
-			if !page.more(size) {
+			if !page.more() {
 				return
 			}
 			offset += len(page.Data)

@@ -19,6 +19,14 @@ func (g *generator) writeCalls() []byte {
 		var args []string
 		args = append(args, "ctx")
 		for _, p := range o.pathParams {
+			if v, ok := o.pathEnums[p]; ok {
+				args = append(args, fmt.Sprintf("%q", v)) // the server accepts only listed values
+				continue
+			}
+			if o.numericIDs[p] {
+				args = append(args, `"4242"`) // parsed as i64 by the server
+				continue
+			}
 			args = append(args, fmt.Sprintf("%q", "ex_"+p))
 		}
 		switch {

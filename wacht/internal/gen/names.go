@@ -97,15 +97,32 @@ func unexported(s string) string {
 // typeRenames fixes component names whose straight translation would read
 // badly or would clash with names the auth side of the package owns.
 var typeRenames = map[string]string{
-	"ApiAuditLogsResponse":     "APIAuditLogPage",
-	"ListApiKeysResponse":      "APIKeyList",
-	"ListOAuthAppsResponse":    "OAuthAppList",
-	"OAuthAppResponse":         "OAuthApp",
-	"RateLimitConfigDto":       "RateLimitConfig",
-	"RateLimit":                "RateLimitRule",
-	"ReplayTaskListResponse":   "ReplayTaskPage",
-	"ReplayTaskStatusResponse": "ReplayTask",
-	"UserWithIdentifiers":      "User",
+	"ApiAuditLogsResponse": "APIAuditLogPage",
+	// OAuth bodies keep the names the hand-written types had before the
+	// corrections typed them.
+	"OAuthClientResponse":               "OAuthClient",
+	"ListOAuthClientsResponse":          "OAuthClientList",
+	"RotateOAuthClientSecretResponse":   "OAuthClientSecret",
+	"OAuthGrantResponse":                "OAuthGrant",
+	"ListOAuthGrantsResponse":           "OAuthGrantList",
+	"VerifyOAuthAppDomainResponse":      "OAuthDomainVerification",
+	"OAuthAppSigningKeySummary":         "OAuthSigningKey",
+	"OAuthAppSigningKeysListResponse":   "OAuthSigningKeys",
+	"OAuthAppSigningKeyRotatedResponse": "OAuthSigningKeyRotation",
+	"OAuthClientJwk":                    "OAuthJWK",
+	"UpdateOAuthAppRequest":             "UpdateOAuthAppParams",
+	"UpdateOAuthScopeRequest":           "UpdateOAuthScopeParams",
+	"SetOAuthScopeMappingRequest":       "SetOAuthScopeMappingParams",
+	"CreateOAuthClientRequest":          "CreateOAuthClientParams",
+	"UpdateOAuthClientRequest":          "UpdateOAuthClientParams",
+	"ListApiKeysResponse":               "APIKeyList",
+	"ListOAuthAppsResponse":             "OAuthAppList",
+	"OAuthAppResponse":                  "OAuthApp",
+	"RateLimitConfigDto":                "RateLimitConfig",
+	"RateLimit":                         "RateLimitRule",
+	"ReplayTaskListResponse":            "ReplayTaskPage",
+	"ReplayTaskStatusResponse":          "ReplayTask",
+	"UserWithIdentifiers":               "User",
 }
 
 // reserved names belong to the auth side of package wacht or to the
