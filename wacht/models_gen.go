@@ -344,9 +344,9 @@ type OrganizationMemberDetails struct {
 	PublicMetadata      map[string]any     `json:"public_metadata"`
 	FirstName           string             `json:"first_name"`
 	LastName            string             `json:"last_name"`
-	Username            *string            `json:"username,omitempty"`
-	PrimaryEmailAddress *string            `json:"primary_email_address,omitempty"`
-	PrimaryPhoneNumber  *string            `json:"primary_phone_number,omitempty"`
+	Username            *string            `json:"username"`
+	PrimaryEmailAddress *string            `json:"primary_email_address"`
+	PrimaryPhoneNumber  *string            `json:"primary_phone_number"`
 	UserCreatedAt       time.Time          `json:"user_created_at"`
 }
 
@@ -525,9 +525,9 @@ type WorkspaceMemberDetails struct {
 	PublicMetadata      map[string]any  `json:"public_metadata"`
 	FirstName           string          `json:"first_name"`
 	LastName            string          `json:"last_name"`
-	Username            *string         `json:"username,omitempty"`
-	PrimaryEmailAddress *string         `json:"primary_email_address,omitempty"`
-	PrimaryPhoneNumber  *string         `json:"primary_phone_number,omitempty"`
+	Username            *string         `json:"username"`
+	PrimaryEmailAddress *string         `json:"primary_email_address"`
+	PrimaryPhoneNumber  *string         `json:"primary_phone_number"`
 	UserCreatedAt       time.Time       `json:"user_created_at"`
 }
 
@@ -2225,7 +2225,7 @@ type WebhookAppEvent struct {
 	DeploymentID string    `json:"deployment_id"`
 	AppSlug      string    `json:"app_slug"`
 	EventName    string    `json:"event_name"`
-	Description  *string   `json:"description,omitempty"`
+	Description  *string   `json:"description"`
 	Schema       any       `json:"schema,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`
 }

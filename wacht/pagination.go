@@ -1,6 +1,7 @@
 package wacht
 
 import (
+	"encoding/json"
 	"fmt"
 	"iter"
 	"net/url"
@@ -30,6 +31,49 @@ type Page[T any] struct {
 	// and then both are 0.
 	Limit  int `json:"limit,omitempty"`
 	Offset int `json:"offset,omitempty"`
+
+	// echoed records which of limit and offset the answer carried, so a
+	// page encodes back to what was received ("offset": 0 included).
+	echoed struct{ limit, offset bool }
+}
+
+type pageWire[T any] struct {
+	Data    []T  `json:"data"`
+	HasMore bool `json:"has_more"`
+	Limit   *int `json:"limit,omitempty"`
+	Offset  *int `json:"offset,omitempty"`
+}
+
+// UnmarshalJSON reads {data, has_more, limit?, offset?}.
+func (p *Page[T]) UnmarshalJSON(b []byte) error {
+	var w pageWire[T]
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*p = Page[T]{Data: w.Data, HasMore: w.HasMore}
+	if w.Limit != nil {
+		p.Limit, p.echoed.limit = *w.Limit, true
+	}
+	if w.Offset != nil {
+		p.Offset, p.echoed.offset = *w.Offset, true
+	}
+	return nil
+}
+
+// MarshalJSON writes the page as the server does: limit and offset when
+// the decoded answer carried them (or when set), data as an array.
+func (p Page[T]) MarshalJSON() ([]byte, error) {
+	w := pageWire[T]{Data: p.Data, HasMore: p.HasMore}
+	if w.Data == nil {
+		w.Data = []T{}
+	}
+	if p.echoed.limit || p.Limit != 0 {
+		w.Limit = &p.Limit
+	}
+	if p.echoed.offset || p.Offset != 0 {
+		w.Offset = &p.Offset
+	}
+	return json.Marshal(w)
 }
 
 // more reports whether a page after p may exist. The server computes

@@ -448,6 +448,13 @@ func (g *generator) field(owner, prop string, ps *object, required, request bool
 	switch {
 	case required && !nullable:
 		tag = prop
+	case !request && nullable && !isRefLike(goType):
+		// Answers only: an Option the server may write as null. Keep the
+		// null on re-encoding rather than dropping the key.
+		tag = prop
+	case !request && nullable:
+		goType = "*" + goType
+		tag = prop
 	case required && (strings.HasPrefix(goType, "[]") || strings.HasPrefix(goType, "map[") || goType == "any" ||
 		goType == "json.RawMessage" || strings.HasPrefix(goType, "*")):
 		// Always written, possibly null (Option without
