@@ -24,110 +24,110 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"getUserDetails": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.Get(ctx, "ex_user_id")
+		out, err := c.Users.Get(ctx, "4242")
 		x.decoded(out)
 		return err
 	},
 	"updateUser": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.Update(ctx, "ex_user_id", UpdateUserParams{FirstName: Ptr("example"), LastName: Ptr("example"), Username: Ptr("example"), PublicMetadata: map[string]any{"plan": "pro"}, PrivateMetadata: map[string]any{"plan": "pro"}, Disabled: Ptr(true), SecondFactorPolicy: Ptr("example"), RemoveProfileImage: Ptr(true), ProfileImage: &File{Name: "image.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG\r\n")}})
+		out, err := c.Users.Update(ctx, "4242", UpdateUserParams{FirstName: Ptr("example"), LastName: Ptr("example"), Username: Ptr("example"), PublicMetadata: map[string]any{"plan": "pro"}, PrivateMetadata: map[string]any{"plan": "pro"}, Disabled: Ptr(true), SecondFactorPolicy: Ptr("example"), RemoveProfileImage: Ptr(true), ProfileImage: &File{Name: "image.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG\r\n")}})
 		x.decoded(out)
 		return err
 	},
 	"deleteUser": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Users.Delete(ctx, "ex_user_id")
+		return c.Users.Delete(ctx, "4242")
 	},
 	"updateUserPassword": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Users.UpdatePassword(ctx, "ex_user_id", exampleOf[UpdatePasswordRequest](x, "UpdatePasswordRequest"))
+		return c.Users.UpdatePassword(ctx, "4242", exampleOf[UpdatePasswordRequest](x, "UpdatePasswordRequest"))
 	},
 	"removeUserPassword": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Users.RemovePassword(ctx, "ex_user_id")
+		return c.Users.RemovePassword(ctx, "4242")
 	},
 	"addUserEmail": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.AddEmail(ctx, "ex_user_id", exampleOf[AddEmailRequest](x, "AddEmailRequest"))
+		out, err := c.Users.AddEmail(ctx, "4242", exampleOf[AddEmailRequest](x, "AddEmailRequest"))
 		x.decoded(out)
 		return err
 	},
 	"updateUserEmail": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.UpdateEmail(ctx, "ex_user_id", "ex_email_id", exampleOf[UpdateEmailRequest](x, "UpdateEmailRequest"))
+		out, err := c.Users.UpdateEmail(ctx, "4242", "4242", exampleOf[UpdateEmailRequest](x, "UpdateEmailRequest"))
 		x.decoded(out)
 		return err
 	},
 	"deleteUserEmail": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Users.DeleteEmail(ctx, "ex_user_id", "ex_email_id")
+		return c.Users.DeleteEmail(ctx, "4242", "4242")
 	},
 	"addUserPhone": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.AddPhone(ctx, "ex_user_id", exampleOf[AddPhoneRequest](x, "AddPhoneRequest"))
+		out, err := c.Users.AddPhone(ctx, "4242", exampleOf[AddPhoneRequest](x, "AddPhoneRequest"))
 		x.decoded(out)
 		return err
 	},
 	"updateUserPhone": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.UpdatePhone(ctx, "ex_user_id", "ex_phone_id", exampleOf[UpdatePhoneRequest](x, "UpdatePhoneRequest"))
+		out, err := c.Users.UpdatePhone(ctx, "4242", "4242", exampleOf[UpdatePhoneRequest](x, "UpdatePhoneRequest"))
 		x.decoded(out)
 		return err
 	},
 	"deleteUserPhone": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Users.DeletePhone(ctx, "ex_user_id", "ex_phone_id")
+		return c.Users.DeletePhone(ctx, "4242", "4242")
 	},
 	"getUserSocialConnections": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.ListSocialConnections(ctx, "ex_user_id")
+		out, err := c.Users.ListSocialConnections(ctx, "4242")
 		x.decoded(out)
 		return err
 	},
 	"deleteUserSocialConnection": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Users.DeleteSocialConnection(ctx, "ex_user_id", "ex_connection_id")
+		return c.Users.DeleteSocialConnection(ctx, "4242", "4242")
 	},
 	"getUserOrganizationMemberships": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.ListOrganizationMemberships(ctx, "ex_user_id")
+		out, err := c.Users.ListOrganizationMemberships(ctx, "4242")
 		x.decoded(out)
 		return err
 	},
 	"getUserWorkspaceMemberships": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.ListWorkspaceMemberships(ctx, "ex_user_id")
+		out, err := c.Users.ListWorkspaceMemberships(ctx, "4242")
 		x.decoded(out)
 		return err
 	},
 	"getUserSignins": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.ListSessions(ctx, "ex_user_id", ListUserSessionsParams{IncludeExpired: true})
+		out, err := c.Users.ListSessions(ctx, "4242", ListUserSessionsParams{IncludeExpired: true})
 		x.decoded(out)
 		return err
 	},
 	"revokeUserSignin": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Users.RevokeSession(ctx, "ex_user_id", "ex_signin_id")
+		return c.Users.RevokeSession(ctx, "4242", "4242")
 	},
 	"revokeAllUserSignins": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.RevokeAllSessions(ctx, "ex_user_id")
+		out, err := c.Users.RevokeAllSessions(ctx, "4242")
 		x.decoded(out)
 		return err
 	},
 	"getUserPasskeys": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.ListPasskeys(ctx, "ex_user_id")
+		out, err := c.Users.ListPasskeys(ctx, "4242")
 		x.decoded(out)
 		return err
 	},
 	"renameUserPasskey": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Users.RenamePasskey(ctx, "ex_user_id", "ex_passkey_id", exampleOf[RenamePasskeyRequest](x, "RenamePasskeyRequest"))
+		return c.Users.RenamePasskey(ctx, "4242", "4242", exampleOf[RenamePasskeyRequest](x, "RenamePasskeyRequest"))
 	},
 	"deleteUserPasskey": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Users.DeletePasskey(ctx, "ex_user_id", "ex_passkey_id")
+		return c.Users.DeletePasskey(ctx, "4242", "4242")
 	},
 	"createUserAuthenticator": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.CreateAuthenticator(ctx, "ex_user_id", exampleOf[CreateAuthenticatorRequest](x, "CreateAuthenticatorRequest"))
+		out, err := c.Users.CreateAuthenticator(ctx, "4242", exampleOf[CreateAuthenticatorRequest](x, "CreateAuthenticatorRequest"))
 		x.decoded(out)
 		return err
 	},
 	"deleteUserAuthenticator": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Users.DeleteAuthenticator(ctx, "ex_user_id")
+		return c.Users.DeleteAuthenticator(ctx, "4242")
 	},
 	"regenerateUserBackupCodes": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.RegenerateBackupCodes(ctx, "ex_user_id")
+		out, err := c.Users.RegenerateBackupCodes(ctx, "4242")
 		x.decoded(out)
 		return err
 	},
 	"makeUserEmailPrimary": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Users.MakeEmailPrimary(ctx, "ex_user_id", "ex_email_id")
+		return c.Users.MakeEmailPrimary(ctx, "4242", "4242")
 	},
 	"makeUserPhonePrimary": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Users.MakePhonePrimary(ctx, "ex_user_id", "ex_phone_id")
+		return c.Users.MakePhonePrimary(ctx, "4242", "4242")
 	},
 	"getInvitedUserList": func(ctx context.Context, c *Client, x *exampler) error {
 		out, err := c.Invitations.List(ctx, ListInvitationsParams{Limit: 10, Offset: 5, SortKey: InvitationsWaitlistSortKeyCreatedAt, SortOrder: SortOrderAsc, Search: "example"})
@@ -140,7 +140,7 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"deleteInvitation": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Invitations.Delete(ctx, "ex_invitation_id")
+		return c.Invitations.Delete(ctx, "4242")
 	},
 	"getUserWaitlist": func(ctx context.Context, c *Client, x *exampler) error {
 		out, err := c.Waitlist.List(ctx, ListWaitlistParams{Limit: 10, Offset: 5, SortKey: InvitationsWaitlistSortKeyCreatedAt, SortOrder: SortOrderAsc, Search: "example"})
@@ -148,7 +148,7 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"approveWaitlistUser": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Waitlist.Approve(ctx, "ex_waitlist_user_id")
+		out, err := c.Waitlist.Approve(ctx, "4242")
 		x.decoded(out)
 		return err
 	},
@@ -158,57 +158,57 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"getWorkspaceDetails": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Workspaces.Get(ctx, "ex_workspace_id")
+		out, err := c.Workspaces.Get(ctx, "4242")
 		x.decoded(out)
 		return err
 	},
 	"updateWorkspace": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Workspaces.Update(ctx, "ex_workspace_id", UpdateWorkspaceParams{Name: Ptr("example"), Description: Ptr("example"), PublicMetadata: map[string]any{"plan": "pro"}, PrivateMetadata: map[string]any{"plan": "pro"}, RemoveImage: Ptr(true), WorkspaceImage: &File{Name: "image.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG\r\n")}})
+		out, err := c.Workspaces.Update(ctx, "4242", UpdateWorkspaceParams{Name: Ptr("example"), Description: Ptr("example"), PublicMetadata: map[string]any{"plan": "pro"}, PrivateMetadata: map[string]any{"plan": "pro"}, RemoveImage: Ptr(true), WorkspaceImage: &File{Name: "image.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG\r\n")}})
 		x.decoded(out)
 		return err
 	},
 	"deleteWorkspace": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Workspaces.Delete(ctx, "ex_workspace_id")
+		return c.Workspaces.Delete(ctx, "4242")
 	},
 	"getWorkspaceRoles": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Workspaces.ListRoles(ctx, "ex_workspace_id")
+		out, err := c.Workspaces.ListRoles(ctx, "4242")
 		x.decoded(out)
 		return err
 	},
 	"createWorkspaceRole": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Workspaces.CreateRole(ctx, "ex_workspace_id", exampleOf[CreateWorkspaceRoleRequest](x, "CreateWorkspaceRoleRequest"))
+		out, err := c.Workspaces.CreateRole(ctx, "4242", exampleOf[CreateWorkspaceRoleRequest](x, "CreateWorkspaceRoleRequest"))
 		x.decoded(out)
 		return err
 	},
 	"updateWorkspaceRole": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Workspaces.UpdateRole(ctx, "ex_workspace_id", "ex_role_id", exampleOf[UpdateWorkspaceRoleRequest](x, "UpdateWorkspaceRoleRequest"))
+		out, err := c.Workspaces.UpdateRole(ctx, "4242", "4242", exampleOf[UpdateWorkspaceRoleRequest](x, "UpdateWorkspaceRoleRequest"))
 		x.decoded(out)
 		return err
 	},
 	"deleteWorkspaceRole": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Workspaces.DeleteRole(ctx, "ex_workspace_id", "ex_role_id")
+		return c.Workspaces.DeleteRole(ctx, "4242", "4242")
 	},
 	"getWorkspaceMembers": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Workspaces.ListMembers(ctx, "ex_workspace_id", ListWorkspaceMembersParams{Limit: 10, Offset: 5, Search: "example", SortKey: "example", SortOrder: "example"})
+		out, err := c.Workspaces.ListMembers(ctx, "4242", ListWorkspaceMembersParams{Limit: 10, Offset: 5, Search: "example", SortKey: "example", SortOrder: "example"})
 		x.decoded(out)
 		return err
 	},
 	"addWorkspaceMember": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Workspaces.AddMember(ctx, "ex_workspace_id", exampleOf[AddWorkspaceMemberRequest](x, "AddWorkspaceMemberRequest"))
+		out, err := c.Workspaces.AddMember(ctx, "4242", exampleOf[AddWorkspaceMemberRequest](x, "AddWorkspaceMemberRequest"))
 		x.decoded(out)
 		return err
 	},
 	"removeWorkspaceMember": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Workspaces.RemoveMember(ctx, "ex_workspace_id", "ex_membership_id")
+		return c.Workspaces.RemoveMember(ctx, "4242", "4242")
 	},
 	"updateWorkspaceMember": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Workspaces.UpdateMember(ctx, "ex_workspace_id", "ex_membership_id", exampleOf[UpdateWorkspaceMemberRequest](x, "UpdateWorkspaceMemberRequest"))
+		return c.Workspaces.UpdateMember(ctx, "4242", "4242", exampleOf[UpdateWorkspaceMemberRequest](x, "UpdateWorkspaceMemberRequest"))
 	},
 	"addWorkspaceMemberRole": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Workspaces.AddMemberRole(ctx, "ex_workspace_id", "ex_membership_id", "ex_role_id")
+		return c.Workspaces.AddMemberRole(ctx, "4242", "4242", "4242")
 	},
 	"removeWorkspaceMemberRole": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Workspaces.RemoveMemberRole(ctx, "ex_workspace_id", "ex_membership_id", "ex_role_id")
+		return c.Workspaces.RemoveMemberRole(ctx, "4242", "4242", "4242")
 	},
 	"getOrganizationList": func(ctx context.Context, c *Client, x *exampler) error {
 		out, err := c.Organizations.List(ctx, ListOrganizationsParams{Limit: 10, Offset: 5, SortKey: "example", SortOrder: "example", Search: "example"})
@@ -221,75 +221,75 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"getOrganizationDetails": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Organizations.Get(ctx, "ex_organization_id")
+		out, err := c.Organizations.Get(ctx, "4242")
 		x.decoded(out)
 		return err
 	},
 	"updateOrganization": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Organizations.Update(ctx, "ex_organization_id", UpdateOrganizationParams{Name: Ptr("example"), Description: Ptr("example"), PublicMetadata: map[string]any{"plan": "pro"}, PrivateMetadata: map[string]any{"plan": "pro"}, RemoveImage: Ptr(true), OrganizationImage: &File{Name: "image.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG\r\n")}})
+		out, err := c.Organizations.Update(ctx, "4242", UpdateOrganizationParams{Name: Ptr("example"), Description: Ptr("example"), PublicMetadata: map[string]any{"plan": "pro"}, PrivateMetadata: map[string]any{"plan": "pro"}, RemoveImage: Ptr(true), OrganizationImage: &File{Name: "image.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG\r\n")}})
 		x.decoded(out)
 		return err
 	},
 	"deleteOrganization": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Organizations.Delete(ctx, "ex_organization_id")
+		return c.Organizations.Delete(ctx, "4242")
 	},
 	"createWorkspaceForOrganization": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Organizations.CreateWorkspace(ctx, "ex_organization_id", CreateWorkspaceParams{Name: "example", Description: Ptr("example"), PublicMetadata: map[string]any{"plan": "pro"}, PrivateMetadata: map[string]any{"plan": "pro"}, WorkspaceImage: &File{Name: "image.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG\r\n")}})
+		out, err := c.Organizations.CreateWorkspace(ctx, "4242", CreateWorkspaceParams{Name: "example", Description: Ptr("example"), PublicMetadata: map[string]any{"plan": "pro"}, PrivateMetadata: map[string]any{"plan": "pro"}, WorkspaceImage: &File{Name: "image.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG\r\n")}})
 		x.decoded(out)
 		return err
 	},
 	"getOrganizationMembers": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Organizations.ListMembers(ctx, "ex_organization_id", ListOrganizationMembersParams{Limit: 10, Offset: 5, Search: "example", SortKey: "example", SortOrder: "example"})
+		out, err := c.Organizations.ListMembers(ctx, "4242", ListOrganizationMembersParams{Limit: 10, Offset: 5, Search: "example", SortKey: "example", SortOrder: "example"})
 		x.decoded(out)
 		return err
 	},
 	"addOrganizationMember": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Organizations.AddMember(ctx, "ex_organization_id", exampleOf[AddOrganizationMemberRequest](x, "AddOrganizationMemberRequest"))
+		out, err := c.Organizations.AddMember(ctx, "4242", exampleOf[AddOrganizationMemberRequest](x, "AddOrganizationMemberRequest"))
 		x.decoded(out)
 		return err
 	},
 	"removeOrganizationMember": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Organizations.RemoveMember(ctx, "ex_organization_id", "ex_membership_id")
+		return c.Organizations.RemoveMember(ctx, "4242", "4242")
 	},
 	"updateOrganizationMember": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Organizations.UpdateMember(ctx, "ex_organization_id", "ex_membership_id", exampleOf[UpdateOrganizationMemberRequest](x, "UpdateOrganizationMemberRequest"))
+		return c.Organizations.UpdateMember(ctx, "4242", "4242", exampleOf[UpdateOrganizationMemberRequest](x, "UpdateOrganizationMemberRequest"))
 	},
 	"addOrganizationMemberRole": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Organizations.AddMemberRole(ctx, "ex_organization_id", "ex_membership_id", "ex_role_id")
+		return c.Organizations.AddMemberRole(ctx, "4242", "4242", "4242")
 	},
 	"removeOrganizationMemberRole": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Organizations.RemoveMemberRole(ctx, "ex_organization_id", "ex_membership_id", "ex_role_id")
+		return c.Organizations.RemoveMemberRole(ctx, "4242", "4242", "4242")
 	},
 	"getOrganizationRoles": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Organizations.ListRoles(ctx, "ex_organization_id")
+		out, err := c.Organizations.ListRoles(ctx, "4242")
 		x.decoded(out)
 		return err
 	},
 	"createOrganizationRole": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Organizations.CreateRole(ctx, "ex_organization_id", exampleOf[CreateOrganizationRoleRequest](x, "CreateOrganizationRoleRequest"))
+		out, err := c.Organizations.CreateRole(ctx, "4242", exampleOf[CreateOrganizationRoleRequest](x, "CreateOrganizationRoleRequest"))
 		x.decoded(out)
 		return err
 	},
 	"listOrganizationInvitations": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Organizations.ListInvitations(ctx, "ex_organization_id", ListOrganizationInvitationsParams{WorkspaceID: 7, IncludeDeleted: true})
+		out, err := c.Organizations.ListInvitations(ctx, "4242", ListOrganizationInvitationsParams{WorkspaceID: 7, IncludeDeleted: true})
 		x.decoded(out)
 		return err
 	},
 	"createOrganizationInvitation": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Organizations.CreateInvitation(ctx, "ex_organization_id", exampleOf[CreateOrganizationInvitationRequest](x, "CreateOrganizationInvitationRequest"))
+		out, err := c.Organizations.CreateInvitation(ctx, "4242", exampleOf[CreateOrganizationInvitationRequest](x, "CreateOrganizationInvitationRequest"))
 		x.decoded(out)
 		return err
 	},
 	"discardOrganizationInvitation": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Organizations.DiscardInvitation(ctx, "ex_organization_id", "ex_invitation_id")
+		return c.Organizations.DiscardInvitation(ctx, "4242", "4242")
 	},
 	"updateOrganizationRole": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Organizations.UpdateRole(ctx, "ex_organization_id", "ex_role_id", exampleOf[UpdateOrganizationRoleRequest](x, "UpdateOrganizationRoleRequest"))
+		out, err := c.Organizations.UpdateRole(ctx, "4242", "4242", exampleOf[UpdateOrganizationRoleRequest](x, "UpdateOrganizationRoleRequest"))
 		x.decoded(out)
 		return err
 	},
 	"deleteOrganizationRole": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Organizations.DeleteRole(ctx, "ex_organization_id", "ex_role_id")
+		return c.Organizations.DeleteRole(ctx, "4242", "4242")
 	},
 	"getDeploymentWithSettings": func(ctx context.Context, c *Client, x *exampler) error {
 		out, err := c.Deployment.Get(ctx)
@@ -307,12 +307,12 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"updateDeploymentJwtTemplate": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.JWTTemplates.Update(ctx, "ex_id", exampleOf[PartialDeploymentJWTTemplate](x, "PartialDeploymentJwtTemplate"))
+		out, err := c.JWTTemplates.Update(ctx, "4242", exampleOf[PartialDeploymentJWTTemplate](x, "PartialDeploymentJwtTemplate"))
 		x.decoded(out)
 		return err
 	},
 	"deleteDeploymentJwtTemplate": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.JWTTemplates.Delete(ctx, "ex_id")
+		return c.JWTTemplates.Delete(ctx, "4242")
 	},
 	"updateDeploymentAuthSettings": func(ctx context.Context, c *Client, x *exampler) error {
 		return c.Settings.UpdateAuth(ctx, exampleOf[DeploymentAuthSettingsUpdates](x, "DeploymentAuthSettingsUpdates"))
@@ -390,18 +390,18 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"updateSegment": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Segments.Update(ctx, "ex_id", exampleOf[UpdateSegmentRequest](x, "UpdateSegmentRequest"))
+		out, err := c.Segments.Update(ctx, "4242", exampleOf[UpdateSegmentRequest](x, "UpdateSegmentRequest"))
 		x.decoded(out)
 		return err
 	},
 	"deleteSegment": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Segments.Delete(ctx, "ex_id")
+		return c.Segments.Delete(ctx, "4242")
 	},
 	"assignSegment": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Segments.Assign(ctx, "ex_id", exampleOf[AssignEntityRequest](x, "AssignEntityRequest"))
+		return c.Segments.Assign(ctx, "4242", exampleOf[AssignEntityRequest](x, "AssignEntityRequest"))
 	},
 	"removeSegment": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Segments.Remove(ctx, "ex_id", exampleOf[AssignEntityRequest](x, "AssignEntityRequest"))
+		return c.Segments.Remove(ctx, "4242", exampleOf[AssignEntityRequest](x, "AssignEntityRequest"))
 	},
 	"getAnalyticsStats": func(ctx context.Context, c *Client, x *exampler) error {
 		out, err := c.Analytics.Stats(ctx, AnalyticsStatsParams{From: exampleTime, To: exampleTime})

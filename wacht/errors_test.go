@@ -40,7 +40,7 @@ func TestAPIErrorParsing(t *testing.T) {
 				w.Write([]byte(tt.body))
 			}, serverOptions{offSpecResponses: true})
 			c := newTestClient(t, ts, Config{DisableRetries: true})
-			_, err := c.Users.Get(context.Background(), "u_1")
+			_, err := c.Users.Get(context.Background(), "1001")
 			var apiErr *APIError
 			if !errors.As(fmt.Errorf("wrapped: %w", err), &apiErr) {
 				t.Fatalf("error %v is not an *APIError", err)
@@ -48,11 +48,11 @@ func TestAPIErrorParsing(t *testing.T) {
 			if apiErr.StatusCode != tt.status || apiErr.Code != tt.wantCode || !reflect.DeepEqual(apiErr.Messages, tt.wantMsgs) {
 				t.Errorf("got status %d code %q messages %q; want %d %q %q", apiErr.StatusCode, apiErr.Code, apiErr.Messages, tt.status, tt.wantCode, tt.wantMsgs)
 			}
-			if apiErr.RequestID != "req_123" || apiErr.Method != "GET" || apiErr.Path != "/users/u_1/details" {
+			if apiErr.RequestID != "req_123" || apiErr.Method != "GET" || apiErr.Path != "/users/1001/details" {
 				t.Errorf("request id %q method %q path %q", apiErr.RequestID, apiErr.Method, apiErr.Path)
 			}
 			msg := err.Error()
-			for _, want := range []string{"GET /users/u_1/details", fmt.Sprint(tt.status), "req_123"} {
+			for _, want := range []string{"GET /users/1001/details", fmt.Sprint(tt.status), "req_123"} {
 				if !strings.Contains(msg, want) {
 					t.Errorf("Error() = %q lacks %q", msg, want)
 				}
@@ -68,7 +68,7 @@ func TestAPIErrorBodyIsBounded(t *testing.T) {
 		w.Write([]byte(strings.Repeat("x", 1<<20)))
 	}, serverOptions{offSpecResponses: true})
 	c := newTestClient(t, ts, Config{DisableRetries: true})
-	err := c.Users.Delete(context.Background(), "u_1")
+	err := c.Users.Delete(context.Background(), "1001")
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) {
 		t.Fatalf("error = %v", err)

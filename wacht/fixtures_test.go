@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"strconv"
 	"sort"
 	"strings"
 	"testing"
@@ -39,6 +42,12 @@ func TestServerFixturesSurviveDecoding(t *testing.T) {
 	ids := operationIDs(t)
 	checked := 0
 	for i, fx := range set.Fixtures {
+		if fx.Status >= 400 {
+			t.Run(fmt.Sprintf("%s/%d/%s/%d", fx.Area, i, fx.Operation, fx.Status), func(t *testing.T) {
+				checkErrorFixture(t, fx)
+			})
+			continue
+		}
 		newResult, typed := specResults[fx.Operation]
 		if !typed {
 			_, covered := specCalls[ids[fx.Operation]]
@@ -157,4 +166,34 @@ func sameNumber(a, b json.Number) bool {
 	fa, errA := a.Float64()
 	fb, errB := b.Float64()
 	return errA == nil && errB == nil && fa == fb
+}
+
+// checkErrorFixture reads an error body the server writes
+// ({"errors":[{"message", "code"}]}, platform/src/application/response.rs)
+// the way the client reads any error answer, and checks that the status,
+// every message and the code reach the *APIError.
+func checkErrorFixture(t *testing.T, fx corrections.Fixture) {
+	res := &http.Response{StatusCode: fx.Status, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(bytes.NewReader(fx.Body))}
+	e := newAPIError(http.MethodGet, "/x", res)
+	if e.StatusCode != fx.Status {
+		t.Errorf("status = %d, want %d", e.StatusCode, fx.Status)
+	}
+	var body struct {
+		Errors []struct {
+			Message string `json:"message"`
+			Code    int    `json:"code"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal(fx.Body, &body); err != nil || len(body.Errors) == 0 {
+		t.Fatalf("fixture is not an {errors:[...]} body: %s", fx.Body)
+	}
+	for i, d := range body.Errors {
+		if i >= len(e.Details) || e.Details[i].Message != d.Message || e.Details[i].Code != strconv.Itoa(d.Code) {
+			t.Errorf("detail %d = %+v, want message %q code %d", i, e.Details, d.Message, d.Code)
+		}
+	}
+	if !strings.Contains(e.Error(), body.Errors[0].Message) {
+		t.Errorf("Error() = %q does not carry %q", e.Error(), body.Errors[0].Message)
+	}
 }

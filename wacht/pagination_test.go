@@ -204,10 +204,10 @@ func TestMemberIteratorCarriesPathArgument(t *testing.T) {
 		writeJSON(w, 200, `{"data":[],"has_more":false,"limit":5,"offset":0}`)
 	}, serverOptions{})
 	c := newTestClient(t, ts, Config{})
-	for _, err := range c.Organizations.AllMembers(context.Background(), "org_1", ListOrganizationMembersParams{Limit: 5}) {
+	for _, err := range c.Organizations.AllMembers(context.Background(), "2002", ListOrganizationMembersParams{Limit: 5}) {
 		t.Fatalf("unexpected element (err %v)", err)
 	}
-	if paths := got.all(); len(paths) != 1 || paths[0] != "/organizations/org_1/members" {
+	if paths := got.all(); len(paths) != 1 || paths[0] != "/organizations/2002/members" {
 		t.Errorf("paths = %v", paths)
 	}
 }
