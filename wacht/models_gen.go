@@ -2586,11 +2586,11 @@ type OAuthJWK struct {
 	X            *string  `json:"x"`
 	Y            *string  `json:"y"`
 	K            *string  `json:"k"`
-	X5u          *string  `json:"x5u"`
-	X5t          *string  `json:"x5t"`
-	X5tS256      *string  `json:"x5t#S256"`
+	X5U          *string  `json:"x5u"`
+	X5T          *string  `json:"x5t"`
+	X5TS256      *string  `json:"x5t#S256"`
 	PublicKeyPEM *string  `json:"public_key_pem"`
 	Kty          string   `json:"kty"`
 	KeyOps       []string `json:"key_ops"`
-	X5c          []string `json:"x5c"`
+	X5C          []string `json:"x5c"`
 }

@@ -144,7 +144,7 @@ func TestCreateAndRotateKeyReturnFlattenedSecret(t *testing.T) {
 // Path ids the server parses as i64 must be decimal.
 func TestIDTypes(t *testing.T) {
 	bodies := map[string]string{
-		"/api-auth/rate-limit-schemes": fixtureBody(t, "GET /api-auth/rate-limit-schemes"),
+		"/api-auth/rate-limit-schemes":                               fixtureBody(t, "GET /api-auth/rate-limit-schemes"),
 		"/api-auth/apps/billing-api/keys/7213001188877058048/rotate": fixtureBody(t, "POST /api-auth/apps/{app_slug}/keys/{key_id}/rotate"),
 	}
 	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, bodies[r.URL.Path]) }, serverOptions{})

@@ -13,7 +13,7 @@ var initialisms = map[string]string{
 	"jwks": "JWKS", "mcp": "MCP", "mfa": "MFA", "oauth": "OAuth", "otp": "OTP", "pem": "PEM",
 	"smtp": "SMTP", "sms": "SMS", "sso": "SSO", "tls": "TLS", "tos": "TOS", "ui": "UI",
 	"uri": "URI", "uris": "URIs", "url": "URL", "urls": "URLs", "llm": "LLM", "voip": "VoIP",
-	"tz": "TZ", "ttl": "TTL", "ts": "TS",
+	"tz": "TZ", "ttl": "TTL", "ts": "TS", "x5u": "X5U", "x5t": "X5T", "x5c": "X5C",
 }
 
 // words splits snake_case, kebab-case and CamelCase into lower-case words.
