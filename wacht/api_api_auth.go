@@ -7,7 +7,6 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 )
 
@@ -320,40 +319,39 @@ func (s *APIAuthService) AuditLogs(ctx context.Context, appSlug string, params A
 // APIAuditAnalyticsParams holds the query parameters of
 // APIAuthService.AuditAnalytics.
 type APIAuditAnalyticsParams struct {
-	// DeploymentID is the deployment the figures belong to (required).
-	DeploymentID int64
 	// StartDate is the start of the time range; zero means unbounded.
 	StartDate time.Time
 	// EndDate is the end of the time range; zero means unbounded.
 	EndDate time.Time
-	// KeyID limits the result to one API key; 0 means all.
+	// KeyID limits the result to one API key; 0 means all. Server: FlexibleI64:
+	// decimal id.
 	KeyID int64
-	// IncludeTopKeys is sent as the `include_top_keys` query parameter. Required.
+	// IncludeTopKeys is sent as the `include_top_keys` query parameter: default
+	// false.
 	IncludeTopKeys bool
-	// IncludeTopPaths is sent as the `include_top_paths` query parameter.
-	// Required.
+	// IncludeTopPaths is sent as the `include_top_paths` query parameter: default
+	// false.
 	IncludeTopPaths bool
 	// IncludeBlockedReasons is sent as the `include_blocked_reasons` query
-	// parameter. Required.
+	// parameter: default false.
 	IncludeBlockedReasons bool
-	// IncludeRateLimits is sent as the `include_rate_limits` query parameter.
-	// Required.
+	// IncludeRateLimits is sent as the `include_rate_limits` query parameter:
+	// default false.
 	IncludeRateLimits bool
-	// TopLimit is how many entries each top list holds.
+	// TopLimit is how many entries each top list holds. Server: u32, default 10.
 	TopLimit int64
 }
 
 func (p APIAuditAnalyticsParams) values() (url.Values, error) {
 	q := url.Values{}
-	q.Set("deployment_id", strconv.FormatInt(p.DeploymentID, 10))
 	setTime(q, "start_date", p.StartDate)
 	setTime(q, "end_date", p.EndDate)
 	setInt(q, "key_id", p.KeyID)
-	q.Set("include_top_keys", strconv.FormatBool(p.IncludeTopKeys))
-	q.Set("include_top_paths", strconv.FormatBool(p.IncludeTopPaths))
-	q.Set("include_blocked_reasons", strconv.FormatBool(p.IncludeBlockedReasons))
-	q.Set("include_rate_limits", strconv.FormatBool(p.IncludeRateLimits))
-	q.Set("top_limit", strconv.FormatInt(p.TopLimit, 10))
+	setBool(q, "include_top_keys", p.IncludeTopKeys)
+	setBool(q, "include_top_paths", p.IncludeTopPaths)
+	setBool(q, "include_blocked_reasons", p.IncludeBlockedReasons)
+	setBool(q, "include_rate_limits", p.IncludeRateLimits)
+	setInt(q, "top_limit", p.TopLimit)
 	return q, nil
 }
 
@@ -370,7 +368,6 @@ func (s *APIAuthService) AuditAnalytics(ctx context.Context, appSlug string, par
 	if err != nil {
 		return nil, err
 	}
-	query.Set("app_slug", appSlug)
 	var out APIAuditAnalyticsResponse
 	if err := s.client.do(ctx, http.MethodGet, path, query, nil, &out); err != nil {
 		return nil, err
@@ -381,24 +378,23 @@ func (s *APIAuthService) AuditAnalytics(ctx context.Context, appSlug string, par
 // APIAuditTimeseriesParams holds the query parameters of
 // APIAuthService.AuditTimeseries.
 type APIAuditTimeseriesParams struct {
-	// DeploymentID is the deployment the figures belong to (required).
-	DeploymentID int64
 	// StartDate is the start of the time range; zero means unbounded.
 	StartDate time.Time
 	// EndDate is the end of the time range; zero means unbounded.
 	EndDate time.Time
-	// Interval is the bucket size of the series.
+	// Interval is the bucket size of the series. Server:
+	// minute|hour|day|week|month; any other value (or none) is treated as hour.
 	Interval string
-	// KeyID limits the result to one API key; 0 means all.
+	// KeyID limits the result to one API key; 0 means all. Server: FlexibleI64:
+	// decimal id.
 	KeyID int64
 }
 
 func (p APIAuditTimeseriesParams) values() (url.Values, error) {
 	q := url.Values{}
-	q.Set("deployment_id", strconv.FormatInt(p.DeploymentID, 10))
 	setTime(q, "start_date", p.StartDate)
 	setTime(q, "end_date", p.EndDate)
-	q.Set("interval", p.Interval)
+	setString(q, "interval", p.Interval)
 	setInt(q, "key_id", p.KeyID)
 	return q, nil
 }
@@ -416,7 +412,6 @@ func (s *APIAuthService) AuditTimeseries(ctx context.Context, appSlug string, pa
 	if err != nil {
 		return nil, err
 	}
-	query.Set("app_slug", appSlug)
 	var out APIAuditTimeseriesResponse
 	if err := s.client.do(ctx, http.MethodGet, path, query, nil, &out); err != nil {
 		return nil, err

@@ -24,110 +24,110 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"getUserDetails": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.Get(ctx, "ex_user_id")
+		out, err := c.Users.Get(ctx, "4242")
 		x.decoded(out)
 		return err
 	},
 	"updateUser": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.Update(ctx, "ex_user_id", UpdateUserParams{FirstName: Ptr("example"), LastName: Ptr("example"), Username: Ptr("example"), PublicMetadata: map[string]any{"plan": "pro"}, PrivateMetadata: map[string]any{"plan": "pro"}, Disabled: Ptr(true), SecondFactorPolicy: Ptr("example"), RemoveProfileImage: Ptr(true), ProfileImage: &File{Name: "image.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG\r\n")}})
+		out, err := c.Users.Update(ctx, "4242", UpdateUserParams{FirstName: Ptr("example"), LastName: Ptr("example"), Username: Ptr("example"), PublicMetadata: map[string]any{"plan": "pro"}, PrivateMetadata: map[string]any{"plan": "pro"}, Disabled: Ptr(true), SecondFactorPolicy: Ptr("example"), RemoveProfileImage: Ptr(true), ProfileImage: &File{Name: "image.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG\r\n")}})
 		x.decoded(out)
 		return err
 	},
 	"deleteUser": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Users.Delete(ctx, "ex_user_id")
+		return c.Users.Delete(ctx, "4242")
 	},
 	"updateUserPassword": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Users.UpdatePassword(ctx, "ex_user_id", exampleOf[UpdatePasswordRequest](x, "UpdatePasswordRequest"))
+		return c.Users.UpdatePassword(ctx, "4242", exampleOf[UpdatePasswordRequest](x, "UpdatePasswordRequest"))
 	},
 	"removeUserPassword": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Users.RemovePassword(ctx, "ex_user_id")
+		return c.Users.RemovePassword(ctx, "4242")
 	},
 	"addUserEmail": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.AddEmail(ctx, "ex_user_id", exampleOf[AddEmailRequest](x, "AddEmailRequest"))
+		out, err := c.Users.AddEmail(ctx, "4242", exampleOf[AddEmailRequest](x, "AddEmailRequest"))
 		x.decoded(out)
 		return err
 	},
 	"updateUserEmail": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.UpdateEmail(ctx, "ex_user_id", "ex_email_id", exampleOf[UpdateEmailRequest](x, "UpdateEmailRequest"))
+		out, err := c.Users.UpdateEmail(ctx, "4242", "4242", exampleOf[UpdateEmailRequest](x, "UpdateEmailRequest"))
 		x.decoded(out)
 		return err
 	},
 	"deleteUserEmail": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Users.DeleteEmail(ctx, "ex_user_id", "ex_email_id")
+		return c.Users.DeleteEmail(ctx, "4242", "4242")
 	},
 	"addUserPhone": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.AddPhone(ctx, "ex_user_id", exampleOf[AddPhoneRequest](x, "AddPhoneRequest"))
+		out, err := c.Users.AddPhone(ctx, "4242", exampleOf[AddPhoneRequest](x, "AddPhoneRequest"))
 		x.decoded(out)
 		return err
 	},
 	"updateUserPhone": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.UpdatePhone(ctx, "ex_user_id", "ex_phone_id", exampleOf[UpdatePhoneRequest](x, "UpdatePhoneRequest"))
+		out, err := c.Users.UpdatePhone(ctx, "4242", "4242", exampleOf[UpdatePhoneRequest](x, "UpdatePhoneRequest"))
 		x.decoded(out)
 		return err
 	},
 	"deleteUserPhone": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Users.DeletePhone(ctx, "ex_user_id", "ex_phone_id")
+		return c.Users.DeletePhone(ctx, "4242", "4242")
 	},
 	"getUserSocialConnections": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.ListSocialConnections(ctx, "ex_user_id")
+		out, err := c.Users.ListSocialConnections(ctx, "4242")
 		x.decoded(out)
 		return err
 	},
 	"deleteUserSocialConnection": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Users.DeleteSocialConnection(ctx, "ex_user_id", "ex_connection_id")
+		return c.Users.DeleteSocialConnection(ctx, "4242", "4242")
 	},
 	"getUserOrganizationMemberships": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.ListOrganizationMemberships(ctx, "ex_user_id")
+		out, err := c.Users.ListOrganizationMemberships(ctx, "4242")
 		x.decoded(out)
 		return err
 	},
 	"getUserWorkspaceMemberships": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.ListWorkspaceMemberships(ctx, "ex_user_id")
+		out, err := c.Users.ListWorkspaceMemberships(ctx, "4242")
 		x.decoded(out)
 		return err
 	},
 	"getUserSignins": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.ListSessions(ctx, "ex_user_id", ListUserSessionsParams{IncludeExpired: true})
+		out, err := c.Users.ListSessions(ctx, "4242", ListUserSessionsParams{IncludeExpired: true})
 		x.decoded(out)
 		return err
 	},
 	"revokeUserSignin": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Users.RevokeSession(ctx, "ex_user_id", "ex_signin_id")
+		return c.Users.RevokeSession(ctx, "4242", "4242")
 	},
 	"revokeAllUserSignins": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.RevokeAllSessions(ctx, "ex_user_id")
+		out, err := c.Users.RevokeAllSessions(ctx, "4242")
 		x.decoded(out)
 		return err
 	},
 	"getUserPasskeys": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.ListPasskeys(ctx, "ex_user_id")
+		out, err := c.Users.ListPasskeys(ctx, "4242")
 		x.decoded(out)
 		return err
 	},
 	"renameUserPasskey": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Users.RenamePasskey(ctx, "ex_user_id", "ex_passkey_id", exampleOf[RenamePasskeyRequest](x, "RenamePasskeyRequest"))
+		return c.Users.RenamePasskey(ctx, "4242", "4242", exampleOf[RenamePasskeyRequest](x, "RenamePasskeyRequest"))
 	},
 	"deleteUserPasskey": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Users.DeletePasskey(ctx, "ex_user_id", "ex_passkey_id")
+		return c.Users.DeletePasskey(ctx, "4242", "4242")
 	},
 	"createUserAuthenticator": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.CreateAuthenticator(ctx, "ex_user_id", exampleOf[CreateAuthenticatorRequest](x, "CreateAuthenticatorRequest"))
+		out, err := c.Users.CreateAuthenticator(ctx, "4242", exampleOf[CreateAuthenticatorRequest](x, "CreateAuthenticatorRequest"))
 		x.decoded(out)
 		return err
 	},
 	"deleteUserAuthenticator": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Users.DeleteAuthenticator(ctx, "ex_user_id")
+		return c.Users.DeleteAuthenticator(ctx, "4242")
 	},
 	"regenerateUserBackupCodes": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Users.RegenerateBackupCodes(ctx, "ex_user_id")
+		out, err := c.Users.RegenerateBackupCodes(ctx, "4242")
 		x.decoded(out)
 		return err
 	},
 	"makeUserEmailPrimary": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Users.MakeEmailPrimary(ctx, "ex_user_id", "ex_email_id")
+		return c.Users.MakeEmailPrimary(ctx, "4242", "4242")
 	},
 	"makeUserPhonePrimary": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Users.MakePhonePrimary(ctx, "ex_user_id", "ex_phone_id")
+		return c.Users.MakePhonePrimary(ctx, "4242", "4242")
 	},
 	"getInvitedUserList": func(ctx context.Context, c *Client, x *exampler) error {
 		out, err := c.Invitations.List(ctx, ListInvitationsParams{Limit: 10, Offset: 5, SortKey: InvitationsWaitlistSortKeyCreatedAt, SortOrder: SortOrderAsc, Search: "example"})
@@ -140,7 +140,7 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"deleteInvitation": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Invitations.Delete(ctx, "ex_invitation_id")
+		return c.Invitations.Delete(ctx, "4242")
 	},
 	"getUserWaitlist": func(ctx context.Context, c *Client, x *exampler) error {
 		out, err := c.Waitlist.List(ctx, ListWaitlistParams{Limit: 10, Offset: 5, SortKey: InvitationsWaitlistSortKeyCreatedAt, SortOrder: SortOrderAsc, Search: "example"})
@@ -148,7 +148,7 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"approveWaitlistUser": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Waitlist.Approve(ctx, "ex_waitlist_user_id")
+		out, err := c.Waitlist.Approve(ctx, "4242")
 		x.decoded(out)
 		return err
 	},
@@ -158,57 +158,57 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"getWorkspaceDetails": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Workspaces.Get(ctx, "ex_workspace_id")
+		out, err := c.Workspaces.Get(ctx, "4242")
 		x.decoded(out)
 		return err
 	},
 	"updateWorkspace": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Workspaces.Update(ctx, "ex_workspace_id", UpdateWorkspaceParams{Name: Ptr("example"), Description: Ptr("example"), PublicMetadata: map[string]any{"plan": "pro"}, PrivateMetadata: map[string]any{"plan": "pro"}, RemoveImage: Ptr(true), WorkspaceImage: &File{Name: "image.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG\r\n")}})
+		out, err := c.Workspaces.Update(ctx, "4242", UpdateWorkspaceParams{Name: Ptr("example"), Description: Ptr("example"), PublicMetadata: map[string]any{"plan": "pro"}, PrivateMetadata: map[string]any{"plan": "pro"}, RemoveImage: Ptr(true), WorkspaceImage: &File{Name: "image.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG\r\n")}})
 		x.decoded(out)
 		return err
 	},
 	"deleteWorkspace": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Workspaces.Delete(ctx, "ex_workspace_id")
+		return c.Workspaces.Delete(ctx, "4242")
 	},
 	"getWorkspaceRoles": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Workspaces.ListRoles(ctx, "ex_workspace_id")
+		out, err := c.Workspaces.ListRoles(ctx, "4242")
 		x.decoded(out)
 		return err
 	},
 	"createWorkspaceRole": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Workspaces.CreateRole(ctx, "ex_workspace_id", exampleOf[CreateWorkspaceRoleRequest](x, "CreateWorkspaceRoleRequest"))
+		out, err := c.Workspaces.CreateRole(ctx, "4242", exampleOf[CreateWorkspaceRoleRequest](x, "CreateWorkspaceRoleRequest"))
 		x.decoded(out)
 		return err
 	},
 	"updateWorkspaceRole": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Workspaces.UpdateRole(ctx, "ex_workspace_id", "ex_role_id", exampleOf[UpdateWorkspaceRoleRequest](x, "UpdateWorkspaceRoleRequest"))
+		out, err := c.Workspaces.UpdateRole(ctx, "4242", "4242", exampleOf[UpdateWorkspaceRoleRequest](x, "UpdateWorkspaceRoleRequest"))
 		x.decoded(out)
 		return err
 	},
 	"deleteWorkspaceRole": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Workspaces.DeleteRole(ctx, "ex_workspace_id", "ex_role_id")
+		return c.Workspaces.DeleteRole(ctx, "4242", "4242")
 	},
 	"getWorkspaceMembers": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Workspaces.ListMembers(ctx, "ex_workspace_id", ListWorkspaceMembersParams{Limit: 10, Offset: 5, Search: "example", SortKey: "example", SortOrder: "example"})
+		out, err := c.Workspaces.ListMembers(ctx, "4242", ListWorkspaceMembersParams{Limit: 10, Offset: 5, Search: "example", SortKey: "example", SortOrder: "example"})
 		x.decoded(out)
 		return err
 	},
 	"addWorkspaceMember": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Workspaces.AddMember(ctx, "ex_workspace_id", exampleOf[AddWorkspaceMemberRequest](x, "AddWorkspaceMemberRequest"))
+		out, err := c.Workspaces.AddMember(ctx, "4242", exampleOf[AddWorkspaceMemberRequest](x, "AddWorkspaceMemberRequest"))
 		x.decoded(out)
 		return err
 	},
 	"removeWorkspaceMember": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Workspaces.RemoveMember(ctx, "ex_workspace_id", "ex_membership_id")
+		return c.Workspaces.RemoveMember(ctx, "4242", "4242")
 	},
 	"updateWorkspaceMember": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Workspaces.UpdateMember(ctx, "ex_workspace_id", "ex_membership_id", exampleOf[UpdateWorkspaceMemberRequest](x, "UpdateWorkspaceMemberRequest"))
+		return c.Workspaces.UpdateMember(ctx, "4242", "4242", exampleOf[UpdateWorkspaceMemberRequest](x, "UpdateWorkspaceMemberRequest"))
 	},
 	"addWorkspaceMemberRole": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Workspaces.AddMemberRole(ctx, "ex_workspace_id", "ex_membership_id", "ex_role_id")
+		return c.Workspaces.AddMemberRole(ctx, "4242", "4242", "4242")
 	},
 	"removeWorkspaceMemberRole": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Workspaces.RemoveMemberRole(ctx, "ex_workspace_id", "ex_membership_id", "ex_role_id")
+		return c.Workspaces.RemoveMemberRole(ctx, "4242", "4242", "4242")
 	},
 	"getOrganizationList": func(ctx context.Context, c *Client, x *exampler) error {
 		out, err := c.Organizations.List(ctx, ListOrganizationsParams{Limit: 10, Offset: 5, SortKey: "example", SortOrder: "example", Search: "example"})
@@ -216,80 +216,80 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"createOrganization": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Organizations.Create(ctx, CreateOrganizationParams{Name: Ptr("example"), Description: Ptr("example"), PublicMetadata: map[string]any{"plan": "pro"}, PrivateMetadata: map[string]any{"plan": "pro"}, OrganizationImage: &File{Name: "image.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG\r\n")}})
+		out, err := c.Organizations.Create(ctx, CreateOrganizationParams{Name: "example", Description: Ptr("example"), PublicMetadata: map[string]any{"plan": "pro"}, PrivateMetadata: map[string]any{"plan": "pro"}, OrganizationImage: &File{Name: "image.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG\r\n")}})
 		x.decoded(out)
 		return err
 	},
 	"getOrganizationDetails": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Organizations.Get(ctx, "ex_organization_id")
+		out, err := c.Organizations.Get(ctx, "4242")
 		x.decoded(out)
 		return err
 	},
 	"updateOrganization": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Organizations.Update(ctx, "ex_organization_id", UpdateOrganizationParams{Name: Ptr("example"), Description: Ptr("example"), PublicMetadata: map[string]any{"plan": "pro"}, PrivateMetadata: map[string]any{"plan": "pro"}, RemoveImage: Ptr(true), OrganizationImage: &File{Name: "image.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG\r\n")}})
+		out, err := c.Organizations.Update(ctx, "4242", UpdateOrganizationParams{Name: Ptr("example"), Description: Ptr("example"), PublicMetadata: map[string]any{"plan": "pro"}, PrivateMetadata: map[string]any{"plan": "pro"}, RemoveImage: Ptr(true), OrganizationImage: &File{Name: "image.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG\r\n")}})
 		x.decoded(out)
 		return err
 	},
 	"deleteOrganization": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Organizations.Delete(ctx, "ex_organization_id")
+		return c.Organizations.Delete(ctx, "4242")
 	},
 	"createWorkspaceForOrganization": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Organizations.CreateWorkspace(ctx, "ex_organization_id", CreateWorkspaceParams{Name: Ptr("example"), Description: Ptr("example"), PublicMetadata: map[string]any{"plan": "pro"}, PrivateMetadata: map[string]any{"plan": "pro"}, WorkspaceImage: &File{Name: "image.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG\r\n")}})
+		out, err := c.Organizations.CreateWorkspace(ctx, "4242", CreateWorkspaceParams{Name: "example", Description: Ptr("example"), PublicMetadata: map[string]any{"plan": "pro"}, PrivateMetadata: map[string]any{"plan": "pro"}, WorkspaceImage: &File{Name: "image.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG\r\n")}})
 		x.decoded(out)
 		return err
 	},
 	"getOrganizationMembers": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Organizations.ListMembers(ctx, "ex_organization_id", ListOrganizationMembersParams{Limit: 10, Offset: 5, Search: "example", SortKey: "example", SortOrder: "example"})
+		out, err := c.Organizations.ListMembers(ctx, "4242", ListOrganizationMembersParams{Limit: 10, Offset: 5, Search: "example", SortKey: "example", SortOrder: "example"})
 		x.decoded(out)
 		return err
 	},
 	"addOrganizationMember": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Organizations.AddMember(ctx, "ex_organization_id", exampleOf[AddOrganizationMemberRequest](x, "AddOrganizationMemberRequest"))
+		out, err := c.Organizations.AddMember(ctx, "4242", exampleOf[AddOrganizationMemberRequest](x, "AddOrganizationMemberRequest"))
 		x.decoded(out)
 		return err
 	},
 	"removeOrganizationMember": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Organizations.RemoveMember(ctx, "ex_organization_id", "ex_membership_id")
+		return c.Organizations.RemoveMember(ctx, "4242", "4242")
 	},
 	"updateOrganizationMember": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Organizations.UpdateMember(ctx, "ex_organization_id", "ex_membership_id", exampleOf[UpdateOrganizationMemberRequest](x, "UpdateOrganizationMemberRequest"))
+		return c.Organizations.UpdateMember(ctx, "4242", "4242", exampleOf[UpdateOrganizationMemberRequest](x, "UpdateOrganizationMemberRequest"))
 	},
 	"addOrganizationMemberRole": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Organizations.AddMemberRole(ctx, "ex_organization_id", "ex_membership_id", "ex_role_id")
+		return c.Organizations.AddMemberRole(ctx, "4242", "4242", "4242")
 	},
 	"removeOrganizationMemberRole": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Organizations.RemoveMemberRole(ctx, "ex_organization_id", "ex_membership_id", "ex_role_id")
+		return c.Organizations.RemoveMemberRole(ctx, "4242", "4242", "4242")
 	},
 	"getOrganizationRoles": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Organizations.ListRoles(ctx, "ex_organization_id")
+		out, err := c.Organizations.ListRoles(ctx, "4242")
 		x.decoded(out)
 		return err
 	},
 	"createOrganizationRole": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Organizations.CreateRole(ctx, "ex_organization_id", exampleOf[CreateOrganizationRoleRequest](x, "CreateOrganizationRoleRequest"))
+		out, err := c.Organizations.CreateRole(ctx, "4242", exampleOf[CreateOrganizationRoleRequest](x, "CreateOrganizationRoleRequest"))
 		x.decoded(out)
 		return err
 	},
 	"listOrganizationInvitations": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Organizations.ListInvitations(ctx, "ex_organization_id", ListOrganizationInvitationsParams{WorkspaceID: 7, IncludeDeleted: true})
+		out, err := c.Organizations.ListInvitations(ctx, "4242", ListOrganizationInvitationsParams{WorkspaceID: 7, IncludeDeleted: true})
 		x.decoded(out)
 		return err
 	},
 	"createOrganizationInvitation": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Organizations.CreateInvitation(ctx, "ex_organization_id", exampleOf[CreateOrganizationInvitationRequest](x, "CreateOrganizationInvitationRequest"))
+		out, err := c.Organizations.CreateInvitation(ctx, "4242", exampleOf[CreateOrganizationInvitationRequest](x, "CreateOrganizationInvitationRequest"))
 		x.decoded(out)
 		return err
 	},
 	"discardOrganizationInvitation": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Organizations.DiscardInvitation(ctx, "ex_organization_id", "ex_invitation_id")
+		return c.Organizations.DiscardInvitation(ctx, "4242", "4242")
 	},
 	"updateOrganizationRole": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Organizations.UpdateRole(ctx, "ex_organization_id", "ex_role_id", exampleOf[UpdateOrganizationRoleRequest](x, "UpdateOrganizationRoleRequest"))
+		out, err := c.Organizations.UpdateRole(ctx, "4242", "4242", exampleOf[UpdateOrganizationRoleRequest](x, "UpdateOrganizationRoleRequest"))
 		x.decoded(out)
 		return err
 	},
 	"deleteOrganizationRole": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Organizations.DeleteRole(ctx, "ex_organization_id", "ex_role_id")
+		return c.Organizations.DeleteRole(ctx, "4242", "4242")
 	},
 	"getDeploymentWithSettings": func(ctx context.Context, c *Client, x *exampler) error {
 		out, err := c.Deployment.Get(ctx)
@@ -307,12 +307,12 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"updateDeploymentJwtTemplate": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.JWTTemplates.Update(ctx, "ex_id", exampleOf[PartialDeploymentJWTTemplate](x, "PartialDeploymentJwtTemplate"))
+		out, err := c.JWTTemplates.Update(ctx, "4242", exampleOf[PartialDeploymentJWTTemplate](x, "PartialDeploymentJwtTemplate"))
 		x.decoded(out)
 		return err
 	},
 	"deleteDeploymentJwtTemplate": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.JWTTemplates.Delete(ctx, "ex_id")
+		return c.JWTTemplates.Delete(ctx, "4242")
 	},
 	"updateDeploymentAuthSettings": func(ctx context.Context, c *Client, x *exampler) error {
 		return c.Settings.UpdateAuth(ctx, exampleOf[DeploymentAuthSettingsUpdates](x, "DeploymentAuthSettingsUpdates"))
@@ -360,22 +360,22 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"getDeploymentEmailTemplate": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Settings.GetEmailTemplate(ctx, "ex_template_name")
+		out, err := c.Settings.GetEmailTemplate(ctx, "organization-invite-template")
 		x.decoded(out)
 		return err
 	},
 	"updateDeploymentEmailTemplate": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Settings.UpdateEmailTemplate(ctx, "ex_template_name", exampleOf[EmailTemplate](x, "EmailTemplate"))
+		out, err := c.Settings.UpdateEmailTemplate(ctx, "organization-invite-template", exampleOf[EmailTemplate](x, "EmailTemplate"))
 		x.decoded(out)
 		return err
 	},
 	"uploadImage": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Settings.UploadImage(ctx, "ex_image_type", UploadImageParams{Image: &File{Name: "image.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG\r\n")}})
+		out, err := c.Settings.UploadImage(ctx, "logo", UploadImageParams{Image: &File{Name: "image.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG\r\n")}})
 		x.decoded(out)
 		return err
 	},
 	"listSegments": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Segments.List(ctx)
+		out, err := c.Segments.List(ctx, ListSegmentsParams{Limit: 10, Offset: 5, Search: "example", SortKey: "example", SortOrder: "example"})
 		x.decoded(out)
 		return err
 	},
@@ -390,18 +390,18 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"updateSegment": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Segments.Update(ctx, "ex_id", exampleOf[UpdateSegmentRequest](x, "UpdateSegmentRequest"))
+		out, err := c.Segments.Update(ctx, "4242", exampleOf[UpdateSegmentRequest](x, "UpdateSegmentRequest"))
 		x.decoded(out)
 		return err
 	},
 	"deleteSegment": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Segments.Delete(ctx, "ex_id")
+		return c.Segments.Delete(ctx, "4242")
 	},
 	"assignSegment": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Segments.Assign(ctx, "ex_id", exampleOf[AssignEntityRequest](x, "AssignEntityRequest"))
+		return c.Segments.Assign(ctx, "4242", exampleOf[AssignEntityRequest](x, "AssignEntityRequest"))
 	},
 	"removeSegment": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Segments.Remove(ctx, "ex_id", exampleOf[AssignEntityRequest](x, "AssignEntityRequest"))
+		return c.Segments.Remove(ctx, "4242", exampleOf[AssignEntityRequest](x, "AssignEntityRequest"))
 	},
 	"getAnalyticsStats": func(ctx context.Context, c *Client, x *exampler) error {
 		out, err := c.Analytics.Stats(ctx, AnalyticsStatsParams{From: exampleTime, To: exampleTime})
@@ -485,10 +485,10 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"revokeApiKeyForApp": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.APIAuth.RevokeKey(ctx, "ex_app_slug", "ex_key_id", exampleOf[RevokeAPIKeyRequest](x, "RevokeApiKeyRequest"))
+		return c.APIAuth.RevokeKey(ctx, "ex_app_slug", "4242", exampleOf[RevokeAPIKeyRequest](x, "RevokeApiKeyRequest"))
 	},
 	"rotateApiKeyForApp": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.APIAuth.RotateKey(ctx, "ex_app_slug", "ex_key_id")
+		out, err := c.APIAuth.RotateKey(ctx, "ex_app_slug", "4242")
 		x.decoded(out)
 		return err
 	},
@@ -498,12 +498,12 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"getApiAuditAnalytics": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.APIAuth.AuditAnalytics(ctx, "ex_app_slug", APIAuditAnalyticsParams{DeploymentID: 7, StartDate: exampleTime, EndDate: exampleTime, KeyID: 7, IncludeTopKeys: true, IncludeTopPaths: true, IncludeBlockedReasons: true, IncludeRateLimits: true, TopLimit: 7})
+		out, err := c.APIAuth.AuditAnalytics(ctx, "ex_app_slug", APIAuditAnalyticsParams{StartDate: exampleTime, EndDate: exampleTime, KeyID: 7, IncludeTopKeys: true, IncludeTopPaths: true, IncludeBlockedReasons: true, IncludeRateLimits: true, TopLimit: 7})
 		x.decoded(out)
 		return err
 	},
 	"getApiAuditTimeseries": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.APIAuth.AuditTimeseries(ctx, "ex_app_slug", APIAuditTimeseriesParams{DeploymentID: 7, StartDate: exampleTime, EndDate: exampleTime, Interval: "example", KeyID: 7})
+		out, err := c.APIAuth.AuditTimeseries(ctx, "ex_app_slug", APIAuditTimeseriesParams{StartDate: exampleTime, EndDate: exampleTime, Interval: "example", KeyID: 7})
 		x.decoded(out)
 		return err
 	},
@@ -518,7 +518,7 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"updateOauthApp": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.OAuth.UpdateApp(ctx, "ex_oauth_app_slug", UpdateOAuthAppParams{})
+		out, err := c.OAuth.UpdateApp(ctx, "ex_oauth_app_slug", exampleOf[UpdateOAuthAppParams](x, "UpdateOAuthAppRequest"))
 		x.decoded(out)
 		return err
 	},
@@ -528,7 +528,7 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"updateOauthScope": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.OAuth.UpdateScope(ctx, "ex_oauth_app_slug", "ex_scope", UpdateOAuthScopeParams{})
+		out, err := c.OAuth.UpdateScope(ctx, "ex_oauth_app_slug", "ex_scope", exampleOf[UpdateOAuthScopeParams](x, "UpdateOAuthScopeRequest"))
 		x.decoded(out)
 		return err
 	},
@@ -543,7 +543,7 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"setOauthScopeMapping": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.OAuth.SetScopeMapping(ctx, "ex_oauth_app_slug", "ex_scope", SetOAuthScopeMappingParams{})
+		out, err := c.OAuth.SetScopeMapping(ctx, "ex_oauth_app_slug", "ex_scope", exampleOf[SetOAuthScopeMappingParams](x, "SetOAuthScopeMappingRequest"))
 		x.decoded(out)
 		return err
 	},
@@ -553,30 +553,30 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"createOauthClient": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.OAuth.CreateClient(ctx, "ex_oauth_app_slug", CreateOAuthClientParams{})
+		out, err := c.OAuth.CreateClient(ctx, "ex_oauth_app_slug", exampleOf[CreateOAuthClientParams](x, "CreateOAuthClientRequest"))
 		x.decoded(out)
 		return err
 	},
 	"updateOauthClient": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.OAuth.UpdateClient(ctx, "ex_oauth_app_slug", "ex_oauth_client_id", UpdateOAuthClientParams{})
+		out, err := c.OAuth.UpdateClient(ctx, "ex_oauth_app_slug", "4242", exampleOf[UpdateOAuthClientParams](x, "UpdateOAuthClientRequest"))
 		x.decoded(out)
 		return err
 	},
 	"deactivateOauthClient": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.OAuth.DeactivateClient(ctx, "ex_oauth_app_slug", "ex_oauth_client_id")
+		return c.OAuth.DeactivateClient(ctx, "ex_oauth_app_slug", "4242")
 	},
 	"rotateOauthClientSecret": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.OAuth.RotateClientSecret(ctx, "ex_oauth_app_slug", "ex_oauth_client_id")
+		out, err := c.OAuth.RotateClientSecret(ctx, "ex_oauth_app_slug", "4242")
 		x.decoded(out)
 		return err
 	},
 	"listOauthGrants": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.OAuth.ListGrants(ctx, "ex_oauth_app_slug", "ex_oauth_client_id")
+		out, err := c.OAuth.ListGrants(ctx, "ex_oauth_app_slug", "4242")
 		x.decoded(out)
 		return err
 	},
 	"revokeOauthGrant": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.OAuth.RevokeGrant(ctx, "ex_oauth_app_slug", "ex_oauth_client_id", "ex_grant_id")
+		return c.OAuth.RevokeGrant(ctx, "ex_oauth_app_slug", "4242", "4242")
 	},
 	"listSigningKeys": func(ctx context.Context, c *Client, x *exampler) error {
 		out, err := c.OAuth.ListSigningKeys(ctx, "ex_oauth_app_slug")
@@ -675,12 +675,12 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"updateWebhookEndpointForApp": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Webhooks.UpdateEndpoint(ctx, "ex_app_slug", "ex_endpoint_id", exampleOf[UpdateWebhookEndpointRequest](x, "UpdateWebhookEndpointRequest"))
+		out, err := c.Webhooks.UpdateEndpoint(ctx, "ex_app_slug", "4242", exampleOf[UpdateWebhookEndpointRequest](x, "UpdateWebhookEndpointRequest"))
 		x.decoded(out)
 		return err
 	},
 	"deleteWebhookEndpointForApp": func(ctx context.Context, c *Client, x *exampler) error {
-		return c.Webhooks.DeleteEndpoint(ctx, "ex_app_slug", "ex_endpoint_id")
+		return c.Webhooks.DeleteEndpoint(ctx, "ex_app_slug", "4242")
 	},
 	"getWebhookStats": func(ctx context.Context, c *Client, x *exampler) error {
 		out, err := c.Webhooks.Stats(ctx, "ex_app_slug")
@@ -693,7 +693,7 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"testWebhookEndpoint": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Webhooks.TestEndpoint(ctx, "ex_app_slug", "ex_endpoint_id", exampleOf[TestWebhookEndpointRequest](x, "TestWebhookEndpointRequest"))
+		out, err := c.Webhooks.TestEndpoint(ctx, "ex_app_slug", "4242", exampleOf[TestWebhookEndpointRequest](x, "TestWebhookEndpointRequest"))
 		x.decoded(out)
 		return err
 	},
@@ -703,7 +703,7 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"getWebhookDeliveryDetailsForApp": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Webhooks.GetDelivery(ctx, "ex_app_slug", "ex_delivery_id")
+		out, err := c.Webhooks.GetDelivery(ctx, "ex_app_slug", "4242", GetWebhookDeliveryParams{Status: "example"})
 		x.decoded(out)
 		return err
 	},
@@ -728,7 +728,7 @@ var specCalls = map[string]specCall{
 		return err
 	},
 	"reactivateWebhookEndpoint": func(ctx context.Context, c *Client, x *exampler) error {
-		out, err := c.Webhooks.ReactivateEndpoint(ctx, "ex_endpoint_id")
+		out, err := c.Webhooks.ReactivateEndpoint(ctx, "4242")
 		x.decoded(out)
 		return err
 	},
@@ -747,4 +747,131 @@ var specCalls = map[string]specCall{
 		x.decoded(out)
 		return err
 	},
+}
+
+// specResults maps each covered operation ("METHOD /path" as in the spec)
+// to a new value of the Go type its response body decodes into; operations
+// whose method returns only an error are absent.
+var specResults = map[string]func() any{
+	"GET /users":                                             func() any { return new(Page[User]) },
+	"POST /users":                                            func() any { return new(User) },
+	"GET /users/{user_id}/details":                           func() any { return new(UserDetails) },
+	"PATCH /users/{user_id}":                                 func() any { return new(UserDetails) },
+	"POST /users/{user_id}/emails":                           func() any { return new(UserEmailAddress) },
+	"PATCH /users/{user_id}/emails/{email_id}":               func() any { return new(UserEmailAddress) },
+	"POST /users/{user_id}/phones":                           func() any { return new(UserPhoneNumber) },
+	"PATCH /users/{user_id}/phones/{phone_id}":               func() any { return new(UserPhoneNumber) },
+	"GET /users/{user_id}/social-connections":                func() any { return new(Page[SocialConnection]) },
+	"GET /users/{user_id}/organization-memberships":          func() any { return new(Page[UserOrganizationMembership]) },
+	"GET /users/{user_id}/workspace-memberships":             func() any { return new(Page[UserWorkspaceMembership]) },
+	"GET /users/{user_id}/sessions":                          func() any { return new(Page[SignIn]) },
+	"POST /users/{user_id}/sessions/revoke-all":              func() any { return new(RevokeAllResponse) },
+	"GET /users/{user_id}/passkeys":                          func() any { return new(Page[UserPasskey]) },
+	"POST /users/{user_id}/authenticators":                   func() any { return new(CreateAuthenticatorResponse) },
+	"POST /users/{user_id}/backup-codes/regenerate":          func() any { return new(BackupCodesResponse) },
+	"GET /invitations":                                       func() any { return new(Page[DeploymentInvitation]) },
+	"POST /invitations":                                      func() any { return new(DeploymentInvitation) },
+	"GET /waitlist":                                          func() any { return new(Page[DeploymentWaitlistUser]) },
+	"POST /waitlist/{waitlist_user_id}/approve":              func() any { return new(DeploymentInvitation) },
+	"GET /workspaces":                                        func() any { return new(Page[WorkspaceWithOrganizationName]) },
+	"GET /workspaces/{workspace_id}":                         func() any { return new(WorkspaceDetails) },
+	"PATCH /workspaces/{workspace_id}":                       func() any { return new(Workspace) },
+	"GET /workspaces/{workspace_id}/roles":                   func() any { return new(Page[WorkspaceRole]) },
+	"POST /workspaces/{workspace_id}/roles":                  func() any { return new(WorkspaceRole) },
+	"PATCH /workspaces/{workspace_id}/roles/{role_id}":       func() any { return new(WorkspaceRole) },
+	"GET /workspaces/{workspace_id}/members":                 func() any { return new(Page[WorkspaceMemberDetails]) },
+	"POST /workspaces/{workspace_id}/members":                func() any { return new(WorkspaceMemberDetails) },
+	"GET /organizations":                                     func() any { return new(Page[Organization]) },
+	"POST /organizations":                                    func() any { return new(Organization) },
+	"GET /organizations/{organization_id}":                   func() any { return new(OrganizationDetails) },
+	"PATCH /organizations/{organization_id}":                 func() any { return new(Organization) },
+	"POST /organizations/{organization_id}/workspaces":       func() any { return new(Workspace) },
+	"GET /organizations/{organization_id}/members":           func() any { return new(Page[OrganizationMemberDetails]) },
+	"POST /organizations/{organization_id}/members":          func() any { return new(OrganizationMemberDetails) },
+	"GET /organizations/{organization_id}/roles":             func() any { return new(Page[OrganizationRole]) },
+	"POST /organizations/{organization_id}/roles":            func() any { return new(OrganizationRole) },
+	"GET /organizations/{organization_id}/invitations":       func() any { return new(Page[OrganizationInvitation]) },
+	"POST /organizations/{organization_id}/invitations":      func() any { return new(OrganizationInvitationSummary) },
+	"PATCH /organizations/{organization_id}/roles/{role_id}": func() any { return new(OrganizationRole) },
+	"GET /":                                                                     func() any { return new(DeploymentWithSettings) },
+	"GET /jwt-templates":                                                        func() any { return new(Page[DeploymentJWTTemplate]) },
+	"POST /jwt-templates":                                                       func() any { return new(DeploymentJWTTemplate) },
+	"PATCH /jwt-templates/{id}":                                                 func() any { return new(DeploymentJWTTemplate) },
+	"GET /settings/b2b/organization-roles":                                      func() any { return new(Page[DeploymentOrganizationRole]) },
+	"GET /settings/b2b/workspace-roles":                                         func() any { return new(Page[DeploymentWorkspaceRole]) },
+	"GET /settings/social-connections":                                          func() any { return new(Page[DeploymentSocialConnection]) },
+	"PUT /settings/social-connections":                                          func() any { return new(DeploymentSocialConnection) },
+	"POST /settings/email/smtp":                                                 func() any { return new(SMTPConfigResponse) },
+	"POST /settings/email/smtp/verify":                                          func() any { return new(SMTPVerifyResponse) },
+	"GET /settings/email-templates/{template_name}":                             func() any { return new(EmailTemplate) },
+	"PATCH /settings/email-templates/{template_name}":                           func() any { return new(EmailTemplate) },
+	"POST /settings/upload/{image_type}":                                        func() any { return new(UploadResult) },
+	"GET /segments":                                                             func() any { return new(Page[Segment]) },
+	"POST /segments":                                                            func() any { return new(Segment) },
+	"POST /segments/data":                                                       func() any { return new(Page[AnalyzedEntity]) },
+	"PATCH /segments/{id}":                                                      func() any { return new(Segment) },
+	"GET /analytics":                                                            func() any { return new(AnalyticsStatsResponse) },
+	"GET /analytics/token-usage":                                                func() any { return new(TokenUsageResponse) },
+	"GET /analytics/token-usage-by-model":                                       func() any { return new(TokenUsageByModelResponse) },
+	"GET /analytics/webhook-usage":                                              func() any { return new(WebhookUsageResponse) },
+	"GET /analytics/gateway-usage":                                              func() any { return new(GatewayUsageResponse) },
+	"GET /api-auth/apps":                                                        func() any { return new(Page[APIAuthApp]) },
+	"POST /api-auth/apps":                                                       func() any { return new(APIAuthApp) },
+	"GET /api-auth/apps/{app_slug}":                                             func() any { return new(APIAuthApp) },
+	"PATCH /api-auth/apps/{app_slug}":                                           func() any { return new(APIAuthApp) },
+	"GET /api-auth/rate-limit-schemes":                                          func() any { return new(RateLimitSchemeList) },
+	"POST /api-auth/rate-limit-schemes":                                         func() any { return new(RateLimitSchemeData) },
+	"GET /api-auth/rate-limit-schemes/{slug}":                                   func() any { return new(RateLimitSchemeData) },
+	"PATCH /api-auth/rate-limit-schemes/{slug}":                                 func() any { return new(RateLimitSchemeData) },
+	"GET /api-auth/apps/{app_slug}/keys":                                        func() any { return new(APIKeyList) },
+	"POST /api-auth/apps/{app_slug}/keys":                                       func() any { return new(APIKeyWithSecret) },
+	"POST /api-auth/apps/{app_slug}/keys/{key_id}/rotate":                       func() any { return new(APIKeyWithSecret) },
+	"GET /api-auth/apps/{app_slug}/audit/logs":                                  func() any { return new(APIAuditLogPage) },
+	"GET /api-auth/apps/{app_slug}/audit/analytics":                             func() any { return new(APIAuditAnalyticsResponse) },
+	"GET /api-auth/apps/{app_slug}/audit/timeseries":                            func() any { return new(APIAuditTimeseriesResponse) },
+	"GET /oauth/apps":                                                           func() any { return new(OAuthAppList) },
+	"POST /oauth/apps":                                                          func() any { return new(OAuthApp) },
+	"PATCH /oauth/apps/{oauth_app_slug}":                                        func() any { return new(OAuthApp) },
+	"POST /oauth/apps/{oauth_app_slug}/verify-domain":                           func() any { return new(OAuthDomainVerification) },
+	"PATCH /oauth/apps/{oauth_app_slug}/scopes/{scope}":                         func() any { return new(OAuthApp) },
+	"POST /oauth/apps/{oauth_app_slug}/scopes/{scope}/archive":                  func() any { return new(OAuthApp) },
+	"POST /oauth/apps/{oauth_app_slug}/scopes/{scope}/unarchive":                func() any { return new(OAuthApp) },
+	"POST /oauth/apps/{oauth_app_slug}/scopes/{scope}/mapping":                  func() any { return new(OAuthApp) },
+	"GET /oauth/apps/{oauth_app_slug}/clients":                                  func() any { return new(OAuthClientList) },
+	"POST /oauth/apps/{oauth_app_slug}/clients":                                 func() any { return new(OAuthClient) },
+	"PATCH /oauth/apps/{oauth_app_slug}/clients/{oauth_client_id}":              func() any { return new(OAuthClient) },
+	"POST /oauth/apps/{oauth_app_slug}/clients/{oauth_client_id}/rotate-secret": func() any { return new(OAuthClientSecret) },
+	"GET /oauth/apps/{oauth_app_slug}/clients/{oauth_client_id}/grants":         func() any { return new(OAuthGrantList) },
+	"GET /oauth/apps/{oauth_app_slug}/signing-keys":                             func() any { return new(OAuthSigningKeys) },
+	"POST /oauth/apps/{oauth_app_slug}/signing-keys/rotate":                     func() any { return new(OAuthSigningKeyRotation) },
+	"POST /session/tickets":                                                     func() any { return new(CreateSessionTicketResponse) },
+	"GET /webhooks/apps":                                                        func() any { return new(Page[WebhookApp]) },
+	"POST /webhooks/apps":                                                       func() any { return new(WebhookApp) },
+	"GET /webhooks/event-catalogs":                                              func() any { return new(Page[WebhookEventCatalog]) },
+	"POST /webhooks/event-catalogs":                                             func() any { return new(WebhookEventCatalog) },
+	"GET /webhooks/event-catalogs/{slug}":                                       func() any { return new(WebhookEventCatalog) },
+	"PUT /webhooks/event-catalogs/{slug}":                                       func() any { return new(WebhookEventCatalog) },
+	"POST /webhooks/event-catalogs/{slug}/append-events":                        func() any { return new(WebhookEventCatalog) },
+	"POST /webhooks/event-catalogs/{slug}/archive-event":                        func() any { return new(WebhookEventCatalog) },
+	"PATCH /webhooks/apps/{app_slug}":                                           func() any { return new(WebhookApp) },
+	"GET /webhooks/apps/{app_slug}":                                             func() any { return new(WebhookApp) },
+	"POST /webhooks/apps/{app_slug}/rotate-secret":                              func() any { return new(WebhookApp) },
+	"GET /webhooks/apps/{app_slug}/events":                                      func() any { return new(GetAvailableEventsResponse) },
+	"GET /webhooks/apps/{app_slug}/catalog":                                     func() any { return new(WebhookEventCatalog) },
+	"GET /webhooks/apps/{app_slug}/endpoints":                                   func() any { return new(Page[WebhookEndpointWithSubscriptionsItem]) },
+	"POST /webhooks/apps/{app_slug}/endpoints":                                  func() any { return new(WebhookEndpoint) },
+	"PATCH /webhooks/apps/{app_slug}/endpoints/{endpoint_id}":                   func() any { return new(WebhookEndpoint) },
+	"GET /webhooks/apps/{app_slug}/stats":                                       func() any { return new(WebhookStats) },
+	"GET /webhooks/apps/{app_slug}/deliveries":                                  func() any { return new(Page[WebhookDeliveryListResponse]) },
+	"POST /webhooks/apps/{app_slug}/endpoints/{endpoint_id}/test":               func() any { return new(TestWebhookEndpointResponse) },
+	"POST /webhooks/apps/{app_slug}/trigger":                                    func() any { return new(TriggerWebhookEventResponse) },
+	"GET /webhooks/apps/{app_slug}/deliveries/{delivery_id}":                    func() any { return new(WebhookDeliveryDetails) },
+	"GET /webhooks/apps/{app_slug}/deliveries/replay":                           func() any { return new(ReplayTaskPage) },
+	"POST /webhooks/apps/{app_slug}/deliveries/replay":                          func() any { return new(ReplayWebhookDeliveryResponse) },
+	"GET /webhooks/apps/{app_slug}/deliveries/replay/{task_id}":                 func() any { return new(ReplayTask) },
+	"POST /webhooks/apps/{app_slug}/deliveries/replay/{task_id}/cancel":         func() any { return new(ReplayTaskCancelResponse) },
+	"POST /webhooks/endpoints/{endpoint_id}/reactivate":                         func() any { return new(ReactivateEndpointResponse) },
+	"GET /webhooks/apps/{app_slug}/analytics":                                   func() any { return new(WebhookAnalyticsResult) },
+	"GET /webhooks/apps/{app_slug}/timeseries":                                  func() any { return new(WebhookTimeseriesResult) },
+	"POST /notifications":                                                       func() any { return new(CreateNotificationsResponse) },
 }

@@ -40,7 +40,8 @@ type CreateOAuthAppParams struct {
 	SupportedScopes []string
 	// ScopeDefinitions describe each scope (sent as a JSON string).
 	ScopeDefinitions []OAuthScopeDefinition
-	// AllowDynamicClientRegistration is sent only when set.
+	// AllowDynamicClientRegistration lets clients register themselves (sent as
+	// true or false).
 	AllowDynamicClientRegistration *bool
 	// Logo is an image file uploaded as the `logo` part.
 	Logo *File
@@ -88,7 +89,7 @@ func (s *OAuthService) UpdateApp(ctx context.Context, oauthAppSlug string, param
 		return nil, err
 	}
 	var out OAuthApp
-	if err := s.client.do(ctx, http.MethodPatch, path, nil, params, unwrapData(&out)); err != nil {
+	if err := s.client.do(ctx, http.MethodPatch, path, nil, params, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -105,7 +106,7 @@ func (s *OAuthService) VerifyDomain(ctx context.Context, oauthAppSlug string) (*
 		return nil, err
 	}
 	var out OAuthDomainVerification
-	if err := s.client.do(ctx, http.MethodPost, path, nil, nil, unwrapData(&out)); err != nil {
+	if err := s.client.do(ctx, http.MethodPost, path, nil, nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -121,7 +122,7 @@ func (s *OAuthService) UpdateScope(ctx context.Context, oauthAppSlug, scope stri
 		return nil, err
 	}
 	var out OAuthApp
-	if err := s.client.do(ctx, http.MethodPatch, path, nil, params, unwrapData(&out)); err != nil {
+	if err := s.client.do(ctx, http.MethodPatch, path, nil, params, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -137,7 +138,7 @@ func (s *OAuthService) ArchiveScope(ctx context.Context, oauthAppSlug, scope str
 		return nil, err
 	}
 	var out OAuthApp
-	if err := s.client.do(ctx, http.MethodPost, path, nil, nil, unwrapData(&out)); err != nil {
+	if err := s.client.do(ctx, http.MethodPost, path, nil, nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -153,7 +154,7 @@ func (s *OAuthService) UnarchiveScope(ctx context.Context, oauthAppSlug, scope s
 		return nil, err
 	}
 	var out OAuthApp
-	if err := s.client.do(ctx, http.MethodPost, path, nil, nil, unwrapData(&out)); err != nil {
+	if err := s.client.do(ctx, http.MethodPost, path, nil, nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -169,7 +170,7 @@ func (s *OAuthService) SetScopeMapping(ctx context.Context, oauthAppSlug, scope 
 		return nil, err
 	}
 	var out OAuthApp
-	if err := s.client.do(ctx, http.MethodPost, path, nil, params, unwrapData(&out)); err != nil {
+	if err := s.client.do(ctx, http.MethodPost, path, nil, params, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -184,7 +185,7 @@ func (s *OAuthService) ListClients(ctx context.Context, oauthAppSlug string) (*O
 		return nil, err
 	}
 	var out OAuthClientList
-	if err := s.client.do(ctx, http.MethodGet, path, nil, nil, unwrapData(&out)); err != nil {
+	if err := s.client.do(ctx, http.MethodGet, path, nil, nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -200,7 +201,7 @@ func (s *OAuthService) CreateClient(ctx context.Context, oauthAppSlug string, pa
 		return nil, err
 	}
 	var out OAuthClient
-	if err := s.client.do(ctx, http.MethodPost, path, nil, params, unwrapData(&out)); err != nil {
+	if err := s.client.do(ctx, http.MethodPost, path, nil, params, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -216,7 +217,7 @@ func (s *OAuthService) UpdateClient(ctx context.Context, oauthAppSlug, oauthClie
 		return nil, err
 	}
 	var out OAuthClient
-	if err := s.client.do(ctx, http.MethodPatch, path, nil, params, unwrapData(&out)); err != nil {
+	if err := s.client.do(ctx, http.MethodPatch, path, nil, params, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -246,7 +247,7 @@ func (s *OAuthService) RotateClientSecret(ctx context.Context, oauthAppSlug, oau
 		return nil, err
 	}
 	var out OAuthClientSecret
-	if err := s.client.do(ctx, http.MethodPost, path, nil, nil, unwrapData(&out)); err != nil {
+	if err := s.client.do(ctx, http.MethodPost, path, nil, nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -262,7 +263,7 @@ func (s *OAuthService) ListGrants(ctx context.Context, oauthAppSlug, oauthClient
 		return nil, err
 	}
 	var out OAuthGrantList
-	if err := s.client.do(ctx, http.MethodGet, path, nil, nil, unwrapData(&out)); err != nil {
+	if err := s.client.do(ctx, http.MethodGet, path, nil, nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -291,7 +292,7 @@ func (s *OAuthService) ListSigningKeys(ctx context.Context, oauthAppSlug string)
 		return nil, err
 	}
 	var out OAuthSigningKeys
-	if err := s.client.do(ctx, http.MethodGet, path, nil, nil, unwrapData(&out)); err != nil {
+	if err := s.client.do(ctx, http.MethodGet, path, nil, nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -301,13 +302,13 @@ func (s *OAuthService) ListSigningKeys(ctx context.Context, oauthAppSlug string)
 //
 // It calls POST /oauth/apps/{oauth_app_slug}/signing-keys/rotate
 // (rotateSigningKey).
-func (s *OAuthService) RotateSigningKey(ctx context.Context, oauthAppSlug string) (*OAuthSigningKeys, error) {
+func (s *OAuthService) RotateSigningKey(ctx context.Context, oauthAppSlug string) (*OAuthSigningKeyRotation, error) {
 	path, err := buildPath("/oauth/apps/{oauth_app_slug}/signing-keys/rotate", oauthAppSlug)
 	if err != nil {
 		return nil, err
 	}
-	var out OAuthSigningKeys
-	if err := s.client.do(ctx, http.MethodPost, path, nil, nil, unwrapData(&out)); err != nil {
+	var out OAuthSigningKeyRotation
+	if err := s.client.do(ctx, http.MethodPost, path, nil, nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -74,8 +74,8 @@ func (s *OrganizationsService) All(ctx context.Context, params ListOrganizations
 // CreateOrganizationParams is the multipart/form-data body of
 // OrganizationsService.Create.
 type CreateOrganizationParams struct {
-	// Name is sent only when set.
-	Name *string
+	// Name is required.
+	Name string
 	// Description is sent only when set.
 	Description *string
 	// PublicMetadata is sent as a JSON string in the `public_metadata` part; nil
@@ -91,7 +91,7 @@ type CreateOrganizationParams struct {
 
 func (p CreateOrganizationParams) form() (*formBody, error) {
 	f := newForm()
-	f.optString("name", p.Name)
+	f.field("name", p.Name)
 	f.optString("description", p.Description)
 	if p.PublicMetadata != nil {
 		f.json("public_metadata", p.PublicMetadata)
@@ -203,8 +203,8 @@ func (s *OrganizationsService) Delete(ctx context.Context, organizationID string
 // CreateWorkspaceParams is the multipart/form-data body of
 // OrganizationsService.CreateWorkspace.
 type CreateWorkspaceParams struct {
-	// Name is sent only when set.
-	Name *string
+	// Name is required.
+	Name string
 	// Description is sent only when set.
 	Description *string
 	// PublicMetadata is sent as a JSON string in the `public_metadata` part; nil
@@ -219,7 +219,7 @@ type CreateWorkspaceParams struct {
 
 func (p CreateWorkspaceParams) form() (*formBody, error) {
 	f := newForm()
-	f.optString("name", p.Name)
+	f.field("name", p.Name)
 	f.optString("description", p.Description)
 	if p.PublicMetadata != nil {
 		f.json("public_metadata", p.PublicMetadata)

@@ -4,7 +4,9 @@ package wacht
 
 import (
 	"context"
+	"iter"
 	"net/http"
+	"net/url"
 )
 
 // SegmentsService manages segments: named groups of users, organizations or
@@ -13,15 +15,61 @@ type SegmentsService struct {
 	client *Client
 }
 
-// List returns the deployment's segments.
-//
-// It calls GET /segments (listSegments).
-func (s *SegmentsService) List(ctx context.Context) ([]Segment, error) {
-	var out Page[Segment]
-	if err := s.client.do(ctx, http.MethodGet, "/segments", nil, nil, &out); err != nil {
+// ListSegmentsParams holds the query parameters of SegmentsService.List.
+type ListSegmentsParams struct {
+	// Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize.
+	// Anything else is an error, never silently clamped.
+	Limit int
+	// Offset is the number of items to skip; it must not be negative.
+	Offset int
+	// Search filters the list by a free-text match; empty means no filter. Server:
+	// case-insensitive substring of the segment name.
+	Search string
+	// SortKey chooses the field the list is sorted by; empty leaves the server's
+	// default. Server: name, created_at or type; any other value sorts by
+	// created_at desc.
+	SortKey string
+	// SortOrder chooses ascending or descending order; empty leaves the server's
+	// default. Server: desc sorts descending; any other value ascending.
+	SortOrder string
+}
+
+func (p ListSegmentsParams) values() (url.Values, error) {
+	q := url.Values{}
+	if err := setPage(q, p.Limit, p.Offset); err != nil {
 		return nil, err
 	}
-	return out.Data, nil
+	setString(q, "search", p.Search)
+	setString(q, "sort_key", p.SortKey)
+	setString(q, "sort_order", p.SortOrder)
+	return q, nil
+}
+
+// List returns one page of the deployment's segments.
+//
+// It calls GET /segments (listSegments). Params.Limit and Params.Offset are
+// validated; see MaxPageSize.
+func (s *SegmentsService) List(ctx context.Context, params ListSegmentsParams) (*Page[Segment], error) {
+	query, err := params.values()
+	if err != nil {
+		return nil, err
+	}
+	var out Page[Segment]
+	if err := s.client.do(ctx, http.MethodGet, "/segments", query, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// All returns an iterator over all segments matching params, starting at
+// params.Offset. It fetches pages of params.Limit items (DefaultPageSize when
+// 0) through List as the loop asks for more, stops after the last page, and
+// yields a non-nil error (then stops) when a page cannot be fetched.
+func (s *SegmentsService) All(ctx context.Context, params ListSegmentsParams) iter.Seq2[Segment, error] {
+	return paginate(params.Limit, params.Offset, func(limit, offset int) (*Page[Segment], error) {
+		params.Limit, params.Offset = limit, offset
+		return s.List(ctx, params)
+	})
 }
 
 // Create creates a segment.

@@ -154,7 +154,9 @@ func (s *SettingsService) UpdateEmailTemplate(ctx context.Context, templateName 
 // UploadImageParams is the multipart/form-data body of
 // SettingsService.UploadImage.
 type UploadImageParams struct {
-	// first file field in the request, any name accepted.
+	// image file; the field name is free but every part must be an image
+	// (image/jpeg, image/png, image/gif, image/webp, image/x-icon) and the last
+	// one is used.
 	Image *File
 }
 

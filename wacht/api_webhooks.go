@@ -273,7 +273,7 @@ func (p ListWebhookEndpointsParams) values() (url.Values, error) {
 //
 // It calls GET /webhooks/apps/{app_slug}/endpoints (listWebhookEndpoints).
 // Params.Limit and Params.Offset are validated; see MaxPageSize.
-func (s *WebhooksService) ListEndpoints(ctx context.Context, appSlug string, params ListWebhookEndpointsParams) (*Page[WebhookEndpoint], error) {
+func (s *WebhooksService) ListEndpoints(ctx context.Context, appSlug string, params ListWebhookEndpointsParams) (*Page[WebhookEndpointWithSubscriptionsItem], error) {
 	path, err := buildPath("/webhooks/apps/{app_slug}/endpoints", appSlug)
 	if err != nil {
 		return nil, err
@@ -282,7 +282,7 @@ func (s *WebhooksService) ListEndpoints(ctx context.Context, appSlug string, par
 	if err != nil {
 		return nil, err
 	}
-	var out Page[WebhookEndpoint]
+	var out Page[WebhookEndpointWithSubscriptionsItem]
 	if err := s.client.do(ctx, http.MethodGet, path, query, nil, &out); err != nil {
 		return nil, err
 	}
@@ -294,8 +294,8 @@ func (s *WebhooksService) ListEndpoints(ctx context.Context, appSlug string, par
 // (DefaultPageSize when 0) through ListEndpoints as the loop asks for more,
 // stops after the last page, and yields a non-nil error (then stops) when a
 // page cannot be fetched.
-func (s *WebhooksService) AllEndpoints(ctx context.Context, appSlug string, params ListWebhookEndpointsParams) iter.Seq2[WebhookEndpoint, error] {
-	return paginate(params.Limit, params.Offset, func(limit, offset int) (*Page[WebhookEndpoint], error) {
+func (s *WebhooksService) AllEndpoints(ctx context.Context, appSlug string, params ListWebhookEndpointsParams) iter.Seq2[WebhookEndpointWithSubscriptionsItem, error] {
+	return paginate(params.Limit, params.Offset, func(limit, offset int) (*Page[WebhookEndpointWithSubscriptionsItem], error) {
 		params.Limit, params.Offset = limit, offset
 		return s.ListEndpoints(ctx, appSlug, params)
 	})
@@ -458,17 +458,36 @@ func (s *WebhooksService) Trigger(ctx context.Context, appSlug string, params Tr
 	return &out, nil
 }
 
+// GetWebhookDeliveryParams holds the query parameters of
+// WebhooksService.GetDelivery.
+type GetWebhookDeliveryParams struct {
+	// Status filters by delivery status; empty means all. Server: 'pending' reads
+	// the not-yet-delivered row from the primary database instead of the delivery
+	// log.
+	Status string
+}
+
+func (p GetWebhookDeliveryParams) values() (url.Values, error) {
+	q := url.Values{}
+	setString(q, "status", p.Status)
+	return q, nil
+}
+
 // GetDelivery returns one delivery with its request and response.
 //
 // It calls GET /webhooks/apps/{app_slug}/deliveries/{delivery_id}
 // (getWebhookDeliveryDetailsForApp).
-func (s *WebhooksService) GetDelivery(ctx context.Context, appSlug, deliveryID string) (*WebhookDeliveryDetails, error) {
+func (s *WebhooksService) GetDelivery(ctx context.Context, appSlug, deliveryID string, params GetWebhookDeliveryParams) (*WebhookDeliveryDetails, error) {
 	path, err := buildPath("/webhooks/apps/{app_slug}/deliveries/{delivery_id}", appSlug, deliveryID)
 	if err != nil {
 		return nil, err
 	}
+	query, err := params.values()
+	if err != nil {
+		return nil, err
+	}
 	var out WebhookDeliveryDetails
-	if err := s.client.do(ctx, http.MethodGet, path, nil, nil, &out); err != nil {
+	if err := s.client.do(ctx, http.MethodGet, path, query, nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -28,12 +28,18 @@ func backend() *httptest.Server {
 	mux.HandleFunc("GET /users", func(w http.ResponseWriter, r *http.Request) {
 		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
 		offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		// Like the platform API: one item past the page decides has_more,
+		// and there is no total.
 		data := []map[string]any{}
-		for i := offset; i < len(names) && i < offset+limit; i++ {
+		for i := offset; i < len(names) && i < offset+limit+1; i++ {
 			data = append(data, user(i))
 		}
+		more := len(data) > limit
+		if more {
+			data = data[:limit]
+		}
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"data": data, "total": len(names), "limit": limit, "offset": offset})
+		json.NewEncoder(w).Encode(map[string]any{"data": data, "has_more": more, "limit": limit, "offset": offset})
 	})
 	mux.HandleFunc("DELETE /users/{id}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -91,11 +97,11 @@ func ExampleUsersService_List() {
 	for _, u := range page.Data {
 		fmt.Println(u.ID, u.FirstName)
 	}
-	fmt.Println("total:", page.Total)
+	fmt.Println("more:", page.HasMore)
 	// Output:
 	// user_1 Ada
 	// user_2 Grace
-	// total: 5
+	// more: true
 }
 
 func ExampleUsersService_All() {

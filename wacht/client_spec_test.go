@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/wacht-platform/serverless-go/internal/contract"
+	"github.com/wacht-platform/serverless-go/internal/contract/corrections"
 )
 
 // exampleTime is the date-time every example uses.
@@ -29,11 +30,27 @@ type exampler struct {
 	results []any
 }
 
-func newExampler(t testing.TB) *exampler {
+// correctedPlatform returns the platform document with the server-source
+// corrections of internal/contract/corrections applied: the contract the
+// generated client and the validator follow.
+func correctedPlatform(t testing.TB) map[string]any {
+	t.Helper()
 	var root map[string]any
 	if err := json.Unmarshal(contract.PlatformJSON(), &root); err != nil {
 		t.Fatalf("parse platform spec: %v", err)
 	}
+	set, err := corrections.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := set.Apply(root); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+func newExampler(t testing.TB) *exampler {
+	root := correctedPlatform(t)
 	comps := root["components"].(map[string]any)["schemas"].(map[string]any)
 	return &exampler{t: t, schemas: comps}
 }
@@ -62,6 +79,13 @@ func (x *exampler) example(node any, depth int) any {
 	}
 	for _, k := range []string{"oneOf", "anyOf"} {
 		if alts, ok := s[k].([]any); ok && len(alts) > 0 {
+			// An id read as a number or a decimal string (FlexibleI64): the
+			// client sends the string form.
+			for _, a := range alts {
+				if m, _ := a.(map[string]any); m["type"] == "string" && m["pattern"] != nil {
+					return x.example(a, depth+1)
+				}
+			}
 			return x.example(alts[0], depth+1)
 		}
 	}
@@ -98,6 +122,9 @@ func (x *exampler) example(node any, depth int) any {
 			return "https://example.com/a"
 		case "uuid":
 			return "0b7c8e8a-1a44-4d8e-9a5f-2f4d1f0c9d11"
+		}
+		if p, _ := s["pattern"].(string); strings.Contains(p, "[0-9]+$") {
+			return "4242" // an i64 written as a string (i64_as_string)
 		}
 		return "example"
 	case "integer":
@@ -152,6 +179,7 @@ type specRoute struct {
 	literal          int // literal segments: more literal wins ambiguities
 	re               *regexp.Regexp
 	response         any
+	noContent        bool // the operation answers 204 and no 200
 }
 
 // specServer answers every operation of the platform spec with an example
@@ -169,10 +197,7 @@ type specServer struct {
 var placeholder = regexp.MustCompile(`\{[^}]+\}`)
 
 func newSpecServer(t testing.TB, x *exampler) *specServer {
-	var root map[string]any
-	if err := json.Unmarshal(contract.PlatformJSON(), &root); err != nil {
-		t.Fatal(err)
-	}
+	root := correctedPlatform(t)
 	s := &specServer{x: x}
 	for p, item := range root["paths"].(map[string]any) {
 		for m, raw := range item.(map[string]any) {
@@ -192,7 +217,11 @@ func newSpecServer(t testing.TB, x *exampler) *specServer {
 				}
 			}
 			r.response = map[string]any{}
-			if res, ok := op["responses"].(map[string]any)["200"].(map[string]any); ok {
+			responses := op["responses"].(map[string]any)
+			_, has200 := responses["200"]
+			_, has204 := responses["204"]
+			r.noContent = has204 && !has200
+			if res, ok := responses["200"].(map[string]any); ok {
 				if c, ok := res["content"].(map[string]any)["application/json"].(map[string]any); ok {
 					r.response = c["schema"]
 				}
@@ -214,6 +243,11 @@ func (s *specServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.hits = append(s.hits, rt.id)
 		s.reqs = append(s.reqs, r)
 		s.mu.Unlock()
+		if rt.noContent {
+			w.Header().Set("X-Request-Id", "req_"+rt.id)
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
 		body := s.x.example(rt.response, 0)
 		if body == nil {
 			body = map[string]any{}

@@ -70,7 +70,7 @@ func TestErrorsNeverCarryTheKey(t *testing.T) {
 		writeJSON(w, 401, string(body))
 	}, serverOptions{})
 	c := newTestClient(t, ts, Config{})
-	err := c.Users.Delete(context.Background(), "u_1")
+	err := c.Users.Delete(context.Background(), "1001")
 	if !IsUnauthorized(err) {
 		t.Fatalf("error = %v, want unauthorized", err)
 	}

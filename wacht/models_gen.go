@@ -3,6 +3,7 @@
 package wacht
 
 import (
+	"encoding/json"
 	"time"
 )
 
@@ -12,10 +13,10 @@ type ActiveUserListSortKey string
 
 // Values of ActiveUserListSortKey.
 const (
-	ActiveUserListSortKeyCreatedAt   ActiveUserListSortKey = "CreatedAt"
-	ActiveUserListSortKeyUsername    ActiveUserListSortKey = "Username"
-	ActiveUserListSortKeyEmail       ActiveUserListSortKey = "Email"
-	ActiveUserListSortKeyPhoneNumber ActiveUserListSortKey = "PhoneNumber"
+	ActiveUserListSortKeyCreatedAt   ActiveUserListSortKey = "created_at"
+	ActiveUserListSortKeyUsername    ActiveUserListSortKey = "username"
+	ActiveUserListSortKeyEmail       ActiveUserListSortKey = "email"
+	ActiveUserListSortKeyPhoneNumber ActiveUserListSortKey = "phone_number"
 )
 
 // SortOrder is one of the values of the SortOrder enumeration of the Wacht
@@ -24,8 +25,8 @@ type SortOrder string
 
 // Values of SortOrder.
 const (
-	SortOrderAsc  SortOrder = "Asc"
-	SortOrderDesc SortOrder = "Desc"
+	SortOrderAsc  SortOrder = "asc"
+	SortOrderDesc SortOrder = "desc"
 )
 
 // User is the UserWithIdentifiers object of the Wacht platform API.
@@ -35,10 +36,10 @@ type User struct {
 	UpdatedAt           time.Time `json:"updated_at"`
 	FirstName           string    `json:"first_name"`
 	LastName            string    `json:"last_name"`
-	Username            *string   `json:"username,omitempty"`
+	Username            *string   `json:"username"`
 	ProfilePictureURL   string    `json:"profile_picture_url"`
-	PrimaryEmailAddress *string   `json:"primary_email_address,omitempty"`
-	PrimaryPhoneNumber  *string   `json:"primary_phone_number,omitempty"`
+	PrimaryEmailAddress *string   `json:"primary_email_address"`
+	PrimaryPhoneNumber  *string   `json:"primary_phone_number"`
 }
 
 // UserDetails is the UserDetails object of the Wacht platform API.
@@ -48,22 +49,22 @@ type UserDetails struct {
 	UpdatedAt                      time.Time          `json:"updated_at"`
 	FirstName                      string             `json:"first_name"`
 	LastName                       string             `json:"last_name"`
-	Username                       *string            `json:"username,omitempty"`
+	Username                       *string            `json:"username"`
 	ProfilePictureURL              string             `json:"profile_picture_url"`
 	SchemaVersion                  SchemaVersion      `json:"schema_version"`
 	Disabled                       bool               `json:"disabled"`
 	SecondFactorPolicy             SecondFactorPolicy `json:"second_factor_policy"`
 	Availability                   string             `json:"availability"`
-	LastPasswordResetAt            *time.Time         `json:"last_password_reset_at,omitempty"`
-	ActiveOrganizationMembershipID *string            `json:"active_organization_membership_id,omitempty"`
-	ActiveWorkspaceMembershipID    *string            `json:"active_workspace_membership_id,omitempty"`
+	LastPasswordResetAt            *time.Time         `json:"last_password_reset_at"`
+	ActiveOrganizationMembershipID *string            `json:"active_organization_membership_id"`
+	ActiveWorkspaceMembershipID    *string            `json:"active_workspace_membership_id"`
 	DeploymentID                   string             `json:"deployment_id"`
 	PublicMetadata                 map[string]any     `json:"public_metadata"`
 	PrivateMetadata                map[string]any     `json:"private_metadata"`
-	PrimaryEmailAddressID          *string            `json:"primary_email_address_id,omitempty"`
-	PrimaryEmailAddress            *string            `json:"primary_email_address,omitempty"`
-	PrimaryPhoneNumberID           *string            `json:"primary_phone_number_id,omitempty"`
-	PrimaryPhoneNumber             *string            `json:"primary_phone_number,omitempty"`
+	PrimaryEmailAddressID          *string            `json:"primary_email_address_id"`
+	PrimaryEmailAddress            *string            `json:"primary_email_address"`
+	PrimaryPhoneNumberID           *string            `json:"primary_phone_number_id"`
+	PrimaryPhoneNumber             *string            `json:"primary_phone_number"`
 	EmailAddresses                 []UserEmailAddress `json:"email_addresses"`
 	PhoneNumbers                   []UserPhoneNumber  `json:"phone_numbers"`
 	SocialConnections              []SocialConnection `json:"social_connections"`
@@ -184,9 +185,9 @@ type SignIn struct {
 	CreatedAt                      time.Time `json:"created_at"`
 	UpdatedAt                      time.Time `json:"updated_at"`
 	SessionID                      string    `json:"session_id"`
-	UserID                         *string   `json:"user_id,omitempty"`
-	ActiveOrganizationMembershipID *string   `json:"active_organization_membership_id,omitempty"`
-	ActiveWorkspaceMembershipID    *string   `json:"active_workspace_membership_id,omitempty"`
+	UserID                         *string   `json:"user_id"`
+	ActiveOrganizationMembershipID *string   `json:"active_organization_membership_id"`
+	ActiveWorkspaceMembershipID    *string   `json:"active_workspace_membership_id"`
 	ExpiresAt                      time.Time `json:"expires_at"`
 	LastActiveAt                   time.Time `json:"last_active_at"`
 	IPAddress                      string    `json:"ip_address"`
@@ -207,15 +208,15 @@ type RevokeAllResponse struct {
 // UserPasskey is the UserPasskey object of the Wacht platform API.
 type UserPasskey struct {
 	ID         string     `json:"id"`
-	CreatedAt  *time.Time `json:"created_at,omitempty"`
-	UpdatedAt  *time.Time `json:"updated_at,omitempty"`
+	CreatedAt  *time.Time `json:"created_at"`
+	UpdatedAt  *time.Time `json:"updated_at"`
 	UserID     string     `json:"user_id"`
 	Name       string     `json:"name"`
 	SignCount  int64      `json:"sign_count"`
-	Transports []string   `json:"transports,omitempty"`
-	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
-	BackedUp   *bool      `json:"backed_up,omitempty"`
-	DeviceType *string    `json:"device_type,omitempty"`
+	Transports []string   `json:"transports"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	BackedUp   *bool      `json:"backed_up"`
+	DeviceType *string    `json:"device_type"`
 }
 
 // RenamePasskeyRequest is the RenamePasskeyRequest object of the Wacht
@@ -250,8 +251,8 @@ type InvitationsWaitlistSortKey string
 
 // Values of InvitationsWaitlistSortKey.
 const (
-	InvitationsWaitlistSortKeyCreatedAt InvitationsWaitlistSortKey = "CreatedAt"
-	InvitationsWaitlistSortKeyEmail     InvitationsWaitlistSortKey = "Email"
+	InvitationsWaitlistSortKeyCreatedAt InvitationsWaitlistSortKey = "created_at"
+	InvitationsWaitlistSortKeyEmail     InvitationsWaitlistSortKey = "email"
 )
 
 // DeploymentInvitation is the DeploymentInvitation object of the Wacht
@@ -284,8 +285,8 @@ type DeploymentWaitlistUser struct {
 	UpdatedAt    time.Time `json:"updated_at"`
 	DeploymentID string    `json:"deployment_id"`
 	EmailAddress string    `json:"email_address"`
-	FirstName    *string   `json:"first_name,omitempty"`
-	LastName     *string   `json:"last_name,omitempty"`
+	FirstName    *string   `json:"first_name"`
+	LastName     *string   `json:"last_name"`
 }
 
 // Organization is the Organization object of the Wacht platform API.
@@ -343,9 +344,9 @@ type OrganizationMemberDetails struct {
 	PublicMetadata      map[string]any     `json:"public_metadata"`
 	FirstName           string             `json:"first_name"`
 	LastName            string             `json:"last_name"`
-	Username            *string            `json:"username,omitempty"`
-	PrimaryEmailAddress *string            `json:"primary_email_address,omitempty"`
-	PrimaryPhoneNumber  *string            `json:"primary_phone_number,omitempty"`
+	Username            *string            `json:"username"`
+	PrimaryEmailAddress *string            `json:"primary_email_address"`
+	PrimaryPhoneNumber  *string            `json:"primary_phone_number"`
 	UserCreatedAt       time.Time          `json:"user_created_at"`
 }
 
@@ -354,6 +355,16 @@ type OrganizationMemberDetails struct {
 type AddOrganizationMemberRequest struct {
 	UserID  string   `json:"user_id"`
 	RoleIDs []string `json:"role_ids"`
+}
+
+// MarshalJSON sends the keys the server requires even when they are left
+// empty: a nil RoleIDs goes out as an empty list or object, never null.
+func (v AddOrganizationMemberRequest) MarshalJSON() ([]byte, error) {
+	type plain AddOrganizationMemberRequest
+	if v.RoleIDs == nil {
+		v.RoleIDs = []string{}
+	}
+	return json.Marshal(plain(v))
 }
 
 // UpdateOrganizationMemberRequest is the UpdateOrganizationMemberRequest
@@ -380,6 +391,16 @@ type CreateOrganizationRoleRequest struct {
 	Permissions []string `json:"permissions"`
 }
 
+// MarshalJSON sends the keys the server requires even when they are left
+// empty: a nil Permissions goes out as an empty list or object, never null.
+func (v CreateOrganizationRoleRequest) MarshalJSON() ([]byte, error) {
+	type plain CreateOrganizationRoleRequest
+	if v.Permissions == nil {
+		v.Permissions = []string{}
+	}
+	return json.Marshal(plain(v))
+}
+
 // OrganizationInvitation is the OrganizationInvitation object of the Wacht
 // platform API.
 type OrganizationInvitation struct {
@@ -388,15 +409,15 @@ type OrganizationInvitation struct {
 	UpdatedAt                   time.Time  `json:"updated_at"`
 	OrganizationID              string     `json:"organization_id"`
 	Email                       string     `json:"email"`
-	InitialOrganizationRoleID   *string    `json:"initial_organization_role_id,omitempty"`
-	InitialOrganizationRoleName *string    `json:"initial_organization_role_name,omitempty"`
-	InviterID                   *string    `json:"inviter_id,omitempty"`
-	WorkspaceID                 *string    `json:"workspace_id,omitempty"`
-	WorkspaceName               *string    `json:"workspace_name,omitempty"`
-	InitialWorkspaceRoleID      *string    `json:"initial_workspace_role_id,omitempty"`
-	InitialWorkspaceRoleName    *string    `json:"initial_workspace_role_name,omitempty"`
+	InitialOrganizationRoleID   *string    `json:"initial_organization_role_id"`
+	InitialOrganizationRoleName *string    `json:"initial_organization_role_name"`
+	InviterID                   *string    `json:"inviter_id"`
+	WorkspaceID                 *string    `json:"workspace_id"`
+	WorkspaceName               *string    `json:"workspace_name"`
+	InitialWorkspaceRoleID      *string    `json:"initial_workspace_role_id"`
+	InitialWorkspaceRoleName    *string    `json:"initial_workspace_role_name"`
 	Expired                     bool       `json:"expired"`
-	Expiry                      *time.Time `json:"expiry,omitempty"`
+	Expiry                      *time.Time `json:"expiry"`
 	Token                       string     `json:"token"`
 }
 
@@ -408,7 +429,7 @@ type OrganizationInvitationSummary struct {
 	Email            string  `json:"email"`
 	OrganizationID   string  `json:"organization_id"`
 	OrganizationName string  `json:"organization_name"`
-	WorkspaceID      *string `json:"workspace_id,omitempty"`
+	WorkspaceID      *string `json:"workspace_id"`
 }
 
 // CreateOrganizationInvitationRequest is the
@@ -475,6 +496,16 @@ type CreateWorkspaceRoleRequest struct {
 	Permissions []string `json:"permissions"`
 }
 
+// MarshalJSON sends the keys the server requires even when they are left
+// empty: a nil Permissions goes out as an empty list or object, never null.
+func (v CreateWorkspaceRoleRequest) MarshalJSON() ([]byte, error) {
+	type plain CreateWorkspaceRoleRequest
+	if v.Permissions == nil {
+		v.Permissions = []string{}
+	}
+	return json.Marshal(plain(v))
+}
+
 // UpdateWorkspaceRoleRequest is the UpdateWorkspaceRoleRequest object of the
 // Wacht platform API.
 type UpdateWorkspaceRoleRequest struct {
@@ -494,9 +525,9 @@ type WorkspaceMemberDetails struct {
 	PublicMetadata      map[string]any  `json:"public_metadata"`
 	FirstName           string          `json:"first_name"`
 	LastName            string          `json:"last_name"`
-	Username            *string         `json:"username,omitempty"`
-	PrimaryEmailAddress *string         `json:"primary_email_address,omitempty"`
-	PrimaryPhoneNumber  *string         `json:"primary_phone_number,omitempty"`
+	Username            *string         `json:"username"`
+	PrimaryEmailAddress *string         `json:"primary_email_address"`
+	PrimaryPhoneNumber  *string         `json:"primary_phone_number"`
 	UserCreatedAt       time.Time       `json:"user_created_at"`
 }
 
@@ -505,6 +536,16 @@ type WorkspaceMemberDetails struct {
 type AddWorkspaceMemberRequest struct {
 	UserID  string   `json:"user_id"`
 	RoleIDs []string `json:"role_ids"`
+}
+
+// MarshalJSON sends the keys the server requires even when they are left
+// empty: a nil RoleIDs goes out as an empty list or object, never null.
+func (v AddWorkspaceMemberRequest) MarshalJSON() ([]byte, error) {
+	type plain AddWorkspaceMemberRequest
+	if v.RoleIDs == nil {
+		v.RoleIDs = []string{}
+	}
+	return json.Marshal(plain(v))
 }
 
 // UpdateWorkspaceMemberRequest is the UpdateWorkspaceMemberRequest object of
@@ -526,14 +567,14 @@ type DeploymentWithSettings struct {
 	MailFromHost              string                          `json:"mail_from_host"`
 	PublishableKey            string                          `json:"publishable_key"`
 	Mode                      DeploymentMode                  `json:"mode"`
-	AuthSettings              *DeploymentAuthSettings         `json:"auth_settings,omitempty"`
-	UISettings                *DeploymentUISettings           `json:"ui_settings,omitempty"`
-	B2BSettings               *DeploymentB2BSettingsWithRoles `json:"b2b_settings,omitempty"`
-	Restrictions              *DeploymentRestrictions         `json:"restrictions,omitempty"`
-	DomainVerificationRecords *DomainVerificationRecords      `json:"domain_verification_records,omitempty"`
-	EmailVerificationRecords  *EmailVerificationRecords       `json:"email_verification_records,omitempty"`
-	EmailProvider             EmailProvider                   `json:"email_provider,omitempty"`
-	CustomSMTPConfig          *CustomSMTPConfig               `json:"custom_smtp_config,omitempty"`
+	AuthSettings              *DeploymentAuthSettings         `json:"auth_settings"`
+	UISettings                *DeploymentUISettings           `json:"ui_settings"`
+	B2BSettings               *DeploymentB2BSettingsWithRoles `json:"b2b_settings"`
+	Restrictions              *DeploymentRestrictions         `json:"restrictions"`
+	DomainVerificationRecords *DomainVerificationRecords      `json:"domain_verification_records"`
+	EmailVerificationRecords  *EmailVerificationRecords       `json:"email_verification_records"`
+	EmailProvider             EmailProvider                   `json:"email_provider"`
+	CustomSMTPConfig          *CustomSMTPConfig               `json:"custom_smtp_config"`
 }
 
 // DeploymentJWTTemplate is the DeploymentJwtTemplate object of the Wacht
@@ -543,7 +584,7 @@ type DeploymentJWTTemplate struct {
 	Name             string            `json:"name"`
 	TokenLifetime    int64             `json:"token_lifetime"`
 	AllowedClockSkew int64             `json:"allowed_clock_skew"`
-	CustomSigningKey *CustomSigningKey `json:"custom_signing_key,omitempty"`
+	CustomSigningKey *CustomSigningKey `json:"custom_signing_key"`
 	Template         any               `json:"template"`
 	DeploymentID     string            `json:"deployment_id"`
 	CreatedAt        time.Time         `json:"created_at"`
@@ -680,7 +721,7 @@ type DeploymentOrganizationRole struct {
 	Name           string    `json:"name"`
 	Permissions    []string  `json:"permissions"`
 	DeploymentID   string    `json:"deployment_id"`
-	OrganizationID *string   `json:"organization_id,omitempty"`
+	OrganizationID *string   `json:"organization_id"`
 }
 
 // DeploymentWorkspaceRole is the DeploymentWorkspaceRole object of the Wacht
@@ -691,9 +732,9 @@ type DeploymentWorkspaceRole struct {
 	UpdatedAt      time.Time `json:"updated_at"`
 	Name           string    `json:"name"`
 	Permissions    []string  `json:"permissions"`
-	OrganizationID *string   `json:"organization_id,omitempty"`
+	OrganizationID *string   `json:"organization_id"`
 	DeploymentID   string    `json:"deployment_id"`
-	WorkspaceID    *string   `json:"workspace_id,omitempty"`
+	WorkspaceID    *string   `json:"workspace_id"`
 }
 
 // DeploymentSocialConnection is the DeploymentSocialConnection object of the
@@ -702,10 +743,10 @@ type DeploymentSocialConnection struct {
 	ID           string                    `json:"id"`
 	CreatedAt    time.Time                 `json:"created_at"`
 	UpdatedAt    time.Time                 `json:"updated_at"`
-	DeploymentID *string                   `json:"deployment_id,omitempty"`
-	Provider     *SocialConnectionProvider `json:"provider,omitempty"`
+	DeploymentID *string                   `json:"deployment_id"`
+	Provider     *SocialConnectionProvider `json:"provider"`
 	Enabled      bool                      `json:"enabled"`
-	Credentials  *OAuthCredentials         `json:"credentials,omitempty"`
+	Credentials  *OAuthCredentials         `json:"credentials"`
 }
 
 // DeploymentSocialConnectionUpsert is the DeploymentSocialConnectionUpsert
@@ -742,7 +783,7 @@ type SMTPConfigRequest struct {
 // API.
 type SMTPVerifyResponse struct {
 	Success bool    `json:"success"`
-	Message *string `json:"message,omitempty"`
+	Message *string `json:"message"`
 }
 
 // EmailTemplate is the EmailTemplate object of the Wacht platform API.
@@ -761,10 +802,10 @@ type UploadResult struct {
 
 // Segment is the Segment object of the Wacht platform API.
 type Segment struct {
-	ID           *string    `json:"id,omitempty"`
-	CreatedAt    *time.Time `json:"created_at,omitempty"`
-	UpdatedAt    *time.Time `json:"updated_at,omitempty"`
-	DeletedAt    *time.Time `json:"deleted_at,omitempty"`
+	ID           string     `json:"id"`
+	CreatedAt    *time.Time `json:"created_at"`
+	UpdatedAt    *time.Time `json:"updated_at"`
+	DeletedAt    time.Time  `json:"deleted_at,omitzero"`
 	DeploymentID string     `json:"deployment_id"`
 	Name         string     `json:"name"`
 	Type         string     `json:"type"`
@@ -774,14 +815,15 @@ type Segment struct {
 // platform API.
 type CreateSegmentRequest struct {
 	Name string `json:"name"`
+	Type string `json:"type"`
 }
 
 // AnalyzedEntity is the AnalyzedEntity object of the Wacht platform API.
 type AnalyzedEntity struct {
 	ID        string  `json:"id"`
-	Name      *string `json:"name,omitempty"`
-	FirstName *string `json:"first_name,omitempty"`
-	LastName  *string `json:"last_name,omitempty"`
+	Name      *string `json:"name"`
+	FirstName *string `json:"first_name"`
+	LastName  *string `json:"last_name"`
 }
 
 // GetSegmentDataRequest is the GetSegmentDataRequest object of the Wacht
@@ -811,10 +853,10 @@ type AnalyticsStatsResponse struct {
 	OrganizationsCreated       int64             `json:"organizations_created"`
 	WorkspacesCreated          int64             `json:"workspaces_created"`
 	TotalSignups               int64             `json:"total_signups"`
-	UniqueSigninsChange        *float64          `json:"unique_signins_change,omitempty"`
-	SignupsChange              *float64          `json:"signups_change,omitempty"`
-	OrganizationsCreatedChange *float64          `json:"organizations_created_change,omitempty"`
-	WorkspacesCreatedChange    *float64          `json:"workspaces_created_change,omitempty"`
+	UniqueSigninsChange        *float64          `json:"unique_signins_change"`
+	SignupsChange              *float64          `json:"signups_change"`
+	OrganizationsCreatedChange *float64          `json:"organizations_created_change"`
+	WorkspacesCreatedChange    *float64          `json:"workspaces_created_change"`
 	DailyMetrics               []DailyAuthMetric `json:"daily_metrics"`
 	RecentSignups              []RecentSignup    `json:"recent_signups"`
 	RecentSignins              []RecentSignup    `json:"recent_signins"`
@@ -850,29 +892,29 @@ type GatewayUsageResponse struct {
 // APIAuthApp is the ApiAuthApp object of the Wacht platform API.
 type APIAuthApp struct {
 	DeploymentID        string          `json:"deployment_id"`
-	UserID              *string         `json:"user_id,omitempty"`
-	OrganizationID      *string         `json:"organization_id,omitempty"`
-	WorkspaceID         *string         `json:"workspace_id,omitempty"`
+	UserID              string          `json:"user_id,omitempty"`
+	OrganizationID      string          `json:"organization_id,omitempty"`
+	WorkspaceID         string          `json:"workspace_id,omitempty"`
 	AppSlug             string          `json:"app_slug"`
 	Name                string          `json:"name"`
-	Description         *string         `json:"description,omitempty"`
+	Description         *string         `json:"description"`
 	IsActive            bool            `json:"is_active"`
 	KeyPrefix           string          `json:"key_prefix"`
 	Permissions         []string        `json:"permissions"`
 	Resources           []string        `json:"resources"`
 	RateLimits          []RateLimitRule `json:"rate_limits"`
-	RateLimitSchemeSlug *string         `json:"rate_limit_scheme_slug,omitempty"`
+	RateLimitSchemeSlug string          `json:"rate_limit_scheme_slug,omitempty"`
 	CreatedAt           time.Time       `json:"created_at"`
 	UpdatedAt           time.Time       `json:"updated_at"`
-	DeletedAt           *time.Time      `json:"deleted_at,omitempty"`
+	DeletedAt           *time.Time      `json:"deleted_at"`
 }
 
 // CreateAPIAuthAppRequest is the CreateApiAuthAppRequest object of the Wacht
 // platform API.
 type CreateAPIAuthAppRequest struct {
-	UserID              *int64   `json:"user_id,omitempty"`
-	OrganizationID      *int64   `json:"organization_id,omitempty"`
-	WorkspaceID         *int64   `json:"workspace_id,omitempty"`
+	UserID              *string  `json:"user_id,omitempty"`
+	OrganizationID      *string  `json:"organization_id,omitempty"`
+	WorkspaceID         *string  `json:"workspace_id,omitempty"`
 	AppSlug             string   `json:"app_slug"`
 	Name                string   `json:"name"`
 	KeyPrefix           string   `json:"key_prefix"`
@@ -885,8 +927,8 @@ type CreateAPIAuthAppRequest struct {
 // UpdateAPIAuthAppRequest is the UpdateApiAuthAppRequest object of the Wacht
 // platform API.
 type UpdateAPIAuthAppRequest struct {
-	OrganizationID      *int64   `json:"organization_id,omitempty"`
-	WorkspaceID         *int64   `json:"workspace_id,omitempty"`
+	OrganizationID      *string  `json:"organization_id,omitempty"`
+	WorkspaceID         *string  `json:"workspace_id,omitempty"`
 	Name                *string  `json:"name,omitempty"`
 	KeyPrefix           *string  `json:"key_prefix,omitempty"`
 	Description         *string  `json:"description,omitempty"`
@@ -903,7 +945,7 @@ type RateLimitSchemeData struct {
 	DeploymentID int64           `json:"deployment_id"`
 	Slug         string          `json:"slug"`
 	Name         string          `json:"name"`
-	Description  *string         `json:"description,omitempty"`
+	Description  *string         `json:"description"`
 	Rules        []RateLimitRule `json:"rules"`
 	CreatedAt    time.Time       `json:"created_at"`
 	UpdatedAt    time.Time       `json:"updated_at"`
@@ -916,6 +958,16 @@ type CreateRateLimitSchemeRequest struct {
 	Name        string          `json:"name"`
 	Description *string         `json:"description,omitempty"`
 	Rules       []RateLimitRule `json:"rules"`
+}
+
+// MarshalJSON sends the keys the server requires even when they are left
+// empty: a nil Rules goes out as an empty list or object, never null.
+func (v CreateRateLimitSchemeRequest) MarshalJSON() ([]byte, error) {
+	type plain CreateRateLimitSchemeRequest
+	if v.Rules == nil {
+		v.Rules = []RateLimitRule{}
+	}
+	return json.Marshal(plain(v))
 }
 
 // UpdateRateLimitSchemeRequest is the UpdateRateLimitSchemeRequest object of
@@ -933,8 +985,31 @@ type APIKeyList struct {
 
 // APIKeyWithSecret is the ApiKeyWithSecret object of the Wacht platform API.
 type APIKeyWithSecret struct {
-	Key    APIKey `json:"key"`
-	Secret string `json:"secret"`
+	ID                       string          `json:"id"`
+	DeploymentID             string          `json:"deployment_id"`
+	AppSlug                  string          `json:"app_slug"`
+	Name                     string          `json:"name"`
+	KeyPrefix                string          `json:"key_prefix"`
+	KeySuffix                string          `json:"key_suffix"`
+	Permissions              []string        `json:"permissions"`
+	Metadata                 map[string]any  `json:"metadata"`
+	RateLimits               []RateLimitRule `json:"rate_limits"`
+	RateLimitSchemeSlug      string          `json:"rate_limit_scheme_slug,omitempty"`
+	OwnerUserID              string          `json:"owner_user_id,omitempty"`
+	OrganizationID           string          `json:"organization_id,omitempty"`
+	WorkspaceID              string          `json:"workspace_id,omitempty"`
+	OrganizationMembershipID string          `json:"organization_membership_id,omitempty"`
+	WorkspaceMembershipID    string          `json:"workspace_membership_id,omitempty"`
+	OrgRolePermissions       []string        `json:"org_role_permissions"`
+	WorkspaceRolePermissions []string        `json:"workspace_role_permissions"`
+	ExpiresAt                *time.Time      `json:"expires_at"`
+	LastUsedAt               *time.Time      `json:"last_used_at"`
+	IsActive                 bool            `json:"is_active"`
+	CreatedAt                time.Time       `json:"created_at"`
+	UpdatedAt                time.Time       `json:"updated_at"`
+	RevokedAt                *time.Time      `json:"revoked_at"`
+	RevokedReason            *string         `json:"revoked_reason"`
+	Secret                   string          `json:"secret"`
 }
 
 // CreateAPIKeyRequest is the CreateApiKeyRequest object of the Wacht platform
@@ -949,7 +1024,7 @@ type CreateAPIKeyRequest struct {
 // RevokeAPIKeyRequest is the RevokeApiKeyRequest object of the Wacht platform
 // API.
 type RevokeAPIKeyRequest struct {
-	KeyID  *int64  `json:"key_id,omitempty"`
+	KeyID  *string `json:"key_id,omitempty"`
 	Reason *string `json:"reason,omitempty"`
 }
 
@@ -959,21 +1034,21 @@ type APIAuditLogPage struct {
 	Data       []APIAuditLog `json:"data"`
 	Limit      int64         `json:"limit"`
 	HasMore    bool          `json:"has_more"`
-	NextCursor *string       `json:"next_cursor,omitempty"`
+	NextCursor *string       `json:"next_cursor"`
 }
 
 // APIAuditAnalyticsResponse is the ApiAuditAnalyticsResponse object of the
 // Wacht platform API.
 type APIAuditAnalyticsResponse struct {
-	TotalRequests   int64                       `json:"total_requests"`
-	AllowedRequests int64                       `json:"allowed_requests"`
-	BlockedRequests int64                       `json:"blocked_requests"`
-	SuccessRate     float64                     `json:"success_rate"`
-	KeysUsed24h     int64                       `json:"keys_used_24h"`
-	TopKeys         []APIAuditTopKey            `json:"top_keys,omitempty"`
-	TopPaths        []APIAuditTopPath           `json:"top_paths,omitempty"`
-	BlockedReasons  []APIAuditBlockedReason     `json:"blocked_reasons,omitempty"`
-	RateLimitStats  *APIAuditRateLimitBreakdown `json:"rate_limit_stats,omitempty"`
+	TotalRequests   int64                      `json:"total_requests"`
+	AllowedRequests int64                      `json:"allowed_requests"`
+	BlockedRequests int64                      `json:"blocked_requests"`
+	SuccessRate     float64                    `json:"success_rate"`
+	KeysUsed24h     int64                      `json:"keys_used_24h"`
+	TopKeys         []APIAuditTopKey           `json:"top_keys,omitempty"`
+	TopPaths        []APIAuditTopPath          `json:"top_paths,omitempty"`
+	BlockedReasons  []APIAuditBlockedReason    `json:"blocked_reasons,omitempty"`
+	RateLimitStats  APIAuditRateLimitBreakdown `json:"rate_limit_stats,omitzero"`
 }
 
 // APIAuditTimeseriesResponse is the ApiAuditTimeseriesResponse object of the
@@ -993,8 +1068,8 @@ type OAuthApp struct {
 	ID                             string                 `json:"id"`
 	Slug                           string                 `json:"slug"`
 	Name                           string                 `json:"name"`
-	Description                    *string                `json:"description,omitempty"`
-	LogoURL                        *string                `json:"logo_url,omitempty"`
+	Description                    *string                `json:"description"`
+	LogoURL                        *string                `json:"logo_url"`
 	FQDN                           string                 `json:"fqdn"`
 	SupportedScopes                []string               `json:"supported_scopes"`
 	ScopeDefinitions               []OAuthScopeDefinition `json:"scope_definitions"`
@@ -1002,6 +1077,161 @@ type OAuthApp struct {
 	IsActive                       bool                   `json:"is_active"`
 	CreatedAt                      time.Time              `json:"created_at"`
 	UpdatedAt                      time.Time              `json:"updated_at"`
+}
+
+// UpdateOAuthAppParams is the UpdateOAuthAppRequest object of the Wacht
+// platform API.
+type UpdateOAuthAppParams struct {
+	Name                           *string                               `json:"name,omitempty"`
+	Description                    *string                               `json:"description,omitempty"`
+	SupportedScopes                []string                              `json:"supported_scopes,omitempty"`
+	ScopeDefinitions               []UpdateOAuthAppParamsScopeDefinition `json:"scope_definitions,omitempty"`
+	AllowDynamicClientRegistration *bool                                 `json:"allow_dynamic_client_registration,omitempty"`
+	IsActive                       *bool                                 `json:"is_active,omitempty"`
+}
+
+// OAuthDomainVerification is the VerifyOAuthAppDomainResponse object of the
+// Wacht platform API.
+type OAuthDomainVerification struct {
+	Domain      string `json:"domain"`
+	CNAMETarget string `json:"cname_target"`
+	Verified    bool   `json:"verified"`
+}
+
+// UpdateOAuthScopeParams is the UpdateOAuthScopeRequest object of the Wacht
+// platform API.
+type UpdateOAuthScopeParams struct {
+	DisplayName *string `json:"display_name,omitempty"`
+	Description *string `json:"description,omitempty"`
+}
+
+// SetOAuthScopeMappingParams is the SetOAuthScopeMappingRequest object of the
+// Wacht platform API.
+type SetOAuthScopeMappingParams struct {
+	Category               string  `json:"category"`
+	OrganizationPermission *string `json:"organization_permission,omitempty"`
+	WorkspacePermission    *string `json:"workspace_permission,omitempty"`
+}
+
+// OAuthClientList is the ListOAuthClientsResponse object of the Wacht platform
+// API.
+type OAuthClientList struct {
+	Clients []OAuthClient `json:"clients"`
+}
+
+// OAuthClient is the OAuthClientResponse object of the Wacht platform API.
+type OAuthClient struct {
+	ID                          string           `json:"id"`
+	OAuthAppID                  string           `json:"oauth_app_id"`
+	ClientID                    string           `json:"client_id"`
+	ClientAuthMethod            string           `json:"client_auth_method"`
+	GrantTypes                  []string         `json:"grant_types"`
+	RedirectURIs                []string         `json:"redirect_uris"`
+	ClientName                  *string          `json:"client_name"`
+	ClientURI                   *string          `json:"client_uri"`
+	LogoURI                     *string          `json:"logo_uri"`
+	TOSURI                      *string          `json:"tos_uri"`
+	PolicyURI                   *string          `json:"policy_uri"`
+	Contacts                    []string         `json:"contacts"`
+	SoftwareID                  *string          `json:"software_id"`
+	SoftwareVersion             *string          `json:"software_version"`
+	TokenEndpointAuthSigningAlg *string          `json:"token_endpoint_auth_signing_alg"`
+	JWKSURI                     *string          `json:"jwks_uri"`
+	JWKS                        *OAuthClientJWKS `json:"jwks"`
+	PublicKeyPEM                *string          `json:"public_key_pem"`
+	IsActive                    bool             `json:"is_active"`
+	PostLogoutRedirectURIs      []string         `json:"post_logout_redirect_uris"`
+	IDTokenSigningAlg           string           `json:"id_token_signing_alg"`
+	AccessTokenFormat           string           `json:"access_token_format"`
+	AccessTokenTTLSeconds       int64            `json:"access_token_ttl_seconds"`
+	SkipConsent                 bool             `json:"skip_consent"`
+	CreatedAt                   time.Time        `json:"created_at"`
+	UpdatedAt                   time.Time        `json:"updated_at"`
+	ClientSecret                string           `json:"client_secret,omitempty"`
+}
+
+// CreateOAuthClientParams is the CreateOAuthClientRequest object of the Wacht
+// platform API.
+type CreateOAuthClientParams struct {
+	ClientAuthMethod            string                       `json:"client_auth_method"`
+	GrantTypes                  []string                     `json:"grant_types"`
+	RedirectURIs                []string                     `json:"redirect_uris,omitempty"`
+	PostLogoutRedirectURIs      []string                     `json:"post_logout_redirect_uris,omitempty"`
+	ClientName                  *string                      `json:"client_name,omitempty"`
+	ClientURI                   *string                      `json:"client_uri,omitempty"`
+	LogoURI                     *string                      `json:"logo_uri,omitempty"`
+	TOSURI                      *string                      `json:"tos_uri,omitempty"`
+	PolicyURI                   *string                      `json:"policy_uri,omitempty"`
+	Contacts                    []string                     `json:"contacts,omitempty"`
+	SoftwareID                  *string                      `json:"software_id,omitempty"`
+	SoftwareVersion             *string                      `json:"software_version,omitempty"`
+	TokenEndpointAuthSigningAlg *string                      `json:"token_endpoint_auth_signing_alg,omitempty"`
+	JWKSURI                     *string                      `json:"jwks_uri,omitempty"`
+	JWKS                        *CreateOAuthClientParamsJWKS `json:"jwks,omitempty"`
+	PublicKeyPEM                *string                      `json:"public_key_pem,omitempty"`
+	IDTokenSigningAlg           *string                      `json:"id_token_signing_alg,omitempty"`
+	AccessTokenFormat           *string                      `json:"access_token_format,omitempty"`
+	AccessTokenTTLSeconds       *int64                       `json:"access_token_ttl_seconds,omitempty"`
+	SkipConsent                 *bool                        `json:"skip_consent,omitempty"`
+}
+
+// MarshalJSON sends the keys the server requires even when they are left
+// empty: a nil GrantTypes goes out as an empty list or object, never null.
+func (v CreateOAuthClientParams) MarshalJSON() ([]byte, error) {
+	type plain CreateOAuthClientParams
+	if v.GrantTypes == nil {
+		v.GrantTypes = []string{}
+	}
+	return json.Marshal(plain(v))
+}
+
+// UpdateOAuthClientParams is the UpdateOAuthClientRequest object of the Wacht
+// platform API.
+type UpdateOAuthClientParams struct {
+	ClientAuthMethod            *string                      `json:"client_auth_method,omitempty"`
+	GrantTypes                  []string                     `json:"grant_types,omitempty"`
+	RedirectURIs                []string                     `json:"redirect_uris,omitempty"`
+	PostLogoutRedirectURIs      []string                     `json:"post_logout_redirect_uris,omitempty"`
+	ClientName                  *string                      `json:"client_name,omitempty"`
+	ClientURI                   *string                      `json:"client_uri,omitempty"`
+	LogoURI                     *string                      `json:"logo_uri,omitempty"`
+	TOSURI                      *string                      `json:"tos_uri,omitempty"`
+	PolicyURI                   *string                      `json:"policy_uri,omitempty"`
+	Contacts                    []string                     `json:"contacts,omitempty"`
+	SoftwareID                  *string                      `json:"software_id,omitempty"`
+	SoftwareVersion             *string                      `json:"software_version,omitempty"`
+	TokenEndpointAuthSigningAlg *string                      `json:"token_endpoint_auth_signing_alg,omitempty"`
+	JWKSURI                     *string                      `json:"jwks_uri,omitempty"`
+	JWKS                        *UpdateOAuthClientParamsJWKS `json:"jwks,omitempty"`
+	PublicKeyPEM                *string                      `json:"public_key_pem,omitempty"`
+	IDTokenSigningAlg           *string                      `json:"id_token_signing_alg,omitempty"`
+	AccessTokenFormat           *string                      `json:"access_token_format,omitempty"`
+	AccessTokenTTLSeconds       *int64                       `json:"access_token_ttl_seconds,omitempty"`
+	SkipConsent                 *bool                        `json:"skip_consent,omitempty"`
+}
+
+// OAuthClientSecret is the RotateOAuthClientSecretResponse object of the Wacht
+// platform API.
+type OAuthClientSecret struct {
+	ClientSecret string `json:"client_secret"`
+}
+
+// OAuthGrantList is the ListOAuthGrantsResponse object of the Wacht platform
+// API.
+type OAuthGrantList struct {
+	Grants []OAuthGrant `json:"grants"`
+}
+
+// OAuthSigningKeys is the OAuthAppSigningKeysListResponse object of the Wacht
+// platform API.
+type OAuthSigningKeys struct {
+	Keys []OAuthSigningKey `json:"keys"`
+}
+
+// OAuthSigningKeyRotation is the OAuthAppSigningKeyRotatedResponse object of
+// the Wacht platform API.
+type OAuthSigningKeyRotation struct {
+	New OAuthSigningKey `json:"new"`
 }
 
 // CreateSessionTicketResponse is the CreateSessionTicketResponse object of the
@@ -1030,10 +1260,10 @@ type WebhookApp struct {
 	DeploymentID              string    `json:"deployment_id"`
 	AppSlug                   string    `json:"app_slug"`
 	Name                      string    `json:"name"`
-	Description               *string   `json:"description,omitempty"`
+	Description               *string   `json:"description"`
 	SigningSecret             string    `json:"signing_secret"`
-	FailureNotificationEmails any       `json:"failure_notification_emails"`
-	EventCatalogSlug          *string   `json:"event_catalog_slug,omitempty"`
+	FailureNotificationEmails []string  `json:"failure_notification_emails"`
+	EventCatalogSlug          *string   `json:"event_catalog_slug"`
 	IsActive                  bool      `json:"is_active"`
 	CreatedAt                 time.Time `json:"created_at"`
 	UpdatedAt                 time.Time `json:"updated_at"`
@@ -1052,13 +1282,13 @@ type CreateWebhookAppRequest struct {
 // WebhookEventCatalog is the WebhookEventCatalog object of the Wacht platform
 // API.
 type WebhookEventCatalog struct {
-	DeploymentID string    `json:"deployment_id"`
-	Slug         string    `json:"slug"`
-	Name         string    `json:"name"`
-	Description  *string   `json:"description,omitempty"`
-	Events       any       `json:"events"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	DeploymentID string                   `json:"deployment_id"`
+	Slug         string                   `json:"slug"`
+	Name         string                   `json:"name"`
+	Description  *string                  `json:"description"`
+	Events       []WebhookEventDefinition `json:"events"`
+	CreatedAt    time.Time                `json:"created_at"`
+	UpdatedAt    time.Time                `json:"updated_at"`
 }
 
 // CreateEventCatalogRequest is the CreateEventCatalogRequest object of the
@@ -1068,6 +1298,16 @@ type CreateEventCatalogRequest struct {
 	Name        string                   `json:"name"`
 	Description *string                  `json:"description,omitempty"`
 	Events      []WebhookEventDefinition `json:"events"`
+}
+
+// MarshalJSON sends the keys the server requires even when they are left
+// empty: a nil Events goes out as an empty list or object, never null.
+func (v CreateEventCatalogRequest) MarshalJSON() ([]byte, error) {
+	type plain CreateEventCatalogRequest
+	if v.Events == nil {
+		v.Events = []WebhookEventDefinition{}
+	}
+	return json.Marshal(plain(v))
 }
 
 // UpdateEventCatalogRequest is the UpdateEventCatalogRequest object of the
@@ -1081,6 +1321,16 @@ type UpdateEventCatalogRequest struct {
 // the Wacht platform API.
 type AppendEventsToCatalogRequest struct {
 	Events []WebhookEventDefinition `json:"events"`
+}
+
+// MarshalJSON sends the keys the server requires even when they are left
+// empty: a nil Events goes out as an empty list or object, never null.
+func (v AppendEventsToCatalogRequest) MarshalJSON() ([]byte, error) {
+	type plain AppendEventsToCatalogRequest
+	if v.Events == nil {
+		v.Events = []WebhookEventDefinition{}
+	}
+	return json.Marshal(plain(v))
 }
 
 // ArchiveEventInCatalogRequest is the ArchiveEventInCatalogRequest object of
@@ -1106,22 +1356,44 @@ type GetAvailableEventsResponse struct {
 	Events []WebhookAppEvent `json:"events"`
 }
 
+// WebhookEndpointWithSubscriptionsItem is the
+// WebhookEndpointWithSubscriptionsItem object of the Wacht platform API.
+type WebhookEndpointWithSubscriptionsItem struct {
+	ID              string                                             `json:"id"`
+	DeploymentID    string                                             `json:"deployment_id"`
+	AppSlug         string                                             `json:"app_slug"`
+	URL             string                                             `json:"url"`
+	Description     *string                                            `json:"description"`
+	Headers         any                                                `json:"headers"`
+	IsActive        bool                                               `json:"is_active"`
+	MaxRetries      int64                                              `json:"max_retries"`
+	TimeoutSeconds  int64                                              `json:"timeout_seconds"`
+	FailureCount    int64                                              `json:"failure_count"`
+	LastFailureAt   *time.Time                                         `json:"last_failure_at"`
+	AutoDisabled    bool                                               `json:"auto_disabled"`
+	AutoDisabledAt  *time.Time                                         `json:"auto_disabled_at"`
+	RateLimitConfig any                                                `json:"rate_limit_config"`
+	CreatedAt       time.Time                                          `json:"created_at"`
+	UpdatedAt       time.Time                                          `json:"updated_at"`
+	Subscriptions   []WebhookEndpointWithSubscriptionsItemSubscription `json:"subscriptions"`
+}
+
 // WebhookEndpoint is the WebhookEndpoint object of the Wacht platform API.
 type WebhookEndpoint struct {
 	ID              string     `json:"id"`
 	DeploymentID    string     `json:"deployment_id"`
 	AppSlug         string     `json:"app_slug"`
 	URL             string     `json:"url"`
-	Description     *string    `json:"description,omitempty"`
-	Headers         any        `json:"headers,omitempty"`
+	Description     *string    `json:"description"`
+	Headers         any        `json:"headers"`
 	IsActive        bool       `json:"is_active"`
 	MaxRetries      int64      `json:"max_retries"`
 	TimeoutSeconds  int64      `json:"timeout_seconds"`
 	FailureCount    int64      `json:"failure_count"`
-	LastFailureAt   *time.Time `json:"last_failure_at,omitempty"`
+	LastFailureAt   *time.Time `json:"last_failure_at"`
 	AutoDisabled    bool       `json:"auto_disabled"`
-	AutoDisabledAt  *time.Time `json:"auto_disabled_at,omitempty"`
-	RateLimitConfig any        `json:"rate_limit_config,omitempty"`
+	AutoDisabledAt  *time.Time `json:"auto_disabled_at"`
+	RateLimitConfig any        `json:"rate_limit_config"`
 	CreatedAt       time.Time  `json:"created_at"`
 	UpdatedAt       time.Time  `json:"updated_at"`
 }
@@ -1137,6 +1409,16 @@ type CreateWebhookEndpointRequest struct {
 	MaxRetries      *int64              `json:"max_retries,omitempty"`
 	TimeoutSeconds  *int64              `json:"timeout_seconds,omitempty"`
 	RateLimitConfig *RateLimitConfig    `json:"rate_limit_config,omitempty"`
+}
+
+// MarshalJSON sends the keys the server requires even when they are left
+// empty: a nil Subscriptions goes out as an empty list or object, never null.
+func (v CreateWebhookEndpointRequest) MarshalJSON() ([]byte, error) {
+	type plain CreateWebhookEndpointRequest
+	if v.Subscriptions == nil {
+		v.Subscriptions = []EventSubscription{}
+	}
+	return json.Marshal(plain(v))
 }
 
 // UpdateWebhookEndpointRequest is the UpdateWebhookEndpointRequest object of
@@ -1169,8 +1451,8 @@ type WebhookDeliveryListResponse struct {
 	EndpointID     string    `json:"endpoint_id"`
 	EventName      string    `json:"event_name"`
 	Status         string    `json:"status"`
-	HTTPStatusCode *int64    `json:"http_status_code,omitempty"`
-	ResponseTimeMs *int64    `json:"response_time_ms,omitempty"`
+	HTTPStatusCode *int64    `json:"http_status_code"`
+	ResponseTimeMs *int64    `json:"response_time_ms"`
 	AttemptNumber  int64     `json:"attempt_number"`
 	MaxAttempts    int64     `json:"max_attempts"`
 	Timestamp      time.Time `json:"timestamp"`
@@ -1182,8 +1464,8 @@ type TestWebhookEndpointResponse struct {
 	Success        bool    `json:"success"`
 	StatusCode     int64   `json:"status_code"`
 	ResponseTimeMs int64   `json:"response_time_ms"`
-	ResponseBody   *string `json:"response_body,omitempty"`
-	Error          *string `json:"error,omitempty"`
+	ResponseBody   *string `json:"response_body"`
+	Error          *string `json:"error"`
 }
 
 // TestWebhookEndpointRequest is the TestWebhookEndpointRequest object of the
@@ -1219,13 +1501,13 @@ type WebhookDeliveryDetails struct {
 	EndpointID      string    `json:"endpoint_id"`
 	EventName       string    `json:"event_name"`
 	Status          string    `json:"status"`
-	HTTPStatusCode  *int64    `json:"http_status_code,omitempty"`
-	ResponseTimeMs  *int64    `json:"response_time_ms,omitempty"`
+	HTTPStatusCode  *int64    `json:"http_status_code"`
+	ResponseTimeMs  *int64    `json:"response_time_ms"`
 	AttemptNumber   int64     `json:"attempt_number"`
 	MaxAttempts     int64     `json:"max_attempts"`
-	Payload         any       `json:"payload,omitempty"`
-	ResponseBody    *string   `json:"response_body,omitempty"`
-	ResponseHeaders any       `json:"response_headers,omitempty"`
+	Payload         any       `json:"payload"`
+	ResponseBody    *string   `json:"response_body"`
+	ResponseHeaders any       `json:"response_headers"`
 	Timestamp       time.Time `json:"timestamp"`
 }
 
@@ -1243,7 +1525,7 @@ type ReplayTaskPage struct {
 type ReplayWebhookDeliveryResponse struct {
 	Status  string  `json:"status"`
 	Message string  `json:"message"`
-	TaskID  *string `json:"task_id,omitempty"`
+	TaskID  *string `json:"task_id"`
 }
 
 // ReplayTask is the ReplayTaskStatusResponse object of the Wacht platform API.
@@ -1251,14 +1533,14 @@ type ReplayTask struct {
 	TaskID         string  `json:"task_id"`
 	AppSlug        string  `json:"app_slug"`
 	Status         string  `json:"status"`
-	CreatedAt      *string `json:"created_at,omitempty"`
-	StartedAt      *string `json:"started_at,omitempty"`
-	CompletedAt    *string `json:"completed_at,omitempty"`
+	CreatedAt      *string `json:"created_at"`
+	StartedAt      *string `json:"started_at"`
+	CompletedAt    *string `json:"completed_at"`
 	TotalCount     int64   `json:"total_count"`
 	Processed      int64   `json:"processed"`
 	ReplayedCount  int64   `json:"replayed_count"`
 	FailedCount    int64   `json:"failed_count"`
-	LastDeliveryID *string `json:"last_delivery_id,omitempty"`
+	LastDeliveryID *string `json:"last_delivery_id"`
 }
 
 // ReplayTaskCancelResponse is the ReplayTaskCancelResponse object of the Wacht
@@ -1283,10 +1565,10 @@ type WebhookAnalyticsResult struct {
 	SuccessfulDeliveries int64                 `json:"successful_deliveries"`
 	FailedDeliveries     int64                 `json:"failed_deliveries"`
 	FilteredDeliveries   int64                 `json:"filtered_deliveries"`
-	AvgResponseTimeMs    *float64              `json:"avg_response_time_ms,omitempty"`
-	P50ResponseTimeMs    *float64              `json:"p50_response_time_ms,omitempty"`
-	P95ResponseTimeMs    *float64              `json:"p95_response_time_ms,omitempty"`
-	P99ResponseTimeMs    *float64              `json:"p99_response_time_ms,omitempty"`
+	AvgResponseTimeMs    *float64              `json:"avg_response_time_ms"`
+	P50ResponseTimeMs    *float64              `json:"p50_response_time_ms"`
+	P95ResponseTimeMs    *float64              `json:"p95_response_time_ms"`
+	P99ResponseTimeMs    *float64              `json:"p99_response_time_ms"`
 	SuccessRate          float64               `json:"success_rate"`
 	TopEvents            []EventCount          `json:"top_events"`
 	EndpointPerformance  []EndpointPerformance `json:"endpoint_performance"`
@@ -1322,15 +1604,15 @@ type CreateNotificationsResponse struct {
 // CreateNotificationRequest is the CreateNotificationRequest object of the
 // Wacht platform API.
 type CreateNotificationRequest struct {
-	UserID         *int64         `json:"user_id,omitempty"`
-	UserIDs        []int64        `json:"user_ids,omitempty"`
-	OrganizationID *int64         `json:"organization_id,omitempty"`
-	WorkspaceID    *int64         `json:"workspace_id,omitempty"`
+	UserID         *string        `json:"user_id,omitempty"`
+	UserIDs        []string       `json:"user_ids,omitempty"`
+	OrganizationID *string        `json:"organization_id,omitempty"`
+	WorkspaceID    *string        `json:"workspace_id,omitempty"`
 	Title          string         `json:"title"`
 	Body           string         `json:"body"`
 	ActionURL      *string        `json:"action_url,omitempty"`
 	ActionLabel    *string        `json:"action_label,omitempty"`
-	CTAs           any            `json:"ctas,omitempty"`
+	CTAs           []CallToAction `json:"ctas,omitempty"`
 	Severity       *string        `json:"severity,omitempty"`
 	Metadata       map[string]any `json:"metadata,omitempty"`
 	ExpiresHours   *int64         `json:"expires_hours,omitempty"`
@@ -1404,16 +1686,16 @@ const (
 // platform API.
 type DeploymentAuthSettings struct {
 	ID                     string                 `json:"id"`
-	CreatedAt              *time.Time             `json:"created_at,omitempty"`
-	UpdatedAt              *time.Time             `json:"updated_at,omitempty"`
+	CreatedAt              *time.Time             `json:"created_at"`
+	UpdatedAt              *time.Time             `json:"updated_at"`
 	EmailAddress           EmailSettings          `json:"email_address"`
 	PhoneNumber            PhoneSettings          `json:"phone_number"`
 	Username               UsernameSettings       `json:"username"`
 	FirstName              IndividualAuthSettings `json:"first_name"`
 	LastName               IndividualAuthSettings `json:"last_name"`
 	Password               PasswordSettings       `json:"password"`
-	MagicLink              *EmailLinkSettings     `json:"magic_link,omitempty"`
-	Passkey                *PasskeySettings       `json:"passkey,omitempty"`
+	MagicLink              *EmailLinkSettings     `json:"magic_link"`
+	Passkey                *PasskeySettings       `json:"passkey"`
 	AuthFactorsEnabled     AuthFactorsEnabled     `json:"auth_factors_enabled"`
 	VerificationPolicy     VerificationPolicy     `json:"verification_policy"`
 	SecondFactorPolicy     SecondFactorPolicy     `json:"second_factor_policy"`
@@ -1429,8 +1711,8 @@ type DeploymentAuthSettings struct {
 // platform API.
 type DeploymentUISettings struct {
 	ID                                     string       `json:"id"`
-	CreatedAt                              *time.Time   `json:"created_at,omitempty"`
-	UpdatedAt                              *time.Time   `json:"updated_at,omitempty"`
+	CreatedAt                              *time.Time   `json:"created_at"`
+	UpdatedAt                              *time.Time   `json:"updated_at"`
 	DeploymentID                           string       `json:"deployment_id"`
 	AppName                                string       `json:"app_name"`
 	TOSPageURL                             string       `json:"tos_page_url"`
@@ -1443,7 +1725,7 @@ type DeploymentUISettings struct {
 	PrivacyPolicyURL                       string       `json:"privacy_policy_url"`
 	SignupTermsStatement                   string       `json:"signup_terms_statement"`
 	SignupTermsStatementShown              bool         `json:"signup_terms_statement_shown"`
-	ThemeTokens                            *ThemeTokens `json:"theme_tokens,omitempty"`
+	ThemeTokens                            *ThemeTokens `json:"theme_tokens"`
 	AfterLogoClickURL                      string       `json:"after_logo_click_url"`
 	OrganizationProfileURL                 string       `json:"organization_profile_url"`
 	CreateOrganizationURL                  string       `json:"create_organization_url"`
@@ -1463,19 +1745,49 @@ type DeploymentUISettings struct {
 // DeploymentB2BSettingsWithRoles is the DeploymentB2bSettingsWithRoles object
 // of the Wacht platform API.
 type DeploymentB2BSettingsWithRoles struct {
-	Settings                    DeploymentB2BSettings      `json:"settings"`
-	DefaultWorkspaceCreatorRole DeploymentWorkspaceRole    `json:"default_workspace_creator_role"`
-	DefaultWorkspaceMemberRole  DeploymentWorkspaceRole    `json:"default_workspace_member_role"`
-	DefaultOrgCreatorRole       DeploymentOrganizationRole `json:"default_org_creator_role"`
-	DefaultOrgMemberRole        DeploymentOrganizationRole `json:"default_org_member_role"`
+	ID                             string                             `json:"id"`
+	CreatedAt                      time.Time                          `json:"created_at"`
+	UpdatedAt                      time.Time                          `json:"updated_at"`
+	DeploymentID                   string                             `json:"deployment_id"`
+	OrganizationsEnabled           bool                               `json:"organizations_enabled"`
+	WorkspacesEnabled              bool                               `json:"workspaces_enabled"`
+	IPAllowlistPerOrgEnabled       bool                               `json:"ip_allowlist_per_org_enabled"`
+	AllowUsersToCreateOrgs         bool                               `json:"allow_users_to_create_orgs"`
+	MaxOrgsPerUser                 int64                              `json:"max_orgs_per_user"`
+	MaxAllowedOrgMembers           int64                              `json:"max_allowed_org_members"`
+	MaxAllowedWorkspaceMembers     int64                              `json:"max_allowed_workspace_members"`
+	AllowOrgDeletion               bool                               `json:"allow_org_deletion"`
+	AllowWorkspaceDeletion         bool                               `json:"allow_workspace_deletion"`
+	CustomOrgRoleEnabled           bool                               `json:"custom_org_role_enabled"`
+	LimitOrgCreationPerUser        bool                               `json:"limit_org_creation_per_user"`
+	LimitWorkspaceCreationPerOrg   bool                               `json:"limit_workspace_creation_per_org"`
+	OrgCreationPerUserCount        int64                              `json:"org_creation_per_user_count"`
+	WorkspacesPerOrgCount          int64                              `json:"workspaces_per_org_count"`
+	CustomWorkspaceRoleEnabled     bool                               `json:"custom_workspace_role_enabled"`
+	DefaultWorkspaceCreatorRoleID  string                             `json:"default_workspace_creator_role_id"`
+	DefaultWorkspaceMemberRoleID   string                             `json:"default_workspace_member_role_id"`
+	DefaultOrgCreatorRoleID        string                             `json:"default_org_creator_role_id"`
+	DefaultOrgMemberRoleID         string                             `json:"default_org_member_role_id"`
+	WorkspacePermissions           []string                           `json:"workspace_permissions"`
+	OrganizationPermissions        []string                           `json:"organization_permissions"`
+	WorkspacePermissionCatalog     []DeploymentPermissionCatalogEntry `json:"workspace_permission_catalog"`
+	OrganizationPermissionCatalog  []DeploymentPermissionCatalogEntry `json:"organization_permission_catalog"`
+	IPAllowlistPerWorkspaceEnabled bool                               `json:"ip_allowlist_per_workspace_enabled"`
+	EnforceMFAPerOrgEnabled        bool                               `json:"enforce_mfa_per_org_enabled"`
+	EnforceMFAPerWorkspaceEnabled  bool                               `json:"enforce_mfa_per_workspace_enabled"`
+	EnterpriseSSOEnabled           bool                               `json:"enterprise_sso_enabled"`
+	DefaultWorkspaceCreatorRole    DeploymentWorkspaceRole            `json:"default_workspace_creator_role"`
+	DefaultWorkspaceMemberRole     DeploymentWorkspaceRole            `json:"default_workspace_member_role"`
+	DefaultOrgCreatorRole          DeploymentOrganizationRole         `json:"default_org_creator_role"`
+	DefaultOrgMemberRole           DeploymentOrganizationRole         `json:"default_org_member_role"`
 }
 
 // DeploymentRestrictions is the DeploymentRestrictions object of the Wacht
 // platform API.
 type DeploymentRestrictions struct {
 	ID                    string                           `json:"id"`
-	CreatedAt             *time.Time                       `json:"created_at,omitempty"`
-	UpdatedAt             *time.Time                       `json:"updated_at,omitempty"`
+	CreatedAt             *time.Time                       `json:"created_at"`
+	UpdatedAt             *time.Time                       `json:"updated_at"`
 	DeploymentID          string                           `json:"deployment_id"`
 	AllowlistEnabled      bool                             `json:"allowlist_enabled"`
 	BlocklistEnabled      bool                             `json:"blocklist_enabled"`
@@ -1495,8 +1807,8 @@ type DeploymentRestrictions struct {
 type DomainVerificationRecords struct {
 	CloudflareVerification     []DNSRecord `json:"cloudflare_verification"`
 	CustomHostnameVerification []DNSRecord `json:"custom_hostname_verification"`
-	FrontendHostnameID         *string     `json:"frontend_hostname_id,omitempty"`
-	BackendHostnameID          *string     `json:"backend_hostname_id,omitempty"`
+	FrontendHostnameID         *string     `json:"frontend_hostname_id"`
+	BackendHostnameID          *string     `json:"backend_hostname_id"`
 }
 
 // EmailVerificationRecords is the EmailVerificationRecords object of the Wacht
@@ -1504,7 +1816,7 @@ type DomainVerificationRecords struct {
 type EmailVerificationRecords struct {
 	DKIMRecords       []DNSRecord `json:"dkim_records"`
 	ReturnPathRecords []DNSRecord `json:"return_path_records"`
-	PostmarkDomainID  *string     `json:"postmark_domain_id,omitempty"`
+	PostmarkDomainID  *string     `json:"postmark_domain_id"`
 }
 
 // EmailProvider is one of the values of the EmailProvider enumeration of the
@@ -1522,7 +1834,6 @@ type CustomSMTPConfig struct {
 	Host      string `json:"host"`
 	Port      int64  `json:"port"`
 	Username  string `json:"username"`
-	Password  string `json:"password"`
 	FromEmail string `json:"from_email"`
 	UseTLS    bool   `json:"use_tls"`
 	Verified  bool   `json:"verified"`
@@ -1640,15 +1951,25 @@ type CountryRestrictions struct {
 	CountryCodes []string `json:"country_codes"`
 }
 
+// MarshalJSON sends the keys the server requires even when they are left
+// empty: a nil CountryCodes goes out as an empty list or object, never null.
+func (v CountryRestrictions) MarshalJSON() ([]byte, error) {
+	type plain CountryRestrictions
+	if v.CountryCodes == nil {
+		v.CountryCodes = []string{}
+	}
+	return json.Marshal(plain(v))
+}
+
 // DeploymentRestrictionsSignUpMode is one of the values of the
 // DeploymentRestrictionsSignUpMode enumeration of the Wacht platform API.
 type DeploymentRestrictionsSignUpMode string
 
 // Values of DeploymentRestrictionsSignUpMode.
 const (
-	DeploymentRestrictionsSignUpModePublic     DeploymentRestrictionsSignUpMode = "Public"
-	DeploymentRestrictionsSignUpModeRestricted DeploymentRestrictionsSignUpMode = "Restricted"
-	DeploymentRestrictionsSignUpModeWaitlist   DeploymentRestrictionsSignUpMode = "Waitlist"
+	DeploymentRestrictionsSignUpModePublic     DeploymentRestrictionsSignUpMode = "public"
+	DeploymentRestrictionsSignUpModeRestricted DeploymentRestrictionsSignUpMode = "restricted"
+	DeploymentRestrictionsSignUpModeWaitlist   DeploymentRestrictionsSignUpMode = "waitlist"
 )
 
 // DeploymentPermissionCatalogEntry is the DeploymentPermissionCatalogEntry
@@ -1664,6 +1985,16 @@ type OAuthCredentials struct {
 	ClientSecret string   `json:"client_secret"`
 	RedirectURI  string   `json:"redirect_uri"`
 	Scopes       []string `json:"scopes"`
+}
+
+// MarshalJSON sends the keys the server requires even when they are left
+// empty: a nil Scopes goes out as an empty list or object, never null.
+func (v OAuthCredentials) MarshalJSON() ([]byte, error) {
+	type plain OAuthCredentials
+	if v.Scopes == nil {
+		v.Scopes = []string{}
+	}
+	return json.Marshal(plain(v))
 }
 
 // SegmentDataFilters is the SegmentDataFilters object of the Wacht platform
@@ -1684,9 +2015,9 @@ type DailyAuthMetric struct {
 
 // RecentSignup is the RecentSignup object of the Wacht platform API.
 type RecentSignup struct {
-	Name   *string   `json:"name,omitempty"`
-	Email  *string   `json:"email,omitempty"`
-	Method *string   `json:"method,omitempty"`
+	Name   *string   `json:"name"`
+	Email  *string   `json:"email"`
+	Method *string   `json:"method"`
 	Date   time.Time `json:"date"`
 }
 
@@ -1756,25 +2087,24 @@ type APIKey struct {
 	Name                     string          `json:"name"`
 	KeyPrefix                string          `json:"key_prefix"`
 	KeySuffix                string          `json:"key_suffix"`
-	KeyHash                  string          `json:"key_hash"`
 	Permissions              []string        `json:"permissions"`
 	Metadata                 map[string]any  `json:"metadata"`
 	RateLimits               []RateLimitRule `json:"rate_limits"`
-	RateLimitSchemeSlug      *string         `json:"rate_limit_scheme_slug,omitempty"`
-	OwnerUserID              *string         `json:"owner_user_id,omitempty"`
-	OrganizationID           *string         `json:"organization_id,omitempty"`
-	WorkspaceID              *string         `json:"workspace_id,omitempty"`
-	OrganizationMembershipID *string         `json:"organization_membership_id,omitempty"`
-	WorkspaceMembershipID    *string         `json:"workspace_membership_id,omitempty"`
+	RateLimitSchemeSlug      string          `json:"rate_limit_scheme_slug,omitempty"`
+	OwnerUserID              string          `json:"owner_user_id,omitempty"`
+	OrganizationID           string          `json:"organization_id,omitempty"`
+	WorkspaceID              string          `json:"workspace_id,omitempty"`
+	OrganizationMembershipID string          `json:"organization_membership_id,omitempty"`
+	WorkspaceMembershipID    string          `json:"workspace_membership_id,omitempty"`
 	OrgRolePermissions       []string        `json:"org_role_permissions"`
 	WorkspaceRolePermissions []string        `json:"workspace_role_permissions"`
-	ExpiresAt                *time.Time      `json:"expires_at,omitempty"`
-	LastUsedAt               *time.Time      `json:"last_used_at,omitempty"`
+	ExpiresAt                *time.Time      `json:"expires_at"`
+	LastUsedAt               *time.Time      `json:"last_used_at"`
 	IsActive                 bool            `json:"is_active"`
 	CreatedAt                time.Time       `json:"created_at"`
 	UpdatedAt                time.Time       `json:"updated_at"`
-	RevokedAt                *time.Time      `json:"revoked_at,omitempty"`
-	RevokedReason            *string         `json:"revoked_reason,omitempty"`
+	RevokedAt                *time.Time      `json:"revoked_at"`
+	RevokedReason            *string         `json:"revoked_reason"`
 }
 
 // APIAuditLog is the ApiAuditLog object of the Wacht platform API.
@@ -1785,11 +2115,11 @@ type APIAuditLog struct {
 	KeyID         string    `json:"key_id"`
 	KeyName       string    `json:"key_name"`
 	Outcome       string    `json:"outcome"`
-	BlockedByRule *string   `json:"blocked_by_rule,omitempty"`
+	BlockedByRule *string   `json:"blocked_by_rule"`
 	ClientIP      string    `json:"client_ip"`
 	Path          string    `json:"path"`
-	UserAgent     *string   `json:"user_agent,omitempty"`
-	RateLimits    any       `json:"rate_limits,omitempty"`
+	UserAgent     *string   `json:"user_agent"`
+	RateLimits    any       `json:"rate_limits"`
 	Timestamp     time.Time `json:"timestamp"`
 }
 
@@ -1819,7 +2149,7 @@ type APIAuditBlockedReason struct {
 type APIAuditRateLimitBreakdown struct {
 	TotalHits           int64                   `json:"total_hits"`
 	PercentageOfBlocked float64                 `json:"percentage_of_blocked"`
-	TopRules            []APIAuditRateLimitRule `json:"top_rules"`
+	TopRules            []APIAuditRateLimitRule `json:"top_rules,omitempty"`
 }
 
 // APIAuditTimeseriesPoint is the ApiAuditTimeseriesPoint object of the Wacht
@@ -1838,10 +2168,35 @@ type OAuthScopeDefinition struct {
 	Scope                  string  `json:"scope"`
 	DisplayName            string  `json:"display_name"`
 	Description            string  `json:"description"`
-	Archived               bool    `json:"archived,omitempty"`
-	Category               string  `json:"category,omitempty"`
-	OrganizationPermission *string `json:"organization_permission,omitempty"`
-	WorkspacePermission    *string `json:"workspace_permission,omitempty"`
+	Archived               bool    `json:"archived"`
+	Category               string  `json:"category"`
+	OrganizationPermission *string `json:"organization_permission"`
+	WorkspacePermission    *string `json:"workspace_permission"`
+}
+
+// OAuthGrant is the OAuthGrantResponse object of the Wacht platform API.
+type OAuthGrant struct {
+	ID              string     `json:"id"`
+	APIAuthAppSlug  string     `json:"api_auth_app_slug"`
+	OAuthClientID   string     `json:"oauth_client_id"`
+	Resource        string     `json:"resource"`
+	Scopes          []string   `json:"scopes"`
+	Status          string     `json:"status"`
+	GrantedAt       time.Time  `json:"granted_at"`
+	ExpiresAt       *time.Time `json:"expires_at"`
+	RevokedAt       *time.Time `json:"revoked_at"`
+	GrantedByUserID string     `json:"granted_by_user_id,omitempty"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+}
+
+// OAuthSigningKey is the OAuthAppSigningKeySummary object of the Wacht
+// platform API.
+type OAuthSigningKey struct {
+	Kid          string `json:"kid"`
+	Algorithm    string `json:"algorithm"`
+	Status       string `json:"status"`
+	PublicKeyPEM string `json:"public_key_pem"`
 }
 
 // AgentSessionIdentifierDTO is one of the values of the
@@ -1867,6 +2222,12 @@ type WebhookEventDefinition struct {
 
 // WebhookAppEvent is the WebhookAppEvent object of the Wacht platform API.
 type WebhookAppEvent struct {
+	DeploymentID string    `json:"deployment_id"`
+	AppSlug      string    `json:"app_slug"`
+	EventName    string    `json:"event_name"`
+	Description  *string   `json:"description"`
+	Schema       any       `json:"schema,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
 }
 
 // EventSubscription is the EventSubscription object of the Wacht platform API.
@@ -1895,7 +2256,7 @@ type EndpointPerformance struct {
 	TotalAttempts      int64    `json:"total_attempts"`
 	SuccessfulAttempts int64    `json:"successful_attempts"`
 	FailedAttempts     int64    `json:"failed_attempts"`
-	AvgResponseTimeMs  *float64 `json:"avg_response_time_ms,omitempty"`
+	AvgResponseTimeMs  *float64 `json:"avg_response_time_ms"`
 	SuccessRate        float64  `json:"success_rate"`
 }
 
@@ -1913,7 +2274,7 @@ type TimeseriesPoint struct {
 	SuccessfulDeliveries int64     `json:"successful_deliveries"`
 	FailedDeliveries     int64     `json:"failed_deliveries"`
 	FilteredDeliveries   int64     `json:"filtered_deliveries"`
-	AvgResponseTimeMs    *float64  `json:"avg_response_time_ms,omitempty"`
+	AvgResponseTimeMs    *float64  `json:"avg_response_time_ms"`
 	SuccessRate          float64   `json:"success_rate"`
 }
 
@@ -1921,64 +2282,70 @@ type TimeseriesPoint struct {
 type Notification struct {
 	ID             string               `json:"id"`
 	DeploymentID   string               `json:"deployment_id"`
-	UserID         *string              `json:"user_id,omitempty"`
-	OrganizationID *string              `json:"organization_id,omitempty"`
-	WorkspaceID    *string              `json:"workspace_id,omitempty"`
+	UserID         *string              `json:"user_id"`
+	OrganizationID *string              `json:"organization_id"`
+	WorkspaceID    *string              `json:"workspace_id"`
 	Title          string               `json:"title"`
 	Body           string               `json:"body"`
 	CTAs           []CallToAction       `json:"ctas,omitempty"`
 	Severity       NotificationSeverity `json:"severity"`
 	IsRead         bool                 `json:"is_read"`
-	ReadAt         *time.Time           `json:"read_at,omitempty"`
+	ReadAt         time.Time            `json:"read_at,omitzero"`
 	IsArchived     bool                 `json:"is_archived"`
-	ArchivedAt     *time.Time           `json:"archived_at,omitempty"`
+	ArchivedAt     time.Time            `json:"archived_at,omitzero"`
 	Metadata       map[string]any       `json:"metadata,omitempty"`
 	CreatedAt      time.Time            `json:"created_at"`
 	UpdatedAt      time.Time            `json:"updated_at"`
-	ExpiresAt      *time.Time           `json:"expires_at,omitempty"`
+	ExpiresAt      time.Time            `json:"expires_at,omitzero"`
+}
+
+// CallToAction is the CallToAction object of the Wacht platform API.
+type CallToAction struct {
+	Label   string `json:"label"`
+	Payload string `json:"payload"`
 }
 
 // EmailSettings is the EmailSettings object of the Wacht platform API.
 type EmailSettings struct {
 	Enabled                      bool  `json:"enabled"`
 	Required                     bool  `json:"required"`
-	VerifySignup                 *bool `json:"verify_signup,omitempty"`
-	OTPVerificationAllowed       *bool `json:"otp_verification_allowed,omitempty"`
-	MagicLinkVerificationAllowed *bool `json:"magic_link_verification_allowed,omitempty"`
+	VerifySignup                 *bool `json:"verify_signup"`
+	OTPVerificationAllowed       *bool `json:"otp_verification_allowed"`
+	MagicLinkVerificationAllowed *bool `json:"magic_link_verification_allowed"`
 }
 
 // PhoneSettings is the PhoneSettings object of the Wacht platform API.
 type PhoneSettings struct {
 	Enabled                     bool  `json:"enabled"`
 	Required                    bool  `json:"required"`
-	VerifySignup                *bool `json:"verify_signup,omitempty"`
-	SMSVerificationAllowed      *bool `json:"sms_verification_allowed,omitempty"`
-	WhatsappVerificationAllowed *bool `json:"whatsapp_verification_allowed,omitempty"`
+	VerifySignup                *bool `json:"verify_signup"`
+	SMSVerificationAllowed      *bool `json:"sms_verification_allowed"`
+	WhatsappVerificationAllowed *bool `json:"whatsapp_verification_allowed"`
 }
 
 // UsernameSettings is the UsernameSettings object of the Wacht platform API.
 type UsernameSettings struct {
 	Enabled   bool   `json:"enabled"`
 	Required  bool   `json:"required"`
-	MinLength *int64 `json:"min_length,omitempty"`
-	MaxLength *int64 `json:"max_length,omitempty"`
+	MinLength *int64 `json:"min_length"`
+	MaxLength *int64 `json:"max_length"`
 }
 
 // IndividualAuthSettings is the IndividualAuthSettings object of the Wacht
 // platform API.
 type IndividualAuthSettings struct {
 	Enabled  bool  `json:"enabled"`
-	Required *bool `json:"required,omitempty"`
+	Required *bool `json:"required"`
 }
 
 // PasswordSettings is the PasswordSettings object of the Wacht platform API.
 type PasswordSettings struct {
 	Enabled          bool   `json:"enabled"`
-	MinLength        *int64 `json:"min_length,omitempty"`
-	RequireLowercase *bool  `json:"require_lowercase,omitempty"`
-	RequireUppercase *bool  `json:"require_uppercase,omitempty"`
-	RequireNumber    *bool  `json:"require_number,omitempty"`
-	RequireSpecial   *bool  `json:"require_special,omitempty"`
+	MinLength        *int64 `json:"min_length"`
+	RequireLowercase *bool  `json:"require_lowercase"`
+	RequireUppercase *bool  `json:"require_uppercase"`
+	RequireNumber    *bool  `json:"require_number"`
+	RequireSpecial   *bool  `json:"require_special"`
 }
 
 // EmailLinkSettings is the EmailLinkSettings object of the Wacht platform API.
@@ -1990,7 +2357,7 @@ type EmailLinkSettings struct {
 // PasskeySettings is the PasskeySettings object of the Wacht platform API.
 type PasskeySettings struct {
 	Enabled                  bool `json:"enabled"`
-	PromptRegistrationOnAuth bool `json:"prompt_registration_on_auth,omitempty"`
+	PromptRegistrationOnAuth bool `json:"prompt_registration_on_auth"`
 	AllowAutofill            bool `json:"allow_autofill"`
 }
 
@@ -2016,50 +2383,14 @@ type VerificationPolicy struct {
 	Email       bool `json:"email"`
 }
 
-// DeploymentB2BSettings is the DeploymentB2bSettings object of the Wacht
-// platform API.
-type DeploymentB2BSettings struct {
-	ID                             string                             `json:"id"`
-	CreatedAt                      time.Time                          `json:"created_at"`
-	UpdatedAt                      time.Time                          `json:"updated_at"`
-	DeploymentID                   string                             `json:"deployment_id"`
-	OrganizationsEnabled           bool                               `json:"organizations_enabled"`
-	WorkspacesEnabled              bool                               `json:"workspaces_enabled"`
-	IPAllowlistPerOrgEnabled       bool                               `json:"ip_allowlist_per_org_enabled"`
-	AllowUsersToCreateOrgs         bool                               `json:"allow_users_to_create_orgs"`
-	MaxOrgsPerUser                 int64                              `json:"max_orgs_per_user"`
-	MaxAllowedOrgMembers           int64                              `json:"max_allowed_org_members"`
-	MaxAllowedWorkspaceMembers     int64                              `json:"max_allowed_workspace_members"`
-	AllowOrgDeletion               bool                               `json:"allow_org_deletion"`
-	AllowWorkspaceDeletion         bool                               `json:"allow_workspace_deletion"`
-	CustomOrgRoleEnabled           bool                               `json:"custom_org_role_enabled"`
-	LimitOrgCreationPerUser        bool                               `json:"limit_org_creation_per_user"`
-	LimitWorkspaceCreationPerOrg   bool                               `json:"limit_workspace_creation_per_org"`
-	OrgCreationPerUserCount        int64                              `json:"org_creation_per_user_count"`
-	WorkspacesPerOrgCount          int64                              `json:"workspaces_per_org_count"`
-	CustomWorkspaceRoleEnabled     bool                               `json:"custom_workspace_role_enabled"`
-	DefaultWorkspaceCreatorRoleID  string                             `json:"default_workspace_creator_role_id"`
-	DefaultWorkspaceMemberRoleID   string                             `json:"default_workspace_member_role_id"`
-	DefaultOrgCreatorRoleID        string                             `json:"default_org_creator_role_id"`
-	DefaultOrgMemberRoleID         string                             `json:"default_org_member_role_id"`
-	WorkspacePermissions           []string                           `json:"workspace_permissions,omitempty"`
-	OrganizationPermissions        []string                           `json:"organization_permissions,omitempty"`
-	WorkspacePermissionCatalog     []DeploymentPermissionCatalogEntry `json:"workspace_permission_catalog,omitempty"`
-	OrganizationPermissionCatalog  []DeploymentPermissionCatalogEntry `json:"organization_permission_catalog,omitempty"`
-	IPAllowlistPerWorkspaceEnabled bool                               `json:"ip_allowlist_per_workspace_enabled"`
-	EnforceMFAPerOrgEnabled        bool                               `json:"enforce_mfa_per_org_enabled"`
-	EnforceMFAPerWorkspaceEnabled  bool                               `json:"enforce_mfa_per_workspace_enabled"`
-	EnterpriseSSOEnabled           bool                               `json:"enterprise_sso_enabled"`
-}
-
 // DNSRecord is the DnsRecord object of the Wacht platform API.
 type DNSRecord struct {
 	Name                    string     `json:"name"`
 	RecordType              string     `json:"record_type"`
 	Value                   string     `json:"value"`
 	Verified                bool       `json:"verified"`
-	VerificationAttemptedAt *time.Time `json:"verification_attempted_at,omitempty"`
-	LastVerifiedAt          *time.Time `json:"last_verified_at,omitempty"`
+	VerificationAttemptedAt *time.Time `json:"verification_attempted_at"`
+	LastVerifiedAt          *time.Time `json:"last_verified_at"`
 }
 
 // PartialEmailLinkSettings is the PartialEmailLinkSettings object of the Wacht
@@ -2160,26 +2491,106 @@ type APIAuditRateLimitRule struct {
 	Percentage float64 `json:"percentage"`
 }
 
-// CallToAction is the CallToAction object of the Wacht platform API.
-type CallToAction struct {
-	Label   string `json:"label"`
-	Payload string `json:"payload"`
-}
-
 // NotificationSeverity is one of the values of the NotificationSeverity
 // enumeration of the Wacht platform API.
 type NotificationSeverity string
 
 // Values of NotificationSeverity.
 const (
-	NotificationSeverityInfo    NotificationSeverity = "Info"
-	NotificationSeveritySuccess NotificationSeverity = "Success"
-	NotificationSeverityWarning NotificationSeverity = "Warning"
-	NotificationSeverityError   NotificationSeverity = "Error"
+	NotificationSeverityInfo    NotificationSeverity = "info"
+	NotificationSeveritySuccess NotificationSeverity = "success"
+	NotificationSeverityWarning NotificationSeverity = "warning"
+	NotificationSeverityError   NotificationSeverity = "error"
 )
 
 // RateLimitSchemeList is the result of APIAuthService.ListRateLimitSchemes.
 type RateLimitSchemeList struct {
-	Schemes []RateLimitSchemeData `json:"schemes,omitempty"`
-	Total   int64                 `json:"total,omitempty"`
+	Schemes []RateLimitSchemeData `json:"schemes"`
+	Total   int64                 `json:"total"`
+}
+
+// UpdateOAuthAppParamsScopeDefinition is the `scope_definition` field of
+// UpdateOAuthAppParams.
+type UpdateOAuthAppParamsScopeDefinition struct {
+	Scope                  string  `json:"scope"`
+	DisplayName            string  `json:"display_name"`
+	Description            string  `json:"description"`
+	Archived               *bool   `json:"archived,omitempty"`
+	Category               *string `json:"category,omitempty"`
+	OrganizationPermission *string `json:"organization_permission,omitempty"`
+	WorkspacePermission    *string `json:"workspace_permission,omitempty"`
+}
+
+// OAuthClientJWKS is the `jwks` field of OAuthClient.
+type OAuthClientJWKS struct {
+	Keys []OAuthJWK `json:"keys"`
+}
+
+// CreateOAuthClientParamsJWKS is the `jwks` field of CreateOAuthClientParams.
+type CreateOAuthClientParamsJWKS struct {
+	Keys []CreateOAuthClientParamsJWKSKey `json:"keys"`
+}
+
+// MarshalJSON sends the keys the server requires even when they are left
+// empty: a nil Keys goes out as an empty list or object, never null.
+func (v CreateOAuthClientParamsJWKS) MarshalJSON() ([]byte, error) {
+	type plain CreateOAuthClientParamsJWKS
+	if v.Keys == nil {
+		v.Keys = []CreateOAuthClientParamsJWKSKey{}
+	}
+	return json.Marshal(plain(v))
+}
+
+// UpdateOAuthClientParamsJWKS is the `jwks` field of UpdateOAuthClientParams.
+type UpdateOAuthClientParamsJWKS struct {
+	Keys []UpdateOAuthClientParamsJWKSKey `json:"keys"`
+}
+
+// MarshalJSON sends the keys the server requires even when they are left
+// empty: a nil Keys goes out as an empty list or object, never null.
+func (v UpdateOAuthClientParamsJWKS) MarshalJSON() ([]byte, error) {
+	type plain UpdateOAuthClientParamsJWKS
+	if v.Keys == nil {
+		v.Keys = []UpdateOAuthClientParamsJWKSKey{}
+	}
+	return json.Marshal(plain(v))
+}
+
+// WebhookEndpointWithSubscriptionsItemSubscription is the `subscription` field
+// of WebhookEndpointWithSubscriptionsItem.
+type WebhookEndpointWithSubscriptionsItemSubscription struct {
+	EventName   string `json:"event_name"`
+	FilterRules any    `json:"filter_rules"`
+}
+
+// CreateOAuthClientParamsJWKSKey is the `key` field of
+// CreateOAuthClientParamsJWKS.
+type CreateOAuthClientParamsJWKSKey struct {
+	Kty string `json:"kty"`
+}
+
+// UpdateOAuthClientParamsJWKSKey is the `key` field of
+// UpdateOAuthClientParamsJWKS.
+type UpdateOAuthClientParamsJWKSKey struct {
+	Kty string `json:"kty"`
+}
+
+// OAuthJWK is the OAuthClientJwk object of the Wacht platform API.
+type OAuthJWK struct {
+	Kid          *string  `json:"kid"`
+	Use          *string  `json:"use"`
+	Alg          *string  `json:"alg"`
+	N            *string  `json:"n"`
+	E            *string  `json:"e"`
+	Crv          *string  `json:"crv"`
+	X            *string  `json:"x"`
+	Y            *string  `json:"y"`
+	K            *string  `json:"k"`
+	X5U          *string  `json:"x5u"`
+	X5T          *string  `json:"x5t"`
+	X5TS256      *string  `json:"x5t#S256"`
+	PublicKeyPEM *string  `json:"public_key_pem"`
+	Kty          string   `json:"kty"`
+	KeyOps       []string `json:"key_ops"`
+	X5C          []string `json:"x5c"`
 }

@@ -1,6 +1,7 @@
 package wacht
 
 import (
+	"encoding/json"
 	"fmt"
 	"iter"
 	"net/url"
@@ -16,40 +17,72 @@ const (
 	MaxPageSize = 100
 )
 
-// Page is one page of an offset-paginated list.
+// Page is one page of an offset-paginated list, as the platform API writes
+// it: {"data": [...], "has_more": bool, "limit"?: n, "offset"?: n}
+// (PaginatedResponse, platform/src/application/response.rs:126-137). There is no
+// total count anywhere in the API; HasMore is the only end-of-list signal.
 type Page[T any] struct {
 	// Data holds the items of this page.
 	Data []T `json:"data"`
-	// Total is the number of items in the whole list, when the API
-	// reports it.
-	Total int64 `json:"total,omitempty"`
-	// Limit and Offset echo the page the API returned.
+	// HasMore is true when the server reports that more items follow.
+	HasMore bool `json:"has_more"`
+	// Limit and Offset echo the page the server returned. Lists built from a
+	// plain vector carry neither (skip_serializing_if = "Option::is_none"),
+	// and then both are 0.
 	Limit  int `json:"limit,omitempty"`
 	Offset int `json:"offset,omitempty"`
-	// HasMore is true when the API reports that more items follow.
-	HasMore bool `json:"has_more,omitempty"`
+
+	// echoed records which of limit and offset the answer carried, so a
+	// page encodes back to what was received ("offset": 0 included).
+	echoed struct{ limit, offset bool }
 }
 
-// more reports whether a page after p may exist, given the page size that
-// was asked for.
-func (p *Page[T]) more(asked int) bool {
-	if len(p.Data) == 0 {
-		return false
+type pageWire[T any] struct {
+	Data    []T  `json:"data"`
+	HasMore bool `json:"has_more"`
+	Limit   *int `json:"limit,omitempty"`
+	Offset  *int `json:"offset,omitempty"`
+}
+
+// UnmarshalJSON reads {data, has_more, limit?, offset?}.
+func (p *Page[T]) UnmarshalJSON(b []byte) error {
+	var w pageWire[T]
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
 	}
-	if p.HasMore {
-		return true
+	*p = Page[T]{Data: w.Data, HasMore: w.HasMore}
+	if w.Limit != nil {
+		p.Limit, p.echoed.limit = *w.Limit, true
 	}
-	size := asked
-	if p.Limit > 0 && p.Limit < size {
-		size = p.Limit // the server used a smaller page than asked for
+	if w.Offset != nil {
+		p.Offset, p.echoed.offset = *w.Offset, true
 	}
-	if len(p.Data) < size {
-		return false
+	return nil
+}
+
+// MarshalJSON writes the page as the server does: limit and offset when
+// the decoded answer carried them (or when set), data as an array.
+func (p Page[T]) MarshalJSON() ([]byte, error) {
+	w := pageWire[T]{Data: p.Data, HasMore: p.HasMore}
+	if w.Data == nil {
+		w.Data = []T{}
 	}
-	if p.Total > 0 && int64(p.Offset+len(p.Data)) >= p.Total {
-		return false
+	if p.echoed.limit || p.Limit != 0 {
+		w.Limit = &p.Limit
 	}
-	return true
+	if p.echoed.offset || p.Offset != 0 {
+		w.Offset = &p.Offset
+	}
+	return json.Marshal(w)
+}
+
+// more reports whether a page after p may exist. The server computes
+// has_more from one item beyond the page (paginate_results,
+// platform/src/api/pagination.rs:5-21), so it is authoritative; an empty
+// page ends the walk even if a server claimed otherwise, so a faulty
+// has_more cannot loop forever.
+func (p *Page[T]) more() bool {
+	return p.HasMore && len(p.Data) > 0
 }
 
 // checkPage validates a page request and returns the limit to send.
@@ -97,13 +130,12 @@ func paginate[T any](limit, offset int, fetch func(limit, offset int) (*Page[T],
 				yield(zero, err)
 				return
 			}
-			page.Offset = offset
 			for _, item := range page.Data {
 				if !yield(item, nil) {
 					return
 				}
 			}
-			if !page.more(size) {
+			if !page.more() {
 				return
 			}
 			offset += len(page.Data)

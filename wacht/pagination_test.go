@@ -12,12 +12,17 @@ import (
 	"testing"
 )
 
-// userStore serves GET /users from n users, honouring limit and offset the
-// way the platform API does.
+// userStore serves GET /users from n users the way the platform API does:
+// paginate_results (platform/src/api/pagination.rs:5-21) reads one item past
+// the page and answers {data, has_more, limit, offset}, never a total. bare
+// drops limit and offset, as lists built from a plain vector do
+// (PaginatedResponse::from, platform/src/application/response.rs:139-151);
+// GET /users itself always carries both, so a bare store is served without
+// response validation.
 type userStore struct {
-	n         int
-	omitTotal bool
-	failAt    int // offset whose page answers 500; 0 means never
+	n      int
+	bare   bool
+	failAt int // offset whose page answers 500; 0 means never
 
 	mu    sync.Mutex
 	pages []string // limit/offset of each page served
@@ -34,19 +39,21 @@ func (s *userStore) handler(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 500, `{"errors":[{"message":"database unavailable","code":500}]}`)
 		return
 	}
-	var items []map[string]any
-	for i := offset; i < s.n && i < offset+limit; i++ {
+	items := []map[string]any{}
+	for i := offset; i < s.n && i < offset+limit+1; i++ {
 		items = append(items, map[string]any{
 			"id": fmt.Sprintf("u_%d", i), "created_at": "2026-01-02T03:04:05Z", "updated_at": "2026-01-02T03:04:05Z",
 			"first_name": fmt.Sprintf("User%d", i), "last_name": "Test", "profile_picture_url": "",
+			"username": nil, "primary_email_address": nil, "primary_phone_number": nil,
 		})
 	}
-	body := map[string]any{"data": items, "limit": limit, "offset": offset}
-	if items == nil {
-		body["data"] = []any{}
+	hasMore := len(items) > limit
+	if hasMore {
+		items = items[:limit]
 	}
-	if !s.omitTotal {
-		body["total"] = s.n
+	body := map[string]any{"data": items, "has_more": hasMore}
+	if !s.bare {
+		body["limit"], body["offset"] = limit, offset
 	}
 	data, _ := json.Marshal(body)
 	writeJSON(w, 200, string(data))
@@ -120,24 +127,46 @@ func TestAllIteratesLazilyToTheEnd(t *testing.T) {
 	}
 }
 
-func TestAllStopsWithoutTotal(t *testing.T) {
-	for _, n := range []int{0, 7, 20} {
-		store := &userStore{n: n, omitTotal: true}
-		ts := newTestServer(t, store.handler, serverOptions{})
-		c := newTestClient(t, ts, Config{})
-		count := 0
-		for _, err := range c.Users.All(context.Background(), ListUsersParams{Limit: 10}) {
-			if err != nil {
-				t.Fatal(err)
+// TestAllStopsOnHasMore walks real-shaped lists ({data, has_more}, no
+// total), with and without limit/offset in the answer, and checks that the
+// iterator fetches exactly the pages the list has: a full last page with
+// has_more false ends the walk without an extra, empty request.
+func TestAllStopsOnHasMore(t *testing.T) {
+	for _, bare := range []bool{false, true} {
+		for _, n := range []int{0, 7, 10, 20, 25} {
+			store := &userStore{n: n, bare: bare}
+			ts := newTestServer(t, store.handler, serverOptions{offSpecResponses: bare})
+			c := newTestClient(t, ts, Config{})
+			var ids []string
+			for u, err := range c.Users.All(context.Background(), ListUsersParams{Limit: 10}) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, u.ID)
 			}
-			count++
+			if len(ids) != n || (n > 0 && ids[n-1] != fmt.Sprintf("u_%d", n-1)) {
+				t.Errorf("bare=%v n=%d: iterated %d users", bare, n, len(ids))
+			}
+			want := max(1, (n+9)/10)
+			if got := int(ts.requests.Load()); got != want {
+				t.Errorf("bare=%v n=%d: %d pages fetched (%s), want %d", bare, n, got, store.served(), want)
+			}
 		}
-		if count != n {
-			t.Errorf("n=%d: iterated %d users", n, count)
-		}
-		if want := (n / 10) + 1; int(ts.requests.Load()) != want {
-			t.Errorf("n=%d: %d pages fetched, want %d", n, ts.requests.Load(), want)
-		}
+	}
+}
+
+// TestAllStopsOnAnEmptyPage keeps a server that claims has_more on an empty
+// page from making the iterator loop.
+func TestAllStopsOnAnEmptyPage(t *testing.T) {
+	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, `{"data":[],"has_more":true}`) // a faulty server
+	}, serverOptions{offSpecResponses: true})
+	c := newTestClient(t, ts, Config{})
+	for _, err := range c.Users.All(context.Background(), ListUsersParams{}) {
+		t.Fatalf("unexpected element (err %v)", err)
+	}
+	if ts.requests.Load() != 1 {
+		t.Errorf("%d requests, want 1", ts.requests.Load())
 	}
 }
 
@@ -172,13 +201,13 @@ func TestMemberIteratorCarriesPathArgument(t *testing.T) {
 	var got seen
 	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		got.add(r.URL.Path)
-		writeJSON(w, 200, `{"data":[],"total":0,"limit":5,"offset":0}`)
+		writeJSON(w, 200, `{"data":[],"has_more":false,"limit":5,"offset":0}`)
 	}, serverOptions{})
 	c := newTestClient(t, ts, Config{})
-	for _, err := range c.Organizations.AllMembers(context.Background(), "org_1", ListOrganizationMembersParams{Limit: 5}) {
+	for _, err := range c.Organizations.AllMembers(context.Background(), "2002", ListOrganizationMembersParams{Limit: 5}) {
 		t.Fatalf("unexpected element (err %v)", err)
 	}
-	if paths := got.all(); len(paths) != 1 || paths[0] != "/organizations/org_1/members" {
+	if paths := got.all(); len(paths) != 1 || paths[0] != "/organizations/2002/members" {
 		t.Errorf("paths = %v", paths)
 	}
 }
@@ -189,7 +218,8 @@ func TestAllAuditLogsFollowsTheCursor(t *testing.T) {
 		cur := r.URL.Query().Get("cursor")
 		cursors.add(cur)
 		entry := func(id string) string {
-			return `{"request_id":"` + id + `","deployment_id":"3","app_slug":"billing","key_id":"k_1","key_name":"ci",` +
+			return `{"request_id":"` + id + `","deployment_id":"3","app_slug":"billing","key_id":"11","key_name":"ci",` +
+				`"blocked_by_rule":null,"user_agent":null,"rate_limits":null,` +
 				`"outcome":"allowed","path":"/v1/charges","client_ip":"203.0.113.7","timestamp":"2026-01-02T03:04:05Z"}`
 		}
 		switch cur {
@@ -216,7 +246,8 @@ func TestAllAuditLogsFollowsTheCursor(t *testing.T) {
 
 func TestAllAuditLogsStopsOnARepeatedCursor(t *testing.T) {
 	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, `{"data":[{"request_id":"r","deployment_id":"3","app_slug":"a","key_id":"k","key_name":"n",`+
+		writeJSON(w, 200, `{"data":[{"request_id":"r","deployment_id":"3","app_slug":"a","key_id":"12","key_name":"n",`+
+			`"blocked_by_rule":null,"user_agent":null,"rate_limits":null,`+
 			`"outcome":"allowed","path":"/","client_ip":"203.0.113.7","timestamp":"2026-01-02T03:04:05Z"}],"limit":1,"has_more":true,"next_cursor":"same"}`)
 	}, serverOptions{})
 	c := newTestClient(t, ts, Config{})

@@ -62,7 +62,7 @@ func retryClient(t *testing.T, h http.HandlerFunc, cfg Config) (*Client, *sleepR
 func TestRetryHonoursRetryAfterSeconds(t *testing.T) {
 	h, count := scripted([]int{429}, http.Header{"Retry-After": {"2"}})
 	c, rec := retryClient(t, h, Config{})
-	if err := c.Users.Delete(context.Background(), "u_1"); err != nil {
+	if err := c.Users.Delete(context.Background(), "1001"); err != nil {
 		t.Fatal(err)
 	}
 	if count() != 2 {
@@ -94,7 +94,7 @@ func TestParseRetryAfter(t *testing.T) {
 func TestRetryBackoffIsCappedExponentialWithJitter(t *testing.T) {
 	h, count := scripted([]int{503, 502, 504}, nil)
 	c, rec := retryClient(t, h, Config{})
-	if err := c.Users.Delete(context.Background(), "u_1"); err != nil {
+	if err := c.Users.Delete(context.Background(), "1001"); err != nil {
 		t.Fatal(err)
 	}
 	if count() != 4 {
@@ -117,7 +117,7 @@ func TestRetryBackoffIsCappedExponentialWithJitter(t *testing.T) {
 func TestRetryAttemptsAreBounded(t *testing.T) {
 	h, count := scripted([]int{503, 503, 503, 503, 503, 503}, nil)
 	c, rec := retryClient(t, h, Config{MaxRetries: 2})
-	err := c.Users.Delete(context.Background(), "u_1")
+	err := c.Users.Delete(context.Background(), "1001")
 	if !IsServerError(err) {
 		t.Fatalf("error = %v, want the last 503", err)
 	}
@@ -141,7 +141,7 @@ func TestRetryOnConnectionReset(t *testing.T) {
 		writeJSON(w, 200, `{}`)
 	}
 	c, rec := retryClient(t, h, Config{})
-	if err := c.Users.Delete(context.Background(), "u_1"); err != nil {
+	if err := c.Users.Delete(context.Background(), "1001"); err != nil {
 		t.Fatalf("DELETE after a reset: %v", err)
 	}
 	if n.Load() != 2 || len(rec.delays) != 1 {
@@ -150,7 +150,7 @@ func TestRetryOnConnectionReset(t *testing.T) {
 
 	// POST is not idempotent: a dropped connection is reported, not retried.
 	n.Store(0)
-	_, err := c.Users.RevokeAllSessions(context.Background(), "u_1")
+	_, err := c.Users.RevokeAllSessions(context.Background(), "1001")
 	var re *RequestError
 	if !errors.As(err, &re) || re.Method != http.MethodPost {
 		t.Fatalf("POST after a reset: error = %v, want a *RequestError", err)
@@ -163,11 +163,11 @@ func TestRetryOnConnectionReset(t *testing.T) {
 func TestPostAndPatchAreNeverRetried(t *testing.T) {
 	h, count := scripted([]int{503, 503}, http.Header{"Retry-After": {"1"}})
 	c, rec := retryClient(t, h, Config{})
-	_, err := c.Users.AddEmail(context.Background(), "u_1", AddEmailRequest{Email: "a@example.com"})
+	_, err := c.Users.AddEmail(context.Background(), "1001", AddEmailRequest{Email: "a@example.com"})
 	if !IsServerError(err) || count() != 1 {
 		t.Errorf("POST: error = %v after %d attempts; want the 503 after 1", err, count())
 	}
-	err = c.Users.UpdatePassword(context.Background(), "u_1", UpdatePasswordRequest{NewPassword: "correct horse"})
+	err = c.Users.UpdatePassword(context.Background(), "1001", UpdatePasswordRequest{NewPassword: "correct horse"})
 	if !IsServerError(err) || count() != 2 {
 		t.Errorf("PATCH: error = %v after %d attempts in total; want the 503 after 1 more", err, count())
 	}
@@ -191,7 +191,7 @@ func TestPutIsRetried(t *testing.T) {
 func TestRetriesCanBeDisabled(t *testing.T) {
 	h, count := scripted([]int{503}, nil)
 	c, rec := retryClient(t, h, Config{DisableRetries: true})
-	err := c.Users.Delete(context.Background(), "u_1")
+	err := c.Users.Delete(context.Background(), "1001")
 	if !IsServerError(err) || count() != 1 || len(rec.delays) != 0 {
 		t.Errorf("error = %v, attempts = %d, waits = %v; want the 503 after 1 attempt, no wait", err, count(), rec.delays)
 	}
@@ -205,7 +205,7 @@ func TestRetryNeverSleepsPastTheDeadline(t *testing.T) {
 	c, rec := retryClient(t, h, Config{})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	err := c.Users.Delete(ctx, "u_1")
+	err := c.Users.Delete(ctx, "1001")
 	if !IsRateLimited(err) {
 		t.Fatalf("error = %v, want the 429", err)
 	}
@@ -220,7 +220,7 @@ func TestRetryNeverSleepsPastTheDeadline(t *testing.T) {
 	// Config.Timeout is a deadline too.
 	h2, count2 := scripted([]int{503}, http.Header{"Retry-After": {"10"}})
 	c2, rec2 := retryClient(t, h2, Config{Timeout: 2 * time.Second})
-	if err := c2.Users.Delete(context.Background(), "u_1"); !IsServerError(err) {
+	if err := c2.Users.Delete(context.Background(), "1001"); !IsServerError(err) {
 		t.Fatalf("error = %v, want the 503", err)
 	}
 	if count2() != 1 || len(rec2.delays) != 0 {
@@ -230,7 +230,7 @@ func TestRetryNeverSleepsPastTheDeadline(t *testing.T) {
 	// A Retry-After beyond maxRetryAfter is not honoured by waiting.
 	h3, count3 := scripted([]int{503}, http.Header{"Retry-After": {"3600"}})
 	c3, rec3 := retryClient(t, h3, Config{Timeout: -1})
-	if err := c3.Users.Delete(context.Background(), "u_1"); !IsServerError(err) {
+	if err := c3.Users.Delete(context.Background(), "1001"); !IsServerError(err) {
 		t.Fatalf("error = %v, want the 503", err)
 	}
 	if count3() != 1 || len(rec3.delays) != 0 {
@@ -243,7 +243,7 @@ func TestRetryStopsWhenContextIsCancelled(t *testing.T) {
 	c, _ := retryClient(t, h, Config{})
 	ctx, cancel := context.WithCancel(context.Background())
 	c.sleep = func(context.Context, time.Duration) bool { cancel(); return false }
-	err := c.Users.Delete(ctx, "u_1")
+	err := c.Users.Delete(ctx, "1001")
 	if !IsServerError(err) || count() != 1 {
 		t.Errorf("error = %v after %d attempts; want the 503 after 1", err, count())
 	}

@@ -29,10 +29,8 @@ const CodeMethodNotAllowed = "method_not_allowed"
 type UsersResponse struct {
 	// Users is the first page of the deployment's users (at most PageSize).
 	Users []wacht.User `json:"users"`
-	// Total is the number of users in the deployment, when the backend
-	// reports it.
-	Total int64 `json:"total,omitempty"`
-	// HasMore reports that the deployment has more users than this page.
+	// HasMore reports that the deployment has more users than this page
+	// (the platform API's has_more; it reports no total).
 	HasMore bool `json:"has_more"`
 }
 
@@ -112,8 +110,7 @@ func listUsers(w http.ResponseWriter, r *http.Request) {
 	if users == nil {
 		users = []wacht.User{}
 	}
-	more := page.HasMore || int64(page.Offset+len(page.Data)) < page.Total
-	handler.WriteJSON(w, http.StatusOK, UsersResponse{Users: users, Total: page.Total, HasMore: more})
+	handler.WriteJSON(w, http.StatusOK, UsersResponse{Users: users, HasMore: page.HasMore})
 }
 
 // allow lets through method (and HEAD for GET) and answers anything else

@@ -19,6 +19,14 @@ func (g *generator) writeCalls() []byte {
 		var args []string
 		args = append(args, "ctx")
 		for _, p := range o.pathParams {
+			if v, ok := o.pathEnums[p]; ok {
+				args = append(args, fmt.Sprintf("%q", v)) // the server accepts only listed values
+				continue
+			}
+			if o.numericIDs[p] {
+				args = append(args, `"4242"`) // parsed as i64 by the server
+				continue
+			}
 			args = append(args, fmt.Sprintf("%q", "ex_"+p))
 		}
 		switch {
@@ -41,6 +49,24 @@ func (g *generator) writeCalls() []byte {
 		} else {
 			fmt.Fprintf(&b, "\t\tout, err := %s\n\t\tx.decoded(out)\n\t\treturn err\n\t},\n", call)
 		}
+	}
+	b.WriteString("}\n\n")
+	b.WriteString("// specResults maps each covered operation (\"METHOD /path\" as in the spec)\n")
+	b.WriteString("// to a new value of the Go type its response body decodes into; operations\n")
+	b.WriteString("// whose method returns only an error are absent.\n")
+	b.WriteString("var specResults = map[string]func() any{\n")
+	for _, o := range g.ops {
+		kind, elem, _ := g.result(o)
+		var typ string
+		switch kind {
+		case resultPage, resultSlice:
+			typ = "Page[" + elem + "]" // a slice result is the data of a list envelope
+		case resultPtr:
+			typ = elem
+		default:
+			continue
+		}
+		fmt.Fprintf(&b, "\t%q: func() any { return new(%s) },\n", o.httpMethod+" "+o.path, typ)
 	}
 	b.WriteString("}\n")
 	var out bytes.Buffer

@@ -90,6 +90,8 @@ type operation struct {
 	spec       *object
 	summary    string
 	pathParams []string
+	numericIDs map[string]bool   // path parameters the server parses as i64
+	pathEnums  map[string]string // first accepted value of enumerated path parameters
 	query      []*object
 	jsonBody   *object // request body schema (application/json)
 	formBody   *object // request body schema (multipart/form-data)
@@ -148,7 +150,7 @@ func (g *generator) run() (map[string][]byte, error) {
 	var mf bytes.Buffer
 	mf.WriteString(header)
 	var imports []string
-	if bytes.Contains(m.Bytes(), []byte("json.RawMessage")) {
+	if bytes.Contains(m.Bytes(), []byte("json.")) {
 		imports = append(imports, `"encoding/json"`)
 	}
 	if bytes.Contains(m.Bytes(), []byte("time.Time")) {
@@ -205,6 +207,18 @@ func (g *generator) collect() error {
 				switch prm.str("in") {
 				case "path":
 					oper.pathParams = append(oper.pathParams, prm.str("name"))
+					if strings.Contains(prm.obj("schema").str("pattern"), "[0-9]+$") || prm.obj("schema").str("type") == "integer" {
+						if oper.numericIDs == nil {
+							oper.numericIDs = map[string]bool{}
+						}
+						oper.numericIDs[prm.str("name")] = true
+					}
+					if e := prm.obj("schema").list("enum"); len(e) > 0 {
+						if oper.pathEnums == nil {
+							oper.pathEnums = map[string]string{}
+						}
+						oper.pathEnums[prm.str("name")], _ = e[0].(string)
+					}
 				case "query":
 					oper.query = append(oper.query, prm)
 				}
@@ -285,7 +299,13 @@ func (g *generator) goType(s *object, parent, field string, request bool) string
 	if n := refName(s); n != "" {
 		return g.enqueue(n)
 	}
-	if one := s.list("oneOf"); len(one) > 0 {
+	if alts := append(s.list("oneOf"), s.list("anyOf")...); len(alts) > 0 {
+		if flexibleID(alts) {
+			// FlexibleI64 (models/src/flexible_i64.rs) reads a JSON number or
+			// a decimal string; the client sends the string form, the form
+			// every id the server writes (i64_as_string) arrives in.
+			return "string"
+		}
 		return "json.RawMessage"
 	}
 	switch s.str("type") {
@@ -321,6 +341,26 @@ func (g *generator) goType(s *object, parent, field string, request bool) string
 		return "map[string]any"
 	}
 	return "any"
+}
+
+// flexibleID reports whether the alternatives of a oneOf/anyOf are only an
+// integer, a string and null: an id the server reads from either form.
+func flexibleID(alts []any) bool {
+	str := false
+	for _, a := range alts {
+		o, ok := a.(*object)
+		if !ok {
+			return false
+		}
+		switch o.str("type") {
+		case "string":
+			str = true
+		case "integer", "null":
+		default:
+			return false
+		}
+	}
+	return str
 }
 
 func singular(s string) string {
@@ -404,9 +444,22 @@ func (g *generator) writeEnum(b *bytes.Buffer, name, component string, s *object
 func (g *generator) field(owner, prop string, ps *object, required, request bool) (goName, goType, tag string) {
 	goName = exported(prop)
 	goType = g.goType(ps, owner, prop, request)
-	nullable := ps.boolean("nullable")
+	nullable := ps.boolean("nullable") || nullableAlt(ps)
 	switch {
 	case required && !nullable:
+		tag = prop
+	case !request && nullable && !isRefLike(goType):
+		// Answers only: an Option the server may write as null. Keep the
+		// null on re-encoding rather than dropping the key.
+		tag = prop
+	case !request && nullable:
+		goType = "*" + goType
+		tag = prop
+	case required && (strings.HasPrefix(goType, "[]") || strings.HasPrefix(goType, "map[") || goType == "any" ||
+		goType == "json.RawMessage" || strings.HasPrefix(goType, "*")):
+		// Always written, possibly null (Option without
+		// skip_serializing_if): a nil value encodes as null, so the key
+		// survives a decode and re-encode.
 		tag = prop
 	case strings.HasPrefix(goType, "[]") || strings.HasPrefix(goType, "map[") || goType == "any" ||
 		goType == "json.RawMessage" || strings.HasPrefix(goType, "*"):
@@ -432,6 +485,8 @@ func (g *generator) writeStruct(b *bytes.Buffer, name string, s *object, request
 	for _, r := range s.list("required") {
 		req[r.(string)] = true
 	}
+	type fill struct{ goName, goType string }
+	var fills []fill
 	props := s.obj("properties")
 	if props != nil {
 		for _, p := range props.keys {
@@ -441,9 +496,33 @@ func (g *generator) writeStruct(b *bytes.Buffer, name string, s *object, request
 				writeDoc(b, "\t", fn+": "+d)
 			}
 			fmt.Fprintf(b, "\t%s %s %s\n", fn, ft, tag)
+			if request && req[p] && !ps.boolean("nullable") && (strings.HasPrefix(ft, "[]") || strings.HasPrefix(ft, "map[")) {
+				fills = append(fills, fill{fn, ft})
+			}
 		}
 	}
 	b.WriteString("}\n\n")
+	if len(fills) > 0 {
+		// serde rejects null for a required Vec or map, so a field the
+		// caller left nil goes out as an empty array or object: the key is
+		// always sent.
+		writeDoc(b, "", fmt.Sprintf("MarshalJSON sends the keys the server requires even when they are left empty: a nil %s goes out as an empty list or object, never null.", fills[0].goName))
+		fmt.Fprintf(b, "func (v %s) MarshalJSON() ([]byte, error) {\n\ttype plain %s\n", name, name)
+		for _, f := range fills {
+			fmt.Fprintf(b, "\tif v.%s == nil {\n\t\tv.%s = %s{}\n\t}\n", f.goName, f.goName, f.goType)
+		}
+		b.WriteString("\treturn json.Marshal(plain(v))\n}\n\n")
+	}
+}
+
+// nullableAlt reports whether a oneOf/anyOf admits null.
+func nullableAlt(s *object) bool {
+	for _, a := range append(s.list("oneOf"), s.list("anyOf")...) {
+		if o, ok := a.(*object); ok && (o.str("type") == "null" || o.boolean("nullable")) {
+			return true
+		}
+	}
+	return false
 }
 
 func writeDoc(b *bytes.Buffer, indent, doc string) {

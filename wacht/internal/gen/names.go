@@ -13,7 +13,7 @@ var initialisms = map[string]string{
 	"jwks": "JWKS", "mcp": "MCP", "mfa": "MFA", "oauth": "OAuth", "otp": "OTP", "pem": "PEM",
 	"smtp": "SMTP", "sms": "SMS", "sso": "SSO", "tls": "TLS", "tos": "TOS", "ui": "UI",
 	"uri": "URI", "uris": "URIs", "url": "URL", "urls": "URLs", "llm": "LLM", "voip": "VoIP",
-	"tz": "TZ", "ttl": "TTL", "ts": "TS",
+	"tz": "TZ", "ttl": "TTL", "ts": "TS", "x5u": "X5U", "x5t": "X5T", "x5c": "X5C",
 }
 
 // words splits snake_case, kebab-case and CamelCase into lower-case words.
@@ -97,15 +97,32 @@ func unexported(s string) string {
 // typeRenames fixes component names whose straight translation would read
 // badly or would clash with names the auth side of the package owns.
 var typeRenames = map[string]string{
-	"ApiAuditLogsResponse":     "APIAuditLogPage",
-	"ListApiKeysResponse":      "APIKeyList",
-	"ListOAuthAppsResponse":    "OAuthAppList",
-	"OAuthAppResponse":         "OAuthApp",
-	"RateLimitConfigDto":       "RateLimitConfig",
-	"RateLimit":                "RateLimitRule",
-	"ReplayTaskListResponse":   "ReplayTaskPage",
-	"ReplayTaskStatusResponse": "ReplayTask",
-	"UserWithIdentifiers":      "User",
+	"ApiAuditLogsResponse": "APIAuditLogPage",
+	// OAuth bodies keep the names the hand-written types had before the
+	// corrections typed them.
+	"OAuthClientResponse":               "OAuthClient",
+	"ListOAuthClientsResponse":          "OAuthClientList",
+	"RotateOAuthClientSecretResponse":   "OAuthClientSecret",
+	"OAuthGrantResponse":                "OAuthGrant",
+	"ListOAuthGrantsResponse":           "OAuthGrantList",
+	"VerifyOAuthAppDomainResponse":      "OAuthDomainVerification",
+	"OAuthAppSigningKeySummary":         "OAuthSigningKey",
+	"OAuthAppSigningKeysListResponse":   "OAuthSigningKeys",
+	"OAuthAppSigningKeyRotatedResponse": "OAuthSigningKeyRotation",
+	"OAuthClientJwk":                    "OAuthJWK",
+	"UpdateOAuthAppRequest":             "UpdateOAuthAppParams",
+	"UpdateOAuthScopeRequest":           "UpdateOAuthScopeParams",
+	"SetOAuthScopeMappingRequest":       "SetOAuthScopeMappingParams",
+	"CreateOAuthClientRequest":          "CreateOAuthClientParams",
+	"UpdateOAuthClientRequest":          "UpdateOAuthClientParams",
+	"ListApiKeysResponse":               "APIKeyList",
+	"ListOAuthAppsResponse":             "OAuthAppList",
+	"OAuthAppResponse":                  "OAuthApp",
+	"RateLimitConfigDto":                "RateLimitConfig",
+	"RateLimit":                         "RateLimitRule",
+	"ReplayTaskListResponse":            "ReplayTaskPage",
+	"ReplayTaskStatusResponse":          "ReplayTask",
+	"UserWithIdentifiers":               "User",
 }
 
 // reserved names belong to the auth side of package wacht or to the

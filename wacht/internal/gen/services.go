@@ -18,6 +18,11 @@ const (
 
 // result classifies what a method returns.
 func (g *generator) result(o *operation) (resultKind, string, error) {
+	if n := refName(o.response); n != "" {
+		// The corrected document names the answer's type; it wins over a
+		// hand-written fallback in ops.go.
+		return resultPtr, g.enqueue(n), nil
+	}
 	if o.op.result != "" {
 		if s := o.response; s != nil && s.obj("properties") != nil && !g.inlineDone[o.op.result] {
 			g.inlineDone[o.op.result] = true
@@ -35,6 +40,12 @@ func (g *generator) result(o *operation) (resultKind, string, error) {
 	}
 	props := s.obj("properties")
 	if props == nil || len(props.keys) == 0 {
+		return resultNone, "", nil
+	}
+	if len(props.keys) == 1 && props.keys[0] == "success" {
+		// {"success": true} is how ApiSuccess flattens a command that
+		// returns json!({"success": true}) (platform/src/api/segments.rs):
+		// the status already says so, so the method returns only an error.
 		return resultNone, "", nil
 	}
 	if data := props.obj("data"); data != nil && data.str("type") == "array" {
@@ -151,8 +162,16 @@ func (g *generator) queryFields(o *operation) []queryField {
 		default:
 			f.goType = g.goType(s, o.params, name, true)
 		}
-		if d, ok := queryDocs[name]; ok && f.doc == "" {
-			f.doc = f.goName + " " + d
+		if d, ok := queryDocs[name]; ok {
+			// The shared sentence first; what the audit found about this
+			// operation's parser follows.
+			if wire := strings.TrimSuffix(f.doc, "."); wire != "" && name != "limit" && name != "offset" {
+				f.doc = f.goName + " " + d + " Server: " + wire + "."
+			} else if name != "limit" && name != "offset" {
+				f.doc = f.goName + " " + d
+			}
+		} else if f.doc != "" && name != "limit" && name != "offset" {
+			f.doc = fmt.Sprintf("%s is sent as the %s query parameter: %s.", f.goName, "`"+name+"`", strings.TrimSuffix(f.doc, "."))
 		}
 		if f.doc == "" {
 			req := "Optional"
@@ -263,6 +282,11 @@ func (g *generator) formFields(o *operation) []formField {
 		case p == "supported_scopes":
 			f.goType, f.kind = "[]string", "list"
 			f.doc = "SupportedScopes are the scopes the app offers (sent comma-separated)."
+		case p == "allow_dynamic_client_registration":
+			// A text part the server compares against 1|true|yes|on
+			// (platform/src/api/oauth/app_handlers.rs:55); "true" and "false" say it plainly.
+			f.goType, f.kind = "*bool", "bool"
+			f.doc = "AllowDynamicClientRegistration lets clients register themselves (sent as true or false)."
 		case p == "scope_definitions":
 			f.goType, f.kind = "[]OAuthScopeDefinition", "json"
 			f.doc = "ScopeDefinitions describe each scope (sent as a JSON string)."
