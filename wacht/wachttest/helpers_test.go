@@ -37,6 +37,11 @@ func (c *client) send(req *http.Request) (int, http.Header, map[string]any) {
 		c.t.Fatalf("read body: %v", err)
 	}
 	var out map[string]any
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "text/plain") {
+		// axum's extractor rejections are plain text; keep the text
+		// under a key no JSON answer has.
+		return res.StatusCode, res.Header, map[string]any{plainTextKey: string(b)}
+	}
 	if len(b) > 0 {
 		if err := json.Unmarshal(b, &out); err != nil {
 			c.t.Fatalf("%s %s: body is not a JSON object: %q", req.Method, req.URL.Path, b)
@@ -92,6 +97,30 @@ func (c *client) form(method, path string, fields map[string]string) (int, map[s
 func (c *client) get(path string) (int, map[string]any) {
 	c.t.Helper()
 	return c.json(http.MethodGet, path, nil)
+}
+
+// plainTextKey holds a plain-text answer's body in the map send returns.
+const plainTextKey = "(text/plain)"
+
+// rejectionText returns the plain-text body of one of axum's extractor
+// rejections, failing if the answer was not plain text or not status.
+func rejectionText(t testing.TB, code int, body map[string]any, status int) string {
+	t.Helper()
+	text, ok := body[plainTextKey].(string)
+	if code != status || !ok {
+		t.Fatalf("want a plain-text %d rejection, got %d %v", status, code, body)
+	}
+	return text
+}
+
+// count is the number of items of a list answer's data.
+func count(t testing.TB, body map[string]any) int {
+	t.Helper()
+	data, ok := body["data"].([]any)
+	if !ok {
+		t.Fatalf("answer has no data array: %v", body)
+	}
+	return len(data)
 }
 
 // mustOK fails unless code is 200.
