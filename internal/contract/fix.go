@@ -3,7 +3,6 @@ package contract
 import (
 	"fmt"
 	"sort"
-	"strings"
 )
 
 // fix rewrites the parsed document in place so that a JSON Schema 2020-12
@@ -27,18 +26,14 @@ import (
 //     the API also answers (403, 409, 413, 415, 422, 429, 501, 502, 503, 504)
 //     with the document's own error body, so rate limiting, conflicts and
 //     outages can be validated instead of being rejected as undocumented;
-//   - 400, 413, 415 and 422 may also be text/plain: those are the statuses
-//     of axum's own extractor rejections (Json: 400 bad syntax, 413 body
-//     over the limit, 415 no application/json Content-Type, 422 a body
-//     that does not fit the handler's type; Query and Path: 400), which
-//     the server (axum 0.8.1 in its Cargo.lock) answers before any handler
-//     runs, as (status, String), i.e. text/plain; charset=utf-8 (axum-core
-//     0.5 __define_rejection, axum/src/extract/rejection.rs). The platform
-//     installs no rejection handler of its own: its handlers take
-//     axum::extract::{Json, Path, Query} directly
-//     (platform/src/api/api_key/key_handlers.rs:1 and the rest of
-//     platform/src/api), so only the application's errors have the JSON
-//     {"errors":[{"message","code"}]} body.
+//     413 and 415 are there because axum's Json extractor answers them (a
+//     body over the limit, no application/json Content-Type); like every
+//     framework rejection (axum 0.8.1 answers in plain text) they reach the
+//     client as the JSON error body, because the platform's routers wrap
+//     every route in normalize_error_responses
+//     (platform/src/application/router.rs:73,99), which rewrites any error
+//     that is not application/json into {"errors":[{"message","code"}]}.
+//     So no error status needs a text/plain body.
 func fix(root map[string]any) []string {
 	counts := map[string]int{}
 	dropParameterNullable(root, counts)
@@ -198,45 +193,8 @@ func addErrorStatuses(root map[string]any, counts map[string]int) {
 				responses[code] = map[string]any{"$ref": "#/components/responses/KitError" + code}
 				counts["added error statuses 403/409/413/415/422/429/501/502/503/504 with the document's 500 body (operations x statuses)"]++
 			}
-			for _, code := range rejectionStatuses {
-				if allowPlainText(root, responses[code]) {
-					counts["400/413/415/422 may be text/plain, as axum's extractor rejections are (responses)"]++
-				}
-			}
 		}
 	}
-}
-
-// rejectionStatuses are the statuses axum's Json, Query and Path
-// extractors reject with, in plain text.
-var rejectionStatuses = []string{"400", "413", "415", "422"}
-
-// allowPlainText adds a text/plain string body to a response (resolving a
-// $ref to components/responses), reporting whether it changed anything.
-func allowPlainText(root map[string]any, resp any) bool {
-	r, _ := resp.(map[string]any)
-	if ref, ok := r["$ref"].(string); ok {
-		name, found := strings.CutPrefix(ref, "#/components/responses/")
-		if !found {
-			return false
-		}
-		components, _ := root["components"].(map[string]any)
-		shared, _ := components["responses"].(map[string]any)
-		r, _ = shared[name].(map[string]any)
-	}
-	if r == nil {
-		return false
-	}
-	content, _ := r["content"].(map[string]any)
-	if content == nil {
-		content = map[string]any{}
-		r["content"] = content
-	}
-	if _, ok := content["text/plain"]; ok {
-		return false
-	}
-	content["text/plain"] = map[string]any{"schema": map[string]any{"type": "string"}}
-	return true
 }
 
 func deepCopy(v any) any {

@@ -66,11 +66,7 @@ func (s *Server) ImplementedOperations() []string {
 // *Params structs of platform/src/api/b2b/mod.rs; API keys:
 // Path<(String, i64)> (platform/src/api/api_key/key_handlers.rs:41,62);
 // webhook endpoints: platform/src/api/webhook/endpoints.rs:77,114,151.
-//
-// signin_id is i64 on the server too (UserSigninParams), but the
-// emulator's sign-ins are its frontend sessions, whose ids are "sess_..."
-// (frontend.go), so it is not checked here.
-var int64PathParams = []string{"user_id", "email_id", "phone_id", "invitation_id", "waitlist_user_id",
+var int64PathParams = []string{"user_id", "email_id", "phone_id", "signin_id", "invitation_id", "waitlist_user_id",
 	"organization_id", "workspace_id", "membership_id", "role_id", "key_id", "endpoint_id"}
 
 // numericPathIDs parses the i64 path parameters of template as the

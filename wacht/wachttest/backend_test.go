@@ -173,7 +173,7 @@ func TestUserListPaginationSearchSort(t *testing.T) {
 		t.Errorf("sort by email desc: %v", got)
 	}
 	code, body = c.get("/users?offset=-1")
-	rejectionText(t, code, body, http.StatusBadRequest)
+	mustReject(t, code, body, http.StatusBadRequest, "Bad request")
 	code, body = c.get("/users?offset=100")
 	if got := mustOK(t, code, body); len(got["data"].([]any)) != 0 || got["has_more"] != false || got["offset"] != float64(100) {
 		t.Errorf("offset past the end: %v", got)

@@ -37,11 +37,6 @@ func (c *client) send(req *http.Request) (int, http.Header, map[string]any) {
 		c.t.Fatalf("read body: %v", err)
 	}
 	var out map[string]any
-	if strings.HasPrefix(res.Header.Get("Content-Type"), "text/plain") {
-		// axum's extractor rejections are plain text; keep the text
-		// under a key no JSON answer has.
-		return res.StatusCode, res.Header, map[string]any{plainTextKey: string(b)}
-	}
 	if len(b) > 0 {
 		if err := json.Unmarshal(b, &out); err != nil {
 			c.t.Fatalf("%s %s: body is not a JSON object: %q", req.Method, req.URL.Path, b)
@@ -99,18 +94,18 @@ func (c *client) get(path string) (int, map[string]any) {
 	return c.json(http.MethodGet, path, nil)
 }
 
-// plainTextKey holds a plain-text answer's body in the map send returns.
-const plainTextKey = "(text/plain)"
-
-// rejectionText returns the plain-text body of one of axum's extractor
-// rejections, failing if the answer was not plain text or not status.
-func rejectionText(t testing.TB, code int, body map[string]any, status int) string {
+// mustReject checks an answer is a framework rejection as the server's
+// client sees it: axum's plain text replaced by normalize_error_responses
+// (platform/src/application/router.rs:73) with the JSON error body and the
+// fixed message for the status.
+func mustReject(t testing.TB, code int, body map[string]any, status int, message string) {
 	t.Helper()
-	text, ok := body[plainTextKey].(string)
-	if code != status || !ok {
-		t.Fatalf("want a plain-text %d rejection, got %d %v", status, code, body)
+	if code != status {
+		t.Fatalf("status %d, want %d: %v", code, status, body)
 	}
-	return text
+	if got := errorMessage(t, body, status); got != message {
+		t.Fatalf("message %q, want %q", got, message)
+	}
 }
 
 // count is the number of items of a list answer's data.

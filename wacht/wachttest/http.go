@@ -55,7 +55,7 @@ func conflict(msg string) error   { return &httpError{http.StatusConflict, msg} 
 func writeErr(w http.ResponseWriter, err error) {
 	var rj *rejection
 	if errors.As(err, &rj) {
-		writeText(w, rj.status, rj.text)
+		writeError(w, rj.status, normalizedMessage(rj.status))
 		return
 	}
 	var he *httpError
@@ -68,12 +68,15 @@ func writeErr(w http.ResponseWriter, err error) {
 
 // rejection is an answer of the server's web framework rather than of the
 // application: axum's Json, Query and Path extractors refuse a request
-// before a handler runs, and the platform installs no custom rejection
-// handler (every handler takes axum::extract::{Json, Path, Query} directly,
-// e.g. platform/src/api/api_key/key_handlers.rs:1), so these answers are
-// plain text, not the {"errors":[...]} body. axum 0.8.1 (the server's
-// Cargo.lock): the rejections are built by axum-core's define_rejection
-// macro and answered as (status, String), i.e. text/plain; charset=utf-8.
+// before a handler runs. axum (0.8.1 in the server's Cargo.lock) answers
+// those in plain text, but every platform router wraps its routes in
+// normalize_error_responses (platform/src/application/router.rs:73,99;
+// the backend router at router/backend_router.rs:21), which replaces any
+// error answer that is not application/json by the JSON error body with a
+// fixed message for its status. So the client sees {"errors":[{"message":
+// "Bad request","code":400}]} for a malformed body or query, "Invalid
+// request payload" for a body that does not fit (422), and never axum's
+// text. text keeps axum's wording for the emulator's log only.
 type rejection struct {
 	status int
 	text   string
@@ -81,10 +84,29 @@ type rejection struct {
 
 func (e *rejection) Error() string { return e.text }
 
-func writeText(w http.ResponseWriter, status int, text string) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, text)
+// normalizedMessage is default_error_message_for_status
+// (platform/src/application/router.rs:59).
+func normalizedMessage(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "Bad request"
+	case http.StatusUnauthorized:
+		return "Unauthorized"
+	case http.StatusForbidden:
+		return "Forbidden"
+	case http.StatusNotFound:
+		return "Not found"
+	case http.StatusMethodNotAllowed:
+		return "Method not allowed"
+	case http.StatusUnprocessableEntity:
+		return "Invalid request payload"
+	case http.StatusTooManyRequests:
+		return "Rate limit exceeded"
+	}
+	if status >= 500 {
+		return "Something went wrong"
+	}
+	return "Request failed"
 }
 
 // jsonRejection is axum 0.8's answer for a body its Json extractor cannot
