@@ -23,9 +23,17 @@ import (
 //     {start_date, end_date?, status?, event_name?, endpoint_id?,
 //     idempotency_key?};
 //   - operations that list only 200/400/401/404/500 gain the error statuses
-//     the API also answers (403, 409, 422, 429, 501, 502, 503, 504) with the
-//     document's own error body, so rate limiting, conflicts and outages can
-//     be validated instead of being rejected as undocumented.
+//     the API also answers (403, 409, 413, 415, 422, 429, 501, 502, 503, 504)
+//     with the document's own error body, so rate limiting, conflicts and
+//     outages can be validated instead of being rejected as undocumented;
+//     413 and 415 are there because axum's Json extractor answers them (a
+//     body over the limit, no application/json Content-Type); like every
+//     framework rejection (axum 0.8.1 answers in plain text) they reach the
+//     client as the JSON error body, because the platform's routers wrap
+//     every route in normalize_error_responses
+//     (platform/src/application/router.rs:73,99), which rewrites any error
+//     that is not application/json into {"errors":[{"message","code"}]}.
+//     So no error status needs a text/plain body.
 func fix(root map[string]any) []string {
 	counts := map[string]int{}
 	dropParameterNullable(root, counts)
@@ -122,6 +130,8 @@ func containsNull(list []any) bool {
 var extraErrorStatuses = map[string]string{
 	"403": "Forbidden",
 	"409": "Conflict",
+	"413": "Content Too Large",
+	"415": "Unsupported Media Type",
 	"422": "Unprocessable Entity",
 	"429": "Too Many Requests",
 	"501": "Not Implemented",
@@ -181,7 +191,7 @@ func addErrorStatuses(root map[string]any, counts map[string]int) {
 					continue
 				}
 				responses[code] = map[string]any{"$ref": "#/components/responses/KitError" + code}
-				counts["added error statuses 403/409/422/429/501/502/503/504 with the document's 500 body (operations x statuses)"]++
+				counts["added error statuses 403/409/413/415/422/429/501/502/503/504 with the document's 500 body (operations x statuses)"]++
 			}
 		}
 	}

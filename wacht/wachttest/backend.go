@@ -28,7 +28,9 @@ func (s *Server) backendHandler() http.Handler {
 	mux := http.NewServeMux()
 	for _, op := range specOperations {
 		h, ok := impl[op.OperationID]
-		if !ok {
+		if ok {
+			h = numericPathIDs(op.Path, h)
+		} else {
 			h = notImplemented(op)
 		}
 		path := op.Path
@@ -54,6 +56,44 @@ func (s *Server) ImplementedOperations() []string {
 		}
 	}
 	return ids
+}
+
+// int64PathParams are the path parameters the server's handlers extract
+// as i64: a segment that does not parse is axum's plain-text 400 before
+// the handler runs, not a 404. User routes: UserParams, UserEmailParams,
+// UserPhoneParams, UserSigninParams, InvitationParams, WaitlistUserParams
+// (platform/src/api/user/types.rs); organizations and workspaces: the
+// *Params structs of platform/src/api/b2b/mod.rs; API keys:
+// Path<(String, i64)> (platform/src/api/api_key/key_handlers.rs:41,62);
+// webhook endpoints: platform/src/api/webhook/endpoints.rs:77,114,151.
+var int64PathParams = []string{"user_id", "email_id", "phone_id", "signin_id", "invitation_id", "waitlist_user_id",
+	"organization_id", "workspace_id", "membership_id", "role_id", "key_id", "endpoint_id"}
+
+// numericPathIDs parses the i64 path parameters of template as the
+// server would, answering its rejection for one that is not a decimal
+// i64, and hands the handler the canonical decimal form (Rust's
+// i64::from_str, like strconv.ParseInt, takes "+12" and "0012").
+func numericPathIDs(template string, h opFunc) opFunc {
+	var names []string
+	for _, name := range int64PathParams {
+		if strings.Contains(template, "{"+name+"}") {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return h
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		for _, name := range names {
+			v := r.PathValue(name)
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return pathRejection(name, v, "i64")
+			}
+			r.SetPathValue(name, strconv.FormatInt(n, 10))
+		}
+		return h(w, r)
+	}
 }
 
 func notImplemented(op specOperation) opFunc {
@@ -203,62 +243,140 @@ func (s *Server) backendOps() map[string]opFunc {
 	}
 }
 
-// listQuery is the common list query: limit, offset, search, sort.
+// listQuery is a list operation's query: limit, offset, search, sort.
 type listQuery struct {
 	pageParams
-	Search    string
-	SortKey   string
-	SortOrder string // "asc" or "desc", lower case; empty if not given
+	Search  string
+	SortKey string // as the operation understands it; "" when not sent
+	Desc    bool
 }
 
-func parseList(r *http.Request) (listQuery, error) {
+// sortRule is how one list operation's query struct reads ?sort_key= and
+// ?sort_order=. The server has three kinds:
+//   - users, invitations and the waitlist parse both with FromStr
+//     (models::utils::serde::enum_from_str): sort_key is one of the enum's
+//     snake_case names (dto/src/query/deployment.rs:24,50), sort_order is
+//     asc or desc exactly (dto/src/query/sort.rs:22); anything else is
+//     axum's plain-text 400 for the query string;
+//   - organizations and workspaces take both as free strings: an unknown
+//     key sorts by created_at (queries/src/b2b.rs:148,268) and sort_order
+//     is ascending when it is "asc" in any case, else descending
+//     (queries/src/b2b.rs:155,281);
+//   - organization and workspace members take free strings too, but only
+//     the exact "asc" is ascending (queries/src/b2b.rs:636,791).
+//
+// In every case the default is created_at, newest first.
+type sortRule struct {
+	keys      []string // the keys that take effect
+	strict    bool     // FromStr: reject other keys and orders
+	exactAsc  bool     // only "asc" is ascending (else any case of it)
+	noSorting bool     // the operation has no sort parameters
+}
+
+var (
+	userSort       = sortRule{keys: []string{"created_at", "username", "email", "phone_number"}, strict: true}
+	invitationSort = sortRule{keys: []string{"created_at", "email"}, strict: true}
+	orgSort        = sortRule{keys: []string{"created_at", "name", "member_count", "updated_at"}}
+	workspaceSort  = sortRule{keys: []string{"created_at", "name", "member_count", "updated_at", "organization_name"}}
+	memberSort     = sortRule{keys: []string{"first_name", "last_name", "email", "username", "created_at"}, exactAsc: true}
+	unsorted       = sortRule{noSorting: true}
+)
+
+// listParams is one list operation's query struct: its default limit and
+// its sort rule.
+type listParams struct {
+	defaultLimit int
+	sort         sortRule
+}
+
+func parseList(r *http.Request, lp listParams) (listQuery, error) {
 	q := r.URL.Query()
-	lq := listQuery{pageParams: pageParams{Limit: defaultLimit}}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
+	lq := listQuery{pageParams: pageParams{Limit: lp.defaultLimit}, Desc: true}
+	if q.Has("limit") {
+		n, err := strconv.ParseInt(q.Get("limit"), 10, 32)
 		if err != nil || n < 0 {
-			return lq, badRequest("limit must be a non-negative integer")
+			// A negative limit does not parse where the server's
+			// type is usize (users, invitations, waitlist); where it
+			// is i32 it parses and then fails in SQL. The emulator
+			// refuses it up front everywhere.
+			return lq, queryRejection("limit: invalid digit found in string")
 		}
-		if n > 0 {
-			lq.Limit = min(n, maxLimit)
-		}
+		lq.Limit = int(n)
 	}
-	if v := q.Get("offset"); v != "" {
-		n, err := strconv.Atoi(v)
+	if q.Has("offset") {
+		n, err := strconv.ParseInt(q.Get("offset"), 10, 32)
 		if err != nil || n < 0 {
-			return lq, badRequest("offset must be a non-negative integer")
+			return lq, queryRejection("offset: invalid digit found in string")
 		}
-		lq.Offset = n
+		lq.Offset = int(n)
 	}
 	lq.Search = strings.TrimSpace(q.Get("search"))
-	lq.SortKey = q.Get("sort_key")
-	switch o := strings.ToLower(q.Get("sort_order")); o {
-	case "", "asc", "desc":
-		lq.SortOrder = o
-	default:
-		return lq, badRequest("sort_order must be Asc or Desc")
+	if lp.sort.noSorting {
+		return lq, nil
+	}
+	key, order := q.Get("sort_key"), q.Get("sort_order")
+	if lp.sort.strict {
+		if q.Has("sort_key") && !slices.Contains(lp.sort.keys, key) {
+			return lq, queryRejection("Invalid sort key")
+		}
+		if q.Has("sort_order") && order != "asc" && order != "desc" {
+			return lq, queryRejection("Invalid sort order")
+		}
+	}
+	if slices.Contains(lp.sort.keys, key) && key != "created_at" {
+		lq.SortKey = key
+	}
+	if lp.sort.exactAsc {
+		lq.Desc = order != "asc"
+	} else {
+		lq.Desc = !strings.EqualFold(order, "asc")
 	}
 	return lq, nil
 }
 
-// listResponse is the spec's list envelope.
+// queryBool reads an Option<bool> query parameter as serde_urlencoded
+// does: absent is false, "true" and "false" are the only values.
+func queryBool(r *http.Request, name string) (bool, error) {
+	q := r.URL.Query()
+	if !q.Has(name) {
+		return false, nil
+	}
+	switch q.Get(name) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, queryRejection(name + ": provided string was not `true` or `false`")
+}
+
+// listResponse is the server's list envelope, PaginatedResponse
+// (platform/src/application/response.rs:121): data and has_more always,
+// limit and offset only when the list was paginated (skip_serializing_if
+// Option::is_none); there is no total.
 type listResponse[T any] struct {
-	Data   []T `json:"data"`
-	Total  int `json:"total"`
-	Offset int `json:"offset"`
-	Limit  int `json:"limit"`
+	Data    []T  `json:"data"`
+	HasMore bool `json:"has_more"`
+	Limit   *int `json:"limit,omitempty"`
+	Offset  *int `json:"offset,omitempty"`
 }
 
+// listOf is paginate_results (platform/src/api/pagination.rs:5): the
+// server fetches limit+1 rows and has_more says whether the extra one
+// came back; limit and offset echo the request's (or their defaults).
 func listOf[T any](all []T, p pageParams) listResponse[T] {
-	return listResponse[T]{Data: paginate(all, p), Total: len(all), Offset: p.Offset, Limit: p.Limit}
+	page := paginate(all, p)
+	return listResponse[T]{Data: page, HasMore: p.Offset+len(page) < len(all), Limit: ptr(p.Limit), Offset: ptr(p.Offset)}
 }
 
-// whole wraps an unpaginated list in the envelope.
+// whole is PaginatedResponse::from(Vec) (response.rs:139): a list the
+// server does not paginate is {data, has_more: false}, with no limit or
+// offset.
 func whole[T any](all []T) listResponse[T] {
 	if all == nil {
 		all = []T{}
 	}
-	return listResponse[T]{Data: all, Total: len(all), Offset: 0, Limit: len(all)}
+	return listResponse[T]{Data: all}
 }
 
 // listing describes a paginated list operation: which records it shows,
@@ -293,6 +411,63 @@ func (l listing[T, V]) serve(w http.ResponseWriter, lq listQuery, items iter.Seq
 	return ok(w, listOf(viewsOf(all, l.view), lq.pageParams))
 }
 
+// sortValue is one record's value for a sort key. A null value sorts as
+// Postgres sorts NULL: after every value ascending, so before every value
+// descending.
+type sortValue struct {
+	str  string
+	num  int
+	null bool
+}
+
+func text(s string) sortValue { return sortValue{str: s} }
+
+func textOrNull(s *string) sortValue {
+	if s == nil {
+		return sortValue{null: true}
+	}
+	return sortValue{str: *s}
+}
+
+func number(n int) sortValue { return sortValue{num: n} }
+
+func compareSortValues(a, b sortValue) int {
+	switch {
+	case a.null || b.null:
+		if a.null == b.null {
+			return 0
+		}
+		if a.null {
+			return 1
+		}
+		return -1
+	case a.num != b.num:
+		return a.num - b.num
+	}
+	return strings.Compare(a.str, b.str)
+}
+
+// orderBy sorts by the list's sort key (one of keys; created_at or none
+// is creation order) and direction; records with equal values keep
+// creation order, so every answer is deterministic.
+func orderBy[T record](keys map[string]func(T) sortValue) func([]T, listQuery) error {
+	return func(items []T, lq listQuery) error {
+		val := keys[lq.SortKey]
+		slices.SortFunc(items, func(a, b T) int {
+			if val != nil {
+				if c := compareSortValues(val(a), val(b)); c != 0 {
+					return c
+				}
+			}
+			return byCreation(a, b)
+		})
+		if lq.Desc {
+			slices.Reverse(items)
+		}
+		return nil
+	}
+}
+
 // creationOrder is the order of lists without sort parameters: oldest
 // first, whatever the query says.
 func creationOrder[T record](items []T, _ listQuery) error {
@@ -309,8 +484,8 @@ func (s *Server) locked(fn func(st *store) error) error {
 }
 
 // listed parses the list query, then runs fn holding the store lock.
-func (s *Server) listed(r *http.Request, fn func(st *store, lq listQuery) error) error {
-	lq, err := parseList(r)
+func (s *Server) listed(r *http.Request, lp listParams, fn func(st *store, lq listQuery) error) error {
+	lq, err := parseList(r, lp)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,9 @@
 package wachttest
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -15,11 +17,15 @@ import (
 	"time"
 )
 
+// apiAppView is models::api_key::ApiAuthApp (models/src/api_key.rs:241):
+// the optional ids and the scheme slug are left out when unset
+// (skip_serializing_if), description and deleted_at are always written
+// (null when unset). A live app is never deleted, so deleted_at is null.
 type apiAppView struct {
 	DeploymentID   string      `json:"deployment_id"`
-	UserID         *string     `json:"user_id"`
-	OrganizationID *string     `json:"organization_id"`
-	WorkspaceID    *string     `json:"workspace_id"`
+	UserID         *string     `json:"user_id,omitempty"`
+	OrganizationID *string     `json:"organization_id,omitempty"`
+	WorkspaceID    *string     `json:"workspace_id,omitempty"`
 	AppSlug        string      `json:"app_slug"`
 	Name           string      `json:"name"`
 	Description    *string     `json:"description"`
@@ -28,11 +34,17 @@ type apiAppView struct {
 	Permissions    []string    `json:"permissions"`
 	Resources      []string    `json:"resources"`
 	RateLimits     []RateLimit `json:"rate_limits"`
-	SchemeSlug     *string     `json:"rate_limit_scheme_slug"`
+	SchemeSlug     *string     `json:"rate_limit_scheme_slug,omitempty"`
 	CreatedAt      time.Time   `json:"created_at"`
 	UpdatedAt      time.Time   `json:"updated_at"`
+	DeletedAt      *time.Time  `json:"deleted_at"`
 }
 
+// schemeView is queries::rate_limit_scheme::RateLimitSchemeData
+// (queries/src/rate_limit_scheme.rs:8): unlike almost every other id the
+// platform sends, id and deployment_id are plain JSON numbers, not
+// strings, and the id is a snowflake above 2^53, so a client must decode
+// it as an int64, never through a float64.
 type schemeView struct {
 	ID           int64       `json:"id"`
 	DeploymentID int64       `json:"deployment_id"`
@@ -44,6 +56,10 @@ type schemeView struct {
 	UpdatedAt    time.Time   `json:"updated_at"`
 }
 
+// apiKeyView is models::api_key::ApiKey (models/src/api_key.rs:296):
+// key_hash is skip_serializing and never leaves the server; the optional
+// ids and the scheme slug are left out when unset; expires_at,
+// last_used_at, revoked_at and revoked_reason are always written.
 type apiKeyView struct {
 	ID                       string         `json:"id"`
 	DeploymentID             string         `json:"deployment_id"`
@@ -51,16 +67,15 @@ type apiKeyView struct {
 	Name                     string         `json:"name"`
 	KeyPrefix                string         `json:"key_prefix"`
 	KeySuffix                string         `json:"key_suffix"`
-	KeyHash                  string         `json:"key_hash"`
 	Permissions              []string       `json:"permissions"`
 	Metadata                 map[string]any `json:"metadata"`
 	RateLimits               []RateLimit    `json:"rate_limits"`
-	SchemeSlug               *string        `json:"rate_limit_scheme_slug"`
-	OwnerUserID              *string        `json:"owner_user_id"`
-	OrganizationID           *string        `json:"organization_id"`
-	WorkspaceID              *string        `json:"workspace_id"`
-	OrganizationMembershipID *string        `json:"organization_membership_id"`
-	WorkspaceMembershipID    *string        `json:"workspace_membership_id"`
+	SchemeSlug               *string        `json:"rate_limit_scheme_slug,omitempty"`
+	OwnerUserID              *string        `json:"owner_user_id,omitempty"`
+	OrganizationID           *string        `json:"organization_id,omitempty"`
+	WorkspaceID              *string        `json:"workspace_id,omitempty"`
+	OrganizationMembershipID *string        `json:"organization_membership_id,omitempty"`
+	WorkspaceMembershipID    *string        `json:"workspace_membership_id,omitempty"`
 	OrgRolePermissions       []string       `json:"org_role_permissions"`
 	WorkspaceRolePermissions []string       `json:"workspace_role_permissions"`
 	ExpiresAt                *time.Time     `json:"expires_at"`
@@ -70,6 +85,14 @@ type apiKeyView struct {
 	UpdatedAt                time.Time      `json:"updated_at"`
 	RevokedAt                *time.Time     `json:"revoked_at"`
 	RevokedReason            *string        `json:"revoked_reason"`
+}
+
+// keyWithSecret is models::api_key::ApiKeyWithSecret
+// (models/src/api_key.rs:389): the key is #[serde(flatten)], so its
+// fields and secret sit side by side at the top level, not under "key".
+type keyWithSecret struct {
+	apiKeyView
+	Secret string `json:"secret"`
 }
 
 func nonNil[T any](s []T) []T {
@@ -104,7 +127,7 @@ func (k *apiKey) view() apiKeyView {
 		md = map[string]any{}
 	}
 	return apiKeyView{ID: k.ID, DeploymentID: DeploymentID, AppSlug: k.AppSlug, Name: k.Name, KeyPrefix: k.Prefix, KeySuffix: k.Suffix,
-		KeyHash: k.Hash, Permissions: nonNil(slices.Clone(k.Permissions)), Metadata: copyMap(md), RateLimits: nonNil(slices.Clone(k.RateLimits)),
+		Permissions: nonNil(slices.Clone(k.Permissions)), Metadata: copyMap(md), RateLimits: nonNil(slices.Clone(k.RateLimits)),
 		SchemeSlug: k.SchemeSlug, OwnerUserID: k.OwnerUserID, OrganizationID: k.OrgID, WorkspaceID: k.WorkspaceID,
 		OrganizationMembershipID: k.OrgMembershipID, WorkspaceMembershipID: k.WsMembershipID,
 		OrgRolePermissions: nonNil(slices.Clone(k.OrgRolePerms)), WorkspaceRolePermissions: nonNil(slices.Clone(k.WsRolePerms)),
@@ -114,18 +137,62 @@ func (k *apiKey) view() apiKeyView {
 
 var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 
-func validRules(rules []RateLimit) error {
+// ruleEnums checks what serde checks while decoding a RateLimit: unit
+// and mode are snake_case enums (models/src/api_key.rs:8,56), so another
+// value is axum's 422 before the handler runs.
+func ruleEnums(rules []RateLimit) error {
 	for i, r := range rules {
 		if _, err := unitDuration(r.Unit); err != nil {
-			return badRequest(fmt.Sprintf("rules[%d].unit: %v", i, err))
-		}
-		if r.Duration <= 0 || r.MaxRequests <= 0 {
-			return badRequest(fmt.Sprintf("rules[%d]: duration and max_requests must be positive", i))
+			return jsonData(fmt.Sprintf("rules[%d].unit: unknown variant `%s`", i, r.Unit))
 		}
 		switch r.Mode {
 		case "", "per_app", "per_key", "per_key_and_ip", "per_app_and_ip":
 		default:
-			return badRequest(fmt.Sprintf("rules[%d].mode %q is not a rate limit mode", i, r.Mode))
+			return jsonData(fmt.Sprintf("rules[%d].mode: unknown variant `%s`", i, r.Mode))
+		}
+	}
+	return nil
+}
+
+// validRules is the scheme commands' validate_rules
+// (commands/src/rate_limit_scheme.rs:6) with RateLimit::validate
+// (models/src/api_key.rs:170): at least one rule, positive numbers, and a
+// window each unit allows; a failure is AppError::Validation, a 400.
+func validRules(rules []RateLimit) error {
+	if len(rules) == 0 {
+		return badRequest("Rate limit scheme must include at least one rule")
+	}
+	return validRuleWindows(rules)
+}
+
+func validRuleWindows(rules []RateLimit) error {
+	limits := map[string]struct {
+		most int
+		msg  string
+	}{
+		"millisecond": {60000, "Millisecond-based limits cannot exceed 60000 milliseconds (60 seconds)"},
+		"second":      {1800, "Second-based limits cannot exceed 1800 seconds (30 minutes)"},
+		"minute":      {1440, "Minute-based limits cannot exceed 1440 minutes (24 hours)"},
+		"hour":        {720, "Hour-based limits cannot exceed 720 hours (30 days)"},
+		"day":         {30, "Day-based limits cannot exceed 30 days"},
+	}
+	exactlyOne := map[string]string{
+		"calendar_day":   "Calendar day limits must be exactly 1 day",
+		"month":          "Month-based limits must be exactly 1 month (30 days)",
+		"calendar_month": "Calendar month limits must be exactly 1 month",
+	}
+	for _, r := range rules {
+		switch {
+		case r.Duration <= 0:
+			return badRequest("Duration must be positive")
+		case r.MaxRequests <= 0:
+			return badRequest("Max requests must be positive")
+		}
+		if l, ok := limits[r.Unit]; ok && r.Duration > l.most {
+			return badRequest(l.msg)
+		}
+		if msg, ok := exactlyOne[r.Unit]; ok && r.Duration != 1 {
+			return badRequest(msg)
 		}
 	}
 	return nil
@@ -160,8 +227,13 @@ func idField(n *json.Number) *string {
 func (st *store) apiApp(slug string) (*apiApp, error) { return find(st.apiApps, "API auth app", slug) }
 
 func (s *Server) listAPIApps(w http.ResponseWriter, r *http.Request) error {
-	return s.listed(r, func(st *store, lq listQuery) error {
-		inactive := r.URL.Query().Get("include_inactive") == "true"
+	inactive, err := queryBool(r, "include_inactive")
+	if err != nil {
+		return err
+	}
+	// ListApiAuthAppsQuery (dto/src/json/api_key.rs:29): limit i32
+	// defaulting to 50 (platform/src/application/api_key_app.rs:23).
+	return s.listed(r, listParams{defaultLimit: 50, sort: unsorted}, func(st *store, lq listQuery) error {
 		return listing[*apiApp, apiAppView]{
 			keep:     func(a *apiApp) bool { return a.Active || inactive },
 			haystack: func(a *apiApp) string { return a.Slug + " " + a.Name },
@@ -186,8 +258,13 @@ type createAPIAppRequest struct {
 
 func (s *Server) createAPIApp(w http.ResponseWriter, r *http.Request) error {
 	var req createAPIAppRequest
-	if err := decodeJSON(r, &req); err != nil {
+	// CreateApiAuthAppRequest (dto/src/json/api_key.rs:58).
+	if err := bindJSON(r, &req, "app_slug", "name", "key_prefix"); err != nil {
 		return err
+	}
+	if req.UserID != nil && (req.Permissions != nil || req.Resources != nil) {
+		// platform/src/application/api_key_app.rs:61
+		return badRequest("permissions/resources cannot be set when user_id is attached")
 	}
 	return s.locked(func(st *store) error {
 		a := &apiApp{Slug: req.AppSlug, Name: req.Name, KeyPrefix: req.KeyPrefix, Description: req.Description, SchemeSlug: req.SchemeSlug,
@@ -208,7 +285,9 @@ func (st *store) addAPIApp(a *apiApp, now time.Time) error {
 		return badRequest("name and key_prefix are required")
 	}
 	if _, exists := st.apiApps[a.Slug]; exists {
-		return conflict("API auth app " + a.Slug + " already exists")
+		// A unique violation is 409 "Resource already exists"
+		// (platform/src/application/error.rs:14).
+		return conflict("Resource already exists")
 	}
 	if a.SchemeSlug != nil {
 		if _, ok := st.schemes[*a.SchemeSlug]; !ok {
@@ -238,10 +317,15 @@ func (s *Server) updateAPIApp(w http.ResponseWriter, r *http.Request) error {
 		Permissions    *[]string    `json:"permissions"`
 		Resources      *[]string    `json:"resources"`
 	}
-	if err := decodeJSON(r, &req); err != nil {
+	// UpdateApiAuthAppRequest (dto/src/json/api_key.rs:72): all optional.
+	if err := bindJSON(r, &req); err != nil {
 		return err
 	}
 	return within(s, r, "app_slug", (*store).apiApp, func(st *store, a *apiApp) error {
+		if a.UserID != nil && (req.Permissions != nil || req.Resources != nil) {
+			// platform/src/application/api_key_app.rs:101
+			return badRequest("permissions/resources can only be updated when app is not attached to a user")
+		}
 		next := *a
 		if req.OrganizationID != nil {
 			next.OrgID = idField(req.OrganizationID)
@@ -301,6 +385,9 @@ func (s *Server) deleteAPIApp(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) listSchemes(w http.ResponseWriter, r *http.Request) error {
 	return s.locked(func(st *store) error {
 		views := viewsOf(oldestFirst(st.schemes, nil), (*rateScheme).view)
+		// ListRateLimitSchemesResponse (dto/src/json/api_key.rs:52) is not
+		// a paginated envelope: {schemes, total}, the one list with a
+		// total.
 		return ok(w, struct {
 			Schemes []schemeView `json:"schemes"`
 			Total   int          `json:"total"`
@@ -315,7 +402,12 @@ func (s *Server) createScheme(w http.ResponseWriter, r *http.Request) error {
 		Description *string     `json:"description"`
 		Rules       []RateLimit `json:"rules"`
 	}
-	if err := decodeJSON(r, &req); err != nil {
+	// CreateRateLimitSchemeRequest (dto/src/json/api_key.rs:37), each rule
+	// a RateLimit with unit, duration and max_requests required.
+	if err := bindJSON(r, &req, "slug", "name", "rules", "rules[].unit", "rules[].duration", "rules[].max_requests"); err != nil {
+		return err
+	}
+	if err := ruleEnums(req.Rules); err != nil {
 		return err
 	}
 	return s.locked(func(st *store) error {
@@ -335,10 +427,9 @@ func (st *store) addScheme(slug, name string, desc *string, rules []RateLimit, n
 		return nil, err
 	}
 	if _, exists := st.schemes[slug]; exists {
-		return nil, conflict("rate limit scheme " + slug + " already exists")
+		return nil, conflict("Resource already exists")
 	}
-	st.seq++
-	sc := &rateScheme{ID: st.seq, Slug: slug, Name: name, Description: desc, Rules: slices.Clone(rules), Created: now, Updated: now}
+	sc := &rateScheme{ID: st.snowflake(now), Slug: slug, Name: name, Description: desc, Rules: slices.Clone(rules), Created: now, Updated: now}
 	st.schemes[slug] = sc
 	return sc, nil
 }
@@ -359,8 +450,15 @@ func (s *Server) updateScheme(w http.ResponseWriter, r *http.Request) error {
 		Description *string      `json:"description"`
 		Rules       *[]RateLimit `json:"rules"`
 	}
-	if err := decodeJSON(r, &req); err != nil {
+	// UpdateRateLimitSchemeRequest (dto/src/json/api_key.rs:45): all
+	// optional, but each rule sent is a whole RateLimit.
+	if err := bindJSON(r, &req, "rules?[].unit", "rules?[].duration", "rules?[].max_requests"); err != nil {
 		return err
+	}
+	if req.Rules != nil {
+		if err := ruleEnums(*req.Rules); err != nil {
+			return err
+		}
 	}
 	return within(s, r, "slug", (*store).scheme, func(st *store, sc *rateScheme) error {
 		if req.Rules != nil {
@@ -380,18 +478,32 @@ func (s *Server) updateScheme(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) deleteScheme(w http.ResponseWriter, r *http.Request) error {
 	return within(s, r, "slug", (*store).scheme, func(st *store, sc *rateScheme) error {
+		// DeleteRateLimitSchemeCommand (commands/src/rate_limit_scheme.rs:305)
+		// refuses with AppError::BadRequest, a 400, while an app or an
+		// unrevoked key uses the scheme.
 		for _, a := range st.apiApps {
 			if a.SchemeSlug != nil && *a.SchemeSlug == sc.Slug {
-				return conflict("rate limit scheme " + sc.Slug + " is used by app " + a.Slug)
+				return badRequest("Cannot delete rate limit scheme while it is assigned to API auth apps")
+			}
+		}
+		for _, k := range st.apiKeys {
+			if k.SchemeSlug != nil && *k.SchemeSlug == sc.Slug && k.RevokedAt == nil {
+				return badRequest("Cannot delete rate limit scheme while it is assigned to active API keys")
 			}
 		}
 		delete(st.schemes, sc.Slug)
-		return ok(w, empty{})
+		// The handler answers (StatusCode::NO_CONTENT, ()): 204, no body
+		// (platform/src/api/api_key/rate_limit_handlers.rs:59).
+		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }
 
 func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request) error {
-	inactive := r.URL.Query().Get("include_inactive") == "true"
+	inactive, err := queryBool(r, "include_inactive")
+	if err != nil {
+		return err
+	}
 	return within(s, r, "app_slug", (*store).apiApp, func(st *store, a *apiApp) error {
 		keys := oldestFirst(st.apiKeys, func(k *apiKey) bool { return k.AppSlug == a.Slug && (k.Active || inactive) })
 		return ok(w, struct {
@@ -400,33 +512,26 @@ func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-type keyWithSecret struct {
-	Key    apiKeyView `json:"key"`
-	Secret string     `json:"secret"`
-}
-
 func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
+	// CreateApiKeyRequest (dto/src/json/api_key.rs:222): name required;
+	// the server reads nothing else (membership binding is not part of
+	// this request; CreateAPIKey offers it to Go tests).
 	var req struct {
-		Name                     string         `json:"name"`
-		Permissions              []string       `json:"permissions"`
-		Metadata                 map[string]any `json:"metadata"`
-		ExpiresAt                *time.Time     `json:"expires_at"`
-		OrganizationMembershipID string         `json:"organization_membership_id"`
-		WorkspaceMembershipID    string         `json:"workspace_membership_id"`
+		Name        string         `json:"name"`
+		Permissions []string       `json:"permissions"`
+		Metadata    map[string]any `json:"metadata"`
+		ExpiresAt   *time.Time     `json:"expires_at"`
 	}
-	if err := decodeJSON(r, &req); err != nil {
+	if err := bindJSON(r, &req, "name"); err != nil {
 		return err
 	}
 	return s.locked(func(st *store) error {
 		k := &apiKey{AppSlug: r.PathValue("app_slug"), Name: req.Name, Permissions: req.Permissions, Metadata: req.Metadata, ExpiresAt: req.ExpiresAt}
-		if err := st.bindMemberships(k, req.OrganizationMembershipID, req.WorkspaceMembershipID); err != nil {
-			return err
-		}
 		secret, err := st.addAPIKey(k, "", time.Now().UTC())
 		if err != nil {
 			return err
 		}
-		return ok(w, keyWithSecret{Key: k.view(), Secret: secret})
+		return ok(w, keyWithSecret{apiKeyView: k.view(), Secret: secret})
 	})
 }
 
@@ -469,7 +574,7 @@ func (st *store) addAPIKey(k *apiKey, secret string, now time.Time) (string, err
 	if strings.TrimSpace(k.Name) == "" {
 		return "", badRequest("name is required")
 	}
-	if err := validRules(k.RateLimits); err != nil {
+	if err := validRuleWindows(k.RateLimits); err != nil {
 		return "", err
 	}
 	if k.SchemeSlug != nil {
@@ -478,17 +583,24 @@ func (st *store) addAPIKey(k *apiKey, secret string, now time.Time) (string, err
 		}
 	}
 	if secret == "" {
-		sep := "_"
-		if strings.HasSuffix(a.KeyPrefix, "_") || strings.HasSuffix(a.KeyPrefix, "-") {
-			sep = ""
+		// The server's key: prefix, "_", then 32 random bytes in
+		// unpadded URL-safe base64 (commands/src/api_key/key_commands/create.rs:96).
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return "", err
 		}
-		secret = a.KeyPrefix + sep + randomHex(20)
+		secret = a.KeyPrefix + "_" + base64.RawURLEncoding.EncodeToString(b)
 	}
 	sum := sha256.Sum256([]byte(secret))
 	if k.ID == "" {
 		k.ID = st.newID()
 	}
-	k.Prefix, k.Suffix, k.Hash = a.KeyPrefix, secret[len(secret)-4:], hex.EncodeToString(sum[:])
+	// key_suffix is the last 8 characters of the key (create.rs:104).
+	suffix := secret
+	if rs := []rune(secret); len(rs) > 8 {
+		suffix = string(rs[len(rs)-8:])
+	}
+	k.Prefix, k.Suffix, k.Hash = a.KeyPrefix, suffix, hex.EncodeToString(sum[:])
 	k.Active, k.Created, k.Updated = true, now, now
 	st.apiKeys[k.ID] = k
 	return secret, nil
@@ -516,10 +628,13 @@ func (st *store) revoke(k *apiKey, reason string, now time.Time) {
 }
 
 func (s *Server) revokeAPIKey(w http.ResponseWriter, r *http.Request) error {
+	// RevokeApiKeyRequest (dto/src/json/api_key.rs:230): every field is
+	// optional, but the handler's Json extractor needs a JSON body, "{}"
+	// at least (platform/src/api/api_key/key_handlers.rs:42).
 	var req struct {
 		Reason *string `json:"reason"`
 	}
-	if err := decodeJSON(r, &req); err != nil {
+	if err := bindJSON(r, &req); err != nil {
 		return err
 	}
 	return s.locked(func(st *store) error {
@@ -549,7 +664,7 @@ func (s *Server) rotateAPIKey(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		st.revoke(old, "rotated", now)
-		return ok(w, keyWithSecret{Key: nk.view(), Secret: secret})
+		return ok(w, keyWithSecret{apiKeyView: nk.view(), Secret: secret})
 	})
 }
 

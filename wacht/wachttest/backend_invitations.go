@@ -3,7 +3,6 @@ package wachttest
 import (
 	"maps"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 )
@@ -40,35 +39,19 @@ func (e *waitlistEntry) view() waitlistView {
 		FirstName: strOrNil(e.FirstName), LastName: strOrNil(e.LastName)}
 }
 
-// emailOrder applies the InvitationsWaitlistSortKey (CreatedAt or Email);
-// the default is newest first.
+// emailOrder applies the InvitationsWaitlistSortKey: email or created_at
+// (queries/src/user/invitations.rs:84), newest first by default.
 func emailOrder[T record](emailOf func(T) string) func([]T, listQuery) error {
-	return func(items []T, lq listQuery) error {
-		byEmail := false
-		switch lq.SortKey {
-		case "", "CreatedAt":
-		case "Email":
-			byEmail = true
-		default:
-			return badRequest("sort_key must be CreatedAt or Email")
-		}
-		slices.SortFunc(items, func(a, b T) int {
-			if byEmail {
-				if c := strings.Compare(strings.ToLower(emailOf(a)), strings.ToLower(emailOf(b))); c != 0 {
-					return c
-				}
-			}
-			return byCreation(a, b)
-		})
-		if lq.SortOrder == "desc" || (lq.SortOrder == "" && !byEmail) {
-			slices.Reverse(items)
-		}
-		return nil
-	}
+	return orderBy(map[string]func(T) sortValue{"email": func(v T) sortValue { return text(emailOf(v)) }})
 }
 
+// invitationList is InvitationsWaitlistQueryParams
+// (dto/src/query/deployment.rs:111): limit usize, default 10
+// (platform/src/application/user_invitation.rs).
+var invitationList = listParams{defaultLimit: 10, sort: invitationSort}
+
 func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request) error {
-	return s.listed(r, func(st *store, lq listQuery) error {
+	return s.listed(r, invitationList, func(st *store, lq listQuery) error {
 		return listing[*invitation, invitationView]{
 			haystack: func(i *invitation) string { return i.FirstName + " " + i.LastName + " " + i.Email },
 			order:    emailOrder(func(i *invitation) string { return i.Email }),
@@ -84,7 +67,7 @@ func (s *Server) inviteUser(w http.ResponseWriter, r *http.Request) error {
 		EmailAddress string `json:"email_address"`
 		ExpiryDays   *int   `json:"expiry_days"`
 	}
-	if err := decodeJSON(r, &req); err != nil {
+	if err := bindJSON(r, &req, "first_name", "last_name", "email_address"); err != nil {
 		return err
 	}
 	if req.FirstName == "" || req.LastName == "" || !strings.Contains(req.EmailAddress, "@") {
@@ -133,7 +116,7 @@ func (s *Server) deleteInvitation(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) listWaitlist(w http.ResponseWriter, r *http.Request) error {
-	return s.listed(r, func(st *store, lq listQuery) error {
+	return s.listed(r, invitationList, func(st *store, lq listQuery) error {
 		return listing[*waitlistEntry, waitlistView]{
 			haystack: func(e *waitlistEntry) string { return e.FirstName + " " + e.LastName + " " + e.Email },
 			order:    emailOrder(func(e *waitlistEntry) string { return e.Email }),

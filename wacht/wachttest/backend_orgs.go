@@ -3,7 +3,6 @@ package wachttest
 import (
 	"maps"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -46,40 +45,25 @@ func (st *store) orgView(o *org) orgView {
 
 func (st *store) org(id string) (*org, error) { return find(st.orgs, "organization", id) }
 
-// entityOrder sorts by ?sort_key= "name", "created_at" or "member_count"
-// (also CamelCase) and ?sort_order=; the default is newest first.
-func entityOrder[T record](name func(T) string, count func(T) int) func([]T, listQuery) error {
-	return func(items []T, lq listQuery) error {
-		var cmpFn func(a, b T) int
-		switch strings.ToLower(strings.ReplaceAll(lq.SortKey, "_", "")) {
-		case "", "createdat":
-			cmpFn = func(a, b T) int { return a.createdAt().Compare(b.createdAt()) }
-		case "name":
-			cmpFn = func(a, b T) int { return strings.Compare(strings.ToLower(name(a)), strings.ToLower(name(b))) }
-		case "membercount":
-			cmpFn = func(a, b T) int { return count(a) - count(b) }
-		default:
-			return badRequest("sort_key must be one of name, created_at, member_count")
-		}
-		slices.SortFunc(items, func(a, b T) int {
-			if c := cmpFn(a, b); c != 0 {
-				return c
-			}
-			return idCmp(a.key(), b.key())
-		})
-		if lq.SortOrder == "desc" || (lq.SortOrder == "" && (lq.SortKey == "" || strings.EqualFold(strings.ReplaceAll(lq.SortKey, "_", ""), "createdat"))) {
-			slices.Reverse(items)
-		}
-		return nil
-	}
+// entityOrder sorts organizations and workspaces by name, member count or
+// updated_at (DeploymentOrganizationListQuery, queries/src/b2b.rs:148);
+// any other key is created_at.
+func entityOrder[T record](name func(T) string, count func(T) int, updated func(T) time.Time) func([]T, listQuery) error {
+	return orderBy(map[string]func(T) sortValue{
+		"name":         func(v T) sortValue { return text(strings.ToLower(name(v))) },
+		"member_count": func(v T) sortValue { return number(count(v)) },
+		"updated_at":   func(v T) sortValue { return text(updated(v).UTC().Format(time.RFC3339Nano)) },
+	})
 }
 
 func (s *Server) listOrgs(w http.ResponseWriter, r *http.Request) error {
-	return s.listed(r, func(st *store, lq listQuery) error {
+	// OrganizationListQueryParams (dto/src/query/deployment.rs:129): limit
+	// i32 defaulting to 10 (platform/src/application/b2b_query.rs:103).
+	return s.listed(r, listParams{defaultLimit: 10, sort: orgSort}, func(st *store, lq listQuery) error {
 		return listing[*org, orgView]{
 			haystack: func(o *org) string { return o.Name + " " + o.Description },
 			order: entityOrder(func(o *org) string { return o.Name },
-				func(o *org) int { return st.countMembers(st.orgMembers, o.ID) }),
+				func(o *org) int { return st.countMembers(st.orgMembers, o.ID) }, func(o *org) time.Time { return o.Updated }),
 			view: st.orgView,
 		}.serve(w, lq, maps.Values(st.orgs))
 	})
@@ -267,14 +251,17 @@ func (s *Server) listOrgInvitations(w http.ResponseWriter, r *http.Request) erro
 func (s *Server) createOrgInvitation(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Email           string  `json:"email"`
-		RoleID          *string `json:"role_id"`
-		WorkspaceID     *string `json:"workspace_id"`
-		WorkspaceRoleID *string `json:"workspace_role_id"`
+		RoleID          *flexID `json:"role_id"`
+		WorkspaceID     *flexID `json:"workspace_id"`
+		WorkspaceRoleID *flexID `json:"workspace_role_id"`
 		ExpiryDays      *int    `json:"expiry_days"`
 	}
-	if err := decodeJSON(r, &req); err != nil {
+	// CreateOrganizationInvitationRequest (dto/src/json/b2b.rs:61): email
+	// required, the ids as numbers or strings.
+	if err := bindJSON(r, &req, "email"); err != nil {
 		return err
 	}
+	roleID, workspaceID, workspaceRoleID := (*string)(req.RoleID), (*string)(req.WorkspaceID), (*string)(req.WorkspaceRoleID)
 	if !strings.Contains(req.Email, "@") {
 		return badRequest("email must be an email address")
 	}
@@ -286,23 +273,23 @@ func (s *Server) createOrgInvitation(w http.ResponseWriter, r *http.Request) err
 			}
 		}
 		inv := &orgInvitation{ID: st.newID(), Created: now, Updated: now, OrgID: o.ID, Email: req.Email, Token: "inv_" + randomHex(16)}
-		if given(req.RoleID) {
-			if _, err := roleIn(st.orgRoles, o.ID, *req.RoleID); err != nil {
-				return badRequest("role " + *req.RoleID + " does not exist in this organization")
+		if given(roleID) {
+			if _, err := roleIn(st.orgRoles, o.ID, *roleID); err != nil {
+				return badRequest("role " + *roleID + " does not exist in this organization")
 			}
-			inv.RoleID = *req.RoleID
+			inv.RoleID = *roleID
 		}
-		if given(req.WorkspaceID) {
-			ws, ok := st.workspaces[*req.WorkspaceID]
+		if given(workspaceID) {
+			ws, ok := st.workspaces[*workspaceID]
 			if !ok || ws.OrgID != o.ID {
-				return badRequest("workspace " + *req.WorkspaceID + " does not belong to this organization")
+				return badRequest("workspace " + *workspaceID + " does not belong to this organization")
 			}
 			inv.WorkspaceID = ws.ID
-			if given(req.WorkspaceRoleID) {
-				if _, err := roleIn(st.wsRoles, ws.ID, *req.WorkspaceRoleID); err != nil {
-					return badRequest("workspace role " + *req.WorkspaceRoleID + " does not exist")
+			if given(workspaceRoleID) {
+				if _, err := roleIn(st.wsRoles, ws.ID, *workspaceRoleID); err != nil {
+					return badRequest("workspace role " + *workspaceRoleID + " does not exist")
 				}
-				inv.WorkspaceRoleID = *req.WorkspaceRoleID
+				inv.WorkspaceRoleID = *workspaceRoleID
 			}
 		}
 		days, err := expiryDays(req.ExpiryDays)

@@ -182,7 +182,10 @@ func (st *store) addMembership(sc scope, id, userID string, roleIDs []string, no
 
 func (s *Server) listMembers(k scopeKind) opFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		return s.listed(r, func(st *store, lq listQuery) error {
+		// OrganizationMemberQueryParams / WorkspaceMemberQueryParams
+		// (platform/src/api/b2b/mod.rs:70,125): limit i32 defaulting to
+		// 20 (platform/src/api/b2b/query_handlers.rs:115).
+		return s.listed(r, listParams{defaultLimit: 20, sort: memberSort}, func(st *store, lq listQuery) error {
 			sc, err := k.lookup(st, r.PathValue(k.param))
 			if err != nil {
 				return err
@@ -195,8 +198,12 @@ func (s *Server) listMembers(k scopeKind) opFunc {
 			}
 			return listing[memberDetailsView, memberDetailsView]{
 				haystack: memberHaystack,
-				order: entityOrder(func(v memberDetailsView) string { return v.FirstName + " " + v.LastName },
-					func(memberDetailsView) int { return 0 }),
+				order: orderBy(map[string]func(memberDetailsView) sortValue{
+					"first_name": func(v memberDetailsView) sortValue { return text(v.FirstName) },
+					"last_name":  func(v memberDetailsView) sortValue { return text(v.LastName) },
+					"email":      func(v memberDetailsView) sortValue { return textOrNull(v.PrimaryEmailAddress) },
+					"username":   func(v memberDetailsView) sortValue { return textOrNull(v.Username) },
+				}),
 				view: func(v memberDetailsView) memberDetailsView { return v },
 			}.serve(w, lq, slices.Values(views))
 		})
@@ -215,21 +222,21 @@ func memberHaystack(v memberDetailsView) string {
 }
 
 type addMemberRequest struct {
-	UserID  string   `json:"user_id"`
-	RoleIDs []string `json:"role_ids"`
+	UserID  flexID   `json:"user_id"`
+	RoleIDs []flexID `json:"role_ids"`
 }
 
 func (s *Server) addMember(k scopeKind) opFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var req addMemberRequest
-		if err := decodeJSON(r, &req); err != nil {
+		if err := bindJSON(r, &req, "user_id", "role_ids"); err != nil {
 			return err
 		}
 		if req.UserID == "" {
 			return badRequest("user_id is required")
 		}
 		return k.within(s, r, func(st *store, sc scope) error {
-			m, err := st.addMembership(sc, "", req.UserID, req.RoleIDs, time.Now().UTC())
+			m, err := st.addMembership(sc, "", string(req.UserID), flexIDs(req.RoleIDs), time.Now().UTC())
 			if err != nil {
 				return err
 			}
@@ -256,14 +263,14 @@ func (s *Server) removeMember(k scopeKind) opFunc {
 }
 
 type updateMemberRequest struct {
-	RoleIDs        *[]string      `json:"role_ids"`
+	RoleIDs        *[]flexID      `json:"role_ids"`
 	PublicMetadata map[string]any `json:"public_metadata"`
 }
 
 func (s *Server) updateMember(k scopeKind) opFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var req updateMemberRequest
-		if err := decodeJSON(r, &req); err != nil {
+		if err := bindJSON(r, &req); err != nil {
 			return err
 		}
 		return k.within(s, r, func(st *store, sc scope) error {
@@ -272,12 +279,13 @@ func (s *Server) updateMember(k scopeKind) opFunc {
 				return err
 			}
 			if req.RoleIDs != nil {
-				for _, rid := range *req.RoleIDs {
+				ids := flexIDs(*req.RoleIDs)
+				for _, rid := range ids {
 					if _, err := roleIn(sc.roles, sc.id, rid); err != nil {
 						return badRequest("role " + rid + " does not exist here")
 					}
 				}
-				m.RoleIDs = slices.Clone(*req.RoleIDs)
+				m.RoleIDs = ids
 			}
 			if req.PublicMetadata != nil {
 				m.PublicMetadata = req.PublicMetadata
@@ -333,7 +341,7 @@ type roleRequest struct {
 func (s *Server) createRole(k scopeKind) opFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var req roleRequest
-		if err := decodeJSON(r, &req); err != nil {
+		if err := bindJSON(r, &req, "name", "permissions"); err != nil {
 			return err
 		}
 		if req.Name == nil || strings.TrimSpace(*req.Name) == "" || req.Permissions == nil {
@@ -366,7 +374,7 @@ func (st *store) addRole(roles map[string]*role, id, scope, name string, perms [
 func (s *Server) updateRole(k scopeKind) opFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var req roleRequest
-		if err := decodeJSON(r, &req); err != nil {
+		if err := bindJSON(r, &req); err != nil {
 			return err
 		}
 		return k.within(s, r, func(st *store, sc scope) error {

@@ -12,7 +12,7 @@ func (s *Server) updatePassword(w http.ResponseWriter, r *http.Request) error {
 		NewPassword       string `json:"new_password"`
 		SkipPasswordCheck bool   `json:"skip_password_check"`
 	}
-	if err := decodeJSON(r, &req); err != nil {
+	if err := bindJSON(r, &req, "new_password"); err != nil {
 		return err
 	}
 	if req.NewPassword == "" || (len(req.NewPassword) < 8 && !req.SkipPasswordCheck) {
@@ -140,20 +140,39 @@ type deploymentRoleView struct {
 	DeploymentID string    `json:"deployment_id"`
 }
 
-func (s *Server) deploymentRoles(w http.ResponseWriter, roles map[string]*role) error {
+// DeploymentOrganizationRole (models/src/deployment_custom_roles.rs:21)
+// always writes organization_id, null for the deployment-level roles this
+// list holds (queries/src/b2b.rs:65); DeploymentWorkspaceRole (line 5)
+// writes organization_id and workspace_id the same way.
+type deploymentOrgRoleView struct {
+	deploymentRoleView
+	OrganizationID *string `json:"organization_id"`
+}
+
+type deploymentWsRoleView struct {
+	deploymentRoleView
+	OrganizationID *string `json:"organization_id"`
+	WorkspaceID    *string `json:"workspace_id"`
+}
+
+func deploymentRoles[V any](s *Server, w http.ResponseWriter, roles map[string]*role, view func(deploymentRoleView) V) error {
 	return s.locked(func(st *store) error {
 		deployment := oldestFirst(roles, func(rl *role) bool { return rl.DeploymentLevel })
-		return ok(w, whole(viewsOf(deployment, func(rl *role) deploymentRoleView {
-			return deploymentRoleView{ID: rl.ID, CreatedAt: rl.Created, UpdatedAt: rl.Updated, Name: rl.Name,
-				Permissions: nonNil(slices.Clone(rl.Permissions)), DeploymentID: DeploymentID}
+		return ok(w, whole(viewsOf(deployment, func(rl *role) V {
+			return view(deploymentRoleView{ID: rl.ID, CreatedAt: rl.Created, UpdatedAt: rl.Updated, Name: rl.Name,
+				Permissions: nonNil(slices.Clone(rl.Permissions)), DeploymentID: DeploymentID})
 		})))
 	})
 }
 
 func (s *Server) deploymentOrgRoles(w http.ResponseWriter, r *http.Request) error {
-	return s.deploymentRoles(w, s.st.orgRoles)
+	return deploymentRoles(s, w, s.st.orgRoles, func(v deploymentRoleView) deploymentOrgRoleView {
+		return deploymentOrgRoleView{deploymentRoleView: v}
+	})
 }
 
 func (s *Server) deploymentWsRoles(w http.ResponseWriter, r *http.Request) error {
-	return s.deploymentRoles(w, s.st.wsRoles)
+	return deploymentRoles(s, w, s.st.wsRoles, func(v deploymentRoleView) deploymentWsRoleView {
+		return deploymentWsRoleView{deploymentRoleView: v}
+	})
 }

@@ -171,7 +171,9 @@ func (st *store) addUser(id, first, last, username, emailAddr, phoneNumber, coun
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
-	return s.listed(r, func(st *store, lq listQuery) error {
+	// ActiveUserListQueryParams (dto/src/query/deployment.rs:83): limit
+	// usize defaulting to 10 (platform/src/application/user_core.rs:90).
+	return s.listed(r, listParams{defaultLimit: 10, sort: userSort}, func(st *store, lq listQuery) error {
 		return listing[*user, userView]{
 			haystack: func(u *user) string {
 				hay := u.FirstName + " " + u.LastName + " " + u.Username
@@ -189,42 +191,25 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-// userOrder applies the users' sort keys (CreatedAt, Username, Email,
-// PhoneNumber); the default is newest first.
-func userOrder(all []*user, lq listQuery) error {
-	key := func(u *user) string { return "" }
-	switch lq.SortKey {
-	case "", "CreatedAt":
-	case "Username":
-		key = func(u *user) string { return strings.ToLower(u.Username) }
-	case "Email":
-		key = func(u *user) string {
-			if e := u.primaryEmail(); e != nil {
-				return strings.ToLower(e.Address)
-			}
-			return ""
+// userOrder sorts as DeploymentActiveUserListQuery does
+// (queries/src/user/active_users.rs:87): by u.username, the primary
+// email's address or the primary phone's number (NULL when the user has
+// none), else created_at.
+var userOrder = orderBy(map[string]func(*user) sortValue{
+	"username": func(u *user) sortValue { return textOrNull(strOrNil(u.Username)) },
+	"email": func(u *user) sortValue {
+		if e := u.primaryEmail(); e != nil {
+			return text(e.Address)
 		}
-	case "PhoneNumber":
-		key = func(u *user) string {
-			if p := u.primaryPhone(); p != nil {
-				return p.Number
-			}
-			return ""
+		return sortValue{null: true}
+	},
+	"phone_number": func(u *user) sortValue {
+		if p := u.primaryPhone(); p != nil {
+			return text(p.Number)
 		}
-	default:
-		return badRequest("sort_key must be one of CreatedAt, Username, Email, PhoneNumber")
-	}
-	slices.SortFunc(all, func(a, b *user) int {
-		if c := strings.Compare(key(a), key(b)); c != 0 {
-			return c
-		}
-		return byCreation(a, b)
-	})
-	if lq.SortOrder == "desc" || (lq.SortOrder == "" && (lq.SortKey == "" || lq.SortKey == "CreatedAt")) {
-		slices.Reverse(all)
-	}
-	return nil
-}
+		return sortValue{null: true}
+	},
+})
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	f, err := parseForm(r)
@@ -443,7 +428,7 @@ func (s *Server) addEmail(w http.ResponseWriter, r *http.Request) error {
 		Verified  *bool  `json:"verified"`
 		IsPrimary *bool  `json:"is_primary"`
 	}
-	if err := decodeJSON(r, &req); err != nil {
+	if err := bindJSON(r, &req, "email"); err != nil {
 		return err
 	}
 	if !strings.Contains(req.Email, "@") {
@@ -466,7 +451,7 @@ func (s *Server) updateEmail(w http.ResponseWriter, r *http.Request) error {
 		Verified  *bool   `json:"verified"`
 		IsPrimary *bool   `json:"is_primary"`
 	}
-	if err := decodeJSON(r, &req); err != nil {
+	if err := bindJSON(r, &req); err != nil {
 		return err
 	}
 	return emails.within(s, r, func(st *store, u *user, e *email) error {
@@ -492,7 +477,7 @@ func (s *Server) addPhone(w http.ResponseWriter, r *http.Request) error {
 		Verified    *bool  `json:"verified"`
 		IsPrimary   *bool  `json:"is_primary"`
 	}
-	if err := decodeJSON(r, &req); err != nil {
+	if err := bindJSON(r, &req, "phone_number", "country_code"); err != nil {
 		return err
 	}
 	if req.PhoneNumber == "" || req.CountryCode == "" {
@@ -518,7 +503,7 @@ func (s *Server) updatePhone(w http.ResponseWriter, r *http.Request) error {
 		Verified    *bool   `json:"verified"`
 		IsPrimary   *bool   `json:"is_primary"`
 	}
-	if err := decodeJSON(r, &req); err != nil {
+	if err := bindJSON(r, &req); err != nil {
 		return err
 	}
 	return phones.within(s, r, func(st *store, u *user, p *phone) error {

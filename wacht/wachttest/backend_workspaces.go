@@ -3,6 +3,7 @@ package wachttest
 import (
 	"maps"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -45,7 +46,8 @@ func (st *store) dropWorkspace(id string) {
 }
 
 func (s *Server) listWorkspaces(w http.ResponseWriter, r *http.Request) error {
-	return s.listed(r, func(st *store, lq listQuery) error {
+	// The organizations' query struct and defaults (b2b_query.rs:124).
+	return s.listed(r, listParams{defaultLimit: 10, sort: workspaceSort}, func(st *store, lq listQuery) error {
 		orgName := func(ws *workspace) string {
 			if o, ok := st.orgs[ws.OrgID]; ok {
 				return o.Name
@@ -54,8 +56,12 @@ func (s *Server) listWorkspaces(w http.ResponseWriter, r *http.Request) error {
 		}
 		return listing[*workspace, workspaceListView]{
 			haystack: func(ws *workspace) string { return ws.Name + " " + ws.Description + " " + orgName(ws) },
-			order: entityOrder(func(ws *workspace) string { return ws.Name },
-				func(ws *workspace) int { return st.countMembers(st.wsMembers, ws.ID) }),
+			order: orderBy(map[string]func(*workspace) sortValue{
+				"name":              func(ws *workspace) sortValue { return text(strings.ToLower(ws.Name)) },
+				"member_count":      func(ws *workspace) sortValue { return number(st.countMembers(st.wsMembers, ws.ID)) },
+				"updated_at":        func(ws *workspace) sortValue { return text(ws.Updated.UTC().Format(time.RFC3339Nano)) },
+				"organization_name": func(ws *workspace) sortValue { return text(strings.ToLower(orgName(ws))) },
+			}),
 			view: func(ws *workspace) workspaceListView {
 				return workspaceListView{summaryView: st.workspaceView(ws).summaryView, OrganizationName: orgName(ws)}
 			},

@@ -35,15 +35,15 @@ func ExampleNewServer() {
 			ID        string `json:"id"`
 			FirstName string `json:"first_name"`
 		} `json:"data"`
-		Total int `json:"total"`
+		HasMore bool `json:"has_more"`
 	}
 	if err := json.NewDecoder(res.Body).Decode(&page); err != nil {
 		panic(err)
 	}
-	fmt.Println(res.StatusCode, page.Total, page.Data[0].ID, page.Data[0].FirstName)
+	fmt.Println(res.StatusCode, len(page.Data), page.HasMore, page.Data[0].ID, page.Data[0].FirstName)
 	fmt.Println(strings.HasPrefix(s.PublishableKey, "pk_test_"))
 	// Output:
-	// 200 1 1001 Ada
+	// 200 1 false 1001 Ada
 	// true
 }
 

@@ -97,7 +97,10 @@ func newSessionStore() *sessionStore { return &sessionStore{byID: map[string]*se
 // SessionID gets a fresh one), and returns its session JWT.
 func (s *Server) NewSession(o TokenOptions) Session {
 	if o.SessionID == "" {
-		o.SessionID = "sess_" + randomHex(10)
+		// A sign-in id is an i64 the backend API writes as a decimal
+		// string and parses back from the path (UserSigninParams,
+		// platform/src/api/user/types.rs).
+		o.SessionID = randomDecimalID()
 	}
 	now := time.Now().UTC()
 	rec := &sessionRecord{id: o.SessionID, userID: o.UserID, created: now, lastUsed: now, opts: o}

@@ -94,6 +94,30 @@ func (c *client) get(path string) (int, map[string]any) {
 	return c.json(http.MethodGet, path, nil)
 }
 
+// mustReject checks an answer is a framework rejection as the server's
+// client sees it: axum's plain text replaced by normalize_error_responses
+// (platform/src/application/router.rs:73) with the JSON error body and the
+// fixed message for the status.
+func mustReject(t testing.TB, code int, body map[string]any, status int, message string) {
+	t.Helper()
+	if code != status {
+		t.Fatalf("status %d, want %d: %v", code, status, body)
+	}
+	if got := errorMessage(t, body, status); got != message {
+		t.Fatalf("message %q, want %q", got, message)
+	}
+}
+
+// count is the number of items of a list answer's data.
+func count(t testing.TB, body map[string]any) int {
+	t.Helper()
+	data, ok := body["data"].([]any)
+	if !ok {
+		t.Fatalf("answer has no data array: %v", body)
+	}
+	return len(data)
+}
+
 // mustOK fails unless code is 200.
 func mustOK(t testing.TB, code int, body map[string]any) map[string]any {
 	t.Helper()

@@ -32,14 +32,17 @@ func TestAPIAuthAppsAndSchemesCRUD(t *testing.T) {
 	if upd["is_active"] != false || upd["rate_limit_scheme_slug"] != SeedRateLimitSchemeSlug || len(upd["rate_limits"].([]any)) != 1 {
 		t.Errorf("updated app %v", upd)
 	}
-	if list := c.mustJSON(http.MethodGet, "/api-auth/apps", nil); list["total"] != float64(1) {
+	if list := c.mustJSON(http.MethodGet, "/api-auth/apps", nil); count(t, list) != 1 || list["has_more"] != false || list["limit"] != float64(50) {
 		t.Errorf("inactive app listed by default: %v", list)
 	}
-	if list := c.mustJSON(http.MethodGet, "/api-auth/apps?include_inactive=true&search=crm", nil); list["total"] != float64(1) {
+	if list := c.mustJSON(http.MethodGet, "/api-auth/apps?include_inactive=true&search=crm", nil); count(t, list) != 1 {
 		t.Errorf("search including inactive: %v", list)
 	}
-	if code, _ := c.json(http.MethodDelete, "/api-auth/rate-limit-schemes/"+SeedRateLimitSchemeSlug, nil); code != http.StatusConflict {
+	// A scheme in use is AppError::BadRequest (commands/src/rate_limit_scheme.rs:305).
+	if code, body := c.json(http.MethodDelete, "/api-auth/rate-limit-schemes/"+SeedRateLimitSchemeSlug, nil); code != http.StatusBadRequest {
 		t.Errorf("deleting a scheme in use: %d", code)
+	} else {
+		errorMessage(t, body, 400)
 	}
 	sc := c.mustJSON(http.MethodPatch, "/api-auth/rate-limit-schemes/"+SeedRateLimitSchemeSlug, map[string]any{"rules": []map[string]any{{"unit": "second", "duration": 10, "max_requests": 5}}})
 	if r := sc["rules"].([]any); len(r) != 1 || r[0].(map[string]any)["unit"] != "second" {
@@ -53,8 +56,12 @@ func TestAPIAuthAppsAndSchemesCRUD(t *testing.T) {
 	}
 	c.mustJSON(http.MethodDelete, "/api-auth/apps/crm", nil)
 	c.mustJSON(http.MethodDelete, "/api-auth/apps/"+SeedAPIAppSlug, nil)
-	c.mustJSON(http.MethodDelete, "/api-auth/rate-limit-schemes/"+SeedRateLimitSchemeSlug, nil)
-	if list := c.mustJSON(http.MethodGet, "/api-auth/rate-limit-schemes", nil); list["total"] != float64(0) {
+	// Deleting a scheme is 204 No Content (rate_limit_handlers.rs:59).
+	if code, body := c.json(http.MethodDelete, "/api-auth/rate-limit-schemes/"+SeedRateLimitSchemeSlug, nil); code != http.StatusNoContent || body != nil {
+		t.Errorf("delete scheme: %d %v", code, body)
+	}
+	// The schemes list is {schemes, total} (dto/src/json/api_key.rs:52).
+	if list := c.mustJSON(http.MethodGet, "/api-auth/rate-limit-schemes", nil); list["total"] != float64(0) || len(list["schemes"].([]any)) != 0 {
 		t.Errorf("schemes after delete %v", list)
 	}
 	if code, _ := checkRaw(t, s, SeedAPIKeySecret); code != http.StatusUnauthorized {
@@ -88,9 +95,9 @@ func TestConcurrentUse(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	got := newClient(t, s).mustJSON(http.MethodGet, "/organizations/"+SeedOrganizationID+"/members", nil)
-	if got["total"] != float64(42) {
-		t.Errorf("members after concurrent adds: %v", got["total"])
+	got := newClient(t, s).mustJSON(http.MethodGet, "/organizations/"+SeedOrganizationID+"/members?limit=100", nil)
+	if count(t, got) != 42 {
+		t.Errorf("members after concurrent adds: %d", count(t, got))
 	}
 }
 

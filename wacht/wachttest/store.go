@@ -12,8 +12,9 @@ import (
 // store is the emulator's in-memory state. One mutex guards everything:
 // correctness over throughput.
 type store struct {
-	mu  sync.Mutex
-	seq int64
+	mu        sync.Mutex
+	seq       int64
+	lastFlake int64
 
 	users       map[string]*user
 	orgs        map[string]*org
@@ -71,6 +72,25 @@ func (st *store) newID() string {
 	st.seq++
 	return strconv.FormatInt(st.seq, 10)
 }
+
+// snowflake returns an id as the server's id generator makes them for
+// rate-limit schemes (app_state.sf.next_id(),
+// platform/src/application/api_key_rate_limit.rs:48; a Sonyflake): 10 ms
+// ticks since 2014-09-01 shifted left by 24 bits, a sequence and a machine
+// id. Such ids are far above 2^53, which is the point: they are sent as
+// bare JSON numbers, and a client that decodes them through a float64
+// loses their low bits.
+func (st *store) snowflake(now time.Time) int64 {
+	ticks := now.Sub(sonyflakeEpoch).Milliseconds() / 10
+	id := ticks<<24 | 1 // sequence 0, machine 1
+	if id <= st.lastFlake {
+		id = st.lastFlake + 1<<16
+	}
+	st.lastFlake = id
+	return id
+}
+
+var sonyflakeEpoch = time.Date(2014, 9, 1, 0, 0, 0, 0, time.UTC)
 
 // idLess orders numeric ids numerically.
 func idCmp(a, b string) int {
@@ -207,14 +227,16 @@ type orgInvitation struct {
 	Discarded        bool
 }
 
-// RateLimit is one rate-limit rule, as in the platform API.
+// RateLimit is one rate-limit rule, as in the platform API
+// (models/src/api_key.rs:133): mode and endpoints are left out when unset
+// (skip_serializing_if), priority is always written.
 type RateLimit struct {
 	Unit        string   `json:"unit"` // millisecond, second, minute, hour, day, calendar_day, month, calendar_month
 	Duration    int      `json:"duration"`
 	MaxRequests int      `json:"max_requests"`
 	Mode        string   `json:"mode,omitempty"` // per_app, per_key (default), per_key_and_ip, per_app_and_ip
 	Endpoints   []string `json:"endpoints,omitempty"`
-	Priority    int      `json:"priority,omitempty"`
+	Priority    int      `json:"priority"`
 }
 
 type rateScheme struct {
@@ -288,6 +310,7 @@ type endpoint struct {
 	FailureCount     int
 	LastFailureAt    *time.Time
 	Subscriptions    []string
+	Filters          map[string]any // filter_rules by event name
 	RateLimitConfig  map[string]any
 	Created, Updated time.Time
 }
@@ -296,11 +319,6 @@ type endpoint struct {
 type pageParams struct {
 	Limit, Offset int
 }
-
-const (
-	defaultLimit = 10
-	maxLimit     = 100
-)
 
 func paginate[T any](items []T, p pageParams) []T {
 	if p.Offset >= len(items) {

@@ -52,6 +52,28 @@ type endpointView struct {
 	UpdatedAt       time.Time      `json:"updated_at"`
 }
 
+// endpointListView is the list's item, dto::json::WebhookEndpoint
+// (dto/src/json/webhook_requests.rs:83): the endpoint with its
+// subscriptions, each {event_name, filter_rules (null when none)}. Create
+// and update answer the model without them.
+type endpointListView struct {
+	endpointView
+	Subscriptions []subscriptionView `json:"subscriptions"`
+}
+
+type subscriptionView struct {
+	EventName   string `json:"event_name"`
+	FilterRules any    `json:"filter_rules"`
+}
+
+func (e *endpoint) listView() endpointListView {
+	subs := make([]subscriptionView, 0, len(e.Subscriptions))
+	for _, name := range e.Subscriptions {
+		subs = append(subs, subscriptionView{EventName: name, FilterRules: e.Filters[name]})
+	}
+	return endpointListView{endpointView: e.view(), Subscriptions: subs}
+}
+
 func (a *hookApp) view() hookAppView {
 	return hookAppView{DeploymentID: DeploymentID, AppSlug: a.Slug, Name: a.Name, Description: a.Description, SigningSecret: a.Secret,
 		Emails: nonNil(slices.Clone(a.Emails)), CatalogSlug: a.CatalogSlug, IsActive: a.Active, CreatedAt: a.Created, UpdatedAt: a.Updated}
@@ -101,8 +123,13 @@ func (st *store) addHookApp(a *hookApp, now time.Time) error {
 }
 
 func (s *Server) listHookApps(w http.ResponseWriter, r *http.Request) error {
-	return s.listed(r, func(st *store, lq listQuery) error {
-		inactive := r.URL.Query().Get("include_inactive") == "true"
+	inactive, err := queryBool(r, "include_inactive")
+	if err != nil {
+		return err
+	}
+	// ListWebhookAppsQuery (dto/src/json/webhook_requests.rs:13): limit
+	// i32 defaulting to 50 (platform/src/application/webhook_apps.rs:33).
+	return s.listed(r, listParams{defaultLimit: 50, sort: unsorted}, func(st *store, lq listQuery) error {
 		return listing[*hookApp, hookAppView]{
 			keep:     func(a *hookApp) bool { return a.Active || inactive },
 			haystack: func(a *hookApp) string { return a.Slug + " " + a.Name },
@@ -120,7 +147,8 @@ func (s *Server) createHookApp(w http.ResponseWriter, r *http.Request) error {
 		Emails      []string `json:"failure_notification_emails"`
 		CatalogSlug *string  `json:"event_catalog_slug"`
 	}
-	if err := decodeJSON(r, &req); err != nil {
+	// CreateWebhookAppRequest (dto/src/json/webhook_requests.rs:21).
+	if err := bindJSON(r, &req, "name"); err != nil {
 		return err
 	}
 	return s.locked(func(st *store) error {
@@ -146,7 +174,7 @@ func (s *Server) updateHookApp(w http.ResponseWriter, r *http.Request) error {
 		Emails      *[]string `json:"failure_notification_emails"`
 		CatalogSlug *string   `json:"event_catalog_slug"`
 	}
-	if err := decodeJSON(r, &req); err != nil {
+	if err := bindJSON(r, &req); err != nil {
 		return err
 	}
 	return within(s, r, "app_slug", (*store).hookApp, func(st *store, a *hookApp) error {
@@ -191,16 +219,21 @@ func (s *Server) rotateHookSecret(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) listEndpoints(w http.ResponseWriter, r *http.Request) error {
-	return s.listed(r, func(st *store, lq listQuery) error {
+	inactive, err := queryBool(r, "include_inactive")
+	if err != nil {
+		return err
+	}
+	// ListWebhookEndpointsQuery (dto/src/json/webhook_requests.rs:76):
+	// limit defaulting to 100 (platform/src/application/webhook_endpoints.rs:64).
+	return s.listed(r, listParams{defaultLimit: 100, sort: unsorted}, func(st *store, lq listQuery) error {
 		a, err := st.hookApp(r.PathValue("app_slug"))
 		if err != nil {
 			return err
 		}
-		inactive := r.URL.Query().Get("include_inactive") == "true"
-		return listing[*endpoint, endpointView]{
+		return listing[*endpoint, endpointListView]{
 			keep:  func(e *endpoint) bool { return e.AppSlug == a.Slug && (e.Active || inactive) },
 			order: creationOrder[*endpoint],
-			view:  (*endpoint).view,
+			view:  (*endpoint).listView,
 		}.serve(w, lq, maps.Values(st.endpoints))
 	})
 }
@@ -216,6 +249,17 @@ func eventNames(subs []subscription) []string {
 		names = append(names, sub.EventName)
 	}
 	return names
+}
+
+// eventFilters keeps each subscription's filter_rules, by event name.
+func eventFilters(subs []subscription) map[string]any {
+	out := map[string]any{}
+	for _, sub := range subs {
+		if sub.FilterRules != nil {
+			out[sub.EventName] = sub.FilterRules
+		}
+	}
+	return out
 }
 
 func checkURL(raw string) error {
@@ -236,7 +280,9 @@ func (s *Server) createEndpoint(w http.ResponseWriter, r *http.Request) error {
 		TimeoutSeconds  *int           `json:"timeout_seconds"`
 		RateLimitConfig map[string]any `json:"rate_limit_config"`
 	}
-	if err := decodeJSON(r, &req); err != nil {
+	// CreateWebhookEndpointRequest (dto/src/json/webhook_requests.rs:136):
+	// app_slug must be sent although the path's wins (endpoints.rs:49).
+	if err := bindJSON(r, &req, "app_slug", "url", "subscriptions", "subscriptions[].event_name"); err != nil {
 		return err
 	}
 	if err := checkURL(req.URL); err != nil {
@@ -247,7 +293,7 @@ func (s *Server) createEndpoint(w http.ResponseWriter, r *http.Request) error {
 			MaxRetries: 5, TimeoutSeconds: 30}
 		assign(&e.MaxRetries, req.MaxRetries)
 		assign(&e.TimeoutSeconds, req.TimeoutSeconds)
-		e.Subscriptions = eventNames(req.Subscriptions)
+		e.Subscriptions, e.Filters = eventNames(req.Subscriptions), eventFilters(req.Subscriptions)
 		st.addEndpoint(e, time.Now().UTC())
 		return ok(w, e.view())
 	})
@@ -283,7 +329,8 @@ func (s *Server) updateEndpoint(w http.ResponseWriter, r *http.Request) error {
 		Subscriptions   *[]subscription `json:"subscriptions"`
 		RateLimitConfig map[string]any  `json:"rate_limit_config"`
 	}
-	if err := decodeJSON(r, &req); err != nil {
+	// UpdateWebhookEndpointRequest (dto/src/json/webhook_requests.rs:162).
+	if err := bindJSON(r, &req, "subscriptions?[].event_name"); err != nil {
 		return err
 	}
 	return s.locked(func(st *store) error {
@@ -307,7 +354,7 @@ func (s *Server) updateEndpoint(w http.ResponseWriter, r *http.Request) error {
 		assign(&e.TimeoutSeconds, req.TimeoutSeconds)
 		assign(&e.Active, req.IsActive)
 		if req.Subscriptions != nil {
-			e.Subscriptions = eventNames(*req.Subscriptions)
+			e.Subscriptions, e.Filters = eventNames(*req.Subscriptions), eventFilters(*req.Subscriptions)
 		}
 		if req.RateLimitConfig != nil {
 			e.RateLimitConfig = req.RateLimitConfig
@@ -341,9 +388,13 @@ type eventRequest struct {
 	Payload   any    `json:"payload"`
 }
 
-func decodeEvent(r *http.Request) (eventRequest, error) {
+// decodeEvent reads an event body; required names the keys the server's
+// request struct demands (TriggerWebhookEventRequest: app_slug,
+// event_name, payload, dto/src/json/webhook_requests.rs:171;
+// TestWebhookEndpointRequest: event_name, line 266).
+func decodeEvent(r *http.Request, required ...string) (eventRequest, error) {
 	var req eventRequest
-	if err := decodeJSON(r, &req); err != nil {
+	if err := bindJSON(r, &req, required...); err != nil {
 		return req, err
 	}
 	if req.EventName == "" {
@@ -357,7 +408,7 @@ func (e *endpoint) target() deliveryTarget {
 }
 
 func (s *Server) triggerWebhook(w http.ResponseWriter, r *http.Request) error {
-	req, err := decodeEvent(r)
+	req, err := decodeEvent(r, "app_slug", "event_name", "payload")
 	if err != nil {
 		return err
 	}
@@ -410,7 +461,7 @@ func (s *Server) recordDeliveryResult(endpointID string, success bool) {
 }
 
 func (s *Server) testEndpoint(w http.ResponseWriter, r *http.Request) error {
-	req, err := decodeEvent(r)
+	req, err := decodeEvent(r, "event_name")
 	if err != nil {
 		return err
 	}

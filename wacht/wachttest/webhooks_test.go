@@ -168,14 +168,14 @@ func TestWebhookAppsEndpointsAndTrigger(t *testing.T) {
 	checkSignature(t, rotated["signing_secret"].(string), received{d.Header, d.Payload})
 
 	c.mustJSON(http.MethodPatch, "/webhooks/apps/"+slug+"/endpoints/"+epID, map[string]any{"is_active": false})
-	if list := c.mustJSON(http.MethodGet, "/webhooks/apps/"+slug+"/endpoints", nil); list["total"] != float64(1) {
+	if list := c.mustJSON(http.MethodGet, "/webhooks/apps/"+slug+"/endpoints", nil); count(t, list) != 1 {
 		t.Errorf("inactive endpoint listed: %v", list)
 	}
 	c.mustJSON(http.MethodPatch, "/webhooks/apps/"+slug, map[string]any{"description": "billing", "is_active": false})
-	if list := c.mustJSON(http.MethodGet, "/webhooks/apps?include_inactive=true", nil); list["total"] != float64(1) {
+	if list := c.mustJSON(http.MethodGet, "/webhooks/apps?include_inactive=true", nil); count(t, list) != 1 {
 		t.Errorf("apps including inactive: %v", list)
 	}
-	if list := c.mustJSON(http.MethodGet, "/webhooks/apps", nil); list["total"] != float64(0) {
+	if list := c.mustJSON(http.MethodGet, "/webhooks/apps", nil); count(t, list) != 0 {
 		t.Errorf("inactive app listed: %v", list)
 	}
 	c.mustJSON(http.MethodDelete, "/webhooks/apps/"+slug+"/endpoints/"+epID, nil)
