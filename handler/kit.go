@@ -128,7 +128,10 @@ type instance struct {
 }
 
 // ConfigError reports configuration that keeps a middleware from working,
-// naming the setting to fix. It never carries a secret's value.
+// naming the setting to fix, or wraps the error of Options.Resolve. Its
+// text is for the function's owner: WriteError logs it (with known secrets
+// and URL passwords redacted) and answers the caller only a generic 500
+// misconfigured with the request id.
 type ConfigError struct {
 	Part string // "backend client", "token verifier", "gateway", "webhook verifier", "resolve"
 	Err  error
@@ -259,6 +262,9 @@ func (k *Kit) withInstance(w http.ResponseWriter, r *http.Request) (*instance, *
 	if err != nil {
 		k.fail(w, r, err)
 		return nil, r, false
+	}
+	if s := scopeFrom(r.Context()); s != nil {
+		s.inst.Store(in)
 	}
 	if cur, ok := r.Context().Value(instanceKey{}).(*instance); ok && cur == in {
 		return in, r, true

@@ -1,10 +1,12 @@
 package handler
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"runtime/debug"
@@ -19,7 +21,14 @@ import (
 // platform's when an adapter passed one, otherwise a fresh one) echoed in
 // X-Request-Id, a logger carrying that id, a body cap (413 past it), and
 // turns panics into a 500 JSON answer that names the request id and logs
-// the stack. Put it outermost: platform.Start(kit.Handler(mux)).
+// the stack, with the configured keys and the request's credentials
+// redacted from both. A panic after the answer has started cannot become a
+// 500 any more: it is logged the same way and re-raised as
+// http.ErrAbortHandler, so a server drops the connection and a platform
+// adapter reports a failed invocation instead of a truncated success.
+// The writer the handler sees implements http.Flusher and http.Hijacker
+// exactly when the platform's writer does. Put it outermost:
+// platform.Start(kit.Handler(mux)).
 func (k *Kit) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -36,21 +45,33 @@ func (k *Kit) Handler(next http.Handler) http.Handler {
 			}
 			log = log.With(args...)
 		}
+		scope := &requestScope{kit: k, header: r.Header}
 		ctx = context.WithValue(ctx, loggerKey{}, log)
+		ctx = context.WithValue(ctx, scopeKey{}, scope)
 		r = r.WithContext(ctx)
 		w.Header().Set(requestIDHeader, id)
 
-		tw := &trackingWriter{ResponseWriter: w}
+		tw, inner := wrapWriter(w)
 		defer func() {
-			if p := recover(); p != nil {
-				if err, ok := p.(error); ok && errors.Is(err, http.ErrAbortHandler) {
-					panic(p)
-				}
-				log.LogAttrs(ctx, slog.LevelError, "panic", slog.String("panic", fmt.Sprint(p)), slog.String("stack", string(debug.Stack())))
-				if !tw.wrote {
-					writeJSON(tw, http.StatusInternalServerError, ErrorBody{Error: CodeInternal, Message: messageInternal, RequestID: id})
-				}
+			p := recover()
+			if p == nil {
+				return
 			}
+			if err, ok := p.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+				panic(p)
+			}
+			secrets := scope.secrets(ctx)
+			log.LogAttrs(ctx, slog.LevelError, "panic",
+				slog.String("panic", redact(fmt.Sprint(p), secrets)),
+				slog.String("stack", redact(string(debug.Stack()), secrets)),
+				slog.Bool("answer_started", tw.wrote))
+			if tw.wrote {
+				// The status line (and maybe part of the body) is gone:
+				// a 500 can no longer be sent, and finishing normally
+				// would pass a truncated answer off as complete.
+				panic(http.ErrAbortHandler)
+			}
+			writeJSON(tw, http.StatusInternalServerError, ErrorBody{Error: CodeInternal, Message: messageInternal, RequestID: id})
 		}()
 
 		if max := k.opts.MaxBodyBytes; max > 0 && r.Body != nil && r.Body != http.NoBody {
@@ -60,7 +81,7 @@ func (k *Kit) Handler(next http.Handler) http.Handler {
 			}
 			r.Body = http.MaxBytesReader(tw, r.Body, max)
 		}
-		next.ServeHTTP(tw, r)
+		next.ServeHTTP(inner, r)
 	})
 }
 
@@ -72,7 +93,10 @@ type trackingWriter struct {
 }
 
 func (t *trackingWriter) WriteHeader(code int) {
-	t.wrote = true
+	// Informational answers (103 Early Hints) do not start the real one.
+	if code >= 200 {
+		t.wrote = true
+	}
 	t.ResponseWriter.WriteHeader(code)
 }
 
@@ -81,9 +105,62 @@ func (t *trackingWriter) Write(p []byte) (int, error) {
 	return t.ResponseWriter.Write(p)
 }
 
-// Unwrap lets http.ResponseController reach the platform's writer (to
-// flush a streamed answer, for example).
+// Unwrap lets http.ResponseController reach the platform's writer.
 func (t *trackingWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }
+
+func (t *trackingWriter) flush() {
+	// Flushing sends the status line.
+	t.wrote = true
+	t.ResponseWriter.(http.Flusher).Flush()
+}
+
+func (t *trackingWriter) hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, rw, err := t.ResponseWriter.(http.Hijacker).Hijack()
+	if err == nil {
+		// The connection is the handler's now: nothing may be written
+		// through the writer any more.
+		t.wrote = true
+	}
+	return c, rw, err
+}
+
+// The writer handed to the handler must answer type assertions the way the
+// platform's writer would: streaming code checks w.(http.Flusher), and a
+// wrapper that always claimed Flush would make a buffered platform look
+// like a streaming one. One type per combination keeps the method sets
+// honest.
+type (
+	flushWriter       struct{ *trackingWriter }
+	hijackWriter      struct{ *trackingWriter }
+	flushHijackWriter struct{ *trackingWriter }
+)
+
+func (f flushWriter) Flush()       { f.flush() }
+func (f flushHijackWriter) Flush() { f.flush() }
+func (h hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return h.hijack()
+}
+func (h flushHijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return h.hijack()
+}
+
+// wrapWriter returns the tracking writer and the writer to hand on, which
+// has the same optional interfaces as w.
+func wrapWriter(w http.ResponseWriter) (*trackingWriter, http.ResponseWriter) {
+	t := &trackingWriter{ResponseWriter: w}
+	_, canFlush := w.(http.Flusher)
+	_, canHijack := w.(http.Hijacker)
+	switch {
+	case canFlush && canHijack:
+		return t, flushHijackWriter{t}
+	case canFlush:
+		return t, flushWriter{t}
+	case canHijack:
+		return t, hijackWriter{t}
+	default:
+		return t, t
+	}
+}
 
 // Authenticate authenticates the request and attaches the result for
 // AuthFrom. It never rejects: a missing or bad credential leaves the
@@ -377,6 +454,11 @@ func (k *Kit) Verifier(r *http.Request) (*wacht.Verifier, error) {
 func (k *Kit) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if LoggerFrom(r.Context()) == slog.Default() && k.log != slog.Default() {
 		r = r.WithContext(context.WithValue(r.Context(), loggerKey{}, k.log))
+	}
+	if scopeFrom(r.Context()) == nil {
+		// Middleware used without Kit.Handler: the log still gets this
+		// kit's keys and the request's credentials redacted.
+		r = r.WithContext(context.WithValue(r.Context(), scopeKey{}, &requestScope{kit: k, header: r.Header}))
 	}
 	WriteError(w, r, err)
 }

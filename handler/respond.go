@@ -4,9 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"os"
 	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/wacht-platform/serverless-go/wacht"
@@ -31,6 +36,8 @@ const (
 	headerRetryAfter      = "Retry-After"
 	messageInternal       = "internal error; quote the request id when reporting it"
 	messageUpstreamFailed = "Wacht's backend API failed; quote the request id when reporting it"
+	messageUnreachable    = "Wacht's backend API could not be reached; try again later"
+	messageMisconfigured  = "the function is misconfigured; its owner finds the detail in the log under the request id"
 )
 
 // ErrorBody is the JSON shape of every error answer.
@@ -40,29 +47,102 @@ type ErrorBody struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
+// HTTPError is an error a handler returns through WriteError to answer
+// with its own status, code and message, for example
+//
+//	handler.WriteError(w, r, &handler.HTTPError{Status: 422, Code: "invalid_sku", Message: "unknown SKU", Err: err})
+//
+// Status, Code and Message are sent to the caller as given (Message must
+// therefore hold nothing internal); Err, when set, is the cause that only
+// reaches the log. A Status outside 400-599 answers 500; an empty Code is
+// derived from the status ("not_found", "service_unavailable", ...).
+type HTTPError struct {
+	Status  int
+	Code    string
+	Message string
+	// RetryAfter, when positive, is sent as Retry-After (whole seconds,
+	// rounded up).
+	RetryAfter time.Duration
+	Err        error
+}
+
+func (e *HTTPError) Error() string {
+	msg := strconv.Itoa(e.Status) + " " + e.code() + ": " + e.Message
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *HTTPError) Unwrap() error { return e.Err }
+
+func (e *HTTPError) status() int {
+	if e.Status < 400 || e.Status > 599 {
+		return http.StatusInternalServerError
+	}
+	return e.Status
+}
+
+func (e *HTTPError) code() string {
+	if e.Code != "" {
+		return e.Code
+	}
+	switch st := e.status(); st {
+	case http.StatusUnauthorized:
+		return CodeUnauthenticated
+	case http.StatusTooManyRequests:
+		return CodeRateLimited
+	case http.StatusInternalServerError:
+		return CodeInternal
+	case http.StatusServiceUnavailable:
+		return CodeUnavailable
+	default:
+		if t := http.StatusText(st); t != "" {
+			return strings.ReplaceAll(strings.ToLower(t), " ", "_")
+		}
+		return "error"
+	}
+}
+
 // WriteError answers r with the JSON error that err calls for and logs it
-// with the request id. Handlers can return backend errors through it:
-// a *wacht.APIError maps to a status a caller can act on (404 stays 404,
-// 429 keeps its Retry-After, the backend rejecting our API key or failing
-// becomes 502) without passing on internals; a *wacht.AuthError becomes
-// 401 or 403; anything else is a 500 whose detail only reaches the log.
+// with the request id. The log gets the error's full text with the
+// configured keys, the request's credentials and URL passwords redacted;
+// the caller gets a status it can act on, a stable code, and a message
+// that carries nothing internal:
+//
+//   - *HTTPError: its own status, code and message.
+//   - *wacht.APIError: 404 stays 404, 409 stays 409, 400/422 become 400,
+//     429 keeps its Retry-After; the backend rejecting our API key or
+//     failing becomes 502 upstream_error.
+//   - *wacht.RequestError (the backend API could not be asked): 504
+//     upstream_timeout when the call timed out, 503 unavailable when
+//     Wacht could not be reached (DNS failure, connection refused or reset,
+//     connection closed before an answer), 502 upstream_error when it
+//     answered something unusable (undecodable or oversized body).
+//   - *wacht.AuthError: 401 or 403. *wacht.TokenError: 401
+//     unauthenticated, or 503 unavailable when the signing keys could not
+//     be fetched, 500 misconfigured when the verifier is broken.
+//   - errors wrapping wacht.ErrInvalidParams: 400 bad_request.
+//   - *ConfigError (including a failing Options.Resolve): 500 misconfigured
+//     with a generic message; the setting's name is in the log only.
+//   - context.DeadlineExceeded 504, context.Canceled 503.
+//   - anything else: 500 internal_error.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
-	status, body := classify(err)
+	status, body, retryAfter := classify(r.Context(), err)
 	body.RequestID = RequestIDFrom(r.Context())
 	log := LoggerFrom(r.Context())
 	level := slog.LevelWarn
 	if status >= 500 {
 		level = slog.LevelError
 	}
-	log.LogAttrs(r.Context(), level, "request failed", slog.Int("status", status), slog.String("error", body.Error), slog.String("cause", err.Error()))
-	var apiErr *wacht.APIError
-	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests && apiErr.RetryAfter > 0 {
-		w.Header().Set(headerRetryAfter, strconv.Itoa(int((apiErr.RetryAfter+time.Second-1)/time.Second)))
+	log.LogAttrs(r.Context(), level, "request failed", slog.Int("status", status), slog.String("error", body.Error), slog.String("cause", redactFor(r.Context(), err.Error())))
+	if retryAfter > 0 {
+		w.Header().Set(headerRetryAfter, strconv.Itoa(int((retryAfter+time.Second-1)/time.Second)))
 	}
 	writeJSON(w, status, body)
 }
 
-func classify(err error) (int, ErrorBody) {
+func classify(ctx context.Context, err error) (int, ErrorBody, time.Duration) {
 	var (
 		authErr   *wacht.AuthError
 		apiErr    *wacht.APIError
@@ -71,29 +151,104 @@ func classify(err error) (int, ErrorBody) {
 		hookErr   *wacht.WebhookError
 		gwErr     *wacht.GatewayError
 		statusErr *statusError
+		httpErr   *HTTPError
+		tokErr    *wacht.TokenError
+		reqErr    *wacht.RequestError
 	)
 	switch {
 	case errors.As(err, &statusErr):
-		return statusErr.status, ErrorBody{Error: statusErr.code, Message: statusErr.message}
+		return statusErr.status, ErrorBody{Error: statusErr.code, Message: statusErr.message}, 0
+	case errors.As(err, &httpErr):
+		return httpErr.status(), ErrorBody{Error: httpErr.code(), Message: httpErr.Message}, httpErr.RetryAfter
 	case errors.As(err, &authErr):
-		return authErr.Status, ErrorBody{Error: authErr.Code, Message: authErr.Message}
+		return authErr.Status, ErrorBody{Error: authErr.Code, Message: authErr.Message}, 0
 	case errors.As(err, &maxErr):
-		return http.StatusRequestEntityTooLarge, ErrorBody{Error: CodeBodyTooLarge, Message: "request body exceeds " + strconv.FormatInt(maxErr.Limit, 10) + " bytes"}
+		return http.StatusRequestEntityTooLarge, ErrorBody{Error: CodeBodyTooLarge, Message: "request body exceeds " + strconv.FormatInt(maxErr.Limit, 10) + " bytes"}, 0
 	case errors.As(err, &hookErr):
-		return webhookStatus(hookErr), ErrorBody{Error: CodeInvalidWebhook, Message: hookErr.Error()}
+		return webhookStatus(hookErr), ErrorBody{Error: CodeInvalidWebhook, Message: hookErr.Error()}, 0
 	case errors.As(err, &cfgErr):
-		// The setting's name (never its value) helps the function's owner.
-		return http.StatusInternalServerError, ErrorBody{Error: CodeMisconfigured, Message: cfgErr.Error()}
+		// The detail (a setting's name, or whatever a Resolve function
+		// returned, which may quote a connection string) is for the
+		// function's owner, who finds it in the log by the request id.
+		return http.StatusInternalServerError, ErrorBody{Error: CodeMisconfigured, Message: messageMisconfigured}, 0
 	case errors.As(err, &gwErr):
-		return http.StatusServiceUnavailable, ErrorBody{Error: CodeUnavailable, Message: "machine authorization is unavailable; try again later"}
+		return http.StatusServiceUnavailable, ErrorBody{Error: CodeUnavailable, Message: "machine authorization is unavailable; try again later"}, 0
 	case errors.As(err, &apiErr):
-		return classifyAPIError(apiErr)
+		st, body := classifyAPIError(apiErr)
+		if st == http.StatusTooManyRequests {
+			return st, body, apiErr.RetryAfter
+		}
+		return st, body, 0
+	case errors.As(err, &tokErr):
+		return classifyTokenError(tokErr, err)
+	case errors.Is(err, wacht.ErrInvalidParams):
+		// Raised before anything is sent, from the parameters the
+		// handler passed: the text names the field and the rule.
+		return http.StatusBadRequest, ErrorBody{Error: CodeBadRequest, Message: strings.TrimPrefix(redactFor(ctx, err.Error()), "wacht: ")}, 0
+	case errors.As(err, &reqErr) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded):
+		switch {
+		case isTimeout(reqErr):
+			return http.StatusGatewayTimeout, ErrorBody{Error: CodeGatewayTimeout, Message: "Wacht's backend API did not answer in time"}, 0
+		case unreachable(reqErr):
+			return http.StatusServiceUnavailable, ErrorBody{Error: CodeUnavailable, Message: messageUnreachable}, 0
+		default:
+			return http.StatusBadGateway, ErrorBody{Error: CodeUpstream, Message: messageUpstreamFailed}, 0
+		}
 	case errors.Is(err, context.DeadlineExceeded):
-		return http.StatusGatewayTimeout, ErrorBody{Error: CodeGatewayTimeout, Message: "the function ran out of time waiting for Wacht"}
+		return http.StatusGatewayTimeout, ErrorBody{Error: CodeGatewayTimeout, Message: "the function ran out of time waiting for Wacht"}, 0
 	case errors.Is(err, context.Canceled):
-		return http.StatusServiceUnavailable, ErrorBody{Error: CodeRequestCanceled, Message: "the request was canceled"}
+		return http.StatusServiceUnavailable, ErrorBody{Error: CodeRequestCanceled, Message: "the request was canceled"}, 0
 	default:
-		return http.StatusInternalServerError, ErrorBody{Error: CodeInternal, Message: messageInternal}
+		return http.StatusInternalServerError, ErrorBody{Error: CodeInternal, Message: messageInternal}, 0
+	}
+}
+
+func classifyTokenError(e *wacht.TokenError, err error) (int, ErrorBody, time.Duration) {
+	switch e.Reason {
+	case wacht.TokenReasonJWKSUnavailable:
+		return http.StatusServiceUnavailable, ErrorBody{Error: CodeUnavailable, Message: "session tokens cannot be checked right now; try again later"}, 0
+	case wacht.TokenReasonMisconfigured:
+		return http.StatusInternalServerError, ErrorBody{Error: CodeMisconfigured, Message: messageMisconfigured}, 0
+	case wacht.TokenReasonContextDone:
+		if errors.Is(err, context.DeadlineExceeded) {
+			return http.StatusGatewayTimeout, ErrorBody{Error: CodeGatewayTimeout, Message: "the function ran out of time waiting for Wacht"}, 0
+		}
+		return http.StatusServiceUnavailable, ErrorBody{Error: CodeRequestCanceled, Message: "the request was canceled"}, 0
+	default:
+		// The reason is a fixed lower-case word (expired, bad_signature);
+		// the detail stays in the log.
+		return http.StatusUnauthorized, ErrorBody{Error: CodeUnauthenticated, Message: "the session token was rejected (" + string(e.Reason) + ")"}, 0
+	}
+}
+
+// isTimeout reports a transport timeout (a dial or response-header
+// timeout of the HTTP client) that is not a context deadline.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// unreachable reports a backend call that never got an answer: the name
+// did not resolve, the connection was refused or reset, or the server
+// closed it before answering. Those are worth a retry later (503); an
+// answer that could not be used is a bad gateway (502).
+func unreachable(e *wacht.RequestError) bool {
+	var (
+		dnsErr *net.DNSError
+		opErr  *net.OpError
+	)
+	switch {
+	case errors.As(e, &dnsErr):
+		return true
+	case errors.As(e, &opErr) && opErr.Op == "dial":
+		return true
+	case errors.Is(e, syscall.ECONNREFUSED), errors.Is(e, syscall.ECONNRESET), errors.Is(e, syscall.EHOSTUNREACH), errors.Is(e, syscall.ENETUNREACH):
+		return true
+	case errors.Is(e, io.EOF), errors.Is(e, io.ErrUnexpectedEOF):
+		// The connection closed before the answer was complete.
+		return true
+	default:
+		return false
 	}
 }
 

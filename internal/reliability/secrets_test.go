@@ -9,7 +9,9 @@ package reliability_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -211,4 +213,109 @@ func checkPrinted(t *testing.T, values map[string]any, secrets map[string]string
 			}
 		}
 	}
+}
+
+// TestSecretsNeverLeakFromPanicsOrResolve: panic values and Options.Resolve
+// errors are text the kit does not control. Each known secret is placed at
+// varied offsets of such a value (alone, after short and long prefixes,
+// before a suffix, twice, inside a wrapped error); neither the answer nor
+// the log may show it, and the log must still record the event.
+func TestSecretsNeverLeakFromPanicsOrResolve(t *testing.T) {
+	var values []any
+	s := newStack(t, stackOptions{extra: func(kit *handler.Kit, mux *http.ServeMux) {
+		mux.HandleFunc("GET /panic/{i}", func(w http.ResponseWriter, r *http.Request) {
+			var i int
+			_, _ = fmt.Sscan(r.PathValue("i"), &i)
+			panic(values[i])
+		})
+	}})
+	ctx := context.Background()
+	good := s.token(t, wachttest.TokenOptions{})
+	machine := s.machineKey(t)
+	const dbPassword = "db-password-0123456789"
+	secrets := map[string]string{
+		"API key":             s.emu.APIKey,
+		"webhook secret":      s.emu.WebhookSecret(),
+		"webhook secret body": strings.TrimPrefix(s.emu.WebhookSecret(), "whsec_"),
+		"bridge secret":       bridgeSecret,
+		"machine key":         machine,
+		"bearer token":        good,
+		"token signature":     good[strings.LastIndexByte(good, '.')+1:],
+		"database password":   dbPassword,
+	}
+	placed := func(secret string) []any {
+		long := strings.Repeat("x", 100)
+		return []any{
+			secret, "a" + secret, "prefix " + secret, long + secret + long, secret + " suffix",
+			secret + secret, fmt.Errorf("outer: %w", fmt.Errorf("inner %s end", secret)),
+			"postgres://app:" + secret + "@db.internal/tenants",
+		}
+	}
+	placements := map[string][]any{}
+	for name, secret := range secrets {
+		if secret == dbPassword {
+			// A value the kit cannot know; only its position in a URL's
+			// userinfo marks it.
+			placements[name] = []any{"dial postgres://app:" + dbPassword + "@db.internal/tenants", "a=postgres://u:" + dbPassword + "@h"}
+		} else {
+			placements[name] = placed(secret)
+		}
+		values = append(values, placements[name]...)
+	}
+	header := map[string]string{"Authorization": "Bearer " + good, "x-api-key": machine, "Cookie": "__session=" + good}
+	var answers []answer
+	for i := range values {
+		answers = append(answers, s.do(t, ctx, "GET", fmt.Sprintf("/panic/%d", i), header, ""))
+	}
+
+	// A Resolve function whose error quotes each secret.
+	for _, vs := range placements {
+		for _, v := range vs {
+			kit := handler.New(handler.Options{
+				Env:    func(k string) (string, bool) { val, ok := s.env[k]; return val, ok },
+				Logger: slog.New(slog.NewJSONHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+				Resolve: func(*http.Request, handler.Config) (handler.Config, error) {
+					return handler.Config{}, fmt.Errorf("tenant lookup failed: %v", v)
+				},
+			})
+			h := kit.Handler(functions.Routes(kit))
+			for _, path := range []string{functions.PathAdminUsers, functions.PathMachineUsers} {
+				rec := httptest.NewRecorder()
+				req := httptest.NewRequest("GET", path, nil)
+				for k, hv := range header {
+					req.Header.Set(k, hv)
+				}
+				h.ServeHTTP(rec, req)
+				answers = append(answers, answer{status: rec.Code, header: rec.Header(), body: rec.Body.String()})
+			}
+		}
+	}
+
+	for i, a := range answers {
+		if a.status != http.StatusInternalServerError {
+			t.Errorf("answer %d: status %d, want 500: %s", i, a.status, a.body)
+		}
+		dump := fmt.Sprintf("%d %v %s", a.status, a.header, a.body)
+		for name, secret := range secrets {
+			if strings.Contains(dump, secret) {
+				t.Errorf("answer %d contains the %s: %s", i, name, dump)
+			}
+		}
+		if strings.Contains(a.body, "tenant lookup") {
+			t.Errorf("answer %d carries the Resolve error: %s", i, a.body)
+		}
+	}
+	logs := s.logs.String()
+	if got := strings.Count(logs, `"msg":"panic"`); got != len(values) {
+		t.Errorf("%d panics logged, want %d", got, len(values))
+	}
+	if !strings.Contains(logs, "tenant lookup failed") {
+		t.Errorf("the Resolve errors were not logged")
+	}
+	for name, secret := range secrets {
+		if i := strings.Index(logs, secret); i >= 0 {
+			t.Errorf("logs contain the %s: ...%s...", name, logs[max(0, i-300):min(len(logs), i+100)])
+		}
+	}
+	t.Logf("%d answers and %d bytes of logs searched for %d secrets", len(answers), len(logs), len(secrets))
 }

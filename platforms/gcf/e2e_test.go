@@ -47,6 +47,7 @@ const (
 	targetPubSub  = "E2EUserUpdates"
 	targetStorage = "E2EObjects"
 	targetEvent   = "E2EEvent"
+	targetPartial = "E2EPartialPanic"
 
 	testProject = "wacht-e2e"
 )
@@ -153,6 +154,16 @@ func serveChild() int {
 		}
 		return record(ctx, callRecord{Function: targetEvent, HasClient: c != nil, UserName: u.FirstName})
 	})
+
+	// An HTTP function that starts its answer, flushes it and then panics.
+	gcf.HTTP(targetPartial, kit.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, "partial ")
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		panic("died half way through the answer")
+	})))
 
 	if err := funcframework.StartHostPort("127.0.0.1", os.Getenv("PORT")); err != nil {
 		fmt.Fprintln(os.Stderr, "funcframework:", err)
@@ -699,5 +710,27 @@ func TestE2ECloudEventFunction(t *testing.T) {
 		[]byte(`{}`)))
 	if a.status != http.StatusBadRequest || !strings.Contains(a.body, "job-2 (com.example.user.audit): user_id: required field is missing") {
 		t.Fatalf("status %d, body %q", a.status, a.body)
+	}
+}
+
+// A panic after the answer started must reach the caller as a failed
+// request, not as a complete 200 with a truncated body: the Functions
+// Framework would otherwise recover the panic and append its own 500 text
+// to the body already sent.
+func TestE2EPanicAfterFirstByteFailsTheRequest(t *testing.T) {
+	f := startFunction(t, targetPartial, nil)
+	res, err := http.Get(f.url)
+	if err != nil {
+		// The connection dropped before the status line could be read:
+		// also a failed request.
+		return
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err == nil {
+		t.Fatalf("the caller read a complete answer: %d %q", res.StatusCode, body)
+	}
+	if !strings.HasPrefix(string(body), "partial ") {
+		t.Errorf("body before the abort: %q", body)
 	}
 }

@@ -2,6 +2,7 @@ package gcf
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"os"
@@ -158,8 +159,35 @@ func HTTPFunc(h http.Handler, opts ...Option) func(http.ResponseWriter, *http.Re
 		if len(attrs) > 0 {
 			ctx = handler.WithLogAttrs(ctx, attrs...)
 		}
+		defer abortOnPanic(w)
 		h.ServeHTTP(w, r.WithContext(ctx))
 	}
+}
+
+// abortOnPanic handles http.ErrAbortHandler, which kit.Handler raises when
+// the handler panicked after its answer had started. net/http answers it by
+// dropping the connection, but the Functions Framework recovers every
+// panic of a function itself and then writes its own 500 message after
+// what was already sent, so the caller would read a complete, well-framed
+// 200 with a truncated body and a stray error text
+// (funcframework/framework.go, recoverPanic and writeHTTPErrorResponse,
+// v1.9.2). Closing the connection here, before the framework sees the
+// panic, leaves the answer unterminated, which clients and Google's front
+// end report as a failed request. On a connection that cannot be taken
+// over (HTTP/2) the panic goes on to the framework. Other panics are not
+// touched.
+func abortOnPanic(w http.ResponseWriter) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	if err, ok := p.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+		if conn, _, herr := http.NewResponseController(w).Hijack(); herr == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	panic(p)
 }
 
 // requestTrace prefers the W3C header and falls back to Google's.

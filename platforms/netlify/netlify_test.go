@@ -501,3 +501,20 @@ func TestPanicIs500(t *testing.T) {
 		t.Errorf("status = %d", res.StatusCode)
 	}
 }
+
+// A panic after the answer started fails the invocation instead of
+// answering a 200 with a truncated body.
+func TestPanicAfterFirstByteFailsTheInvocation(t *testing.T) {
+	kit := handler.New(handler.Options{
+		Env:    func(string) (string, bool) { return "", false },
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	h := NewHandler(kit.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "partial")
+		panic("died half way through the answer")
+	})), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	out, err := h.Invoke(context.Background(), netlifyEvent("GET", "/.netlify/functions/fn", "", nil, nil))
+	if !errors.Is(err, http.ErrAbortHandler) {
+		t.Fatalf("Invoke returned %s, %v; want an ErrAbortHandler failure", out, err)
+	}
+}
