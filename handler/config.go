@@ -151,6 +151,7 @@ func (c *Config) fingerprint() fingerprint {
 	w.num(int64(v.MaxTokenBytes))
 	w.str(v.SessionCookieName)
 	w.bytes(v.ForwardedAuthSecret)
+	w.num(int64(v.ForwardedAuthMaxAge))
 	w.num(int64(v.SessionExchangeTimeout))
 	w.ptr(v.Now)
 
