@@ -12,6 +12,8 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"time"
+	"unsafe"
 
 	"github.com/wacht-platform/serverless-go/wacht"
 )
@@ -164,8 +166,9 @@ func (c *Config) fingerprint() fingerprint {
 	w.num(int64(v.SessionCacheSize))
 	w.list(v.SessionTrustedOrigins)
 	w.bytes(v.ForwardedAuthSecret)
+	w.num(int64(v.ForwardedAuthMaxAge))
 	w.num(int64(v.SessionExchangeTimeout))
-	w.ptr(v.Now)
+	w.fn(v.Now)
 
 	g := &c.Gateway
 	w.str(g.URL)
@@ -234,6 +237,23 @@ func (w *fpWriter) ptr(p any) {
 	var u uintptr
 	if v := reflect.ValueOf(p); v.IsValid() && !v.IsNil() {
 		u = v.Pointer()
+	}
+	w.num(int64(u))
+}
+
+// fn hashes a func value by the identity of its closure. reflect (and %p)
+// give only the code pointer, which every closure made by one constructor
+// shares: two clocks from the same newClock() would then share one warm
+// instance and one of them would be ignored. A func value is a pointer to
+// its closure record, so that address tells them apart; the instance keeps
+// the Config, so the closure stays alive (and its address unique) for as
+// long as the cache entry does. The price: a func created anew for every
+// request (a method value such as clk.Now written inside Resolve) is a new
+// configuration every time, so create such funcs once.
+func (w *fpWriter) fn(f func() time.Time) {
+	var u uintptr
+	if f != nil {
+		u = uintptr(*(*unsafe.Pointer)(unsafe.Pointer(&f)))
 	}
 	w.num(int64(u))
 }

@@ -25,6 +25,9 @@ type Options struct {
 	// request: a multi-tenant function can pick the API key or publishable
 	// key by host or route. It runs on every request, so keep it cheap; the
 	// clients it leads to are still built once per distinct configuration.
+	// Pointers and funcs in the Config (HTTP clients, loggers, the
+	// verifier's clock) count by identity: create them once, not inside
+	// Resolve, or every request is a new configuration.
 	Resolve func(r *http.Request, base Config) (Config, error)
 
 	// Logger receives the kit's records, each with the request id. Nil means
@@ -187,6 +190,12 @@ func (in *instance) Gateway() (*wacht.Gateway, error) {
 		cfg := in.cfg.Gateway
 		if cfg.HTTPClient == nil {
 			cfg.HTTPClient = in.kit.opts.HTTPClient
+		}
+		if cfg.URL == "" {
+			// wacht.NewGateway falls back to the process environment;
+			// the kit's configuration comes only from its own Env (and
+			// Resolve), so an unset URL means the documented default.
+			cfg.URL = wacht.DefaultGatewayURL
 		}
 		in.gateway, in.gatewayErr = wacht.NewGateway(cfg)
 		if in.gatewayErr != nil {

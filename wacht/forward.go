@@ -115,6 +115,11 @@ func AuthFromForwardedHeader(value string) *Auth {
 // when ForwardedAuthSigner.TTL is zero.
 const DefaultForwardedAuthTTL = time.Minute
 
+// DefaultForwardedAuthMaxAge is the longest a signed forwarded auth value is
+// accepted after it was issued when ForwardedAuthSigner.MaxAge (or
+// VerifierConfig.ForwardedAuthMaxAge) is zero, whatever exp it carries.
+const DefaultForwardedAuthMaxAge = 5 * time.Minute
+
 const forwardedSignedPrefix = "v1."
 
 // ForwardedAuthSigner signs and verifies the x-wacht-auth header with an
@@ -123,8 +128,19 @@ const forwardedSignedPrefix = "v1."
 // "v1.<base64url JSON>.<base64url MAC>"; the JSON is the unsigned form plus
 // iat and exp (unix seconds).
 type ForwardedAuthSigner struct {
-	// TTL is how long a signed value stays valid (default one minute).
+	// TTL is how long a signed value stays valid (default one minute). Sign
+	// never issues a value that outlives MaxAge.
 	TTL time.Duration
+	// MaxAge is the verifying side's own limit: Verify refuses a value
+	// issued (iat) longer ago than this, whatever its exp says, so a leaked
+	// value signed with a long TTL (by a misconfigured or older hop) cannot
+	// be replayed for its whole lifetime. Zero means
+	// DefaultForwardedAuthMaxAge.
+	MaxAge time.Duration
+	// ClockSkew is how far in the future iat may be, for hops whose clocks
+	// differ. Zero means DefaultClockSkew; negative means none. exp and
+	// MaxAge get no leeway: a value is refused from the second it expires.
+	ClockSkew time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 
@@ -152,6 +168,23 @@ func (s *ForwardedAuthSigner) now() time.Time {
 	return time.Now()
 }
 
+func (s *ForwardedAuthSigner) maxAge() time.Duration {
+	if s.MaxAge > 0 {
+		return s.MaxAge
+	}
+	return DefaultForwardedAuthMaxAge
+}
+
+func (s *ForwardedAuthSigner) skew() time.Duration {
+	switch {
+	case s.ClockSkew == 0:
+		return DefaultClockSkew
+	case s.ClockSkew < 0:
+		return 0
+	}
+	return s.ClockSkew
+}
+
 func (s *ForwardedAuthSigner) mac(payloadSeg string) []byte {
 	m := hmac.New(sha256.New, s.secret)
 	m.Write([]byte("wacht-forwarded-auth." + forwardedSignedPrefix))
@@ -173,6 +206,7 @@ func (s *ForwardedAuthSigner) Sign(a *Auth) (string, error) {
 	if ttl <= 0 {
 		ttl = DefaultForwardedAuthTTL
 	}
+	ttl = min(ttl, s.maxAge())
 	f.IssuedAt = now.Unix()
 	f.ExpiresAt = now.Add(ttl).Unix()
 	b, err := json.Marshal(f)
@@ -215,11 +249,18 @@ func (s *ForwardedAuthSigner) Verify(value string) (*Auth, error) {
 		return nil, tokenErr(TokenReasonForwardedInvalid, "payload is not the expected JSON")
 	}
 	now := s.now().Unix()
-	if f.ExpiresAt == 0 || now >= f.ExpiresAt {
-		return nil, tokenErr(TokenReasonForwardedExpired, "")
-	}
-	if f.IssuedAt > now+int64(DefaultClockSkew/time.Second) {
+	switch {
+	case f.IssuedAt <= 0:
+		// Sign always sets iat; without it the age cannot be bounded.
+		return nil, tokenErr(TokenReasonForwardedInvalid, "no issue time (iat)")
+	case f.IssuedAt > now+int64(s.skew()/time.Second):
 		return nil, tokenErr(TokenReasonForwardedInvalid, "issued in the future")
+	case f.ExpiresAt <= f.IssuedAt:
+		return nil, tokenErr(TokenReasonForwardedInvalid, "expires before it was issued")
+	case now >= f.ExpiresAt:
+		return nil, tokenErr(TokenReasonForwardedExpired, "")
+	case now-f.IssuedAt >= int64(s.maxAge()/time.Second):
+		return nil, tokenErr(TokenReasonForwardedExpired, "older than the maximum age")
 	}
 	a := f.auth()
 	if a.UserID == "" {

@@ -6,9 +6,11 @@ import (
 	"crypto/elliptic"
 	"crypto/rsa"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -121,7 +123,38 @@ type jwksCache struct {
 }
 
 func newJWKSCache(s jwksSettings) *jwksCache {
+	s.client = keySetClient(s.client)
 	return &jwksCache{s: s}
+}
+
+// errKeySetRedirect is returned (wrapped) when the key-set server redirects
+// somewhere the verifier will not follow.
+var errKeySetRedirect = errors.New("redirect refused")
+
+// keySetClient returns a copy of hc whose redirects stay on the key set's
+// own host name and never go from https to http. Whoever serves the key set
+// decides which tokens verify, so a redirect to another host, or to plain
+// http where an attacker on the path can answer, would hand that decision
+// to someone else. Any redirect policy of hc still applies after these
+// checks. The target URL is left out of the error: it is not ours.
+func keySetClient(hc *http.Client) *http.Client {
+	c := *hc
+	next := hc.CheckRedirect
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		first := via[0].URL
+		switch {
+		case !strings.EqualFold(req.URL.Hostname(), first.Hostname()):
+			return fmt.Errorf("%w: the key set server sent it to another host", errKeySetRedirect)
+		case req.URL.Scheme != "https" && slices.ContainsFunc(via, func(r *http.Request) bool { return r.URL.Scheme == "https" }):
+			return fmt.Errorf("%w: the key set server sent it from https to http", errKeySetRedirect)
+		case next != nil:
+			return next(req, via)
+		case len(via) >= 10:
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	return &c
 }
 
 func (c *jwksCache) stats() JWKSStats {
@@ -352,6 +385,10 @@ func (c *jwksCache) download(ctx context.Context) (keySet, time.Duration, error)
 	req.Header.Set("User-Agent", UserAgent)
 	res, err := c.s.client.Do(req)
 	if err != nil {
+		var ue *url.Error
+		if errors.Is(err, errKeySetRedirect) && errors.As(err, &ue) {
+			err = ue.Err // *url.Error names the refused target; say only why
+		}
 		return keySet{}, 0, &jwksFetchError{msg: "request failed", err: err}
 	}
 	defer res.Body.Close()

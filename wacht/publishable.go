@@ -32,19 +32,22 @@ func (e *PublishableKeyError) Error() string {
 // of the form pk_test_<base64 URL> or pk_live_<base64 URL>.
 //
 // Surrounding whitespace is ignored. Anything else that does not decode to an
-// absolute http or https URL with a host (no user info) yields a *PublishableKeyError naming the
-// problem.
+// absolute https URL with a host (no user info) yields a *PublishableKeyError
+// naming the problem; pk_test_ keys may also encode http, for a frontend API
+// running locally (such as the wachttest emulator), pk_live_ keys may not.
 func FrontendAPIURL(publishableKey string) (string, error) {
 	key := strings.TrimSpace(publishableKey)
 	if key == "" {
 		return "", &PublishableKeyError{Problem: "empty key"}
 	}
 	var encoded string
+	live := false
 	switch {
 	case strings.HasPrefix(key, publishableKeyTestPrefix):
 		encoded = key[len(publishableKeyTestPrefix):]
 	case strings.HasPrefix(key, publishableKeyLivePrefix):
 		encoded = key[len(publishableKeyLivePrefix):]
+		live = true
 	case strings.HasPrefix(key, "sk_"):
 		// Do not echo anything from what looks like a secret key.
 		return "", &PublishableKeyError{Problem: "got a secret key (sk_...); pass the publishable key (pk_test_... or pk_live_...)"}
@@ -77,6 +80,15 @@ func FrontendAPIURL(publishableKey string) (string, error) {
 	}
 	if u.Scheme != "https" && u.Scheme != "http" {
 		return "", &PublishableKeyError{Problem: fmt.Sprintf("the encoded URL has scheme %q; want https or http", u.Scheme)}
+	}
+	if live && u.Scheme != "https" {
+		// Wacht only ever encodes https in its keys, pk_live_ included
+		// (platform commands/src/project/support/foundation.rs:161-166,
+		// build_publishable_key). A production key naming a plain-http
+		// frontend would fetch the key set where anyone on the path can
+		// answer it. pk_test_ keeps http: the emulator (wachttest) and
+		// local development serve the frontend API on http://127.0.0.1.
+		return "", &PublishableKeyError{Problem: "a pk_live_ key must encode an https URL; plain http is accepted only in pk_test_ keys, for local development"}
 	}
 	if u.Host == "" || u.Hostname() == "" {
 		return "", &PublishableKeyError{Problem: "the encoded URL has no host"}

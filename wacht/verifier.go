@@ -119,6 +119,10 @@ type VerifierConfig struct {
 	// the request has no token. Unsigned x-wacht-auth headers are never
 	// accepted by Authenticate. At least 32 bytes.
 	ForwardedAuthSecret []byte
+	// ForwardedAuthMaxAge is the longest a signed x-wacht-auth value is
+	// accepted after it was issued, whatever its exp says (default
+	// DefaultForwardedAuthMaxAge, five minutes).
+	ForwardedAuthMaxAge time.Duration
 
 	// SessionExchangeTimeout bounds one exchange of a session cookie at the
 	// frontend API (default 10s).
@@ -250,6 +254,8 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 			return nil, err
 		}
 		s.Now = v.now
+		s.MaxAge = cfg.ForwardedAuthMaxAge
+		s.ClockSkew = cfg.ClockSkew
 		v.fwd = s
 	}
 	v.exchangeTTL = cfg.SessionExchangeTimeout

@@ -45,7 +45,10 @@
 //
 //  1. the WACHT_JWKS binding, when set: the deployment's key set pinned at
 //     deploy time (as a string or a JSON object var). No subrequest at all;
-//     update it when the deployment rotates its signing keys.
+//     update it when the deployment rotates its signing keys. It answers
+//     only the key-set request of the frontend API named by the Worker's
+//     own publishable key; other hosts (tenants picked by Resolve) fall
+//     through to 2 and 3.
 //  2. the data center's cache (the Cache API, caches.default), where the
 //     key set is kept for its Cache-Control max-age (clamped to 30s..1h,
 //     5m without one). One cache read per request.

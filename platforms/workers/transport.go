@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wacht-platform/serverless-go/handler"
+	"github.com/wacht-platform/serverless-go/wacht"
 )
 
 // EnvJWKS names the optional binding that pins the deployment's key set:
@@ -108,7 +111,7 @@ func (t *transport) send(req *http.Request) (*http.Response, error) {
 }
 
 func (t *transport) jwks(req *http.Request) (*http.Response, error) {
-	if t.env != nil {
+	if t.env != nil && t.pinnedFor(req) {
 		if s, ok := t.env(EnvJWKS); ok && strings.TrimSpace(s) != "" {
 			return jwksResponse(req, []byte(s), http.Header{}, sourceStatic), nil
 		}
@@ -147,6 +150,31 @@ func (t *transport) jwks(req *http.Request) (*http.Response, error) {
 		})
 	}
 	return jwksResponse(req, body, res.Header, sourceNetwork), nil
+}
+
+// pinnedFor reports whether the WACHT_JWKS binding may answer req: only a
+// key-set GET of the frontend API named by the Worker's own publishable key
+// (NEXT_PUBLIC_WACHT_PUBLISHABLE_KEY, else WACHT_PUBLISHABLE_KEY, as the
+// kit reads it). The binding pins one deployment's keys; answering it for
+// any other host (another tenant picked by Resolve, or any URL that happens
+// to end in the key-set path) would verify that host's tokens against the
+// wrong keys. Other hosts go to the cache and the network as usual.
+func (t *transport) pinnedFor(req *http.Request) bool {
+	pk := ""
+	for _, name := range []string{handler.EnvPublicPublishableKey, handler.EnvPublishableKey} {
+		if v, ok := t.env(name); ok && strings.TrimSpace(v) != "" {
+			pk = v
+			break
+		}
+	}
+	if pk == "" {
+		return false
+	}
+	frontend, err := wacht.FrontendAPIURL(pk)
+	if err != nil {
+		return false
+	}
+	return strings.EqualFold(req.URL.Scheme+"://"+req.URL.Host, frontend)
 }
 
 // cacheKey is a bare GET of the key set's URL, so that no header of the

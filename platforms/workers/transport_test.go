@@ -2,6 +2,7 @@ package workers
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"io"
 	"net/http"
@@ -105,12 +106,56 @@ func get(t *testing.T, rt http.RoundTripper, url string) (answer, string) {
 
 const jwksURL = "https://fapi.example.test/.well-known/jwks.json"
 
+// testPublishableKey names https://fapi.example.test, the host of jwksURL.
+var testPublishableKey = "pk_test_" + base64.StdEncoding.EncodeToString([]byte("https://fapi.example.test"))
+
+// TestPinnedKeySetAnswersOnlyTheConfiguredFrontend: the WACHT_JWKS binding
+// pins the keys of the deployment the Worker's publishable key names; a
+// key-set GET for any other host (or with no publishable key to scope it)
+// goes to the network, never to the pinned keys.
+func TestPinnedKeySetAnswersOnlyTheConfiguredFrontend(t *testing.T) {
+	const network = `{"keys":[]}`
+	envWith := func(vars map[string]string) func(string) (string, bool) {
+		return func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
+	}
+	pinned := map[string]string{EnvJWKS: testJWKS, handler.EnvPublishableKey: testPublishableKey}
+	for _, u := range []string{
+		"https://attacker.example/.well-known/jwks.json",
+		"https://fapi.example.test.attacker.example/.well-known/jwks.json",
+		"http://fapi.example.test/.well-known/jwks.json",
+		"https://fapi.example.test:8443/.well-known/jwks.json",
+	} {
+		next := okNext(network, "")
+		res, body := get(t, &transport{next: next, env: envWith(pinned)}, u)
+		if body != network || res.Header.Get("X-Wacht-Jwks-Source") == sourceStatic || next.count() != 1 {
+			t.Errorf("GET %s answered from the pinned key set (source %q, network calls %d)", u, res.Header.Get("X-Wacht-Jwks-Source"), next.count())
+		}
+	}
+	next := okNext(network, "")
+	if _, body := get(t, &transport{next: next, env: envWith(map[string]string{EnvJWKS: testJWKS})}, jwksURL); body != network {
+		t.Errorf("pinned key set served with no publishable key to scope it")
+	}
+	// NEXT_PUBLIC_ wins over WACHT_PUBLISHABLE_KEY, as in the kit.
+	other := "pk_test_" + base64.StdEncoding.EncodeToString([]byte("https://other.example.test"))
+	next = okNext(network, "")
+	env := envWith(map[string]string{EnvJWKS: testJWKS, handler.EnvPublicPublishableKey: other, handler.EnvPublishableKey: testPublishableKey})
+	if _, body := get(t, &transport{next: next, env: env}, "https://other.example.test/.well-known/jwks.json"); body != testJWKS {
+		t.Errorf("pinned key set not served for the NEXT_PUBLIC_ key's frontend")
+	}
+	if _, body := get(t, &transport{next: next, env: env}, jwksURL); body != network {
+		t.Errorf("pinned key set served for the frontend of the shadowed key")
+	}
+}
+
 func TestJWKSFromStaticBinding(t *testing.T) {
 	next := okNext(`{"keys":[]}`, "")
 	store := &memStore{}
 	env := func(k string) (string, bool) {
-		if k == EnvJWKS {
+		switch k {
+		case EnvJWKS:
 			return testJWKS, true
+		case handler.EnvPublishableKey:
+			return testPublishableKey, true
 		}
 		return "", false
 	}
