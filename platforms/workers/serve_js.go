@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"syscall/js"
 )
 
@@ -122,39 +121,6 @@ func newRequest(method, rawURL, headers string, body []byte) (*http.Request, err
 		r.ContentLength = int64(len(body))
 	}
 	return r, nil
-}
-
-// headerText and parseHeaderText carry headers across in one string, each
-// name and value followed by a newline (neither can hold one in a Headers
-// object; a value Go holds with one is cut there).
-func headerText(h http.Header) string {
-	var b strings.Builder
-	for k, vs := range h {
-		for _, v := range vs {
-			if i := strings.IndexAny(v, "\r\n"); i >= 0 {
-				v = v[:i]
-			}
-			b.WriteString(k)
-			b.WriteByte('\n')
-			b.WriteString(v)
-			b.WriteByte('\n')
-		}
-	}
-	return b.String()
-}
-
-func parseHeaderText(s string) http.Header {
-	h := http.Header{}
-	for s != "" {
-		k, rest, ok := strings.Cut(s, "\n")
-		if !ok {
-			break
-		}
-		v, rest2, _ := strings.Cut(rest, "\n")
-		h.Add(k, v)
-		s = rest2
-	}
-	return h
 }
 
 var uint8Array = js.Global().Get("Uint8Array")
