@@ -436,8 +436,15 @@ func testSharedInstance(t *testing.T, wt *wachttest.Server, probe *devServer) {
 		// WACHT_WORKER_SETTLE_MS is 5000 for the probe.
 		before := probeInstance(t, probe.base)
 		r := call(t, probe.base+"/probe/hang", nil)
-		if r.status != http.StatusGatewayTimeout {
-			t.Fatalf("hang: status %d body %s, want 504", r.status, r.body)
+		var e struct {
+			Error     string `json:"error"`
+			RequestID string `json:"request_id"`
+		}
+		if r.status != http.StatusGatewayTimeout || json.Unmarshal(r.body, &e) != nil || e.Error != "upstream_timeout" {
+			t.Fatalf("hang: status %d body %s, want 504 upstream_timeout", r.status, r.body)
+		}
+		if id := r.header.Get("X-Request-Id"); id != e.RequestID {
+			t.Errorf("request_id %q, X-Request-Id %q", e.RequestID, id)
 		}
 		after := probeInstance(t, probe.base)
 		if after.Instance == before.Instance || after.Requests != 1 {

@@ -80,10 +80,16 @@ type bufferedWriter struct {
 
 func (w *bufferedWriter) Header() http.Header { return w.header }
 
+// WriteHeader keeps the first final status; informational ones (1xx) are
+// not sent, and one a Response cannot carry (above 599) becomes 500.
 func (w *bufferedWriter) WriteHeader(status int) {
-	if w.status == 0 && status >= 200 {
-		w.status = status
+	if w.status != 0 || status < 200 {
+		return
 	}
+	if status > 599 {
+		status = http.StatusInternalServerError
+	}
+	w.status = status
 }
 
 func (w *bufferedWriter) Write(p []byte) (int, error) {

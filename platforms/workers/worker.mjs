@@ -78,12 +78,17 @@ function keepAlive(promise) {
   return promise;
 }
 
-function failure(status, code, message) {
-  return {
-    status,
-    headers: "content-type\napplication/json\n",
-    body: new TextEncoder().encode(JSON.stringify({ error: code, message })),
-  };
+// failure is an answer of the entry's own, shaped like the kit's JSON
+// errors (handler/respond.go), with the request id when the request has one
+// (the Cloudflare ray id, as platforms/workers uses it).
+function failure(status, code, message, requestID) {
+  let headers = "content-type\napplication/json\n";
+  const body = { error: code, message };
+  if (requestID) {
+    body.request_id = requestID;
+    headers += "x-request-id\n" + requestID + "\n";
+  }
+  return { status, headers, body: new TextEncoder().encode(JSON.stringify(body)) };
 }
 
 // host is what Go asks for I/O. Each call runs the whole exchange here and
@@ -134,7 +139,7 @@ function makeHost(inst) {
 class Instance {
   constructor() {
     this.id = ++started;
-    this.owed = new Map(); // request number -> settle(answer)
+    this.owed = new Map(); // request number -> { settle(answer), requestID }
     this.next = 0;
     this.retired = false;
     this.failed = null;
@@ -190,8 +195,8 @@ class Instance {
     if (this.failed) return;
     this.failed = reason;
     this.retire(reason);
-    for (const settle of this.owed.values()) {
-      settle(failure(500, "internal_error", "the Worker's Go instance failed; retry the request"));
+    for (const { settle, requestID } of this.owed.values()) {
+      settle(failure(500, "internal_error", "the Worker's Go instance failed; retry the request", requestID));
     }
     this.owed.clear();
   }
@@ -200,6 +205,7 @@ class Instance {
     if (this.checkExit()) throw new InstanceFailed();
     const bound = Number(env?.[SETTLE_VAR]) > 0 ? Number(env[SETTLE_VAR]) : DEFAULT_SETTLE_MS;
     const n = ++this.next;
+    const requestID = request.headers.get("cf-ray");
     let timer;
     const answer = await new Promise((resolve) => {
       const settle = (a) => {
@@ -207,10 +213,10 @@ class Instance {
         clearTimeout(timer);
         resolve(a);
       };
-      this.owed.set(n, settle);
+      this.owed.set(n, { settle, requestID });
       timer = setTimeout(() => {
         this.retire(`a request did not settle within ${bound} ms`);
-        settle(failure(504, "timeout", "the request did not complete in time"));
+        settle(failure(504, "upstream_timeout", "the request did not complete in time", requestID));
       }, bound);
       this.context.env = env;
       this.context.ctx = ctx;
@@ -251,7 +257,7 @@ export default {
       return await inst.serve(request, body, env, ctx);
     } catch (e) {
       if (!(e instanceof InstanceFailed)) throw e;
-      const f = failure(500, "internal_error", "the Worker's Go program did not start");
+      const f = failure(500, "internal_error", "the Worker's Go program did not start", request.headers.get("cf-ray"));
       return new Response(f.body, { status: f.status, headers: headersFrom(f.headers) });
     }
   },
