@@ -22,7 +22,7 @@ export AWS_LAMBDA_RIE := $(RIE)
 
 .PHONY: test fmt-check vet lint unit fuzz-brief fuzz tools dev \
 	build-lambda package deploy-lambda build-netlify deploy-netlify dev-netlify \
-	build-workers generate bench bench-quick
+	build-workers bench-workers generate bench bench-quick
 
 ## test: gofmt check, go vet, golangci-lint, the race-enabled tests of every module and a brief fuzz of every target
 test: fmt-check vet lint unit fuzz-brief
@@ -101,9 +101,15 @@ deploy-netlify: build-netlify
 dev-netlify: $(NETLIFY_CLI)
 	cd samples/netlify && $(NETLIFY_CLI) dev --offline --internal-disable-edge-functions
 
-## build-workers: the Cloudflare Workers sample (Go compiled to Wasm)
+## build-workers: the Cloudflare Workers samples (Go compiled to Wasm, one Go instance per isolate)
 build-workers:
 	./scripts/build-workers.sh
+
+## bench-workers: kit vs a constant JavaScript Worker vs the per-request entry under wrangler dev; ends with one "workers-median-ms ..." line
+bench-workers: $(WRANGLER)
+	@out=$$(mktemp); \
+	WACHT_BENCH_WORKERS=1 $(GO) test ./platforms/workers/ -run '^TestBenchWorkers$$' -count=1 -v -timeout 15m >"$$out" 2>&1; status=$$?; \
+	grep -v '^workers-median-ms ' "$$out"; grep '^workers-median-ms ' "$$out" | tail -n 1; rm -f "$$out"; exit $$status
 
 ## bench: side-by-side measurements -> bench/RESULTS.md and bench/results.json
 bench: $(RIE)

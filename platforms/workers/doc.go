@@ -1,6 +1,6 @@
 // Package workers runs the kit's handler on Cloudflare Workers, with Go
-// compiled to WebAssembly (GOOS=js GOARCH=wasm) and served by
-// github.com/syumai/workers:
+// compiled to WebAssembly (GOOS=js GOARCH=wasm) behind this package's
+// JavaScript entry (worker.mjs), which keeps one Go instance per isolate:
 //
 //	func main() {
 //		kit := workers.New(handler.Options{})
@@ -13,6 +13,34 @@
 // Authentication, Protect, RequireMachine (Wacht's gateway), webhooks and
 // the JSON errors are the handler package's, exactly as on every other
 // platform; this package supplies what a Worker does differently.
+//
+// # One Go instance per isolate
+//
+// The entry starts the Go program on the isolate's first request and
+// dispatches every later request into it, concurrent ones included, each in
+// its own goroutine: main runs once per isolate, and the kit's warm cache
+// works as on Lambda (configuration read from the bindings on every
+// request; clients and verifiers reused while the bindings are unchanged;
+// the key set kept in the verifier's memory). main must reach Serve without
+// waiting on I/O.
+//
+// Workers tie each subrequest, stream and cache read to the request that
+// started it, while Go's scheduler runs any ready goroutine whenever the
+// program is resumed. So the Go side never holds a Workers I/O object: its
+// client asks the entry for a whole exchange (the fetch and its body read
+// together, or a cache read or write), which runs in the request context
+// Go is running in and is kept alive there with that request's waitUntil.
+// Request bodies are read by the entry before Go sees them, and answers are
+// sent when the handler returns (Flush does not send early).
+//
+// Faults: a panic in a request's goroutine is answered 500 and the
+// instance keeps serving. When the Go program exits (a panic in any other
+// goroutine, a fatal runtime error) or a call into it fails, the entry
+// answers the requests it still owed 500 and starts a fresh instance for
+// the next ones. A request that does not settle within
+// WACHT_WORKER_SETTLE_MS (a binding, in milliseconds; default 60000) is
+// answered 504 and its instance retired: requests already in it may still
+// finish; new ones go to a fresh instance.
 //
 // # Configuration from env bindings
 //
@@ -36,12 +64,11 @@
 // followed by the Go client, which drops credentials on a redirect to
 // another host.
 //
-// # The key set without a fetch per request
+// # The key set in a cold isolate
 //
-// The glue starts a fresh Go instance for every request, so nothing cached
-// in memory survives to the next one, the verifier's key set included. The
-// client answers the verifier's GET of /.well-known/jwks.json from, in
-// order:
+// Within an isolate the verifier keeps the key set in memory. A fresh
+// isolate (or a fresh instance after a fault) has none, so the client
+// answers the verifier's GET of /.well-known/jwks.json from, in order:
 //
 //  1. the WACHT_JWKS binding, when set: the deployment's key set pinned at
 //     deploy time (as a string or a JSON object var). No subrequest at all;
@@ -51,10 +78,10 @@
 //     through to 2 and 3.
 //  2. the data center's cache (the Cache API, caches.default), where the
 //     key set is kept for its Cache-Control max-age (clamped to 30s..1h,
-//     5m without one). One cache read per request.
+//     5m without one). One cache read per cold start.
 //  3. the network, storing the answer in the cache for the next requests.
 //
-// The Cache API does nothing on *.workers.dev hostnames (every request
+// The Cache API does nothing on *.workers.dev hostnames (every cold start
 // then fetches the key set); serve the Worker on a custom domain or set
 // WACHT_JWKS.
 //
@@ -67,8 +94,12 @@
 // # Building and deploying
 //
 // make build-workers (scripts/build-workers.sh) builds each sample under
-// samples/workers into its build/ directory: app.wasm and the syumai/workers
-// glue (worker.mjs, runtime.mjs, wasm_exec.js); wrangler deploy in the
-// sample's directory uploads it. Cloudflare's free plan takes Workers up to
-// 3 MiB gzipped; the build script reports the size and fails past it.
+// samples/workers into its build/ directory: app.wasm, this package's
+// worker.mjs and wasm_exec.js (syumai/workers' copy of Go's, which hands
+// the program its runtime context); wrangler deploy in the sample's
+// directory uploads it. Cloudflare's free plan takes Workers up to 3 MiB
+// gzipped; the build script reports the size and margin and fails past it.
+// make bench-workers compares the entry with a constant JavaScript Worker
+// and with the per-request entry used before (syumai/workers' own glue,
+// built with WORKERS_ENTRY=per-request).
 package workers

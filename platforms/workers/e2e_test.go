@@ -25,6 +25,9 @@ import (
 type devServer struct {
 	base string
 	proc *testtools.Process
+	// first is how long the first request that was answered took: the
+	// isolate's start, the Go instance's included.
+	first time.Duration
 }
 
 func (s *devServer) output() string { return s.proc.Output.String() }
@@ -75,10 +78,12 @@ func startWorker(t *testing.T, cli, tree, dir string, vars map[string]string) *d
 		if srv.proc.Exited() {
 			t.Fatalf("wrangler dev exited:\n%s", srv.output())
 		}
+		start := time.Now()
 		res, err := http.Get(srv.base + "/")
 		if err == nil {
 			_, _ = io.Copy(io.Discard, res.Body)
 			_ = res.Body.Close()
+			srv.first = time.Since(start)
 			return srv
 		}
 		if time.Now().After(deadline) {
@@ -119,10 +124,11 @@ func call(t *testing.T, url string, header http.Header) reply {
 	return reply{res.StatusCode, res.Header, b, time.Since(start)}
 }
 
-// TestWranglerEndToEnd builds the Workers samples (GOOS=js GOARCH=wasm with
-// the syumai/workers glue, as make build-workers does) and runs them under
-// the real wrangler dev (workerd, locally) with the Wacht emulator on
-// 127.0.0.1 as Wacht: the Worker reaches it through the fetch API.
+// TestWranglerEndToEnd builds the Workers samples and the probe Worker of
+// testdata/probe (GOOS=js GOARCH=wasm with the package's entry, worker.mjs,
+// as make build-workers does) and runs them under the real wrangler dev
+// (workerd, locally) with the Wacht emulator on 127.0.0.1 as Wacht: the
+// Worker reaches it through the fetch API.
 func TestWranglerEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds Wasm and starts wrangler dev")
@@ -130,7 +136,7 @@ func TestWranglerEndToEnd(t *testing.T) {
 	repo := testtools.RepoRoot(t)
 	cli := testtools.Wrangler(t)
 	tree := t.TempDir()
-	build := exec.Command(filepath.Join(repo, "scripts", "build-workers.sh"), tree, "admin-users", "machine-users")
+	build := exec.Command(filepath.Join(repo, "scripts", "build-workers.sh"), tree, "admin-users", "machine-users", "platforms/workers/testdata/probe")
 	build.Dir = repo
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build-workers: %v\n%s", err, out)
@@ -169,6 +175,11 @@ func TestWranglerEndToEnd(t *testing.T) {
 	admin := startWorker(t, cli, tree, filepath.Join(tree, "admin-users"), vars)
 	machine := startWorker(t, cli, tree, filepath.Join(tree, "machine-users"), vars)
 	pinned := startWorker(t, cli, tree, pinnedDir, pinnedVars)
+	probeVars := map[string]string{"WACHT_WORKER_SETTLE_MS": "5000"}
+	for k, v := range vars {
+		probeVars[k] = v
+	}
+	probe := startWorker(t, cli, tree, filepath.Join(tree, "probe"), probeVars)
 
 	bearer := func(perms ...string) http.Header {
 		tok, err := wt.MintToken(wachttest.TokenOptions{OrganizationPermissions: perms})
@@ -221,8 +232,8 @@ func TestWranglerEndToEnd(t *testing.T) {
 		t.Logf("first request with a token (key set fetched and put in the cache): %.1f ms", ms(r.took))
 	})
 	t.Run("key set from the Workers cache", func(t *testing.T) {
-		// Every request is a fresh Go instance, so the verifier's own cache
-		// is gone each time: the key set must come from caches.default.
+		// The verifier keeps the key set in memory; a fresh instance (a new
+		// isolate) finds it in caches.default.
 		wt.ResetStats()
 		h := bearer("user:read")
 		for range 5 {
@@ -260,9 +271,10 @@ func TestWranglerEndToEnd(t *testing.T) {
 			t.Fatalf("no key: status %d body %s", r.status, r.body)
 		}
 	})
+	t.Run("shared instance", func(t *testing.T) { testSharedInstance(t, wt, probe) })
 	t.Run("latency", func(t *testing.T) {
 		// Not an assertion: the per-request cost under wrangler dev on
-		// this machine, each request a fresh Go instance, for the report.
+		// this machine, for the report (make bench-workers compares).
 		key, err := wt.CreateAPIKey(wachttest.APIKeyOptions{Permissions: []string{"user:read"}})
 		if err != nil {
 			t.Fatal(err)
@@ -292,3 +304,160 @@ func TestWranglerEndToEnd(t *testing.T) {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// probeState is the probe Worker's /probe/instance answer.
+type probeState struct {
+	Instance       string `json:"instance"`
+	Requests       int64  `json:"requests"`
+	VerifierBuilds int64  `json:"verifier_builds"`
+	JWKSRequests   int64  `json:"jwks_requests"`
+}
+
+func probeInstance(t *testing.T, base string) probeState {
+	t.Helper()
+	r := call(t, base+"/probe/instance", nil)
+	var s probeState
+	if r.status != http.StatusOK || json.Unmarshal(r.body, &s) != nil || s.Instance == "" {
+		t.Fatalf("/probe/instance: status %d body %s", r.status, r.body)
+	}
+	return s
+}
+
+// testSharedInstance checks what the entry (worker.mjs) promises: one Go
+// instance serves every request of the isolate, concurrent ones included,
+// with the kit's clients and the verifier's key set kept warm, and a
+// crashed or wedged instance is replaced.
+func testSharedInstance(t *testing.T, wt *wachttest.Server, probe *devServer) {
+	token := func(t *testing.T, user string) http.Header {
+		t.Helper()
+		tok, err := wt.MintToken(wachttest.TokenOptions{UserID: user})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return http.Header{"Authorization": {"Bearer " + tok}}
+	}
+	whoami := func(t *testing.T, r reply, user string) {
+		t.Helper()
+		var body struct {
+			UserID string `json:"user_id"`
+		}
+		if r.status != http.StatusOK || json.Unmarshal(r.body, &body) != nil || body.UserID != user {
+			t.Fatalf("status %d body %s, want 200 for user %s", r.status, r.body, user)
+		}
+	}
+
+	t.Run("one Go instance serves many requests", func(t *testing.T) {
+		first := probeInstance(t, probe.base)
+		for i := int64(1); i <= 20; i++ {
+			s := probeInstance(t, probe.base)
+			if s.Instance != first.Instance || s.Requests != first.Requests+i {
+				t.Fatalf("request %d: instance %s with %d requests; want %s with %d", i, s.Instance, s.Requests, first.Instance, first.Requests+i)
+			}
+		}
+	})
+	t.Run("one key-set fetch for many token requests", func(t *testing.T) {
+		before := probeInstance(t, probe.base)
+		wt.ResetStats()
+		for i := range 20 {
+			user := fmt.Sprintf("user_probe_%d", i)
+			whoami(t, call(t, probe.base+"/probe/whoami", token(t, user)), user)
+		}
+		after := probeInstance(t, probe.base)
+		if after.Instance != before.Instance {
+			t.Fatalf("instance changed from %s to %s", before.Instance, after.Instance)
+		}
+		if n := wt.Stats().JWKSFetches; n != 1 {
+			t.Errorf("the emulator served %d key-set fetches for 20 token requests; want 1", n)
+		}
+		if n := after.JWKSRequests - before.JWKSRequests; n != 1 {
+			t.Errorf("the verifier asked for the key set %d times in 20 token requests; want 1 (then from memory)", n)
+		}
+		if after.VerifierBuilds != 1 {
+			t.Errorf("%d verifiers built; want 1", after.VerifierBuilds)
+		}
+	})
+	t.Run("concurrent requests", func(t *testing.T) {
+		// Each request waits in the Go instance until all n are waiting
+		// there together, then answers with its own token's user.
+		const n = 16
+		before := probeInstance(t, probe.base)
+		type result struct {
+			user string
+			r    reply
+		}
+		results := make(chan result, n)
+		for i := range n {
+			user := fmt.Sprintf("user_together_%d", i)
+			h := token(t, user)
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				defer cancel()
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, probe.base+fmt.Sprintf("/probe/together?n=%d", n), nil)
+				req.Header = h
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					results <- result{user, reply{status: -1, body: []byte(err.Error())}}
+					return
+				}
+				defer res.Body.Close()
+				b, _ := io.ReadAll(res.Body)
+				results <- result{user, reply{status: res.StatusCode, header: res.Header, body: b}}
+			}()
+		}
+		for range n {
+			got := <-results
+			whoami(t, got.r, got.user)
+		}
+		after := probeInstance(t, probe.base)
+		if after.Instance != before.Instance || after.Requests != before.Requests+n+1 {
+			t.Errorf("instance %s with %d requests after %d concurrent ones; want %s with %d", after.Instance, after.Requests, n, before.Instance, before.Requests+n+1)
+		}
+	})
+	t.Run("fresh instance after a panic", func(t *testing.T) {
+		before := probeInstance(t, probe.base)
+		r := call(t, probe.base+"/probe/crash", nil)
+		var e struct {
+			Error string `json:"error"`
+		}
+		if r.status != http.StatusInternalServerError || json.Unmarshal(r.body, &e) != nil || e.Error != "internal_error" {
+			t.Fatalf("crash: status %d body %s, want 500 internal_error", r.status, r.body)
+		}
+		after := probeInstance(t, probe.base)
+		if after.Instance == before.Instance || after.Requests != 1 {
+			t.Fatalf("after the crash: instance %s with %d requests; want a fresh one (was %s)", after.Instance, after.Requests, before.Instance)
+		}
+		user := "user_after_crash"
+		whoami(t, call(t, probe.base+"/probe/whoami", token(t, user)), user)
+		if !strings.Contains(probe.output(), "probe: forced crash") {
+			t.Errorf("the panic is not in the Worker's log")
+		}
+	})
+	t.Run("fresh instance after a wedged request", func(t *testing.T) {
+		// WACHT_WORKER_SETTLE_MS is 5000 for the probe.
+		before := probeInstance(t, probe.base)
+		r := call(t, probe.base+"/probe/hang", nil)
+		var e struct {
+			Error     string `json:"error"`
+			RequestID string `json:"request_id"`
+		}
+		if r.status != http.StatusGatewayTimeout || json.Unmarshal(r.body, &e) != nil || e.Error != "upstream_timeout" {
+			t.Fatalf("hang: status %d body %s, want 504 upstream_timeout", r.status, r.body)
+		}
+		if id := r.header.Get("X-Request-Id"); id != e.RequestID {
+			t.Errorf("request_id %q, X-Request-Id %q", e.RequestID, id)
+		}
+		after := probeInstance(t, probe.base)
+		if after.Instance == before.Instance || after.Requests != 1 {
+			t.Fatalf("after the wedged request: instance %s with %d requests; want a fresh one (was %s)", after.Instance, after.Requests, before.Instance)
+		}
+	})
+	t.Run("no I/O across request contexts", func(t *testing.T) {
+		// workerd reports I/O or promises that cross from one request's
+		// context to another's; the entry must cause neither.
+		for _, msg := range []string{"Cannot perform I/O on behalf of a different request", "from a different request context"} {
+			if strings.Contains(probe.output(), msg) {
+				t.Errorf("the Worker's log reports %q:\n%s", msg, probe.output())
+			}
+		}
+	})
+}

@@ -6,11 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"syscall/js"
-
-	sworkers "github.com/syumai/workers"
-	"github.com/syumai/workers/cloudflare"
-	"github.com/syumai/workers/cloudflare/cache"
-	"github.com/syumai/workers/cloudflare/fetch"
 )
 
 func init() {
@@ -18,20 +13,24 @@ func init() {
 	// Worker and panics ("Illegal invocation"). Whatever reaches for
 	// http.DefaultClient or http.DefaultTransport (a library that takes no
 	// client) sends through the Workers fetch API instead.
-	http.DefaultTransport = fetchTransport()
+	http.DefaultTransport = platformTransport()
 }
 
-// Serve serves h, usually kit.Handler(mux), for the Worker's fetch events
-// and never returns. The Workers glue starts a fresh Go instance for every
-// request, so main runs once per request: keep it cheap (no network).
-func Serve(h http.Handler) {
-	sworkers.Serve(adapt(h))
-}
+// runtimeContext is the object the JavaScript entry hands the Go program
+// (globalThis.context in Go's view, through syumai/workers' wasm_exec.js):
+// env holds the bindings of the request being dispatched.
+var runtimeContext = js.Global().Get("context")
 
 // Env looks name up in the Worker's env bindings: plain-text variables and
 // secrets are returned as they are; JSON variables (objects, numbers,
 // booleans in wrangler.jsonc's vars) as their JSON text. Bindings that are
 // not values (KV namespaces, services) are reported absent.
+//
+// The bindings are those handed to the request being dispatched most
+// recently. Workers give every request of an isolate the same bindings (a
+// new deployment or secret starts new isolates), and the kit reads its
+// configuration before its first await, while that request is the latest,
+// so each request's configuration is its own.
 func Env(name string) (string, bool) {
 	v, err := envValue(name)
 	if err != nil {
@@ -53,14 +52,18 @@ func Env(name string) (string, bool) {
 }
 
 // envValue reads one binding, turning a missing runtime context (code
-// running outside a request) into an error rather than a panic.
+// running before any request) into an error rather than a panic.
 func envValue(name string) (v js.Value, err error) {
 	defer func() {
 		if recover() != nil {
 			err = errNoRuntime
 		}
 	}()
-	return cloudflare.GetBinding(name), nil
+	env := runtimeContext.Get("env")
+	if env.IsUndefined() || env.IsNull() {
+		return js.Undefined(), errNoRuntime
+	}
+	return env.Get(name), nil
 }
 
 // errNoRuntime is envValue's answer outside a request.
@@ -72,24 +75,5 @@ var errNoRuntime = errors.New("workers: no Worker runtime context")
 // context, and the token verifier's key set comes from WACHT_JWKS when set,
 // else from the data center's cache (the Cache API), else from the network.
 func HTTPClient() *http.Client {
-	return &http.Client{Transport: &transport{next: fetchTransport(), env: Env, store: cacheStore{c: cache.New()}}}
-}
-
-func fetchTransport() http.RoundTripper {
-	return fetch.NewClient().HTTPClient(fetch.RedirectModeManual).Transport
-}
-
-// cacheStore keeps the key set in caches.default.
-type cacheStore struct{ c *cache.Cache }
-
-func (s cacheStore) Match(req *http.Request) (*http.Response, error) {
-	res, err := s.c.Match(req, nil)
-	if errors.Is(err, cache.ErrCacheNotFound) {
-		return nil, nil
-	}
-	return res, err
-}
-
-func (s cacheStore) Put(req *http.Request, res *http.Response) error {
-	return s.c.Put(req, res)
+	return &http.Client{Transport: &transport{next: platformTransport(), env: Env, store: platformStore()}}
 }

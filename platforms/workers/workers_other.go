@@ -10,8 +10,8 @@ import (
 )
 
 // Serve serves h, usually kit.Handler(mux), for the Worker's fetch events
-// and never returns. The Workers glue starts a fresh Go instance for every
-// request, so main runs once per request: keep it cheap (no network).
+// and never returns. In a Worker the entry runs main once per isolate and
+// dispatches every request into h, concurrent ones included.
 //
 // Outside a Worker (any build but GOOS=js GOARCH=wasm) it serves h on
 // 127.0.0.1:$PORT (default 8787, wrangler dev's port) for local runs, with

@@ -49,7 +49,7 @@ func main() {
 	var o options
 	var only string
 	flag.BoolVar(&o.quick, "quick", false, "measure only items 1 and 2 and print ratio lines; write no files")
-	flag.StringVar(&only, "only", "", "comma-separated subset of adapter,auth,cold,warm,paginate")
+	flag.StringVar(&only, "only", "", "comma-separated subset of adapter,auth,cold,warm,paginate,workers")
 	flag.StringVar(&o.out, "out", ".", "directory for RESULTS.md and results.json")
 	flag.StringVar(&o.root, "root", "..", "the kit's repository root (samples are built from there)")
 	flag.StringVar(&o.rie, "rie", "", "aws-lambda-rie binary (default $AWS_LAMBDA_RIE, else <root>/.tools/aws-lambda-rie)")
@@ -72,7 +72,7 @@ func main() {
 		}
 	}
 	o.only = map[string]bool{}
-	items := []string{"adapter", "auth", "cold", "warm", "paginate"}
+	items := []string{"adapter", "auth", "cold", "warm", "paginate", "workers"}
 	if o.quick {
 		items = items[:2]
 	}
@@ -121,6 +121,11 @@ func run(o options) error {
 	if o.only["cold"] || o.only["warm"] || o.only["paginate"] {
 		if err := measureSystem(o, r); err != nil {
 			return err
+		}
+	}
+	if o.only["workers"] {
+		if err := measureWorkers(o, r); err != nil {
+			return fmt.Errorf("workers: %w", err)
 		}
 	}
 	r.Goals = suite.EvaluateGoals(r)
@@ -441,5 +446,30 @@ func write(o options, r *suite.Report) error {
 		return err
 	}
 	logf("wrote %s and %s", filepath.Join(o.out, "RESULTS.md"), filepath.Join(o.out, "results.json"))
+	return nil
+}
+
+// measureWorkers runs platforms/workers' TestBenchWorkers (what
+// make bench-workers runs) from the kit's root and keeps its report. It
+// needs wrangler (scripts/install-wrangler.sh); without it the item is
+// left out with a note.
+func measureWorkers(o options, r *suite.Report) error {
+	logf("workers: building two Wasm Workers and running them under wrangler dev (a few minutes)")
+	cmd := exec.Command("go", "test", "./platforms/workers/", "-run", "^TestBenchWorkers$", "-count=1", "-v", "-timeout", "15m")
+	cmd.Dir = o.root
+	cmd.Env = append(os.Environ(), "WACHT_BENCH_WORKERS=1")
+	out, err := cmd.CombinedOutput()
+	if strings.Contains(string(out), "--- SKIP: TestBenchWorkers") {
+		r.Notes = append(r.Notes, "Cloudflare Workers (item 6) not measured: wrangler is not installed (scripts/install-wrangler.sh).")
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%w\n%s", err, out)
+	}
+	w, err := suite.ParseWorkersOutput(string(out))
+	if err != nil {
+		return err
+	}
+	r.Workers = w
 	return nil
 }

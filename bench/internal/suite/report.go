@@ -142,6 +142,7 @@ type Report struct {
 	ColdStart  *ColdStartReport  `json:"cold_start,omitempty"`
 	Warm       *WarmReport       `json:"warm,omitempty"`
 	Pagination *PaginationReport `json:"pagination,omitempty"`
+	Workers    *WorkersReport    `json:"workers,omitempty"`
 	Goals      []Goal            `json:"goals"`
 	Notes      []string          `json:"notes,omitempty"`
 }
@@ -483,6 +484,9 @@ func (r *Report) Markdown() string {
 				MiB(pr.PeakHeapInuseBytes), MiB(pr.PeakHeapAllocBytes), live, pr.Seconds)
 		}
 		w("\n")
+	}
+	if r.Workers != nil {
+		r.Workers.markdown(w)
 	}
 	if len(r.Notes) > 0 {
 		w("## Notes\n\n")

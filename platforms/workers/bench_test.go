@@ -1,0 +1,136 @@
+//go:build unix
+
+package workers_test
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/wacht-platform/serverless-go/internal/testtools"
+	"github.com/wacht-platform/serverless-go/wacht/wachttest"
+)
+
+// TestBenchWorkers is make bench-workers: under wrangler dev --local it
+// measures the probe Worker (the kit, one Go instance per isolate) with no
+// token and with a valid session token (verification only: the probe's
+// /probe/whoami makes no backend call), a minimal JavaScript Worker that
+// answers a constant, and the same probe built with the previous
+// per-request entry (WORKERS_ENTRY=per-request: syumai/workers' glue, a
+// fresh Go instance for every request). The cases take turns, so load on
+// the machine falls on all of them alike. It prints first-request times
+// apart, and ends with one line:
+//
+//	workers-median-ms kit-notoken X kit-token Y js Z per-request W
+//
+// where W is the per-request entry's no-token median. It runs only with
+// WACHT_BENCH_WORKERS=1.
+func TestBenchWorkers(t *testing.T) {
+	if os.Getenv("WACHT_BENCH_WORKERS") != "1" {
+		t.Skip("a benchmark: make bench-workers runs it (WACHT_BENCH_WORKERS=1)")
+	}
+	n := 60
+	repo := testtools.RepoRoot(t)
+	cli := testtools.Wrangler(t)
+	tree := t.TempDir()
+	build := func(entry, out string) {
+		cmd := exec.Command(filepath.Join(repo, "scripts", "build-workers.sh"), out, "platforms/workers/testdata/probe")
+		cmd.Dir = repo
+		cmd.Env = append(os.Environ(), "WORKERS_ENTRY="+entry)
+		b, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("build-workers (%s): %v\n%s", entry, err, b)
+		}
+		fmt.Printf("%s\n", bytes.TrimSpace(b))
+	}
+	build("shared", filepath.Join(tree, "shared"))
+	build("per-request", filepath.Join(tree, "per-request"))
+	perDir := filepath.Join(tree, "per-request", "probe")
+	cfg := filepath.Join(perDir, "wrangler.jsonc")
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, bytes.Replace(b, []byte(`"wacht-probe"`), []byte(`"wacht-probe-per-request"`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	jsDir := filepath.Join(tree, "js")
+	if err := os.MkdirAll(jsDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string]string{
+		"worker.mjs":     "export default { fetch() { return new Response(\"ok\"); } };\n",
+		"wrangler.jsonc": `{"name": "wacht-bench-js", "main": "./worker.mjs", "compatibility_date": "2026-04-01"}` + "\n",
+	} {
+		if err := os.WriteFile(filepath.Join(jsDir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	wt := wachttest.New(t, wachttest.Options{Seed: true})
+	vars := map[string]string{
+		"WACHT_API_KEY":         wt.APIKey,
+		"WACHT_BACKEND_API_URL": wt.BackendURL,
+		"WACHT_PUBLISHABLE_KEY": wt.PublishableKey,
+	}
+	kit := startWorker(t, cli, tree, filepath.Join(tree, "shared", "probe"), vars)
+	per := startWorker(t, cli, tree, perDir, vars)
+	js := startWorker(t, cli, tree, jsDir, nil)
+	tok, err := wt.MintToken(wachttest.TokenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bearer := http.Header{"Authorization": {"Bearer " + tok}}
+
+	type benchCase struct {
+		name, url string
+		header    http.Header
+		status    int
+		took      []time.Duration
+	}
+	cases := []*benchCase{
+		{name: "kit-notoken", url: kit.base + "/probe/whoami", status: http.StatusUnauthorized},
+		{name: "kit-token", url: kit.base + "/probe/whoami", header: bearer, status: http.StatusOK},
+		{name: "js", url: js.base + "/", status: http.StatusOK},
+		{name: "per-request-notoken", url: per.base + "/probe/whoami", status: http.StatusUnauthorized},
+		{name: "per-request-token", url: per.base + "/probe/whoami", header: bearer, status: http.StatusOK},
+	}
+	// The first token request of each Go Worker builds the verifier and
+	// fetches the key set (then puts it in the Cache API).
+	fmt.Printf("first request (isolate and Go start): kit %.1f ms, per-request %.1f ms, js %.1f ms\n", ms(kit.first), ms(per.first), ms(js.first))
+	for _, c := range []*benchCase{cases[1], cases[4]} {
+		r := call(t, c.url, c.header)
+		if r.status != c.status {
+			t.Fatalf("%s: status %d body %s", c.name, r.status, r.body)
+		}
+		fmt.Printf("first token request (verifier built, key set fetched): %s %.1f ms\n", c.name, ms(r.took))
+	}
+	for range n {
+		for _, c := range cases {
+			r := call(t, c.url, c.header)
+			if r.status != c.status {
+				t.Fatalf("%s: status %d body %s", c.name, r.status, r.body)
+			}
+			c.took = append(c.took, r.took)
+		}
+	}
+	median := map[string]float64{}
+	fmt.Printf("%d requests each after the first, under wrangler dev --local (%s/%s, GOMAXPROCS %d):\n", n, runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0))
+	for _, c := range cases {
+		sort.Slice(c.took, func(i, j int) bool { return c.took[i] < c.took[j] })
+		median[c.name] = ms(c.took[len(c.took)/2])
+		fmt.Printf("  %-20s median %7.2f ms  p10 %7.2f ms  p90 %7.2f ms\n", c.name, median[c.name], ms(c.took[len(c.took)/10]), ms(c.took[len(c.took)*9/10]))
+	}
+	if up, err := exec.Command("uptime").Output(); err == nil {
+		fmt.Printf("load: %s\n", bytes.TrimSpace(up))
+	}
+	fmt.Printf("workers-median-ms kit-notoken %.2f kit-token %.2f js %.2f per-request %.2f\n",
+		median["kit-notoken"], median["kit-token"], median["js"], median["per-request-notoken"])
+}
