@@ -77,8 +77,9 @@ type VerifierConfig struct {
 	// whatever the server says (defaults 30s and 1h).
 	JWKSTTL, JWKSMinTTL, JWKSMaxTTL time.Duration
 	// JWKSMinRefreshInterval is the least time between two fetches caused by
-	// an unknown kid or a failed fetch (default 10s). Requests that hit the
-	// limit are answered at once from the cache; they never wait for it.
+	// an unknown kid, a token without kid that no cached key verifies, or a
+	// failed fetch (default 10s). Requests that hit the limit are answered
+	// at once from the cache; they never wait for it.
 	JWKSMinRefreshInterval time.Duration
 	// JWKSStaleWindow is how long past its TTL a key set keeps verifying
 	// while refreshes fail (default 15m).

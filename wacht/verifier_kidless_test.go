@@ -2,6 +2,7 @@ package wacht
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -95,7 +96,7 @@ func TestVerifyTokenAsWachtIssuesIt(t *testing.T) {
 		t.Fatalf("string metadata: %v", a.Err())
 	}
 	var anon *Auth
-	if err := anon.DecodeMetadata(&meta); err != ErrNoClaims {
+	if err := anon.DecodeMetadata(&meta); !errors.Is(err, ErrNoClaims) {
 		t.Fatalf("DecodeMetadata on nil Auth: %v", err)
 	}
 }
