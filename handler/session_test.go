@@ -23,9 +23,15 @@ func browserFixture(t *testing.T, extra map[string]string) (*fixture, string) {
 	for k, v := range extra {
 		f.setEnv(k, v)
 	}
+	// Protected routes that do not call the backend: these tests are about
+	// who the caller is.
+	protect := f.kit.Protect(handler.Require{Permissions: []string{"user:read"}})
 	mux := http.NewServeMux()
 	mux.Handle("/", f.routes())
-	mux.Handle("POST /admin/notes", f.kit.Handler(f.kit.Protect(handler.Require{Permissions: []string{"user:read"}})(
+	mux.Handle("GET /admin/me", f.kit.Handler(protect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		handler.WriteJSON(w, http.StatusOK, map[string]string{"user": handler.AuthFrom(r.Context()).UserID})
+	}))))
+	mux.Handle("POST /admin/notes", f.kit.Handler(protect(
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusCreated) }))))
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
@@ -42,8 +48,8 @@ func TestBrowserSessionCookie(t *testing.T) {
 	cookie := map[string]string{"Cookie": "__session=" + sess.Cookie}
 
 	for i := range 3 {
-		a := do(t, "GET", base+"/admin/users", cookie, nil)
-		if a.status != 200 || !strings.Contains(a.raw, wachttest.SeedUserID) {
+		a := do(t, "GET", base+"/admin/me", cookie, nil)
+		if a.status != 200 || a.body["user"] != wachttest.SeedUserID {
 			t.Fatalf("request %d with only the session cookie: %d %s", i, a.status, a.raw)
 		}
 		if a.header.Get("Set-Cookie") != "" {
@@ -59,7 +65,7 @@ func TestBrowserSessionCookie(t *testing.T) {
 	codes := make([]int, 8)
 	for i := range codes {
 		wg.Go(func() {
-			req, _ := http.NewRequest("GET", base+"/admin/users", nil)
+			req, _ := http.NewRequest("GET", base+"/admin/me", nil)
 			req.Header.Set("Cookie", "__session="+other.Cookie)
 			if res, err := http.DefaultClient.Do(req); err == nil {
 				codes[i] = res.StatusCode
@@ -79,7 +85,7 @@ func TestBrowserSessionCookie(t *testing.T) {
 
 	// Without the permission: 403, as with a bearer token.
 	weak := f.browserSession("org:read")
-	if a := do(t, "GET", base+"/admin/users", map[string]string{"Cookie": "__session=" + weak.Cookie}, nil); a.status != 403 || a.body["error"] != "forbidden" {
+	if a := do(t, "GET", base+"/admin/me", map[string]string{"Cookie": "__session=" + weak.Cookie}, nil); a.status != 403 || a.body["error"] != "forbidden" {
 		t.Fatalf("without permission: %d %s", a.status, a.raw)
 	}
 	// Signed out: 401, or the sign-in page for a browser navigation.
@@ -87,10 +93,10 @@ func TestBrowserSessionCookie(t *testing.T) {
 	f.setEnv(handler.EnvSignInURL, "https://accounts.example.com/sign-in")
 	fresh := f.browserSession("user:read")
 	f.emu.RevokeSession(fresh.ID)
-	if a := do(t, "GET", base+"/admin/users", map[string]string{"Cookie": "__session=" + fresh.Cookie}, nil); a.status != 401 || a.body["error"] != "unauthenticated" {
+	if a := do(t, "GET", base+"/admin/me", map[string]string{"Cookie": "__session=" + fresh.Cookie}, nil); a.status != 401 || a.body["error"] != "unauthenticated" {
 		t.Fatalf("signed out: %d %s", a.status, a.raw)
 	}
-	nav := noRedirect(t, base+"/admin/users", map[string]string{"Cookie": "__session=" + fresh.Cookie, "Accept": "text/html"})
+	nav := noRedirect(t, base+"/admin/me", map[string]string{"Cookie": "__session=" + fresh.Cookie, "Accept": "text/html"})
 	if nav.StatusCode != http.StatusSeeOther || !strings.HasPrefix(nav.Header.Get("Location"), "https://accounts.example.com/sign-in") {
 		t.Fatalf("signed-out navigation: %d %q", nav.StatusCode, nav.Header.Get("Location"))
 	}
@@ -173,18 +179,18 @@ func TestBrowserSessionExchangeFaults(t *testing.T) {
 		sess := f.browserSession("user:read")
 		c.fault.Route = wachttest.RouteSessionToken
 		f.emu.InjectFault(c.fault)
-		a := do(t, "GET", base+"/admin/users", map[string]string{"Cookie": "__session=" + sess.Cookie}, nil)
+		a := do(t, "GET", base+"/admin/me", map[string]string{"Cookie": "__session=" + sess.Cookie}, nil)
 		if a.status != 503 || a.body["error"] != "unavailable" || a.header.Get("Retry-After") != c.retry {
 			t.Errorf("%s: %d %q %s", c.name, a.status, a.header.Get("Retry-After"), a.raw)
 		}
 		// A browser navigation is not sent to sign in: the user may well be
 		// signed in.
-		nav := noRedirect(t, base+"/admin/users", map[string]string{"Cookie": "__session=" + sess.Cookie, "Accept": "text/html"})
+		nav := noRedirect(t, base+"/admin/me", map[string]string{"Cookie": "__session=" + sess.Cookie, "Accept": "text/html"})
 		if nav.StatusCode != 503 {
 			t.Errorf("%s: navigation answered %d", c.name, nav.StatusCode)
 		}
 		f.emu.ClearFaults()
-		if a := do(t, "GET", base+"/admin/users", map[string]string{"Cookie": "__session=" + sess.Cookie}, nil); a.status != 200 {
+		if a := do(t, "GET", base+"/admin/me", map[string]string{"Cookie": "__session=" + sess.Cookie}, nil); a.status != 200 {
 			t.Errorf("%s: after recovery %d %s", c.name, a.status, a.raw)
 		}
 		if strings.Contains(a.raw, sess.Cookie) || strings.Contains(f.logText(), sess.Cookie) {
@@ -227,7 +233,7 @@ func TestBrowserSessionRelaysCookies(t *testing.T) {
 	t.Run("development", func(t *testing.T) {
 		f, base := browserFixture(t, nil)
 		sess := f.browserSession("user:read")
-		a := do(t, "GET", base+"/admin/users?__dev_session__="+url.QueryEscape(sess.DevSession), nil, nil)
+		a := do(t, "GET", base+"/admin/me?__dev_session__="+url.QueryEscape(sess.DevSession), nil, nil)
 		if a.status != 200 {
 			t.Fatalf("dev handshake: %d %s", a.status, a.raw)
 		}
@@ -244,7 +250,7 @@ func TestBrowserSessionRelaysCookies(t *testing.T) {
 			t.Fatalf("dev session cookies %v", a.header.Values("Set-Cookie"))
 		}
 		// The stored development session then authenticates on its own.
-		if a := do(t, "GET", base+"/admin/users", map[string]string{"Cookie": wacht.DevSessionCookie + "=" + dc.Value}, nil); a.status != 200 {
+		if a := do(t, "GET", base+"/admin/me", map[string]string{"Cookie": wacht.DevSessionCookie + "=" + dc.Value}, nil); a.status != 200 {
 			t.Fatalf("dev cookie: %d %s", a.status, a.raw)
 		}
 	})

@@ -68,6 +68,7 @@ const (
 	defaultSessionTokenLifetime = 30 * time.Second
 	templateClockSkew           = 5 * time.Second
 	maxAnonymousSessions        = 1024
+	sessionIDBase               = 7_000_000_000_000_000_000
 )
 
 type sessionRecord struct {
@@ -88,27 +89,33 @@ type sessionStore struct {
 	byID      map[string]*sessionRecord
 	anonymous []string // ids of anonymous sessions, oldest first
 	rotations int      // rotating token ids handed out
+	ids       int64    // session ids handed out
+}
+
+// newID returns a fresh session id: a decimal string, as the frontend API's
+// numeric session ids travel ("sess" claim, utils/jwt.go; the backend's
+// signin_id path parameter). The caller holds mu.
+func (st *sessionStore) newID() string {
+	st.ids++
+	return strconv.FormatInt(sessionIDBase+st.ids, 10)
 }
 
 func newSessionStore() *sessionStore { return &sessionStore{byID: map[string]*sessionRecord{}} }
 
 // NewSession starts a signed-in session whose exchanged tokens are minted
 // from o (Lifetime, IssuedAt and NotBefore are set per exchange; an empty
-// SessionID gets a fresh one), and returns its session JWT.
+// SessionID gets a fresh numeric one), and returns its session JWT.
 func (s *Server) NewSession(o TokenOptions) Session {
+	s.sessions.mu.Lock()
+	defer s.sessions.mu.Unlock()
 	if o.SessionID == "" {
-		// A sign-in id is an i64 the backend API writes as a decimal
-		// string and parses back from the path (UserSigninParams,
-		// platform/src/api/user/types.rs).
-		o.SessionID = randomDecimalID()
+		o.SessionID = s.sessions.newID()
 	}
 	now := time.Now().UTC()
 	rec := &sessionRecord{id: o.SessionID, userID: o.UserID, created: now, lastUsed: now, opts: o}
 	if rec.userID == "" {
 		rec.userID = SeedUserID
 	}
-	s.sessions.mu.Lock()
-	defer s.sessions.mu.Unlock()
 	tok, err := s.sessionJWT(rec)
 	if err != nil {
 		panic("wachttest: sign a session JWT: " + err.Error()) // only a key the emulator made itself is used
@@ -209,7 +216,7 @@ func (s *Server) resolveSession(cred string) (rec *sessionRecord, issued string,
 	// No session, or one that does not verify: the frontend API starts a
 	// new, anonymous one (middleware/prelude.go handleNewSession).
 	now := time.Now().UTC()
-	rec = &sessionRecord{id: "sess_" + randomHex(10), created: now, lastUsed: now}
+	rec = &sessionRecord{id: s.sessions.newID(), created: now, lastUsed: now}
 	tok, err := s.sessionJWT(rec)
 	if err != nil {
 		return nil, "", err
