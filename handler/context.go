@@ -37,15 +37,18 @@ func ClientFrom(ctx context.Context) *wacht.Client {
 }
 
 // PrincipalFrom returns the gateway's decision for a request that passed
-// RequireMachine: the machine identity, its permissions, scopes and rate
-// limits. It is nil otherwise.
+// RequireMachine: the machine identity, its permissions, scopes, metadata
+// and rate limits, and the gateway's x-wacht-* identity headers parsed into
+// Decision.IdentityHeaders. These are for the handler; none of them is
+// copied onto the response. It is nil otherwise.
 func PrincipalFrom(ctx context.Context) *wacht.Decision {
 	d, _ := ctx.Value(principalKey{}).(*wacht.Decision)
 	return d
 }
 
 // WebhookEventFrom returns the verified delivery of a request that passed
-// VerifyWebhook, or nil.
+// VerifyWebhook, or nil. When its Duplicate field is set the delivery was
+// processed before: answer 2xx without acting on it again.
 func WebhookEventFrom(ctx context.Context) *wacht.WebhookEvent {
 	e, _ := ctx.Value(webhookKey{}).(*wacht.WebhookEvent)
 	return e

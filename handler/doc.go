@@ -23,6 +23,12 @@
 // "request_id": id}, with statuses a caller can act on (401, 403, 413, 429,
 // 502, 503); secrets never appear in answers or logs.
 //
+// Machine routes require all of the listed permissions, as the gateway
+// does; only the gateway's rate-limit headers reach the caller, while the
+// key's identity headers stay on [PrincipalFrom]'s decision. Webhook
+// routes accept Wacht's retries for the whole 7-day retry span and hand
+// repeated deliveries to the handler marked Duplicate ([Kit.VerifyWebhook]).
+//
 // Everything fails closed. Machine routes answer 503 when the gateway
 // cannot be reached. Session routes answer 401 when a token cannot be
 // checked, including when Wacht's signing keys cannot be fetched and none

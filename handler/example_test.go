@@ -77,13 +77,19 @@ func ExampleKit_RequireMachine() {
 }
 
 // A webhook receiver: only deliveries signed with WACHT_WEBHOOK_SECRET reach
-// the handler.
+// the handler, and a repeat of one already processed arrives marked
+// Duplicate.
 func ExampleKit_VerifyWebhook() {
 	env := map[string]string{handler.EnvWebhookSecret: wachttest.SeedWebhookSecret}
 	kit := handler.New(handler.Options{Env: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
 	h := kit.Handler(kit.VerifyWebhook(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Println("received", handler.WebhookEventFrom(r.Context()).Type)
-		w.WriteHeader(http.StatusNoContent)
+		ev := handler.WebhookEventFrom(r.Context())
+		if ev.Duplicate {
+			w.WriteHeader(http.StatusNoContent) // processed before: acknowledge only
+			return
+		}
+		fmt.Println("received", ev.Type)
+		w.WriteHeader(http.StatusNoContent) // a non-2xx answer lets Wacht's retry process it again
 	})))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("POST", "/webhooks/wacht", nil))

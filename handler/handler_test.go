@@ -9,8 +9,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -513,5 +515,311 @@ func TestRoutersServeMuxAndChi(t *testing.T) {
 	base := f.serve(t)
 	if a := do(t, "DELETE", base+"/admin/users", nil, nil); a.status != 405 {
 		t.Fatalf("mux method pattern: %d", a.status)
+	}
+}
+
+// The gateway's answer reaches the handler whole, and the caller sees only
+// the status, the kit's message and the rate-limit headers: never the key's
+// id, name, permissions or metadata from the x-wacht-* headers.
+func TestMachineRouteGatewayHeaders(t *testing.T) {
+	f := newFixture(t, handler.Options{})
+	key, err := f.emu.CreateAPIKey(wachttest.APIKeyOptions{Name: "billing sync", Permissions: []string{"user:read", "user:write"},
+		Metadata: map[string]any{"tenant": "acme"}, RateLimits: []wachttest.RateLimit{{Unit: "minute", Duration: 1, MaxRequests: 2, Mode: "per_key"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /machine/whoami", f.kit.RequireMachine("user:read", "user:write")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d := handler.PrincipalFrom(r.Context())
+		ih := d.IdentityHeaders
+		handler.WriteJSON(w, http.StatusOK, map[string]any{"key_id": ih.KeyID, "key_name": ih.KeyName, "app": ih.AppSlug,
+			"permissions": ih.Permissions, "tenant": ih.Metadata["tenant"], "metadata": d.Metadata["tenant"], "raw_key_id": d.Headers["x-wacht-key-id"]})
+	})))
+	mux.Handle("GET /machine/admin", f.kit.RequireMachine("user:read", "admin")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	})))
+	srv := httptest.NewServer(f.kit.Handler(mux))
+	t.Cleanup(srv.Close)
+
+	noIdentity := func(name string, a answer) {
+		t.Helper()
+		for k := range a.header {
+			if strings.HasPrefix(strings.ToLower(k), "x-wacht-") {
+				t.Errorf("%s: %s: %v reached the caller", name, k, a.header[k])
+			}
+		}
+		for _, secretish := range []string{key.ID, "billing sync", "acme", "user:write"} {
+			if name != "allowed" && strings.Contains(a.raw, secretish) {
+				t.Errorf("%s: body %s names %q", name, a.raw, secretish)
+			}
+		}
+	}
+	hdr := map[string]string{"x-api-key": key.Secret}
+
+	a := do(t, "GET", srv.URL+"/machine/whoami", hdr, nil)
+	if a.status != 200 || a.body["key_id"] != key.ID || a.body["key_name"] != "billing sync" || a.body["app"] != key.AppSlug ||
+		fmt.Sprint(a.body["permissions"]) != "[user:read user:write]" || a.body["tenant"] != "acme" || a.body["metadata"] != "acme" || a.body["raw_key_id"] != key.ID {
+		t.Fatalf("allowed: %d %s", a.status, a.raw)
+	}
+	if a.header.Get("X-Ratelimit-60s-Limit") != "2" || a.header.Get("X-Ratelimit-60s-Remaining") != "1" {
+		t.Errorf("allowed: rate-limit headers %v", a.header)
+	}
+	noIdentity("allowed", a)
+
+	// Both permissions are required: a key without "admin" is refused.
+	a = do(t, "GET", srv.URL+"/machine/admin", hdr, nil)
+	if a.status != 403 || a.body["error"] != "forbidden" {
+		t.Fatalf("missing one of two permissions: %d %s", a.status, a.raw)
+	}
+	noIdentity("denied", a)
+
+	// Over the limit: the gateway says retry_after 60000 (milliseconds) and
+	// x-ratelimit-60s-reset 60000; the caller gets 60 seconds in both.
+	a = do(t, "GET", srv.URL+"/machine/whoami", hdr, nil)
+	if a.status != 200 {
+		t.Fatalf("second request: %d %s", a.status, a.raw)
+	}
+	a = do(t, "GET", srv.URL+"/machine/whoami", hdr, nil)
+	if a.status != 429 || a.body["error"] != "rate_limited" || a.header.Get("Retry-After") != "60" ||
+		a.header.Get("X-Ratelimit-60s-Reset") != "60" || a.header.Get("X-Ratelimit-60s-Remaining") != "0" {
+		t.Fatalf("rate limited: %d %v %s", a.status, a.header, a.raw)
+	}
+	noIdentity("rate limited", a)
+
+	a = do(t, "GET", srv.URL+"/machine/whoami", map[string]string{"x-api-key": "sk_live_unknown"}, nil)
+	if a.status != 401 {
+		t.Fatalf("unknown key: %d %s", a.status, a.raw)
+	}
+	noIdentity("unknown key", a)
+
+	func() {
+		defer func() {
+			if p := recover(); p == nil || !strings.Contains(fmt.Sprint(p), "white space") {
+				t.Errorf("RequireMachine(\"a OR b\") did not panic with a reason: %v", p)
+			}
+		}()
+		f.kit.RequireMachine("user:read OR admin")
+	}()
+}
+
+// webhookRecorder is a receiver that records what the handler saw and
+// answers with the status next() gives it.
+type webhookRecorder struct {
+	mu     sync.Mutex
+	seen   []string // webhook-id, with " duplicate" appended for duplicates
+	status func(ev *wacht.WebhookEvent) int
+}
+
+func (rec *webhookRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ev := handler.WebhookEventFrom(r.Context())
+	rec.mu.Lock()
+	entry := ev.ID
+	if ev.Duplicate {
+		entry += " duplicate"
+	}
+	rec.seen = append(rec.seen, entry)
+	status := http.StatusNoContent
+	if rec.status != nil && !ev.Duplicate {
+		status = rec.status(ev)
+	}
+	rec.mu.Unlock()
+	w.WriteHeader(status)
+}
+
+func (rec *webhookRecorder) log() []string {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return append([]string(nil), rec.seen...)
+}
+
+// Wacht resends a delivery's creation time on every retry, for up to 7
+// days: a retry three days after the event verifies under the defaults.
+func TestWebhookRetriedDaysLaterVerifies(t *testing.T) {
+	f := newFixture(t, handler.Options{})
+	var fail atomic.Bool
+	fail.Store(true)
+	rec := &webhookRecorder{status: func(*wacht.WebhookEvent) int {
+		if fail.Load() {
+			return http.StatusServiceUnavailable
+		}
+		return http.StatusNoContent
+	}}
+	srv := httptest.NewServer(f.kit.Handler(f.kit.VerifyWebhook(rec)))
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+
+	created := time.Now().Add(-72 * time.Hour)
+	d, err := f.emu.DeliverWebhookWith(ctx, srv.URL, "user.created", map[string]any{"id": "1001"}, wachttest.WebhookOptions{CreatedAt: created})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.StatusCode != http.StatusServiceUnavailable || !d.Retryable() {
+		t.Fatalf("first attempt: %d retryable=%v %s", d.StatusCode, d.Retryable(), d.Body)
+	}
+	// The handler failed, so the delivery was not marked: the retry, with
+	// the same id and the three-day-old timestamp, is processed afresh.
+	fail.Store(false)
+	r2, err := f.emu.RetryWebhook(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r2.ID != d.ID || r2.Attempt != 2 || r2.Header.Get("webhook-timestamp") != strconv.FormatInt(created.Unix(), 10) ||
+		r2.Header.Get("webhook-timestamp") != d.Header.Get("webhook-timestamp") {
+		t.Fatalf("retry headers %v (first %v)", r2.Header, d.Header)
+	}
+	if r2.StatusCode != http.StatusNoContent {
+		t.Fatalf("retry three days later: %d %s", r2.StatusCode, r2.Body)
+	}
+	if got := rec.log(); fmt.Sprint(got) != fmt.Sprint([]string{d.ID, d.ID}) {
+		t.Fatalf("handler saw %v", got)
+	}
+	if _, err := f.emu.RetryWebhook(ctx, r2); err == nil {
+		t.Error("Wacht retried a delivery answered 204")
+	}
+
+	// Past the retry span (8 days with margin) the timestamp is refused.
+	old, err := f.emu.DeliverWebhookWith(ctx, srv.URL, "user.created", nil, wachttest.WebhookOptions{CreatedAt: time.Now().Add(-9 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if old.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("nine-day-old delivery: %d %s", old.StatusCode, old.Body)
+	}
+}
+
+// The same webhook-id delivered twice reaches the handler the second time
+// marked as a duplicate, so it can answer 2xx without acting again.
+func TestWebhookDuplicateIsReported(t *testing.T) {
+	f := newFixture(t, handler.Options{})
+	rec := &webhookRecorder{}
+	srv := httptest.NewServer(f.kit.Handler(f.kit.VerifyWebhook(rec)))
+	t.Cleanup(srv.Close)
+	d, err := f.emu.DeliverWebhook(context.Background(), srv.URL, "user.created", map[string]any{"id": "1001"})
+	if err != nil || d.StatusCode != http.StatusNoContent {
+		t.Fatalf("first delivery: %v %+v", err, d)
+	}
+	// Wacht sends it again when the first answer was lost: same headers,
+	// same body.
+	headers := map[string]string{}
+	for k := range d.Header {
+		headers[k] = d.Header.Get(k)
+	}
+	a := do(t, "POST", srv.URL, headers, bytes.NewReader(d.Payload))
+	if a.status != http.StatusNoContent {
+		t.Fatalf("repeat: %d %s", a.status, a.raw)
+	}
+	if got := rec.log(); fmt.Sprint(got) != fmt.Sprint([]string{d.ID, d.ID + " duplicate"}) {
+		t.Fatalf("handler saw %v", got)
+	}
+	if !strings.Contains(f.logText(), `"msg":"webhook duplicate"`) {
+		t.Errorf("duplicate not logged: %s", f.logText())
+	}
+}
+
+// A repeat that arrives while the first attempt is still being processed
+// is answered 503 (Wacht retries it later) without reaching the handler;
+// a handler that panics leaves the delivery to be processed by a retry.
+func TestWebhookInProgressAndPanic(t *testing.T) {
+	f := newFixture(t, handler.Options{})
+	entered, release := make(chan struct{}), make(chan struct{})
+	var calls sync.WaitGroup
+	rec := &webhookRecorder{}
+	var mu sync.Mutex
+	panicNext := false
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		p := panicNext
+		mu.Unlock()
+		if p {
+			panic("processing failed")
+		}
+		if r.Header.Get("X-Block") != "" {
+			close(entered)
+			<-release
+		}
+		rec.ServeHTTP(w, r)
+	})
+	srv := httptest.NewServer(f.kit.Handler(f.kit.VerifyWebhook(h)))
+	t.Cleanup(srv.Close)
+
+	body := []byte(`{"type":"user.created","timestamp":"2026-01-01T00:00:00.000Z","data":{"id":"1"}}`)
+	sign := func(id string) map[string]string {
+		ts := time.Now()
+		sig, err := wachttest.SignWebhook(f.emu.WebhookSecret(), id, ts, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return map[string]string{"webhook-id": id, "webhook-timestamp": strconv.FormatInt(ts.Unix(), 10), "webhook-signature": sig, "Content-Type": "application/json"}
+	}
+	first := sign("msg_slow")
+	first["X-Block"] = "1"
+	calls.Add(1)
+	firstStatus := 0
+	go func() {
+		defer calls.Done()
+		req, _ := http.NewRequest("POST", srv.URL, bytes.NewReader(body))
+		for k, v := range first {
+			req.Header.Set(k, v)
+		}
+		if res, err := http.DefaultClient.Do(req); err == nil {
+			res.Body.Close()
+			firstStatus = res.StatusCode
+		}
+	}()
+	<-entered
+	a := do(t, "POST", srv.URL, sign("msg_slow"), bytes.NewReader(body))
+	if a.status != http.StatusServiceUnavailable || a.body["error"] != "unavailable" {
+		t.Fatalf("repeat while in progress: %d %s", a.status, a.raw)
+	}
+	close(release)
+	calls.Wait()
+	if firstStatus != http.StatusNoContent {
+		t.Fatalf("first attempt: %d", firstStatus)
+	}
+	if got := rec.log(); fmt.Sprint(got) != "[msg_slow]" {
+		t.Fatalf("handler saw %v", got)
+	}
+
+	mu.Lock()
+	panicNext = true
+	mu.Unlock()
+	if a := do(t, "POST", srv.URL, sign("msg_panic"), bytes.NewReader(body)); a.status != http.StatusInternalServerError {
+		t.Fatalf("panicking handler: %d %s", a.status, a.raw)
+	}
+	mu.Lock()
+	panicNext = false
+	mu.Unlock()
+	if a := do(t, "POST", srv.URL, sign("msg_panic"), bytes.NewReader(body)); a.status != http.StatusNoContent {
+		t.Fatalf("retry after a panic: %d %s", a.status, a.raw)
+	}
+	if got := rec.log(); fmt.Sprint(got) != "[msg_slow msg_panic]" {
+		t.Fatalf("handler saw %v", got)
+	}
+}
+
+// failingStore is a WebhookIdempotency that cannot be reached.
+type failingStore struct{}
+
+func (failingStore) Claim(context.Context, string, time.Time) (wacht.WebhookClaim, error) {
+	return 0, fmt.Errorf("dynamodb: connection refused")
+}
+func (failingStore) Settle(context.Context, string, bool, time.Time) error { return nil }
+
+// An unreachable store fails closed: the delivery is not processed and
+// Wacht is told to retry.
+func TestWebhookStoreFailureIsRetryable(t *testing.T) {
+	f := newFixture(t, handler.Options{WebhookIdempotency: failingStore{}})
+	rec := &webhookRecorder{}
+	srv := httptest.NewServer(f.kit.Handler(f.kit.VerifyWebhook(rec)))
+	t.Cleanup(srv.Close)
+	d, err := f.emu.DeliverWebhook(context.Background(), srv.URL, "user.created", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.StatusCode != http.StatusServiceUnavailable || !d.Retryable() || len(rec.log()) != 0 {
+		t.Fatalf("store down: %d %s, handler saw %v", d.StatusCode, d.Body, rec.log())
+	}
+	if strings.Contains(string(d.Body), "dynamodb") || !strings.Contains(f.logText(), "connection refused") {
+		t.Errorf("store error: body %s; the cause belongs in the log only", d.Body)
 	}
 }

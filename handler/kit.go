@@ -46,6 +46,14 @@ type Options struct {
 	// API, JWKS, gateway) unless the resolved Config names its own. Platforms
 	// without a usable default transport (Cloudflare Workers) set it.
 	HTTPClient *http.Client
+
+	// WebhookIdempotency remembers webhook deliveries by webhook-id for
+	// VerifyWebhook, so a repeated delivery reaches the handler marked
+	// Duplicate. Nil means a wacht.MemoryWebhookIdempotency of this Kit:
+	// exact on a long-running server, per warm instance on serverless
+	// platforms. Pass a durable store (wacht.WebhookIdempotency describes
+	// one for each platform) when a repeat must never be processed twice.
+	WebhookIdempotency wacht.WebhookIdempotency
 }
 
 // Kit builds and caches what each configuration needs and provides the
@@ -77,6 +85,9 @@ func New(opts Options) *Kit {
 	}
 	if opts.MaxInstances <= 0 {
 		opts.MaxInstances = defaultInstanceCacheLimit
+	}
+	if opts.WebhookIdempotency == nil {
+		opts.WebhookIdempotency = &wacht.MemoryWebhookIdempotency{}
 	}
 	log := opts.Logger
 	if log == nil {

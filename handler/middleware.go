@@ -336,15 +336,30 @@ func signInRedirect(signIn string, r *http.Request) string {
 }
 
 // RequireMachine checks a machine token (an API key in x-api-key, or an
-// OAuth access token as Bearer) with Wacht's gateway, requiring any of
-// permissions, and lets allowed requests through with the decision
-// (PrincipalFrom) and the backend client (ClientFrom). Denied requests get
-// 403 with the gateway's request id, rate-limited ones 429 with
-// Retry-After; the gateway's rate-limit headers are copied onto every
-// answer. If the gateway cannot be reached the request fails closed with
-// 503.
+// OAuth access token as Bearer) with Wacht's gateway, requiring all of
+// permissions: the gateway joins required permissions with AND
+// (platform/src/gateway/handlers.rs:451-463 at platform commit
+// 14c45dc78f5a), so a key must hold every one. With no permissions, any
+// valid key passes (rate limits still apply). Allowed requests reach next
+// with the decision (PrincipalFrom: identity, permissions, metadata and the
+// parsed x-wacht-* identity headers) and the backend client (ClientFrom).
+//
+// Invalid keys get 401, denied requests 403 with the gateway's request id,
+// rate-limited ones 429 with Retry-After in seconds. Of the gateway's
+// headers only the rate-limit ones (x-ratelimit-*) are copied onto the
+// answer; its identity headers (key id, name, permissions, metadata) stay
+// on the decision and never reach the caller. If the gateway cannot be
+// reached the request fails closed with 503.
+//
+// It panics, as http.ServeMux.Handle does for a bad pattern, when a
+// permission is empty or holds white space, a comma or a parenthesis,
+// which the gateway would read as part of an AND/OR expression
+// (wacht.ValidateRequiredPermissions).
 func (k *Kit) RequireMachine(permissions ...string) func(http.Handler) http.Handler {
 	perms := append([]string(nil), permissions...)
+	if err := wacht.ValidateRequiredPermissions(perms); err != nil {
+		panic("handler: RequireMachine: " + err.Error())
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			in, r, ok := k.withInstance(w, r)
@@ -383,6 +398,9 @@ func (k *Kit) RequireMachine(permissions ...string) func(http.Handler) http.Hand
 	}
 }
 
+// failDecision answers a denied machine request. Only the status, the
+// kit's own message, the gateway's request id and (through ApplyHeaders,
+// already called) the rate-limit headers reach the caller.
 func (k *Kit) failDecision(w http.ResponseWriter, r *http.Request, d *wacht.Decision) {
 	body := ErrorBody{RequestID: d.RequestID}
 	if body.RequestID == "" {
@@ -400,15 +418,45 @@ func (k *Kit) failDecision(w http.ResponseWriter, r *http.Request, d *wacht.Deci
 		}
 	}
 	LoggerFrom(r.Context()).LogAttrs(r.Context(), slog.LevelInfo, "machine token denied",
-		slog.Int("status", status), slog.String("reason", d.Reason), slog.String("gateway_request_id", d.RequestID))
+		slog.Int("status", status), slog.String("reason", d.Reason), slog.String("blocked_rule", d.BlockedRule),
+		slog.String("gateway_request_id", d.RequestID))
 	writeJSON(w, status, body)
 }
 
+// defaultWebhookLease is how long a delivery being processed stays claimed
+// when the request's context has no deadline. A claim ends earlier when
+// the handler returns; the lease only matters when the process dies
+// mid-delivery.
+const defaultWebhookLease = 5 * time.Minute
+
+// webhookSettleTimeout bounds recording a delivery's outcome, which runs
+// after the handler has answered and must not be cut short by the caller
+// hanging up.
+const webhookSettleTimeout = 10 * time.Second
+
 // VerifyWebhook lets through only Standard Webhooks deliveries signed with
-// the configured secret (WACHT_WEBHOOK_SECRET) and within the replay
-// window, attaching the event for WebhookEventFrom. The body is put back,
-// so the handler can still read it. Bad deliveries get 400 (malformed),
-// 401 (signature or timestamp) or 413 (too large).
+// the configured secret (WACHT_WEBHOOK_SECRET) whose webhook-timestamp is
+// at most 8 days old (Wacht reuses a delivery's creation time on every
+// retry and retries for up to 7 days; see wacht.DefaultWebhookMaxAge) and
+// at most 5 minutes ahead, attaching the event for WebhookEventFrom. The
+// body is put back, so the handler can still read it. Bad deliveries get
+// 400 (malformed), 401 (signature or timestamp) or 413 (too large); Wacht
+// does not retry those.
+//
+// Repeats are caught by webhook-id with Options.WebhookIdempotency (an
+// in-memory store per Kit by default), claim on receipt, mark on success:
+//
+//   - A delivery already processed reaches the handler with
+//     WebhookEvent.Duplicate set: answer 2xx without acting on it again.
+//   - A delivery whose earlier attempt is still being processed is
+//     answered 503 without reaching the handler, so Wacht retries it later.
+//   - Otherwise the handler processes it. If it answers 2xx the id is
+//     remembered as processed (until the timestamp leaves the 8-day
+//     window); if it answers anything else, or panics, the id is forgotten,
+//     so Wacht's retry (after a 5xx, 408 or 429) is processed afresh.
+//
+// If the store fails, the delivery is answered 503 unprocessed, and Wacht
+// retries it.
 func (k *Kit) VerifyWebhook(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, r, ok := k.withInstance(w, r)
@@ -425,8 +473,83 @@ func (k *Kit) VerifyWebhook(next http.Handler) http.Handler {
 			k.fail(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), webhookKey{}, event)))
+		ctx := r.Context()
+		log := LoggerFrom(ctx)
+		store := k.opts.WebhookIdempotency
+		lease := time.Now().Add(defaultWebhookLease)
+		if dl, ok := ctx.Deadline(); ok && dl.After(lease) {
+			lease = dl
+		}
+		claim, err := store.Claim(ctx, event.ID, lease)
+		if err != nil {
+			log.LogAttrs(ctx, slog.LevelError, "webhook idempotency store failed", slog.String("webhook_id", event.ID), slog.String("cause", err.Error()))
+			k.fail(w, r, &statusError{status: http.StatusServiceUnavailable, code: CodeUnavailable, message: "the delivery could not be recorded; retry later"})
+			return
+		}
+		switch claim {
+		case wacht.WebhookProcessed:
+			log.LogAttrs(ctx, slog.LevelInfo, "webhook duplicate", slog.String("webhook_id", event.ID), slog.String("event_type", event.Type))
+			event.Duplicate = true
+			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, webhookKey{}, event)))
+			return
+		case wacht.WebhookInProgress:
+			log.LogAttrs(ctx, slog.LevelInfo, "webhook in progress elsewhere", slog.String("webhook_id", event.ID))
+			k.fail(w, r, &statusError{status: http.StatusServiceUnavailable, code: CodeUnavailable, message: "this delivery is being processed by an earlier attempt; retry later"})
+			return
+		case wacht.WebhookClaimed:
+		default:
+			log.LogAttrs(ctx, slog.LevelError, "webhook idempotency store answered an unknown claim", slog.String("claim", claim.String()))
+			k.fail(w, r, &statusError{status: http.StatusServiceUnavailable, code: CodeUnavailable, message: "the delivery could not be recorded; retry later"})
+			return
+		}
+
+		sw := &statusWriter{ResponseWriter: w}
+		settle := func(processed bool) {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), webhookSettleTimeout)
+			defer cancel()
+			if err := store.Settle(sctx, event.ID, processed, wv.ReplayWindowEnd(event.Timestamp)); err != nil {
+				log.LogAttrs(ctx, slog.LevelError, "webhook idempotency store failed to settle", slog.String("webhook_id", event.ID),
+					slog.Bool("processed", processed), slog.String("cause", err.Error()))
+			}
+		}
+		finished := false
+		defer func() {
+			if !finished { // the handler panicked: let Wacht's retry process the delivery
+				settle(false)
+			}
+		}()
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(ctx, webhookKey{}, event)))
+		finished = true
+		settle(sw.succeeded())
 	})
+}
+
+// statusWriter records the status a handler answered with.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 && code >= 200 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(p []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the platform's writer.
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// succeeded reports a 2xx answer; a handler that wrote nothing answers 200.
+func (s *statusWriter) succeeded() bool {
+	return s.status == 0 || (s.status >= 200 && s.status < 300)
 }
 
 // UnprotectedClient returns the backend client for r's configuration

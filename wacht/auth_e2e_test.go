@@ -359,8 +359,8 @@ func TestEmulatorGateway(t *testing.T) {
 	}
 	h := http.Header{}
 	d.ApplyHeaders(h)
-	if h.Get("X-RateLimit-Limit") != "3" {
-		t.Fatalf("rate limit headers %v", h)
+	if h.Get("X-RateLimit-60s-Limit") != "3" || h.Get("X-Wacht-Key-Id") != "" || d.IdentityHeaders.KeyID != key.ID {
+		t.Fatalf("rate limit headers %v, identity headers %+v", h, d.IdentityHeaders)
 	}
 	if d, err := check("reports:delete"); err != nil || d.Allowed || d.Reason != wacht.DenyPermissionDenied || d.HTTPStatus() != 403 {
 		t.Fatalf("denied: %+v %v", d, err)
@@ -370,7 +370,7 @@ func TestEmulatorGateway(t *testing.T) {
 			break
 		}
 	}
-	if err != nil || d.Allowed || d.Reason != wacht.DenyRateLimited || d.RetryAfter <= 0 || d.HTTPStatus() != 429 {
+	if err != nil || d.Allowed || d.Reason != wacht.DenyRateLimited || d.RetryAfter != time.Minute || d.HTTPStatus() != 429 {
 		t.Fatalf("rate limited: %+v %v", d, err)
 	}
 	if err := s.RevokeAPIKey(key.ID, "test"); err != nil {

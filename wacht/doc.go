@@ -135,10 +135,23 @@
 //
 // Machine callers — API keys and OAuth access tokens — are authorized by
 // Wacht's gateway: NewGateway builds a Gateway whose Check answers with a
-// Decision (allowed or not, identity, permissions, rate limits).
+// Decision (allowed or not, identity, permissions, metadata, rate limits).
+// Required permissions are all required: the gateway joins them with AND.
+// Denials and rate limits arrive as HTTP 200 with allowed false, an unknown
+// credential as 401; the gateway's retry_after is in milliseconds and
+// becomes Decision.RetryAfter. The gateway's headers map mixes rate-limit
+// headers, meant for the caller, with x-wacht-* identity headers (the key's
+// id, name, permissions and metadata), meant only for the service:
+// Decision.ApplyHeaders copies the former and Decision.IdentityHeaders
+// holds the latter.
 //
 // NewWebhookVerifier checks Standard Webhooks signatures on the events Wacht
-// delivers and decodes them into WebhookEvent values.
+// delivers and decodes them into WebhookEvent values. Wacht sends a
+// delivery's creation time as webhook-timestamp on every retry, and retries
+// for up to 7 days, so a timestamp may be DefaultWebhookMaxAge (8 days)
+// old; a repeated delivery is recognised by its webhook-id with a
+// WebhookIdempotency store (MemoryWebhookIdempotency in one process, or a
+// durable store as that interface describes).
 //
 // The wachttest package runs an offline emulator of Wacht's frontend,
 // backend and gateway for tests and local development.

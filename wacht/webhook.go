@@ -23,7 +23,29 @@ const (
 )
 
 // Webhook verification defaults.
+//
+// Wacht stamps a delivery once, when it is created (webhook_timestamp =
+// Utc::now() in commands/src/webhook_trigger.rs:108-109 at platform commit
+// 14c45dc78f5a), and its worker sends that same stamp on every attempt
+// (worker/src/tasks/webhook.rs:288-299). Failed attempts (a 5xx, 408 or 429
+// answer, or none) are retried after 30 s, 1 min, 5 min, 15 min and then
+// every 6 hours (commands/src/webhook_delivery/endpoint_failures.rs:103-113)
+// up to the endpoint's max_retries, which defaults to and may not exceed
+// the number of attempts that fit in 7 days
+// (commands/src/webhook_endpoint/validation.rs:37-63,
+// endpoint_commands.rs:155-157): 32 attempts over about 6 days 18 hours. A
+// receiver's own Retry-After can stretch a delay further
+// (worker/src/tasks/webhook.rs:325, 507-515).
+//
+// The usual five-minute window around webhook-timestamp therefore rejects
+// every retry after the first few minutes, and the delivery is lost: Wacht
+// does not retry a 401. DefaultWebhookMaxAge accepts the whole retry span
+// plus a day of margin for queue delays and Retry-After answers; replays
+// inside that span are caught by webhook-id (WebhookIdempotency), not by the
+// timestamp. A timestamp ahead of this host's clock can only come from clock
+// skew, so the future stays bounded by DefaultWebhookTolerance.
 const (
+	DefaultWebhookMaxAge       = 8 * 24 * time.Hour
 	DefaultWebhookTolerance    = 5 * time.Minute
 	DefaultWebhookMaxBodyBytes = 1 << 20
 	webhookSecretPrefix        = "whsec_"
@@ -37,8 +59,8 @@ type WebhookReason string
 const (
 	WebhookReasonMissingHeader WebhookReason = "missing_header"    // webhook-id, -timestamp or -signature absent
 	WebhookReasonBadTimestamp  WebhookReason = "bad_timestamp"     // not an integer number of seconds
-	WebhookReasonTooOld        WebhookReason = "timestamp_too_old" // older than the tolerance
-	WebhookReasonTooNew        WebhookReason = "timestamp_too_new" // further in the future than the tolerance
+	WebhookReasonTooOld        WebhookReason = "timestamp_too_old" // older than MaxAge
+	WebhookReasonTooNew        WebhookReason = "timestamp_too_new" // further in the future than Tolerance
 	WebhookReasonNoSignature   WebhookReason = "no_v1_signature"   // no v1 entry in webhook-signature
 	WebhookReasonBadSignature  WebhookReason = "bad_signature"     // no v1 entry matches
 	WebhookReasonBodyTooLarge  WebhookReason = "body_too_large"    // over MaxBodyBytes
@@ -69,10 +91,18 @@ func (e *WebhookError) Unwrap() error { return e.Err }
 
 // WebhookEvent is a verified delivery.
 type WebhookEvent struct {
-	// ID is the webhook-id header: use it to drop duplicate deliveries.
+	// ID is the webhook-id header, "msg_<delivery id>": one per delivery to
+	// one endpoint, the same on every retry of it, and new for a delivery
+	// replayed from the dashboard or API (webhook_trigger.rs:107-109,
+	// 309-311). It is the key for dropping duplicates.
 	ID string
-	// Timestamp is the webhook-timestamp header.
+	// Timestamp is the webhook-timestamp header: when Wacht created the
+	// delivery, not when this attempt was sent.
 	Timestamp time.Time
+	// Duplicate is true when a WebhookIdempotency store reports that this
+	// delivery was already processed successfully (handler.VerifyWebhook
+	// sets it). Answer 2xx without processing it again.
+	Duplicate bool
 	// Type is the payload's "type" member (for example "user.created"), or ""
 	// when absent.
 	Type string
@@ -94,8 +124,12 @@ func (e *WebhookEvent) DecodeData(v any) error {
 // endpoint secret. Set the exported fields before first use; it is then safe
 // for concurrent use.
 type WebhookVerifier struct {
-	// Tolerance is how far webhook-timestamp may be from now, either way
-	// (default 5 minutes).
+	// MaxAge is how old webhook-timestamp may be (default
+	// DefaultWebhookMaxAge, 8 days: Wacht's whole retry span plus margin).
+	// A shorter MaxAge rejects Wacht's later retries of the same delivery.
+	MaxAge time.Duration
+	// Tolerance is how far webhook-timestamp may be ahead of now, for clock
+	// skew (default 5 minutes).
 	Tolerance time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -133,6 +167,20 @@ func (w *WebhookVerifier) String() string { return "wacht.WebhookVerifier{secret
 // GoString redacts the secret.
 func (w *WebhookVerifier) GoString() string { return w.String() }
 
+func (w *WebhookVerifier) maxAge() time.Duration {
+	if w.MaxAge > 0 {
+		return w.MaxAge
+	}
+	return DefaultWebhookMaxAge
+}
+
+// ReplayWindowEnd is when a delivery stamped ts stops verifying: ts plus
+// MaxAge. A store that remembers webhook-ids needs to keep an id no longer
+// than that, because any later replay fails the timestamp check.
+func (w *WebhookVerifier) ReplayWindowEnd(ts time.Time) time.Time {
+	return ts.Add(w.maxAge())
+}
+
 func (w *WebhookVerifier) maxBody() int64 {
 	if w.MaxBodyBytes > 0 {
 		return w.MaxBodyBytes
@@ -143,7 +191,9 @@ func (w *WebhookVerifier) maxBody() int64 {
 // Verify checks a delivery's headers against its raw body (exactly the
 // bytes received, before any JSON decoding) and returns the event. Every
 // space-separated "v1,<base64>" entry of webhook-signature is tried in
-// constant time; entries of other versions are ignored.
+// constant time; entries of other versions are ignored. webhook-timestamp
+// may be up to MaxAge old and up to Tolerance ahead. Verify does not
+// detect a repeated webhook-id: pair it with a WebhookIdempotency store.
 func (w *WebhookVerifier) Verify(header http.Header, body []byte) (*WebhookEvent, error) {
 	if w == nil || len(w.key) == 0 {
 		return nil, &ConfigError{Field: "webhook secret", Problem: "verifier not built with NewWebhookVerifier"}
@@ -176,7 +226,7 @@ func (w *WebhookVerifier) Verify(header http.Header, body []byte) (*WebhookEvent
 		tol = DefaultWebhookTolerance
 	}
 	n := now()
-	if sent.Before(n.Add(-tol)) {
+	if sent.Before(n.Add(-w.maxAge())) {
 		return nil, &WebhookError{Reason: WebhookReasonTooOld}
 	}
 	if sent.After(n.Add(tol)) {

@@ -83,9 +83,15 @@ func TestWebhookStandardVectors(t *testing.T) {
 			return h
 		}(), vec.payload, sent, WebhookReasonMissingHeader},
 		{"timestamp not a number", vectorHeader(vec.signature, 0), vec.payload, sent, WebhookReasonBadTimestamp},
-		{"old timestamp", vectorHeader(vec.signature, vec.timestamp), vec.payload, sent.Add(5*time.Minute + time.Second), WebhookReasonTooOld},
+		// Wacht resends a delivery's creation time on every retry, for up
+		// to 7 days: the default accepts that span plus a day of margin.
+		{"retry six minutes later", vectorHeader(vec.signature, vec.timestamp), vec.payload, sent.Add(6 * time.Minute), ""},
+		{"retry three days later", vectorHeader(vec.signature, vec.timestamp), vec.payload, sent.Add(72 * time.Hour), ""},
+		{"edge of the retry window", vectorHeader(vec.signature, vec.timestamp), vec.payload, sent.Add(DefaultWebhookMaxAge), ""},
+		{"old timestamp", vectorHeader(vec.signature, vec.timestamp), vec.payload, sent.Add(DefaultWebhookMaxAge + time.Second), WebhookReasonTooOld},
+		// A timestamp from the future only comes from clock skew.
 		{"new timestamp", vectorHeader(vec.signature, vec.timestamp), vec.payload, sent.Add(-5*time.Minute - time.Second), WebhookReasonTooNew},
-		{"edge of tolerance", vectorHeader(vec.signature, vec.timestamp), vec.payload, sent.Add(5 * time.Minute), ""},
+		{"edge of tolerance", vectorHeader(vec.signature, vec.timestamp), vec.payload, sent.Add(-5 * time.Minute), ""},
 		{"tampered body", vectorHeader(vec.signature, vec.timestamp), `{"test": 2432232315}`, sent, WebhookReasonBadSignature},
 		{"tampered id", func() http.Header {
 			h := vectorHeader(vec.signature, vec.timestamp)
@@ -110,6 +116,23 @@ func TestWebhookStandardVectors(t *testing.T) {
 			t.Errorf("%s: error leaks a secret or signature", c.name)
 		}
 	}
+	// MaxAge and Tolerance are separate bounds.
+	w.MaxAge, w.Tolerance = time.Hour, time.Second
+	for _, c := range []struct {
+		now  time.Time
+		want WebhookReason
+	}{{sent.Add(time.Hour), ""}, {sent.Add(time.Hour + time.Second), WebhookReasonTooOld}, {sent.Add(-time.Second), ""}, {sent.Add(-2 * time.Second), WebhookReasonTooNew}} {
+		w.Now = func() time.Time { return c.now }
+		_, err := w.Verify(vectorHeader(vec.signature, vec.timestamp), []byte(vec.payload))
+		var we *WebhookError
+		if (c.want == "") != (err == nil) || (err != nil && (!errors.As(err, &we) || we.Reason != c.want)) {
+			t.Errorf("now %s after: %v; want %q", c.now.Sub(sent), err, c.want)
+		}
+	}
+	if got := w.ReplayWindowEnd(sent); !got.Equal(sent.Add(time.Hour)) {
+		t.Errorf("ReplayWindowEnd %v", got)
+	}
+	w.MaxAge, w.Tolerance = 0, 0
 	// A signed, non-JSON body is reported as such.
 	w.Now = func() time.Time { return sent }
 	body := []byte("not json")

@@ -98,14 +98,17 @@ func TestSecretsNeverLeak(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	staleSig, err := wachttest.SignWebhook(s.emu.WebhookSecret(), "msg_2", now.Add(-time.Hour), []byte(body))
+	// Stale means older than Wacht's retry span (8 days with margin,
+	// wacht.DefaultWebhookMaxAge): an hour-old timestamp is a normal retry.
+	stale := now.Add(-9 * 24 * time.Hour)
+	staleSig, err := wachttest.SignWebhook(s.emu.WebhookSecret(), "msg_2", stale, []byte(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, h := range []map[string]string{
 		{"webhook-id": "msg_1", "webhook-timestamp": fmt.Sprint(now.Unix()), "webhook-signature": sig + "x"},
 		{"webhook-id": "msg_1", "webhook-timestamp": fmt.Sprint(now.Unix()), "webhook-signature": "v1," + secrets["good token signature"]},
-		{"webhook-id": "msg_2", "webhook-timestamp": fmt.Sprint(now.Add(-time.Hour).Unix()), "webhook-signature": staleSig},
+		{"webhook-id": "msg_2", "webhook-timestamp": fmt.Sprint(stale.Unix()), "webhook-signature": staleSig},
 		{"webhook-id": "msg_1"},
 	} {
 		add(s.do(t, ctx, "POST", functions.PathWebhook, h, body))

@@ -79,20 +79,24 @@ func MachineUsers(kit *handler.Kit) http.Handler {
 }
 
 // WebhookReceiver accepts Wacht's webhook deliveries: only requests signed
-// with WACHT_WEBHOOK_SECRET under the Standard Webhooks scheme, within the
-// replay window, get through. It logs the event's type and id with the
-// request's logger and answers 204 No Content. Unsigned or malformed
-// deliveries get 400, bad signatures or stale timestamps 401.
+// with WACHT_WEBHOOK_SECRET under the Standard Webhooks scheme, stamped
+// within Wacht's retry span (8 days), get through. It logs the event's
+// type and id with the request's logger and answers 204 No Content.
+// Unsigned or malformed deliveries get 400, bad signatures or stale
+// timestamps 401.
 //
-// Deliveries can be repeated: a receiver that acts on events should
-// remember the ids it has handled (the webhook-id header, the event's ID).
+// Deliveries can be repeated (Wacht retries when an answer is lost): the
+// kit remembers the webhook-ids this instance processed and marks a repeat
+// Duplicate, which is acknowledged without acting again. A receiver whose
+// action must happen once across instances passes a durable store in
+// handler.Options.WebhookIdempotency.
 //
 // It serves POST on any path.
 func WebhookReceiver(kit *handler.Kit) http.Handler {
 	return allow(http.MethodPost, kit.VerifyWebhook(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ev := handler.WebhookEventFrom(r.Context())
 		handler.LoggerFrom(r.Context()).InfoContext(r.Context(), "wacht webhook received",
-			"event_type", ev.Type, "webhook_id", ev.ID, "timestamp", ev.Timestamp)
+			"event_type", ev.Type, "webhook_id", ev.ID, "timestamp", ev.Timestamp, "duplicate", ev.Duplicate)
 		w.WriteHeader(http.StatusNoContent)
 	})))
 }

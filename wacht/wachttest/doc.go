@@ -43,11 +43,17 @@
 //     answers 501 with a message naming its operation id, never a made-up
 //     success.
 //   - GatewayURL: POST /v1/authz/check, deciding from the API keys in the
-//     backend state: unknown, revoked or expired keys are 401; missing
-//     required permissions (all of them must be held) give allowed=false
-//     with reason "permission_denied"; rate-limit rules from the app's
-//     scheme and the key give reason "rate_limited" with retry_after and
-//     the headers to copy.
+//     backend state as Wacht's gateway does (platform commit 14c45dc78f5a,
+//     platform/src/gateway/handlers.rs): unknown or revoked keys are a
+//     plain-text 401 "Invalid API key", expired ones a JSON 401; missing
+//     required permissions (joined with AND: all must be held) give HTTP
+//     200 with allowed false and reason "permission_denied"; the rate-limit
+//     rules of the key's or app's scheme (else 1000 a minute per app) and
+//     the key's own give HTTP 200 with reason "rate_limited" and
+//     retry_after in milliseconds. The headers map carries lower-case
+//     x-ratelimit-<window>-limit|remaining|reset and the x-wacht-* identity
+//     headers; metadata is the key's own. Unknown body fields are refused
+//     (422).
 //
 // Session tokens are what Wacht's frontend API issues with its default
 // template: ES256 with no kid in the header; iss, sub, sid, iat and exp
@@ -96,7 +102,14 @@
 // webhook-timestamp, webhook-signature "v1,<base64 HMAC-SHA256>") signed
 // with WebhookSecret. The backend's triggerWebhookEvent and
 // testWebhookEndpoint operations deliver to registered endpoints the same
-// way.
+// way. Retries behave as Wacht's worker's: RetryWebhook sends the next
+// attempt of a delivery that got a 5xx, 408, 429 or no answer, with the
+// same webhook-id, body and webhook-timestamp (the creation time, reused
+// on every attempt), and RetryWebhooks does so for the triggered
+// deliveries waiting for one, without waiting out the delays (30 s, 1 min,
+// 5 min, 15 min, then 6 hours, up to 32 attempts over 7 days).
+// DeliverWebhookWith can date a delivery's creation in the past, to act out
+// a retry days after the event.
 //
 // The cmd/wacht-emulator binary runs the same emulator on fixed loopback
 // ports for local development and non-Go callers.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -236,4 +237,42 @@ func ExampleServer_RotateKeys() {
 	}
 	fmt.Println(len(s.KeyIDs()), s.KeyIDs()[0] == fresh, s.KeyIDs()[1] == old)
 	// Output: 2 true true
+}
+
+// Wacht retries a delivery that got a 5xx, 408, 429 or no answer, with the
+// same webhook-id and the same webhook-timestamp: the delivery's creation
+// time, however long ago.
+func ExampleServer_RetryWebhook() {
+	s, err := wachttest.NewServer(wachttest.Options{Seed: true})
+	if err != nil {
+		panic(err)
+	}
+	defer s.Close()
+
+	var down atomic.Bool
+	down.Store(true)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer receiver.Close()
+
+	created := time.Now().Add(-72 * time.Hour) // act out a retry three days on
+	d, err := s.DeliverWebhookWith(context.Background(), receiver.URL, "user.created", nil, wachttest.WebhookOptions{CreatedAt: created})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(d.Attempt, d.StatusCode, d.Retryable())
+	down.Store(false)
+	r, err := s.RetryWebhook(context.Background(), d)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(r.Attempt, r.StatusCode, r.ID == d.ID, r.Header.Get("webhook-timestamp") == d.Header.Get("webhook-timestamp"), r.Retryable())
+	// Output:
+	// 1 503 true
+	// 2 204 true true false
 }

@@ -84,22 +84,23 @@ type Server struct {
 	// APIKey is the backend secret key.
 	APIKey string
 
-	opts       Options
-	frontDoc   *contract.Document
-	platform   *contract.Document
-	keys       *keyring
-	st         *store
-	faults     faultSet
-	stats      counters
-	servers    []*http.Server
-	wg         sync.WaitGroup
-	done       chan struct{}
-	closeOnce  sync.Once
-	violMu     sync.Mutex
-	violations []error
-	sessions   *sessionStore
-	hooks      *http.Client
-	inflight   gate
+	opts        Options
+	frontDoc    *contract.Document
+	platform    *contract.Document
+	keys        *keyring
+	st          *store
+	faults      faultSet
+	stats       counters
+	servers     []*http.Server
+	wg          sync.WaitGroup
+	done        chan struct{}
+	closeOnce   sync.Once
+	violMu      sync.Mutex
+	violations  []error
+	sessions    *sessionStore
+	hooks       *http.Client
+	hookRetries webhookRetries
+	inflight    gate
 }
 
 // gate tracks handlers in flight so Close can wait for them: nothing

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -288,9 +289,12 @@ func (s *Server) createEndpoint(w http.ResponseWriter, r *http.Request) error {
 	if err := checkURL(req.URL); err != nil {
 		return err
 	}
+	if err := checkMaxRetries(req.MaxRetries); err != nil {
+		return err
+	}
 	return within(s, r, "app_slug", (*store).hookApp, func(st *store, a *hookApp) error {
 		e := &endpoint{AppSlug: a.Slug, URL: req.URL, Description: req.Description, Headers: req.Headers, RateLimitConfig: req.RateLimitConfig,
-			MaxRetries: 5, TimeoutSeconds: 30}
+			MaxRetries: maxWebhookAttempts, TimeoutSeconds: 30}
 		assign(&e.MaxRetries, req.MaxRetries)
 		assign(&e.TimeoutSeconds, req.TimeoutSeconds)
 		e.Subscriptions, e.Filters = eventNames(req.Subscriptions), eventFilters(req.Subscriptions)
@@ -331,6 +335,9 @@ func (s *Server) updateEndpoint(w http.ResponseWriter, r *http.Request) error {
 	}
 	// UpdateWebhookEndpointRequest (dto/src/json/webhook_requests.rs:162).
 	if err := bindJSON(r, &req, "subscriptions?[].event_name"); err != nil {
+		return err
+	}
+	if err := checkMaxRetries(req.MaxRetries); err != nil {
 		return err
 	}
 	return s.locked(func(st *store) error {
@@ -375,11 +382,57 @@ func (s *Server) deleteEndpoint(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
+// Wacht's retry schedule: an attempt that got no answer, or a 5xx, 408 or
+// 429, is tried again after 30 s, 1 min, 5 min, 15 min, then every 6 hours
+// (commands/src/webhook_delivery/endpoint_failures.rs:103-113, platform
+// commit 14c45dc78f5a), up to max_attempts, the endpoint's max_retries.
+// That defaults to, and may not exceed, the attempts that fit in 7 days
+// (commands/src/webhook_endpoint/validation.rs:37-80,
+// endpoint_commands.rs:155-157).
+const maxWebhookRetryWindow = 7 * 24 * time.Hour
+
+func webhookRetryDelay(attempts int) time.Duration {
+	switch attempts {
+	case 1:
+		return 30 * time.Second
+	case 2:
+		return time.Minute
+	case 3:
+		return 5 * time.Minute
+	case 4:
+		return 15 * time.Minute
+	}
+	return 6 * time.Hour
+}
+
+// maxWebhookAttempts is max_attempts_for_retry_window(7 days): 32.
+var maxWebhookAttempts = func() int {
+	attempts, total := 1, time.Duration(0)
+	for total+webhookRetryDelay(attempts) <= maxWebhookRetryWindow {
+		total += webhookRetryDelay(attempts)
+		attempts++
+	}
+	return attempts
+}()
+
+func checkMaxRetries(v *int) error {
+	switch {
+	case v == nil:
+		return nil
+	case *v < 1:
+		return badRequest("max_retries must be at least 1")
+	case *v > maxWebhookAttempts:
+		return badRequest(fmt.Sprintf("max_retries cannot exceed %d (7-day retry window limit)", maxWebhookAttempts))
+	}
+	return nil
+}
+
 type deliveryTarget struct {
-	url     string
-	headers map[string]any
-	timeout time.Duration
-	id      string
+	url         string
+	headers     map[string]any
+	timeout     time.Duration
+	id          string // the endpoint's id; empty for DeliverWebhook's receivers
+	maxAttempts int
 }
 
 // eventRequest is the body of both operations that send an event.
@@ -404,7 +457,7 @@ func decodeEvent(r *http.Request, required ...string) (eventRequest, error) {
 }
 
 func (e *endpoint) target() deliveryTarget {
-	return deliveryTarget{url: e.URL, headers: e.Headers, timeout: time.Duration(e.TimeoutSeconds) * time.Second, id: e.ID}
+	return deliveryTarget{url: e.URL, headers: e.Headers, timeout: time.Duration(e.TimeoutSeconds) * time.Second, id: e.ID, maxAttempts: e.MaxRetries}
 }
 
 func (s *Server) triggerWebhook(w http.ResponseWriter, r *http.Request) error {
@@ -413,11 +466,11 @@ func (s *Server) triggerWebhook(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// Deliveries wait on receivers: they are made without the store lock.
-	var secret string
+	var slug string
 	var targets []deliveryTarget
 	filtered := 0
 	err = within(s, r, "app_slug", (*store).hookApp, func(st *store, a *hookApp) error {
-		secret = a.Secret
+		slug = a.Slug
 		for _, e := range oldestFirst(st.endpoints, func(e *endpoint) bool { return e.AppSlug == a.Slug && e.Active }) {
 			if !slices.Contains(e.Subscriptions, req.EventName) && !slices.Contains(e.Subscriptions, "*") {
 				filtered++
@@ -437,12 +490,18 @@ func (s *Server) triggerWebhook(w http.ResponseWriter, r *http.Request) error {
 		DeliveredCount int      `json:"delivered_count"`
 	}{DeliveryIDs: []string{}, FilteredCount: filtered}
 	for _, t := range targets {
-		d, err := s.deliver(r.Context(), secret, t, req.EventName, req.Payload)
+		d, err := s.deliver(r.Context(), slug, t, req.EventName, req.Payload, time.Time{})
+		if d == nil {
+			return err
+		}
 		resp.DeliveryIDs = append(resp.DeliveryIDs, d.ID)
 		if err == nil && d.StatusCode >= 200 && d.StatusCode < 300 {
 			resp.DeliveredCount++
 		}
 		s.recordDeliveryResult(t.id, err == nil && d.StatusCode < 300)
+		if d.Retryable() {
+			s.hookRetries.add(d)
+		}
 	}
 	return ok(w, resp)
 }
@@ -465,14 +524,17 @@ func (s *Server) testEndpoint(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var secret string
+	var slug string
 	var t deliveryTarget
 	err = s.locked(func(st *store) error {
 		e, err := st.appEndpoint(r.PathValue("app_slug"), r.PathValue("endpoint_id"))
 		if err != nil {
 			return err
 		}
-		secret, t = st.hookApps[e.AppSlug].Secret, e.target()
+		// A test delivery is made once (max_attempts 1,
+		// commands/src/webhook_endpoint/testing.rs:67).
+		slug, t = e.AppSlug, e.target()
+		t.maxAttempts = 1
 		return nil
 	})
 	if err != nil {
@@ -483,7 +545,7 @@ func (s *Server) testEndpoint(w http.ResponseWriter, r *http.Request) error {
 		payload = map[string]any{"test": true}
 	}
 	start := time.Now()
-	d, derr := s.deliver(r.Context(), secret, t, req.EventName, payload)
+	d, derr := s.deliver(r.Context(), slug, t, req.EventName, payload, time.Time{})
 	resp := struct {
 		Success        bool    `json:"success"`
 		StatusCode     int     `json:"status_code"`
@@ -499,14 +561,35 @@ func (s *Server) testEndpoint(w http.ResponseWriter, r *http.Request) error {
 	return ok(w, resp)
 }
 
-// WebhookDelivery is the outcome of one delivery.
+// WebhookDelivery is the outcome of one attempt of a delivery.
 type WebhookDelivery struct {
-	ID         string      // the webhook-id header
-	Timestamp  time.Time   // the webhook-timestamp header
-	Payload    []byte      // the body sent
+	ID         string      // the webhook-id header, the same on every attempt
+	Timestamp  time.Time   // the webhook-timestamp header: the delivery's creation time, the same on every attempt
+	Payload    []byte      // the body sent, the same on every attempt
 	Header     http.Header // the headers sent
 	StatusCode int         // the receiver's status; 0 if no response
 	Body       []byte      // the receiver's body (first 64 KiB)
+	// Attempt is this attempt's number: 1, then 2, 3, ... for the retries
+	// RetryWebhook makes.
+	Attempt int
+	// MaxAttempts is how many attempts Wacht makes at most: the endpoint's
+	// max_retries (32 unless set lower), 32 for DeliverWebhook's receivers.
+	MaxAttempts int
+
+	appSlug  string
+	target   deliveryTarget
+	noAnswer bool // the attempt was sent and got no response
+}
+
+// Retryable reports whether Wacht's worker would send the delivery again:
+// this attempt got no answer, or a 5xx, 408 or 429 (not 410, which
+// disables the endpoint), and attempts remain
+// (worker/src/tasks/webhook.rs:328-376, 410-411, 449, 499-504).
+func (d *WebhookDelivery) Retryable() bool {
+	if d == nil || d.Attempt >= d.MaxAttempts {
+		return false
+	}
+	return d.noAnswer || d.StatusCode >= 500 || d.StatusCode == http.StatusRequestTimeout || d.StatusCode == http.StatusTooManyRequests
 }
 
 // SeedWebhookAppSlug names the webhook app DeliverWebhook signs with. It is
@@ -534,30 +617,107 @@ func (st *store) defaultHookApp() *hookApp {
 // webhooks: body {"type": eventType, "timestamp": ..., "data": data},
 // signed with Standard Webhooks headers (webhook-id, webhook-timestamp,
 // webhook-signature "v1,<base64 HMAC-SHA256 of id.timestamp.body>") using
-// WebhookSecret. A non-2xx answer is not an error: check StatusCode.
+// WebhookSecret. A non-2xx answer is not an error: check StatusCode, and
+// RetryWebhook to act out Wacht's next attempt.
 func (s *Server) DeliverWebhook(ctx context.Context, receiverURL, eventType string, data any) (*WebhookDelivery, error) {
-	return s.DeliverWebhookFrom(ctx, "", receiverURL, eventType, data)
+	return s.DeliverWebhookWith(ctx, receiverURL, eventType, data, WebhookOptions{})
 }
 
 // DeliverWebhookFrom is DeliverWebhook signing with the secret of the named
 // webhook app (empty means SeedWebhookAppSlug).
 func (s *Server) DeliverWebhookFrom(ctx context.Context, appSlug, receiverURL, eventType string, data any) (*WebhookDelivery, error) {
-	st := s.st
-	st.mu.Lock()
-	var secret string
-	if appSlug == "" {
-		secret = st.defaultHookApp().Secret
-	} else if a, ok := st.hookApps[appSlug]; ok {
-		secret = a.Secret
-	} else {
+	return s.DeliverWebhookWith(ctx, receiverURL, eventType, data, WebhookOptions{AppSlug: appSlug})
+}
+
+// WebhookOptions adjust DeliverWebhookWith.
+type WebhookOptions struct {
+	// AppSlug names the webhook app whose secret signs the delivery; empty
+	// means SeedWebhookAppSlug.
+	AppSlug string
+	// CreatedAt is when the delivery was created, sent as webhook-timestamp
+	// (and the body's timestamp) on every attempt. Set it in the past to act
+	// out a retry that reaches the receiver days after the event; zero
+	// means now.
+	CreatedAt time.Time
+}
+
+// DeliverWebhookWith is DeliverWebhook with options.
+func (s *Server) DeliverWebhookWith(ctx context.Context, receiverURL, eventType string, data any, o WebhookOptions) (*WebhookDelivery, error) {
+	slug := o.AppSlug
+	if slug == "" {
+		st := s.st
+		st.mu.Lock()
+		slug = st.defaultHookApp().Slug
 		st.mu.Unlock()
-		return nil, fmt.Errorf("wachttest: webhook app %q not found", appSlug)
 	}
-	st.mu.Unlock()
 	if err := checkURL(receiverURL); err != nil {
 		return nil, fmt.Errorf("wachttest: receiver: %w", err)
 	}
-	return s.deliver(ctx, secret, deliveryTarget{url: receiverURL, timeout: 30 * time.Second}, eventType, data)
+	return s.deliver(ctx, slug, deliveryTarget{url: receiverURL, timeout: 30 * time.Second, maxAttempts: maxWebhookAttempts}, eventType, data, o.CreatedAt)
+}
+
+// RetryWebhook makes the next attempt of a delivery the way Wacht's worker
+// does once its retry delay has passed, without waiting for it: the same
+// webhook-id, the same webhook-timestamp (the creation time, not now) and
+// the same body (worker/src/tasks/webhook.rs:212-219, 288-299), signed
+// with the webhook app's current secret. It fails when Wacht would not
+// retry d (see Retryable), or when its app or endpoint is gone.
+func (s *Server) RetryWebhook(ctx context.Context, d *WebhookDelivery) (*WebhookDelivery, error) {
+	if d == nil || d.target.url == "" {
+		return nil, fmt.Errorf("wachttest: RetryWebhook needs a delivery made by this emulator")
+	}
+	if !d.Retryable() {
+		return nil, fmt.Errorf("wachttest: Wacht does not retry delivery %s after attempt %d of %d answered %d", d.ID, d.Attempt, d.MaxAttempts, d.StatusCode)
+	}
+	next := &WebhookDelivery{ID: d.ID, Timestamp: d.Timestamp, Payload: d.Payload, Attempt: d.Attempt + 1, MaxAttempts: d.MaxAttempts,
+		appSlug: d.appSlug, target: d.target}
+	return next, s.attempt(ctx, next)
+}
+
+// RetryWebhooks makes the next attempt of every delivery triggered through
+// the backend API (triggerWebhookEvent) whose last attempt Wacht would
+// retry, as if each one's delay had passed, and returns those attempts.
+// Deliveries that fail again and remain retryable wait for the next call.
+func (s *Server) RetryWebhooks(ctx context.Context) []*WebhookDelivery {
+	var out []*WebhookDelivery
+	for _, d := range s.hookRetries.take() {
+		next, err := s.RetryWebhook(ctx, d)
+		if next == nil {
+			s.logf("webhook retry of %s dropped: %v", d.ID, err)
+			continue
+		}
+		out = append(out, next)
+		if next.Retryable() {
+			s.hookRetries.add(next)
+		}
+	}
+	return out
+}
+
+// maxPendingRetries bounds the deliveries waiting for RetryWebhooks.
+const maxPendingRetries = 1000
+
+// webhookRetries holds triggered deliveries whose last attempt failed.
+type webhookRetries struct {
+	mu      sync.Mutex
+	pending []*WebhookDelivery
+}
+
+func (q *webhookRetries) add(d *WebhookDelivery) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.pending) >= maxPendingRetries {
+		q.pending = q.pending[1:]
+	}
+	q.pending = append(q.pending, d)
+}
+
+func (q *webhookRetries) take() []*WebhookDelivery {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	p := q.pending
+	q.pending = nil
+	return p
 }
 
 // SignWebhook computes the webhook-signature value for the given id,
@@ -573,44 +733,80 @@ func SignWebhook(secret, id string, timestamp time.Time, body []byte) (string, e
 	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil)), nil
 }
 
-func (s *Server) deliver(ctx context.Context, secret string, t deliveryTarget, eventType string, data any) (*WebhookDelivery, error) {
-	s.stats.webhooks.Add(1)
-	now := time.Now().UTC()
-	body, err := json.Marshal(map[string]any{"type": eventType, "timestamp": now.Format(time.RFC3339), "data": data})
+// deliver creates a delivery (stamped created, or now) and makes its first
+// attempt.
+func (s *Server) deliver(ctx context.Context, appSlug string, t deliveryTarget, eventType string, data any, created time.Time) (*WebhookDelivery, error) {
+	if created.IsZero() {
+		created = time.Now()
+	}
+	stamp := time.Unix(created.Unix(), 0).UTC()
+	// The body's timestamp is the delivery's, in RFC 3339 with milliseconds
+	// (worker/src/tasks/webhook.rs:212-219).
+	body, err := json.Marshal(map[string]any{"type": eventType, "timestamp": stamp.Format("2006-01-02T15:04:05.000Z"), "data": data})
 	if err != nil {
 		return nil, fmt.Errorf("wachttest: encode webhook: %w", err)
 	}
-	d := &WebhookDelivery{ID: "msg_" + randomHex(12), Timestamp: time.Unix(now.Unix(), 0), Payload: body}
-	sig, err := SignWebhook(secret, d.ID, d.Timestamp, body)
-	if err != nil {
-		return d, err
+	if t.maxAttempts <= 0 {
+		t.maxAttempts = maxWebhookAttempts
 	}
-	if t.timeout > 0 {
+	d := &WebhookDelivery{ID: "msg_" + randomHex(12), Timestamp: stamp, Payload: body, Attempt: 1, MaxAttempts: t.maxAttempts, appSlug: appSlug, target: t}
+	return d, s.attempt(ctx, d)
+}
+
+// attempt sends d once, signed with its app's current secret (the worker
+// reads the secret at each attempt: commands/src/webhook_delivery/active_delivery.rs:40-43).
+func (s *Server) attempt(ctx context.Context, d *WebhookDelivery) error {
+	var secret string
+	err := s.locked(func(st *store) error {
+		a, ok := st.hookApps[d.appSlug]
+		if !ok {
+			return fmt.Errorf("wachttest: webhook app %q not found", d.appSlug)
+		}
+		if d.target.id != "" {
+			if _, ok := st.endpoints[d.target.id]; !ok {
+				return fmt.Errorf("wachttest: webhook endpoint %s was deleted", d.target.id)
+			}
+		}
+		secret = a.Secret
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	sig, err := SignWebhook(secret, d.ID, d.Timestamp, d.Payload)
+	if err != nil {
+		return err
+	}
+	if d.target.timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, t.timeout)
+		ctx, cancel = context.WithTimeout(ctx, d.target.timeout)
 		defer cancel()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.target.url, bytes.NewReader(d.Payload))
 	if err != nil {
-		return d, fmt.Errorf("wachttest: webhook request: %w", err)
+		return fmt.Errorf("wachttest: webhook request: %w", err)
 	}
-	for k, v := range t.headers {
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Wacht-Webhook/1.0") // worker/src/tasks/webhook.rs:280
+	req.Header.Set("webhook-id", d.ID)
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(d.Timestamp.Unix(), 10))
+	req.Header.Set("webhook-signature", sig)
+	// The endpoint's own headers go into the same map after the webhook-*
+	// ones, so they win on a clash (worker/src/tasks/webhook.rs:287-309).
+	for k, v := range d.target.headers {
 		if sv, ok := v.(string); ok {
 			req.Header.Set(k, sv)
 		}
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "wachttest-webhooks")
-	req.Header.Set("webhook-id", d.ID)
-	req.Header.Set("webhook-timestamp", strconv.FormatInt(d.Timestamp.Unix(), 10))
-	req.Header.Set("webhook-signature", sig)
 	d.Header = req.Header.Clone()
+	s.stats.webhooks.Add(1)
 	res, err := s.hooks.Do(req)
 	if err != nil {
-		return d, fmt.Errorf("wachttest: deliver webhook: %w", err)
+		d.noAnswer = true
+		return fmt.Errorf("wachttest: deliver webhook: %w", err)
 	}
 	defer res.Body.Close()
 	d.StatusCode = res.StatusCode
 	d.Body, _ = io.ReadAll(io.LimitReader(res.Body, 64<<10))
-	return d, nil
+	return nil
 }

@@ -1,6 +1,7 @@
 package wachttest
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -182,5 +183,105 @@ func TestWebhookAppsEndpointsAndTrigger(t *testing.T) {
 	c.mustJSON(http.MethodDelete, "/webhooks/apps/"+slug, nil)
 	if code, body := c.get("/webhooks/apps/" + slug); code != http.StatusNotFound {
 		t.Errorf("deleted app: %d %v", code, body)
+	}
+}
+
+// Retries are sent as Wacht's worker sends them: the same webhook-id, body
+// and webhook-timestamp (the delivery's creation time) on every attempt,
+// only after a 5xx, 408, 429 or no answer, and at most max_retries times.
+func TestWebhookRetriesKeepTheTimestamp(t *testing.T) {
+	s := New(t, Options{})
+	c := newClient(t, s)
+	var mu sync.Mutex
+	status := http.StatusServiceUnavailable
+	var got []received
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, received{r.Header.Clone(), b})
+		w.WriteHeader(status)
+	}))
+	t.Cleanup(srv.Close)
+	setStatus := func(code int) { mu.Lock(); status = code; mu.Unlock() }
+
+	app := c.mustJSON(http.MethodPost, "/webhooks/apps", map[string]any{"name": "Retries"})
+	slug := app["app_slug"].(string)
+	ep := c.mustJSON(http.MethodPost, "/webhooks/apps/"+slug+"/endpoints", map[string]any{
+		"app_slug": slug, "url": srv.URL, "subscriptions": []map[string]any{{"event_name": "user.created"}},
+	})
+	// max_retries defaults to the attempts that fit in 7 days, and may not
+	// exceed them (commands/src/webhook_endpoint/validation.rs:37-80).
+	if ep["max_retries"] != float64(32) {
+		t.Errorf("default max_retries %v", ep["max_retries"])
+	}
+	if code, _ := c.json(http.MethodPost, "/webhooks/apps/"+slug+"/endpoints", map[string]any{"app_slug": slug, "url": srv.URL, "max_retries": 33, "subscriptions": []any{}}); code != http.StatusBadRequest {
+		t.Errorf("max_retries 33: %d", code)
+	}
+
+	res := c.mustJSON(http.MethodPost, "/webhooks/apps/"+slug+"/trigger", map[string]any{"app_slug": slug, "event_name": "user.created", "payload": map[string]any{"id": "7"}})
+	if res["delivered_count"] != float64(0) {
+		t.Fatalf("trigger %v", res)
+	}
+	setStatus(http.StatusTooManyRequests)
+	if rs := s.RetryWebhooks(context.Background()); len(rs) != 1 || rs[0].Attempt != 2 || rs[0].StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("second attempt %+v", rs)
+	}
+	setStatus(http.StatusOK)
+	if rs := s.RetryWebhooks(context.Background()); len(rs) != 1 || rs[0].Attempt != 3 || rs[0].StatusCode != http.StatusOK {
+		t.Fatalf("third attempt %+v", rs)
+	}
+	if rs := s.RetryWebhooks(context.Background()); len(rs) != 0 {
+		t.Fatalf("a delivered event was retried: %+v", rs)
+	}
+	mu.Lock()
+	attempts := append([]received(nil), got...)
+	mu.Unlock()
+	if len(attempts) != 3 {
+		t.Fatalf("%d attempts", len(attempts))
+	}
+	for i, a := range attempts {
+		checkSignature(t, app["signing_secret"].(string), a)
+		for _, h := range []string{"webhook-id", "webhook-timestamp", "webhook-signature"} {
+			if a.header.Get(h) != attempts[0].header.Get(h) {
+				t.Errorf("attempt %d: %s %q, first %q", i+1, h, a.header.Get(h), attempts[0].header.Get(h))
+			}
+		}
+		if !bytes.Equal(a.body, attempts[0].body) {
+			t.Errorf("attempt %d body %s", i+1, a.body)
+		}
+		if a.header.Get("User-Agent") != "Wacht-Webhook/1.0" {
+			t.Errorf("User-Agent %q", a.header.Get("User-Agent"))
+		}
+	}
+	// The body's timestamp is the creation time with milliseconds
+	// (worker/src/tasks/webhook.rs:212-219).
+	var ev struct {
+		Timestamp string `json:"timestamp"`
+	}
+	_ = json.Unmarshal(attempts[0].body, &ev)
+	sec, _ := strconv.ParseInt(attempts[0].header.Get("webhook-timestamp"), 10, 64)
+	if ev.Timestamp != time.Unix(sec, 0).UTC().Format("2006-01-02T15:04:05.000Z") {
+		t.Errorf("body timestamp %q for webhook-timestamp %d", ev.Timestamp, sec)
+	}
+
+	// A 4xx other than 408/429 is final; so is the last attempt.
+	setStatus(http.StatusBadRequest)
+	d, err := s.DeliverWebhookFrom(context.Background(), slug, srv.URL, "user.created", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Retryable() {
+		t.Error("a 400 is retried")
+	}
+	if _, err := s.RetryWebhook(context.Background(), d); err == nil {
+		t.Error("RetryWebhook retried a 400")
+	}
+	setStatus(http.StatusInternalServerError)
+	d, _ = s.DeliverWebhookFrom(context.Background(), slug, srv.URL, "user.created", nil)
+	d.MaxAttempts = 2
+	last, err := s.RetryWebhook(context.Background(), d)
+	if err != nil || last.Retryable() {
+		t.Errorf("last attempt: %v retryable=%v", err, last.Retryable())
 	}
 }
