@@ -1,11 +1,14 @@
 package wachttest
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"iter"
 	"slices"
 
 	"github.com/wacht-platform/serverless-go/internal/contract"
+	"github.com/wacht-platform/serverless-go/internal/contract/corrections"
 	"net/http"
 	"strconv"
 	"strings"
@@ -521,19 +524,63 @@ func ok(w http.ResponseWriter, v any) error {
 	return nil
 }
 
-// getDeployment describes the emulated deployment. Only the fields the
-// spec requires are sent: the emulator has no settings to report.
+// getDeployment describes the emulated deployment. The server answers
+// DeploymentWithSettings (models/src/deployment.rs:122): the deployment
+// with its auth, UI, B2B, restriction, DNS and mail settings, every one
+// always written. The emulator has no settings of its own, so it serves
+// the server-shaped body of the wire audit's fixture for this operation
+// (internal/contract/corrections), with this emulator's id, hosts and
+// publishable key put in.
 func (s *Server) getDeployment(w http.ResponseWriter, r *http.Request) error {
-	return ok(w, struct {
-		ID              string    `json:"id"`
-		CreatedAt       time.Time `json:"created_at"`
-		UpdatedAt       time.Time `json:"updated_at"`
-		MaintenanceMode bool      `json:"maintenance_mode"`
-		BackendHost     string    `json:"backend_host"`
-		FrontendHost    string    `json:"frontend_host"`
-		MailFromHost    string    `json:"mail_from_host"`
-		PublishableKey  string    `json:"publishable_key"`
-		Mode            string    `json:"mode"`
-	}{DeploymentID, seedEpoch, seedEpoch, false, strings.TrimPrefix(s.BackendURL, "http://"), strings.TrimPrefix(s.FrontendURL, "http://"),
-		strings.TrimPrefix(s.FrontendURL, "http://"), s.PublishableKey, "staging"})
+	body, err := deploymentBody()
+	if err != nil {
+		return err
+	}
+	fixtureID, _ := body["id"].(string)
+	replaceDeploymentID(body, fixtureID)
+	body["id"] = DeploymentID
+	body["created_at"], body["updated_at"] = seedEpoch, seedEpoch
+	body["backend_host"] = strings.TrimPrefix(s.BackendURL, "http://")
+	body["frontend_host"] = strings.TrimPrefix(s.FrontendURL, "http://")
+	body["mail_from_host"] = strings.TrimPrefix(s.FrontendURL, "http://")
+	body["publishable_key"] = s.PublishableKey
+	body["mode"] = "staging"
+	return ok(w, body)
+}
+
+// deploymentBody is a fresh copy of the audit's GET / fixture.
+func deploymentBody() (map[string]any, error) {
+	set, err := corrections.Load()
+	if err != nil {
+		return nil, err
+	}
+	for _, fx := range set.Fixtures {
+		if fx.Operation == "GET /" && fx.Status == http.StatusOK {
+			var body map[string]any
+			if err := json.Unmarshal(fx.Body, &body); err != nil {
+				return nil, fmt.Errorf("wachttest: the GET / fixture: %w", err)
+			}
+			return body, nil
+		}
+	}
+	return nil, errors.New("wachttest: the wire audit has no GET / fixture to describe the deployment with")
+}
+
+// replaceDeploymentID puts the emulator's deployment id wherever the
+// fixture names its own.
+func replaceDeploymentID(node any, fixtureID string) {
+	switch n := node.(type) {
+	case map[string]any:
+		for k, v := range n {
+			if k == "deployment_id" && v == fixtureID {
+				n[k] = DeploymentID
+				continue
+			}
+			replaceDeploymentID(v, fixtureID)
+		}
+	case []any:
+		for _, v := range n {
+			replaceDeploymentID(v, fixtureID)
+		}
+	}
 }

@@ -33,7 +33,7 @@
 //     answers with "X-Wachttest-Dev-Only: true".
 //   - BackendURL: every operation of the published platform-api.json, with
 //     "Authorization: Bearer <APIKey>" required (401 in the spec's error
-//     shape otherwise). ImplementedOperations lists the operations with an
+//     error body otherwise). ImplementedOperations lists the operations with an
 //     in-memory implementation (users with emails, phones, passwords and
 //     sign-ins, organizations, workspaces, their members, roles and
 //     invitations, deployment roles, deployment invitations, the waitlist,
@@ -70,19 +70,39 @@
 //
 // Every request the backend receives and every response it sends, and
 // every JWKS response, is validated against Wacht's published OpenAPI
-// documents (internal/contract). Violations go to Options.OnViolation and
+// documents with the wire audit's corrections applied (internal/contract).
+// Violations go to Options.OnViolation and
 // Violations; New turns each into a test failure, so a client that sends
 // a malformed request fails the test that made it. Injected faults are
 // deliberate and are not validated.
 //
 // # Behaviour worth knowing
 //
-// Lists take limit (default 10, at most 100) and offset and answer
-// {"data","total","offset","limit"}; search is a case-insensitive substring
-// match over names, emails, usernames and phone numbers; the default order
-// is newest first. Conflicts (a taken email or username, a duplicate
-// membership, role name, slug or pending invitation) answer 409. Ids are
-// numeric strings; ids assigned at run time start above 10000, the seed
+// The backend answers as the server does (the wire audit in
+// internal/contract/corrections, checked against the server's source):
+// paginated lists take limit and offset and answer {"data","has_more",
+// "limit","offset"} with no total (the default limit is the server's: 10
+// for users, invitations, the waitlist, organizations and workspaces, 20
+// for members, 50 for API-auth and webhook apps, 100 for endpoints); lists
+// the server does not paginate answer {"data","has_more":false}; the
+// rate-limit schemes list is {"schemes","total"}. Users, invitations and
+// the waitlist take sort_key (created_at, username, email, phone_number;
+// created_at or email) and sort_order (asc, desc) exactly, anything else
+// is a 400; organizations and workspaces fall back to created_at; the
+// default order is newest first. Creating or rotating an API key answers
+// the key's fields and "secret" at the top level. Ids are decimal
+// strings, except a rate-limit scheme's id and deployment_id, which are
+// JSON numbers above 2^53 (decode them as int64). Optional ids the server
+// skips are absent, not null. Handlers that answer nothing answer {}
+// (deleting a rate-limit scheme: 204). A request body missing a key the
+// server requires is a 422, malformed JSON a 400, a body without
+// Content-Type: application/json a 415, a path id that is not an integer
+// a 400, all with the fixed messages of the server's
+// normalize_error_responses ("Invalid request payload", "Bad request",
+// "Request failed"). Search is a case-insensitive substring match over
+// names, emails, usernames and phone numbers. Conflicts (a taken email or
+// username, a duplicate membership, role name, slug or pending invitation)
+// answer 409. Ids assigned at run time start above 10000, the seed
 // fixture's are the Seed* constants. Adding a workspace member requires an
 // organization membership first (400 otherwise).
 //
