@@ -4,12 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -339,16 +337,6 @@ func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
 	case <-s.done:
 		return false
 	}
-}
-
-// randomDecimalID is a random positive int63 in decimal, for ids made
-// outside the store's lock.
-func randomDecimalID() string {
-	b := make([]byte, 8)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	return strconv.FormatInt(int64(binary.BigEndian.Uint64(b)>>1)|1<<40, 10)
 }
 
 func randomHex(n int) string {
