@@ -3,6 +3,7 @@ package wacht
 import (
 	"encoding/base64"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 )
@@ -81,14 +82,17 @@ func FrontendAPIURL(publishableKey string) (string, error) {
 	if u.Scheme != "https" && u.Scheme != "http" {
 		return "", &PublishableKeyError{Problem: fmt.Sprintf("the encoded URL has scheme %q; want https or http", u.Scheme)}
 	}
-	if live && u.Scheme != "https" {
+	if live && u.Scheme != "https" && !isLoopbackHost(u.Hostname()) {
 		// Wacht only ever encodes https in its keys, pk_live_ included
 		// (platform commands/src/project/support/foundation.rs:161-166,
 		// build_publishable_key). A production key naming a plain-http
 		// frontend would fetch the key set where anyone on the path can
 		// answer it. pk_test_ keeps http: the emulator (wachttest) and
 		// local development serve the frontend API on http://127.0.0.1.
-		return "", &PublishableKeyError{Problem: "a pk_live_ key must encode an https URL; plain http is accepted only in pk_test_ keys, for local development"}
+		// A loopback host is the one exception for pk_live_ too: no one
+		// on a network path can answer for it, and the emulator's
+		// production mode (wachttest.Options.Production) lives there.
+		return "", &PublishableKeyError{Problem: "a pk_live_ key must encode an https URL; plain http is accepted only in pk_test_ keys, for local development (or for a loopback host)"}
 	}
 	if u.Host == "" || u.Hostname() == "" {
 		return "", &PublishableKeyError{Problem: "the encoded URL has no host"}
@@ -126,4 +130,13 @@ func validHostname(h string) bool {
 		}
 	}
 	return !strings.HasPrefix(h, ".") && !strings.HasPrefix(h, "-")
+}
+
+// isLoopbackHost reports whether host names this machine only.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

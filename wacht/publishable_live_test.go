@@ -13,7 +13,7 @@ import (
 // (the emulator's keys are pk_test_ over http://127.0.0.1).
 func TestLivePublishableKeyRequiresHTTPS(t *testing.T) {
 	enc := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
-	for _, frontend := range []string{"http://fapi.example.com", "http://127.0.0.1:8080", "HTTP://fapi.example.com"} {
+	for _, frontend := range []string{"http://fapi.example.com", "http://10.0.0.8:8080", "HTTP://fapi.example.com"} {
 		key := "pk_live_" + enc(frontend)
 		got, err := FrontendAPIURL(key)
 		var pe *PublishableKeyError
@@ -35,6 +35,11 @@ func TestLivePublishableKeyRequiresHTTPS(t *testing.T) {
 	}
 	if got, err := FrontendAPIURL("pk_live_" + enc("https://frontend.example.com")); err != nil || got != "https://frontend.example.com" {
 		t.Errorf("https pk_live_ key: %q, %v", got, err)
+	}
+	// Loopback is the exception: nothing off this machine can answer for
+	// it (the emulator's production mode).
+	if got, err := FrontendAPIURL("pk_live_" + enc("http://127.0.0.1:8080")); err != nil || got != "http://127.0.0.1:8080" {
+		t.Errorf("http pk_live_ key on loopback: %q, %v", got, err)
 	}
 	if got, err := FrontendAPIURL("pk_test_" + enc("http://127.0.0.1:8080")); err != nil || got != "http://127.0.0.1:8080" {
 		t.Errorf("http pk_test_ key (local development): %q, %v", got, err)
