@@ -179,7 +179,7 @@ func TestBadInputPagination(t *testing.T) {
 	}
 	// A huge offset is valid: an empty last page, not an error.
 	badInputs.Add(1)
-	page, err := c.Users.List(ctx, wacht.ListUsersParams{Offset: 1 << 40})
+	page, err := c.Users.List(ctx, wacht.ListUsersParams{Offset: 1 << 30}) // within the server's integer offset
 	if err != nil {
 		t.Fatalf("huge offset: %v", err)
 	}
