@@ -246,6 +246,7 @@ func TestStreamingHandlersSeeTheWritersInterfaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(res.Body)
+	_ = res.Body.Close()
 	if string(body) != "hijacked" {
 		t.Errorf("hijacked answer: %d %q", res.StatusCode, body)
 	}

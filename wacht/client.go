@@ -374,21 +374,6 @@ func unwrapURLError(err error) error {
 	return err
 }
 
-// unwrapData decodes a response the spec leaves untyped: some servers wrap
-// the object as {"data": {...}}, others send it bare.
-func unwrapData(v any) json.Unmarshaler { return &dataOrSelf{v} }
-
-type dataOrSelf struct{ v any }
-
-func (d *dataOrSelf) UnmarshalJSON(b []byte) error {
-	var wrapper map[string]json.RawMessage
-	if json.Unmarshal(b, &wrapper) == nil && len(wrapper) == 1 {
-		if inner, ok := wrapper["data"]; ok && len(inner) > 0 && inner[0] == '{' {
-			return json.Unmarshal(inner, d.v)
-		}
-	}
-	return json.Unmarshal(b, d.v)
-}
 
 // jitter returns a random float in [0, 1); tests replace it.
 var defaultJitter = rand.Float64
