@@ -374,6 +374,5 @@ func unwrapURLError(err error) error {
 	return err
 }
 
-
 // jitter returns a random float in [0, 1); tests replace it.
 var defaultJitter = rand.Float64
