@@ -136,7 +136,16 @@ func bearer(tok string) map[string]string { return map[string]string{"Authorizat
 // machineKey creates a gateway API key allowed user:read.
 func (s *stack) machineKey(t testing.TB) string {
 	t.Helper()
-	k, err := s.emu.CreateAPIKey(wachttest.APIKeyOptions{Permissions: []string{"user:read"}})
+	return s.machineKeyWith(t, nil)
+}
+
+// machineKeyWith is machineKey with the key's own rate-limit rules. With
+// none, the gateway's default rule (1000 a minute per app,
+// platform/src/gateway/handlers.rs:187-196) applies, as it would to a real
+// key, and a load run above that rate is answered 429 by design.
+func (s *stack) machineKeyWith(t testing.TB, rules []wachttest.RateLimit) string {
+	t.Helper()
+	k, err := s.emu.CreateAPIKey(wachttest.APIKeyOptions{Permissions: []string{"user:read"}, RateLimits: rules})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -234,7 +234,7 @@ type RateLimit struct {
 	Unit        string   `json:"unit"` // millisecond, second, minute, hour, day, calendar_day, month, calendar_month
 	Duration    int      `json:"duration"`
 	MaxRequests int      `json:"max_requests"`
-	Mode        string   `json:"mode,omitempty"` // per_app, per_key (default), per_key_and_ip, per_app_and_ip
+	Mode        string   `json:"mode,omitempty"` // per_app (default), per_key, per_key_and_ip, per_app_and_ip
 	Endpoints   []string `json:"endpoints,omitempty"`
 	Priority    int      `json:"priority"`
 }

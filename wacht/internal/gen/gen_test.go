@@ -37,7 +37,7 @@ func TestWords(t *testing.T) {
 		"oauth_client_id":       "OAuthClientID",
 		"DeploymentB2bSettings": "DeploymentB2BSettings",
 		"p50_response_time_ms":  "P50ResponseTimeMs",
-		"x5t#S256":              "X5tS256",
+		"x5t#S256":              "X5TS256",
 		"APIKey":                "APIKey",
 		"ByIds":                 "ByIDs",
 	}
