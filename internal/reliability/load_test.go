@@ -163,6 +163,7 @@ func mixed(s *stack, base string, tok, key string) func(i int) error {
 // run measures the kit, not the gateway's default limit, which a run of
 // thousands of machine requests a minute would reach.
 func loadKey(t testing.TB, s *stack) string {
+	t.Helper()
 	return s.machineKeyWith(t, []wachttest.RateLimit{{Unit: "minute", Duration: 1, MaxRequests: 1 << 30, Mode: "per_key"}})
 }
 
