@@ -245,8 +245,12 @@ var ErrNoClaims = errors.New("wacht: no verified token claims on this auth")
 // DecodeClaims decodes the token's claims into v, which should be a pointer
 // to a struct or map. Custom claims may sit at the top level of the token or
 // under "custom_claims", "metadata" or "claims": v is filled from the top
-// level first, then from each of those objects in that order, so a field
-// present in a nested object wins over a top-level one.
+// level first, then from each of those objects in that order, so a custom
+// field present in a nested object wins over a top-level one. The claims
+// the verifier checked (sub, sid, iss, exp, organization, permissions and
+// the other fields of Claims) always come from the top level, spelled
+// exactly: a nested object, or a case variant such as "SUB", cannot
+// replace them.
 func (a *Auth) DecodeClaims(v any) error {
 	if a == nil || a.Claims == nil {
 		return ErrNoClaims
@@ -276,26 +280,96 @@ func (a *Auth) String() string {
 		a.UserID, a.SessionID, a.OrganizationID, a.WorkspaceID)
 }
 
-// decodeInto is shared by Claims.Decode.
+// verifiedClaims are the claims the verifier reads and Claims exposes.
+// DecodeClaims fills them only from the token's own top-level members with
+// exactly these names, so nothing nested (a JWT template's metadata, which
+// an administrator or a user's own metadata can shape) can stand in for the
+// subject, session, issuer or permissions the verifier checked.
+var verifiedClaims = []string{
+	"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "azp",
+	"sid", "sess", "session_id", "organization", "workspace",
+	"permissions", "organization_permissions", "workspace_permissions",
+}
+
+func isVerifiedClaim(name string) bool {
+	return slices.ContainsFunc(verifiedClaims, func(c string) bool { return strings.EqualFold(c, name) })
+}
+
+// decodeLayered fills v from the top level of the payload, then from each
+// nested custom-claims object. Verified claims win: the nested objects lose
+// every member whose name matches one case-insensitively (as encoding/json
+// matches field names), and the top level loses the case variants of those
+// names, keeping only the exact spelling the verifier read.
 func decodeLayered(raw []byte, v any) error {
-	if err := json.Unmarshal(raw, v); err != nil {
+	top, err := withoutMembers(raw, func(name string) bool {
+		return isVerifiedClaim(name) && !slices.Contains(verifiedClaims, name)
+	})
+	if err != nil {
 		return fmt.Errorf("wacht: decode claims: %w", err)
 	}
-	var nested struct {
-		CustomClaims json.RawMessage `json:"custom_claims"`
-		Metadata     json.RawMessage `json:"metadata"`
-		Claims       json.RawMessage `json:"claims"`
-	}
-	if err := json.Unmarshal(raw, &nested); err != nil {
+	if err := json.Unmarshal(top, v); err != nil {
 		return fmt.Errorf("wacht: decode claims: %w", err)
 	}
-	for _, part := range []json.RawMessage{nested.CustomClaims, nested.Metadata, nested.Claims} {
+	var nested [3]json.RawMessage
+	err = eachMember(raw, func(name string, val []byte) error {
+		switch name {
+		case "custom_claims":
+			nested[0] = val
+		case "metadata":
+			nested[1] = val
+		case "claims":
+			nested[2] = val
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("wacht: decode claims: %w", err)
+	}
+	for _, part := range nested {
 		if len(part) == 0 || part[0] != '{' {
 			continue
+		}
+		part, err := withoutMembers(part, isVerifiedClaim)
+		if err != nil {
+			return fmt.Errorf("wacht: decode claims: %w", err)
 		}
 		if err := json.Unmarshal(part, v); err != nil {
 			return fmt.Errorf("wacht: decode claims: %w", err)
 		}
 	}
 	return nil
+}
+
+// withoutMembers returns the JSON object obj without the members drop
+// selects; obj itself when it selects none.
+func withoutMembers(obj []byte, drop func(name string) bool) ([]byte, error) {
+	type member struct {
+		name string
+		val  []byte
+	}
+	var kept []member
+	dropped := false
+	err := eachMember(obj, func(name string, val []byte) error {
+		if drop(name) {
+			dropped = true
+		} else {
+			kept = append(kept, member{name, val})
+		}
+		return nil
+	})
+	if err != nil || !dropped {
+		return obj, err
+	}
+	out := make([]byte, 0, len(obj))
+	out = append(out, '{')
+	for i, m := range kept {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		k, _ := json.Marshal(m.name)
+		out = append(out, k...)
+		out = append(out, ':')
+		out = append(out, m.val...)
+	}
+	return append(out, '}'), nil
 }

@@ -3,9 +3,11 @@ package wacht
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -95,26 +97,257 @@ func (c *Claims) DecodeMetadata(v any) error {
 // wireClaims is the decoding target for a token payload. It is decoded once
 // per token; custom claims stay in the raw bytes until asked for.
 type wireClaims struct {
-	Sub       flexString      `json:"sub"`
-	Iss       string          `json:"iss"`
-	Aud       json.RawMessage `json:"aud"`
-	Azp       string          `json:"azp"`
-	Jti       string          `json:"jti"`
-	Exp       *numericDate    `json:"exp"`
-	Nbf       *numericDate    `json:"nbf"`
-	Iat       *numericDate    `json:"iat"`
-	Sid       flexString      `json:"sid"`
-	Sess      flexString      `json:"sess"`
-	SessionID flexString      `json:"session_id"` // older issuers
-	Org       flexString      `json:"organization"`
-	Workspace flexString      `json:"workspace"`
-	OrgPerms  []string        `json:"organization_permissions"` // older issuers
-	WsPerms   []string        `json:"workspace_permissions"`    // older issuers
-	Perms     *struct {
-		Organization []string `json:"organization"`
-		Workspace    []string `json:"workspace"`
-	} `json:"permissions"`
-	Metadata json.RawMessage `json:"metadata"`
+	Sub       flexString
+	Iss       string
+	Aud       json.RawMessage
+	Azp       string
+	Jti       string
+	Exp       *numericDate
+	Nbf       *numericDate
+	Iat       *numericDate
+	Sid       flexString
+	Sess      flexString
+	SessionID flexString // older issuers
+	Org       flexString
+	Workspace flexString
+	OrgPerms  []string // older issuers
+	WsPerms   []string // older issuers
+	Perms     *wirePermissions
+	Metadata  json.RawMessage
+}
+
+type wirePermissions struct {
+	Organization []string
+	Workspace    []string
+}
+
+// errClaimType reports a claim whose JSON type is not the one its name
+// requires.
+var errClaimType = errors.New("wrong JSON type")
+
+// decodeWireClaims fills w from a payload known to be valid JSON. Names
+// match exactly: encoding/json would also fill "sub" from "SUB" or "Sub",
+// and a later spelling would silently replace the earlier one, so a token
+// could carry two subjects and different readers would disagree on which
+// one counts. Repeated names anywhere in the payload are refused for the
+// same reason (RFC 7519 section 4 lets a verifier reject them).
+func decodeWireClaims(payload []byte, w *wireClaims) error {
+	if err := rejectDuplicateMembers(payload); err != nil {
+		return err
+	}
+	return eachMember(payload, func(name string, val []byte) error {
+		var err error
+		switch name {
+		case "sub":
+			err = w.Sub.UnmarshalJSON(val)
+		case "iss":
+			w.Iss, err = stringClaim(val)
+		case "aud":
+			w.Aud = val
+		case "azp":
+			w.Azp, err = stringClaim(val)
+		case "jti":
+			w.Jti, err = stringClaim(val)
+		case "exp":
+			w.Exp, err = dateClaim(val)
+		case "nbf":
+			w.Nbf, err = dateClaim(val)
+		case "iat":
+			w.Iat, err = dateClaim(val)
+		case "sid":
+			err = w.Sid.UnmarshalJSON(val)
+		case "sess":
+			err = w.Sess.UnmarshalJSON(val)
+		case "session_id":
+			err = w.SessionID.UnmarshalJSON(val)
+		case "organization":
+			err = w.Org.UnmarshalJSON(val)
+		case "workspace":
+			err = w.Workspace.UnmarshalJSON(val)
+		case "organization_permissions":
+			w.OrgPerms, err = stringsClaim(val)
+		case "workspace_permissions":
+			w.WsPerms, err = stringsClaim(val)
+		case "permissions":
+			if isNull(val) {
+				return nil
+			}
+			if val[0] != '{' {
+				return errClaimType
+			}
+			p := new(wirePermissions)
+			err = eachMember(val, func(name string, val []byte) error {
+				var err error
+				switch name {
+				case "organization":
+					p.Organization, err = stringsClaim(val)
+				case "workspace":
+					p.Workspace, err = stringsClaim(val)
+				}
+				return err
+			})
+			w.Perms = p
+		case "metadata":
+			if !isNull(val) {
+				w.Metadata = val
+			}
+		}
+		return err
+	})
+}
+
+func isNull(val []byte) bool { return len(val) == 4 && string(val) == "null" }
+
+func stringClaim(val []byte) (string, error) {
+	if isNull(val) {
+		return "", nil
+	}
+	s, ok := jsonString(val)
+	if !ok {
+		return "", errClaimType
+	}
+	return s, nil
+}
+
+func dateClaim(val []byte) (*numericDate, error) {
+	if isNull(val) {
+		return nil, nil
+	}
+	d := new(numericDate)
+	if err := d.UnmarshalJSON(val); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func stringsClaim(val []byte) ([]string, error) {
+	if isNull(val) {
+		return nil, nil
+	}
+	if val[0] != '[' {
+		return nil, errClaimType
+	}
+	var out []string
+	if err := json.Unmarshal(val, &out); err != nil {
+		return nil, errClaimType
+	}
+	return out, nil
+}
+
+// eachMember calls fn with the name and raw value of each member of the
+// JSON object b, in order. b must be valid JSON (json.Valid); a value that
+// is not an object is an error.
+func eachMember(b []byte, fn func(name string, val []byte) error) error {
+	i := skipWS(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return errClaimType
+	}
+	i++
+	for {
+		i = skipWS(b, i)
+		if i >= len(b) {
+			return errClaimType
+		}
+		if b[i] == '}' {
+			return nil
+		}
+		if b[i] == ',' {
+			i = skipWS(b, i+1)
+		}
+		ke := skipValue(b, i)
+		name, ok := jsonString(b[i:ke])
+		if !ok {
+			return errClaimType
+		}
+		i = skipWS(b, ke)
+		i = skipWS(b, i+1) // the ':'
+		ve := skipValue(b, i)
+		if err := fn(name, b[i:ve]); err != nil {
+			return err
+		}
+		i = ve
+	}
+}
+
+// maxClaimsDepth bounds how deeply objects and arrays may nest in a token
+// payload; real claims nest two or three levels.
+const maxClaimsDepth = 64
+
+// duplicateClaimError names a member that appears twice in one object of a
+// token payload.
+type duplicateClaimError struct{ name string }
+
+func (e *duplicateClaimError) Error() string {
+	return fmt.Sprintf("claim %q appears twice in one object", truncate(e.name, 32))
+}
+
+// rejectDuplicateMembers fails when any object in the valid JSON value b
+// holds the same member name twice.
+func rejectDuplicateMembers(b []byte) error {
+	_, err := walkNoDuplicates(b, skipWS(b, 0), 0)
+	return err
+}
+
+func walkNoDuplicates(b []byte, i, depth int) (int, error) {
+	if i >= len(b) {
+		return i, errClaimType
+	}
+	switch b[i] {
+	case '{', '[':
+	default:
+		return skipValue(b, i), nil
+	}
+	if depth == maxClaimsDepth {
+		return i, errors.New("claims nest too deeply")
+	}
+	object := b[i] == '{'
+	var small [16]string
+	names := small[:0]
+	var many map[string]struct{}
+	i++
+	for {
+		i = skipWS(b, i)
+		if i >= len(b) {
+			return i, errClaimType
+		}
+		if b[i] == '}' || b[i] == ']' {
+			return i + 1, nil
+		}
+		if b[i] == ',' {
+			i = skipWS(b, i+1)
+		}
+		if object {
+			ke := skipValue(b, i)
+			name, ok := jsonString(b[i:ke])
+			if !ok {
+				return i, errClaimType
+			}
+			switch {
+			case many != nil:
+				if _, dup := many[name]; dup {
+					return i, &duplicateClaimError{name}
+				}
+				many[name] = struct{}{}
+			case slices.Contains(names, name):
+				return i, &duplicateClaimError{name}
+			case len(names) < cap(names):
+				names = append(names, name)
+			default:
+				many = make(map[string]struct{}, 2*len(names))
+				for _, n := range names {
+					many[n] = struct{}{}
+				}
+				many[name] = struct{}{}
+			}
+			i = skipWS(b, ke)
+			i = skipWS(b, i+1) // the ':'
+		}
+		end, err := walkNoDuplicates(b, i, depth+1)
+		if err != nil {
+			return end, err
+		}
+		i = end
+	}
 }
 
 // flexString accepts a JSON string, an integer number (converted to its

@@ -751,8 +751,15 @@ func (v *Verifier) checkClaims(payload []byte) (*Claims, *TokenError) {
 	if len(payload) == 0 || payload[0] != '{' {
 		return nil, tokenErr(TokenReasonMalformed, "payload is not a JSON object")
 	}
+	if !json.Valid(payload) {
+		return nil, tokenErr(TokenReasonMalformed, "payload is not valid JSON")
+	}
 	var w wireClaims
-	if err := json.Unmarshal(payload, &w); err != nil {
+	if err := decodeWireClaims(payload, &w); err != nil {
+		var dup *duplicateClaimError
+		if errors.As(err, &dup) {
+			return nil, tokenErr(TokenReasonMalformed, dup.Error())
+		}
 		return nil, tokenErr(TokenReasonMalformed, "payload claims have the wrong JSON types")
 	}
 	now := v.now()
