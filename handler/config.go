@@ -292,5 +292,5 @@ func secretState(s string) string {
 	if s == "" {
 		return "unset"
 	}
-	return "[REDACTED]"
+	return wacht.Redacted
 }

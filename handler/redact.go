@@ -12,7 +12,7 @@ import (
 )
 
 // redacted replaces every secret the kit knows of in text meant for a log.
-const redacted = "[redacted]"
+const redacted = wacht.Redacted
 
 // minSecretLen keeps very short values (an empty cookie, "1") from being
 // treated as secrets: replacing them would shred the whole log line

@@ -65,7 +65,7 @@ func ExampleNewClient() {
 	fmt.Println(err)
 	// Output:
 	// https://api.wacht.dev
-	// {BaseURL:https://api.wacht.dev APIKey:[REDACTED] Timeout:10s Retries:3}
+	// {BaseURL:https://api.wacht.dev APIKey:[redacted] Timeout:10s Retries:3}
 	// wacht: missing API key: set WACHT_API_KEY or Config.APIKey
 }
 

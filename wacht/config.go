@@ -126,14 +126,12 @@ func redactURL(u *url.URL) string {
 	return c.String()
 }
 
-const redacted = "[REDACTED]"
-
 // secretState shows whether a secret is set, never its value.
 func secretState(s string) string {
 	if s == "" {
 		return ""
 	}
-	return redacted
+	return Redacted
 }
 
 func headerNames(h http.Header) []string {

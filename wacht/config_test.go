@@ -32,8 +32,8 @@ func TestSecretRedaction(t *testing.T) {
 			if strings.Contains(out, "extra-header-value") {
 				t.Errorf("fmt %s of %s shows a header value: %s", verb, name, out)
 			}
-			if verb == "%v" && !strings.Contains(out, redacted) {
-				t.Errorf("fmt %s of %s does not say the key is redacted: %s", verb, name, out)
+			if verb == "%v" && !strings.Contains(out, Redacted) {
+				t.Errorf("fmt %s of %s does not say the key is Redacted: %s", verb, name, out)
 			}
 		}
 		// Nested in other values, too.
@@ -56,7 +56,7 @@ func TestSecretRedaction(t *testing.T) {
 	if strings.Contains(string(data), testAPIKey) {
 		t.Errorf("json of Config shows the key: %s", data)
 	}
-	if got := fmt.Sprintf("%v", Config{}); strings.Contains(got, redacted) {
+	if got := fmt.Sprintf("%v", Config{}); strings.Contains(got, Redacted) {
 		t.Errorf("an empty key prints as %s; it should look unset", got)
 	}
 }

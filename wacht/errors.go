@@ -156,13 +156,13 @@ func (e *APIError) scrub(secret string) {
 		return
 	}
 	for i, m := range e.Messages {
-		e.Messages[i] = strings.ReplaceAll(m, secret, redacted)
+		e.Messages[i] = redactSecret(m, secret)
 	}
 	for i, d := range e.Details {
-		e.Details[i].Message = strings.ReplaceAll(d.Message, secret, redacted)
-		e.Details[i].Code = strings.ReplaceAll(d.Code, secret, redacted)
+		e.Details[i].Message = redactSecret(d.Message, secret)
+		e.Details[i].Code = redactSecret(d.Code, secret)
 	}
-	e.Code = strings.ReplaceAll(e.Code, secret, redacted)
+	e.Code = redactSecret(e.Code, secret)
 }
 
 // jsonText renders a JSON string or number as text; other values give "".

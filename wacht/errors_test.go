@@ -118,7 +118,7 @@ func TestPlainTextRejections(t *testing.T) {
 		{400, "Failed to deserialize query string: sort_key: unknown variant", "Failed to deserialize query string: sort_key: unknown variant"},
 		{415, "Expected request with `Content-Type: application/json`", "Expected request with `Content-Type: application/json`"},
 		{422, "Failed to deserialize the JSON body into the target type: missing field `name`\nkey " + testAPIKey + strings.Repeat(" padding", 200),
-			"Failed to deserialize the JSON body into the target type: missing field `name` key [REDACTED]"},
+			"Failed to deserialize the JSON body into the target type: missing field `name` key [redacted]"},
 	} {
 		ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")

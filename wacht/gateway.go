@@ -510,7 +510,7 @@ func (g *Gateway) Check(ctx context.Context, req CheckRequest) (*Decision, error
 	if int64(len(raw)) > g.maxBody {
 		return nil, &GatewayError{Kind: GatewayBadResponse, StatusCode: res.StatusCode, Message: "response body too large"}
 	}
-	msg := func() string { return redact(gatewayMessage(raw), req.Principal.Value) }
+	msg := func() string { return upstreamMessage(gatewayMessage(raw), req.Principal.Value) }
 	switch {
 	case res.StatusCode >= 200 && res.StatusCode < 300,
 		res.StatusCode == http.StatusForbidden || res.StatusCode == http.StatusTooManyRequests:
@@ -651,7 +651,8 @@ func retryAfterHeader(h http.Header) time.Duration {
 	return 0
 }
 
-// gatewayMessage extracts a short message from an error body.
+// gatewayMessage extracts the message of an error body, whole: the caller
+// redacts it and only then cuts it (upstreamMessage).
 func gatewayMessage(raw []byte) string {
 	var e struct {
 		Errors []struct {
@@ -669,32 +670,6 @@ func gatewayMessage(raw []byte) string {
 	} else {
 		msg = strings.TrimSpace(string(raw))
 	}
-	return truncate(strings.Map(func(r rune) rune {
-		if r < 0x20 {
-			return ' '
-		}
-		return r
-	}, msg), 200)
+	return msg
 }
 
-func redact(s, secret string) string {
-	if secret == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, secret, "[redacted]")
-}
-
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
-
-func redactErr(err error, secret string) error {
-	if err == nil || secret == "" || !strings.Contains(err.Error(), secret) {
-		return err
-	}
-	return &redactedError{msg: redact(err.Error(), secret), err: errors.Unwrap(err)}
-}

@@ -310,7 +310,7 @@ func (v *Verifier) ExchangeSession(ctx context.Context, req SessionExchangeReque
 	}
 	body, err := io.ReadAll(io.LimitReader(res.Body, maxSessionExchangeBody+1))
 	if err != nil {
-		fail.Kind, fail.Message, fail.Err = SessionUnavailable, "reading the answer", scrubErr(err, cred)
+		fail.Kind, fail.Message, fail.Err = SessionUnavailable, "reading the answer", redactErr(err, cred)
 		return nil, fail
 	}
 	if len(body) > maxSessionExchangeBody {
@@ -321,14 +321,14 @@ func (v *Verifier) ExchangeSession(ctx context.Context, req SessionExchangeReque
 	case res.StatusCode == http.StatusOK:
 	case res.StatusCode == http.StatusBadRequest || res.StatusCode == http.StatusUnauthorized ||
 		res.StatusCode == http.StatusForbidden || res.StatusCode == http.StatusNotFound:
-		fail.Kind, fail.Message = SessionSignedOut, scrub(frontendMessage(body), cred)
+		fail.Kind, fail.Message = SessionSignedOut, upstreamMessage(frontendMessage(body), cred)
 		return nil, fail
 	case res.StatusCode == http.StatusTooManyRequests:
-		fail.Kind, fail.Message = SessionRateLimited, scrub(frontendMessage(body), cred)
+		fail.Kind, fail.Message = SessionRateLimited, upstreamMessage(frontendMessage(body), cred)
 		fail.RetryAfter = retryAfter(res.Header.Get("Retry-After"))
 		return nil, fail
 	default:
-		fail.Kind, fail.Message = SessionUnavailable, scrub(frontendMessage(body), cred)
+		fail.Kind, fail.Message = SessionUnavailable, upstreamMessage(frontendMessage(body), cred)
 		fail.RetryAfter = retryAfter(res.Header.Get("Retry-After"))
 		return nil, fail
 	}
@@ -362,7 +362,8 @@ func (v *Verifier) ExchangeSession(ctx context.Context, req SessionExchangeReque
 
 // frontendMessage picks the message of a frontend API answer
 // ({"message": ..., "errors": [{"code","message"}]}), or of a plain-text
-// one, made safe for a log line.
+// one, whole: the caller redacts it and only then cuts it
+// (upstreamMessage).
 func frontendMessage(raw []byte) string {
 	var e struct {
 		Message string `json:"message"`
@@ -379,16 +380,7 @@ func frontendMessage(raw []byte) string {
 	} else {
 		msg = strings.TrimSpace(string(raw))
 	}
-	msg = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, msg)
-	if len(msg) > 200 {
-		msg = msg[:200] + "..."
-	}
-	return msg
+return msg
 }
 
 func retryAfter(h string) time.Duration {
@@ -401,37 +393,14 @@ func retryAfter(h string) time.Duration {
 	return 0
 }
 
-// scrub removes the credential from text that came from elsewhere.
-func scrub(s, secret string) string {
-	if secret == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, secret, "[redacted]")
-}
-
-type scrubbedError struct {
-	msg string
-	err error
-}
-
-func (e *scrubbedError) Error() string { return e.msg }
-func (e *scrubbedError) Unwrap() error { return e.err }
-
-func scrubErr(err error, secret string) error {
-	if err == nil || secret == "" || !strings.Contains(err.Error(), secret) {
-		return err
-	}
-	return &scrubbedError{msg: scrub(err.Error(), secret), err: errors.Unwrap(err)}
-}
-
 // scrubURLError drops the URL (which may carry ?__dev_session__=) from a
 // *url.Error, keeping its cause for errors.Is.
 func scrubURLError(err error, secret string) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		return &scrubbedError{msg: ue.Op + " session/token: " + scrub(ue.Err.Error(), secret), err: ue.Err}
+		return &redactedError{msg: ue.Op + " session/token: " + redactSecret(ue.Err.Error(), secret), err: ue.Err}
 	}
-	return scrubErr(err, secret)
+	return redactErr(err, secret)
 }
 
 func firstIP(s string) string {
