@@ -672,4 +672,3 @@ func gatewayMessage(raw []byte) string {
 	}
 	return msg
 }
-

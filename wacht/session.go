@@ -380,7 +380,7 @@ func frontendMessage(raw []byte) string {
 	} else {
 		msg = strings.TrimSpace(string(raw))
 	}
-return msg
+	return msg
 }
 
 func retryAfter(h string) time.Duration {
