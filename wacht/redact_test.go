@@ -3,6 +3,7 @@ package wacht
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -99,5 +100,41 @@ func TestSessionExchangeMessagesRedactBeforeCutting(t *testing.T) {
 		if text := fmt.Sprintf("%v %+v", err, err); leaksPart(text, cred) {
 			t.Fatalf("offset %d: %s", off, text)
 		}
+	}
+}
+
+// The session exchange carries the user's session cookie, so it follows no
+// redirect: not to another host, not to http, not even on the same host.
+func TestSessionExchangeFollowsNoRedirect(t *testing.T) {
+	var elsewhere atomic.Int64
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Add(1)
+		fmt.Fprint(w, `{"data":{"token":"a.b.c"}}`)
+	}))
+	defer other.Close()
+	var to atomic.Pointer[string]
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/moved" {
+			elsewhere.Add(1)
+			fmt.Fprint(w, `{"data":{"token":"a.b.c"}}`)
+			return
+		}
+		http.Redirect(w, r, *to.Load(), http.StatusFound)
+	}))
+	defer srv.Close()
+	v, err := NewVerifier(VerifierConfig{FrontendAPIURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{other.URL + "/session/token", srv.URL + "/moved"} {
+		to.Store(&target)
+		_, err := v.ExchangeSession(context.Background(), SessionExchangeRequest{SessionToken: "cookie_value"})
+		var se *SessionExchangeError
+		if !errors.As(err, &se) || se.Kind != SessionUnavailable || !errors.Is(err, errExchangeRedirect) {
+			t.Fatalf("redirect to %s: %v", target, err)
+		}
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Fatalf("the exchange followed %d redirects", n)
 	}
 }

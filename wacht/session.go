@@ -298,7 +298,10 @@ func (v *Verifier) ExchangeSession(ctx context.Context, req SessionExchangeReque
 	if ip := firstIP(req.ForwardedFor); ip != "" {
 		hr.Header.Set(ForwardedForHeader, ip)
 	}
-	res, err := v.client.Do(hr)
+	res, err := v.exchangeClient.Do(hr)
+	if errors.Is(err, errExchangeRedirect) {
+		return nil, &SessionExchangeError{Kind: SessionUnavailable, Message: "the frontend API answered with a redirect, which the exchange does not follow", Err: errExchangeRedirect}
+	}
 	if err != nil {
 		return nil, &SessionExchangeError{Kind: SessionUnavailable, Message: "no answer from the frontend API", Err: scrubURLError(err, cred)}
 	}
@@ -358,6 +361,21 @@ func (v *Verifier) ExchangeSession(ctx context.Context, req SessionExchangeReque
 		r.ExpiresAt = time.UnixMilli(int64(*out.Data.Expires))
 	}
 	return r, nil
+}
+
+// errExchangeRedirect is returned (wrapped) when the frontend API answers a
+// session exchange with a redirect.
+var errExchangeRedirect = errors.New("redirect refused")
+
+// exchangeClient returns a copy of hc that follows no redirect. The exchange
+// sends the user's session cookie; GetToken answers it directly
+// (frontend-api handler/session/handler.go), so a redirect means something
+// other than the frontend API is answering, and following it could carry the
+// cookie to another host or over plain http, or take a token from there.
+func exchangeClient(hc *http.Client) *http.Client {
+	c := *hc
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return errExchangeRedirect }
+	return &c
 }
 
 // frontendMessage picks the message of a frontend API answer

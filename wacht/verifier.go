@@ -149,8 +149,11 @@ type Verifier struct {
 	fwd         *ForwardedAuthSigner
 	client      *http.Client
 	exchangeTTL time.Duration
-	now         func() time.Time
-	jwks        *jwksCache
+	// exchangeClient is client refusing redirects: it carries a session
+	// cookie (see exchangeClient).
+	exchangeClient *http.Client
+	now            func() time.Time
+	jwks           *jwksCache
 }
 
 // ConfigError reports an unusable VerifierConfig, GatewayConfig or webhook
@@ -263,6 +266,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	if v.exchangeTTL <= 0 {
 		v.exchangeTTL = defaultExchangeTimeout
 	}
+	v.exchangeClient = exchangeClient(v.client)
 
 	s := jwksSettings{
 		url:             v.frontend + "/.well-known/jwks.json",
