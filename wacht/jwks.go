@@ -99,15 +99,14 @@ type jwksSettings struct {
 type jwksCall struct {
 	done chan struct{}
 	err  error
-	// aborted is set when the leader's own context ended; followers then
-	// retry rather than inherit a failure that says nothing about the JWKS.
-	aborted     bool
-	prevAttempt time.Time
 }
 
-// jwksCache holds one issuer's key set. It never starts goroutines: a fetch
-// runs on the goroutine of the request that needs it, and concurrent
-// requests that need the same fetch wait for it.
+// jwksCache holds one issuer's key set. A fetch starts only when a request
+// needs one and the refresh limiter allows it; it runs on a goroutine of its
+// own, detached from that request's cancellation, and every request that
+// needs it waits for it or for its own context, whichever ends first. A
+// request that hangs up early therefore neither aborts the fetch others are
+// waiting on nor earns another one: the limiter counts fetches, not callers.
 type jwksCache struct {
 	s jwksSettings
 
@@ -215,19 +214,11 @@ func (c *jwksCache) get(ctx context.Context, q keyQuery, refresh bool) ([]*jwk, 
 			c.mu.RUnlock()
 		}
 	}
-	for range 3 {
-		ks, terr, retry := c.slow(ctx, q, refresh)
-		if !retry {
-			return ks, terr
-		}
-	}
-	return nil, &TokenError{Reason: TokenReasonJWKSUnavailable, Detail: "key set fetch kept being abandoned"}
+	return c.slow(ctx, q, refresh)
 }
 
-// slow handles misses, expiry, failures and forced refreshes. retry is true
-// when a shared fetch was abandoned by its leader's context and the caller
-// should try again.
-func (c *jwksCache) slow(ctx context.Context, q keyQuery, refresh bool) (_ []*jwk, _ *TokenError, retry bool) {
+// slow handles misses, expiry, failures and forced refreshes.
+func (c *jwksCache) slow(ctx context.Context, q keyQuery, refresh bool) ([]*jwk, *TokenError) {
 	now := c.s.now()
 	c.mu.Lock()
 	fresh := c.loaded && now.Before(c.expiresAt)
@@ -235,7 +226,7 @@ func (c *jwksCache) slow(ctx context.Context, q keyQuery, refresh bool) (_ []*jw
 	if fresh && !refresh {
 		if ks, ok := c.findLocked(q); ok {
 			c.mu.Unlock()
-			return ks, nil, false
+			return ks, nil
 		}
 	}
 	call := c.inflight
@@ -246,7 +237,7 @@ func (c *jwksCache) slow(ctx context.Context, q keyQuery, refresh bool) (_ []*jw
 			defer c.mu.Unlock()
 			return c.answerLocked(q, fresh, usable, true, refresh)
 		}
-		call = &jwksCall{done: make(chan struct{}), prevAttempt: c.lastAttempt}
+		call = &jwksCall{done: make(chan struct{})}
 		c.inflight = call
 		c.lastAttempt = now
 		leader = true
@@ -258,39 +249,33 @@ func (c *jwksCache) slow(ctx context.Context, q keyQuery, refresh bool) (_ []*jw
 			if !fresh {
 				c.stale.Add(1)
 			}
-			return ks, nil, false
+			return ks, nil
 		}
 	}
 	c.mu.Unlock()
 
 	if leader {
-		c.fetch(ctx, call)
-	} else {
-		select {
-		case <-call.done:
-		case <-ctx.Done():
-			return nil, &TokenError{Reason: TokenReasonContextDone, Detail: "request ended while waiting for the key set", Err: ctx.Err()}, false
-		}
+		// Values (trace ids) pass on; the caller's cancellation does not.
+		// download bounds the fetch with fetchTimeout.
+		go c.fetch(context.WithoutCancel(ctx), call)
 	}
-	if call.aborted {
-		if leader {
-			return nil, &TokenError{Reason: TokenReasonContextDone, Detail: "request ended while fetching the key set", Err: ctx.Err()}, false
-		}
-		return nil, nil, true
+	select {
+	case <-call.done:
+	case <-ctx.Done():
+		return nil, &TokenError{Reason: TokenReasonContextDone, Detail: "request ended while waiting for the key set", Err: ctx.Err()}
 	}
 	now = c.s.now()
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	fresh = c.loaded && now.Before(c.expiresAt)
 	usable = c.loaded && now.Before(c.expiresAt.Add(c.s.staleWindow))
-	ks, terr, _ := c.answerLocked(q, fresh, usable, false, false)
-	return ks, terr, false
+	return c.answerLocked(q, fresh, usable, false, false)
 }
 
 // answerLocked answers from the cached set. limited marks an answer given
 // because the refresh limiter was closed; refresh that the caller asked for
 // a fresh set, so a limited answer counts even when the keys are cached.
-func (c *jwksCache) answerLocked(q keyQuery, fresh, usable, limited, refresh bool) ([]*jwk, *TokenError, bool) {
+func (c *jwksCache) answerLocked(q keyQuery, fresh, usable, limited, refresh bool) ([]*jwk, *TokenError) {
 	if usable {
 		ks, ok := c.findLocked(q)
 		if limited && (!ok || refresh) {
@@ -300,31 +285,31 @@ func (c *jwksCache) answerLocked(q keyQuery, fresh, usable, limited, refresh boo
 			if !fresh {
 				c.stale.Add(1)
 			}
-			return ks, nil, false
+			return ks, nil
 		}
 		if !fresh && c.lastErr != nil {
 			detail := "key set refresh failed and the key id is not cached"
 			if q.any {
 				detail = "key set refresh failed and no usable key is cached"
 			}
-			return nil, &TokenError{Reason: TokenReasonJWKSUnavailable, Detail: detail, Err: c.lastErr}, false
+			return nil, &TokenError{Reason: TokenReasonJWKSUnavailable, Detail: detail, Err: c.lastErr}
 		}
 		if q.any {
-			return nil, &TokenError{Reason: TokenReasonUnknownKey, Detail: "the key set has no usable key"}, false
+			return nil, &TokenError{Reason: TokenReasonUnknownKey, Detail: "the key set has no usable key"}
 		}
-		return nil, &TokenError{Reason: TokenReasonUnknownKey, Detail: fmt.Sprintf("no key with kid %q in the key set", truncate(q.kid, 64))}, false
+		return nil, &TokenError{Reason: TokenReasonUnknownKey, Detail: fmt.Sprintf("no key with kid %q in the key set", truncate(q.kid, 64))}
 	}
 	if c.lastErr != nil {
-		return nil, &TokenError{Reason: TokenReasonJWKSUnavailable, Detail: "the key set could not be fetched", Err: c.lastErr}, false
+		return nil, &TokenError{Reason: TokenReasonJWKSUnavailable, Detail: "the key set could not be fetched", Err: c.lastErr}
 	}
 	if c.loaded {
-		return nil, &TokenError{Reason: TokenReasonJWKSUnavailable, Detail: "the cached key set expired beyond its stale window"}, false
+		return nil, &TokenError{Reason: TokenReasonJWKSUnavailable, Detail: "the cached key set expired beyond its stale window"}
 	}
-	return nil, &TokenError{Reason: TokenReasonJWKSUnavailable, Detail: "the key set has not been fetched yet"}, false
+	return nil, &TokenError{Reason: TokenReasonJWKSUnavailable, Detail: "the key set has not been fetched yet"}
 }
 
-// fetch runs one HTTP fetch on the caller's goroutine and publishes the
-// result to everyone waiting on call.
+// fetch runs one HTTP fetch and publishes the result to everyone waiting
+// on call. It runs on its own goroutine (see jwksCache).
 func (c *jwksCache) fetch(ctx context.Context, call *jwksCall) {
 	c.fetches.Add(1)
 	var (
@@ -332,21 +317,16 @@ func (c *jwksCache) fetch(ctx context.Context, call *jwksCall) {
 		ttl time.Duration
 		err error = &jwksFetchError{msg: "fetch panicked"}
 	)
-	// Publish in a defer so that waiters are released even if the HTTP
-	// client panics.
+	// Publish in a defer so that waiters are released, and the process
+	// survives, even if the HTTP client panics.
 	defer func() {
+		_ = recover()
 		now := c.s.now()
 		c.mu.Lock()
-		switch {
-		case err != nil && ctx.Err() != nil:
-			// The leader's request went away: this says nothing about the
-			// JWKS, so do not close the limiter on everyone else.
-			call.aborted = true
-			c.lastAttempt = call.prevAttempt
-		case err != nil:
+		if err != nil {
 			c.failures.Add(1)
 			c.lastErr = err
-		default:
+		} else {
 			c.set = set
 			c.loaded = true
 			c.expiresAt = now.Add(ttl)
