@@ -168,6 +168,7 @@ func (c *Config) fingerprint() fingerprint {
 	w.bytes(v.ForwardedAuthSecret)
 	w.num(int64(v.ForwardedAuthMaxAge))
 	w.num(int64(v.SessionExchangeTimeout))
+	w.ptr(v.KeySets)
 	w.fn(v.Now)
 
 	g := &c.Gateway

@@ -40,6 +40,10 @@ type Options struct {
 
 	// MaxInstances bounds how many distinct configurations keep their
 	// clients warm (least recently used ones are dropped). Zero means 16.
+	// Key sets are kept apart from instances, per issuer (up to four times
+	// as many, and at least wacht.DefaultKeySetsMaxIssuers), so dropping an
+	// instance never throws away the keys it fetched or the limit on
+	// fetching them again.
 	MaxInstances int
 
 	// HTTPClient, when set, is used by every client the kit builds (backend
@@ -63,6 +67,10 @@ type Options struct {
 type Kit struct {
 	opts Options
 	log  *slog.Logger
+
+	// keySets outlives instances: configurations of one issuer share its
+	// key set and refresh limiter however often they are evicted.
+	keySets wacht.KeySets
 
 	mu    sync.Mutex
 	byKey map[fingerprint]*list.Element
@@ -93,7 +101,9 @@ func New(opts Options) *Kit {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Kit{opts: opts, log: log, byKey: map[fingerprint]*list.Element{}, lru: list.New()}
+	k := &Kit{opts: opts, log: log, byKey: map[fingerprint]*list.Element{}, lru: list.New()}
+	k.keySets.MaxIssuers = max(4*opts.MaxInstances, wacht.DefaultKeySetsMaxIssuers)
+	return k
 }
 
 // Stats counts what a Kit has built since it was created. Tests and
@@ -181,6 +191,9 @@ func (in *instance) Verifier() (*wacht.Verifier, error) {
 		cfg := in.cfg.Verifier
 		if cfg.HTTPClient == nil {
 			cfg.HTTPClient = in.kit.opts.HTTPClient
+		}
+		if cfg.KeySets == nil {
+			cfg.KeySets = &in.kit.keySets
 		}
 		if cfg.PublishableKey == "" && cfg.FrontendAPIURL == "" {
 			in.verifierErr = &ConfigError{Part: "token verifier", Err: errors.New(EnvPublishableKey + " is not set")}

@@ -84,8 +84,9 @@ type VerifierConfig struct {
 	// JWKSStaleWindow is how long past its TTL a key set keeps verifying
 	// while refreshes fail (default 15m).
 	JWKSStaleWindow time.Duration
-	// JWKSFetchTimeout bounds one fetch (default 5s); the request context
-	// bounds it too.
+	// JWKSFetchTimeout bounds one fetch (default 5s). The request context
+	// bounds only how long that request waits: the fetch goes on for the
+	// requests that need it after the one that started it has gone.
 	JWKSFetchTimeout time.Duration
 	// JWKSMaxBytes caps the key set body (default 256 KiB).
 	JWKSMaxBytes int64
@@ -128,6 +129,12 @@ type VerifierConfig struct {
 	// SessionExchangeTimeout bounds one exchange of a session cookie at the
 	// frontend API (default 10s).
 	SessionExchangeTimeout time.Duration
+
+	// KeySets, when set, shares this Verifier's key-set cache and refresh
+	// limiter with the other Verifiers built with the same KeySets for the
+	// same issuer, so they outlive this Verifier. Nil means a cache of its
+	// own.
+	KeySets *KeySets
 
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -289,7 +296,11 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	// An expired set must always be refreshable, so the refresh limiter can
 	// never be longer than the shortest TTL.
 	s.refreshInterval = min(s.refreshInterval, s.minTTL)
-	v.jwks = newJWKSCache(s)
+	if cfg.KeySets != nil {
+		v.jwks = cfg.KeySets.cache(s, cfg.HTTPClient, cfg.Now)
+	} else {
+		v.jwks = newJWKSCache(s)
+	}
 	return v, nil
 }
 
