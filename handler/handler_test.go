@@ -85,7 +85,7 @@ func (f *fixture) logText() string {
 // route that panics.
 func (f *fixture) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /admin/users", f.kit.Protect(handler.Require{Permissions: []string{"user:read"}})(http.HandlerFunc(listUsers)))
+	mux.Handle("GET /admin/users", f.kit.Protect(handler.Require{AnyPermission: []string{"user:read"}})(http.HandlerFunc(listUsers)))
 	mux.Handle("GET /machine/users", f.kit.RequireMachine("user:read")(http.HandlerFunc(listUsers)))
 	mux.Handle("POST /webhooks/wacht", f.kit.VerifyWebhook(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ev := handler.WebhookEventFrom(r.Context())
@@ -199,6 +199,28 @@ func TestProtectedRoute(t *testing.T) {
 	a = do(t, "GET", base+"/admin/users", map[string]string{"Cookie": "__session=" + f.token(t, "user:read")}, nil)
 	if a.status != 401 || f.emu.Stats().SessionExchanges != 0 {
 		t.Fatalf("cookie with browser sessions off: %d %s", a.status, a.raw)
+	}
+}
+
+// A route asking for AllPermissions turns away a user holding one of them
+// and admits one holding every one; the 403 names what is missing.
+func TestProtectAllPermissionsRequiresEveryOne(t *testing.T) {
+	f := newFixture(t, handler.Options{})
+	mux := http.NewServeMux()
+	mux.Handle("GET /admin/users", f.kit.Protect(handler.Require{AllPermissions: []string{"user:read", "user:write"}})(http.HandlerFunc(listUsers)))
+	srv := httptest.NewServer(f.kit.Handler(mux))
+	t.Cleanup(srv.Close)
+
+	a := do(t, "GET", srv.URL+"/admin/users", map[string]string{"Authorization": "Bearer " + f.token(t, "user:read")}, nil)
+	if a.status != 403 || a.body["error"] != "forbidden" {
+		t.Fatalf("holding one of two: %d %s", a.status, a.raw)
+	}
+	if msg, _ := a.body["message"].(string); !strings.Contains(msg, "requires all of the permissions") || !strings.Contains(msg, `missing "user:write"`) {
+		t.Errorf("forbidden message does not say which rule failed: %q", msg)
+	}
+	a = do(t, "GET", srv.URL+"/admin/users", map[string]string{"Authorization": "Bearer " + f.token(t, "user:read", "user:write")}, nil)
+	if a.status != 200 {
+		t.Fatalf("holding both: %d %s", a.status, a.raw)
 	}
 }
 
@@ -459,7 +481,7 @@ func TestBackendErrorsMapToActionableStatuses(t *testing.T) {
 		return c, nil
 	}})
 	mux := http.NewServeMux()
-	mux.Handle("GET /users/{id}", f.kit.Protect(handler.Require{Permissions: []string{"user:read"}})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /users/{id}", f.kit.Protect(handler.Require{AnyPermission: []string{"user:read"}})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, err := handler.ClientFrom(r.Context()).Users.Get(r.Context(), r.PathValue("id"))
 		if err != nil {
 			handler.WriteError(w, r, err)
@@ -498,7 +520,7 @@ func TestRoutersServeMuxAndChi(t *testing.T) {
 	f := newFixture(t, handler.Options{})
 	r := chi.NewRouter()
 	r.Use(f.kit.Handler)
-	r.With(f.kit.Protect(handler.Require{Permissions: []string{"user:read"}})).Get("/admin/users", listUsers)
+	r.With(f.kit.Protect(handler.Require{AnyPermission: []string{"user:read"}})).Get("/admin/users", listUsers)
 	r.With(f.kit.RequireMachine("user:read")).Get("/machine/users", listUsers)
 	srv := httptest.NewServer(r)
 	defer srv.Close()

@@ -249,8 +249,12 @@ func truncateHeader(v string) string {
 	return v
 }
 
-// Require is what Protect checks: the same rules as wacht.ProtectOptions
-// (permissions are any-of across the organization and workspace sets).
+// Require is what Protect checks: the same rules as wacht.ProtectOptions.
+// AnyPermission is any-of (one of them is enough) and AllPermissions is
+// all-of (every one must be held), each permission looked up in the
+// organization and the workspace set; when both are set, both must hold.
+// Machine routes differ: RequireMachine is always all-of, because the
+// gateway joins required permissions with AND.
 type Require = wacht.ProtectOptions
 
 // Protect authenticates the request and lets it through only when the user
@@ -337,7 +341,8 @@ func signInRedirect(signIn string, r *http.Request) string {
 
 // RequireMachine checks a machine token (an API key in x-api-key, or an
 // OAuth access token as Bearer) with Wacht's gateway, requiring all of
-// permissions: the gateway joins required permissions with AND
+// permissions. Machine checks are all-of, unlike Require's AnyPermission:
+// the gateway joins required permissions with AND
 // (platform/src/gateway/handlers.rs:451-463 at platform commit
 // 14c45dc78f5a), so a key must hold every one. With no permissions, any
 // valid key passes (rate limits still apply). Allowed requests reach next
