@@ -175,13 +175,21 @@ func wrapWriter(w http.ResponseWriter) (*trackingWriter, http.ResponseWriter) {
 // before next runs: the frontend API's refreshed __session cookie, and on
 // development instances the __dev_session__ cookie the Wacht browser SDK
 // reads.
+//
+// Nested Authenticate and Protect middleware of the same kit verify once.
+// A result attached by another kit, or by this kit under another
+// configuration (Options.Resolve), is not trusted: the request is verified
+// again and the new result replaces it for the handlers inside.
 func (k *Kit) Authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, r, ok := k.withInstance(w, r)
 		if !ok {
 			return
 		}
-		if _, done := r.Context().Value(authKey{}).(*wacht.Auth); done {
+		// Reuse an earlier result only when this kit produced it under this
+		// configuration: another kit, or this one for another tenant, may
+		// trust other keys and issuers, so its Auth proves nothing here.
+		if res, ok := r.Context().Value(authKey{}).(*authResult); ok && res.kit == k && res.key == in.key {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -195,7 +203,8 @@ func (k *Kit) Authenticate(next http.Handler) http.Handler {
 		if !auth.Authenticated() {
 			logAnonymous(r, auth.Err())
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), authKey{}, auth)))
+		res := &authResult{auth: auth, kit: k, key: in.key}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), authKey{}, res)))
 	})
 }
 
