@@ -38,7 +38,8 @@ const (
 	EnvSessionCookie = "WACHT_SESSION_COOKIE"
 	// EnvSessionTrustedOrigins lists origins (comma-separated,
 	// "https://app.example.com") whose cross-origin unsafe requests may
-	// still authenticate by cookie.
+	// still authenticate by cookie, and which Protect's sign-in redirect
+	// may name as redirect_url.
 	EnvSessionTrustedOrigins   = "WACHT_SESSION_TRUSTED_ORIGINS"
 	defaultMaxBodyBytes        = 1 << 20
 	defaultInstanceCacheLimit  = 16
@@ -63,7 +64,8 @@ type Config struct {
 	// function receives deliveries for.
 	WebhookSecret string
 	// SignInURL, when set, sends browser requests that fail authentication
-	// to this page (with a redirect_url parameter) instead of a 401.
+	// to this page instead of a 401, with a redirect_url parameter when the
+	// request's origin may be named (see Kit.Protect).
 	SignInURL string
 }
 

@@ -20,12 +20,24 @@ type (
 	loggerKey    struct{}
 )
 
+// authResult is what Authenticate attaches: the Auth and who produced it.
+// A result is only as good as the verifier behind it (publishable key,
+// issuer, audiences, secrets), so a nested Authenticate reuses it only when
+// the same kit verified it under the same configuration.
+type authResult struct {
+	auth *wacht.Auth
+	kit  *Kit
+	key  fingerprint
+}
+
 // AuthFrom returns the session auth that Authenticate or Protect attached to
 // ctx. It is nil when neither ran; a nil *wacht.Auth is anonymous, so
 // AuthFrom(ctx).Authenticated() is always safe to call.
 func AuthFrom(ctx context.Context) *wacht.Auth {
-	a, _ := ctx.Value(authKey{}).(*wacht.Auth)
-	return a
+	if res, ok := ctx.Value(authKey{}).(*authResult); ok {
+		return res.auth
+	}
+	return nil
 }
 
 // ClientFrom returns the backend client of a request that passed Protect or

@@ -10,7 +10,7 @@
 //
 //	kit := handler.New(handler.Options{})
 //	mux := http.NewServeMux()
-//	mux.Handle("GET /admin/users", kit.Protect(handler.Require{Permissions: []string{"user:read"}})(adminUsers))
+//	mux.Handle("GET /admin/users", kit.Protect(handler.Require{AnyPermission: []string{"user:read"}})(adminUsers))
 //	mux.Handle("GET /machine/users", kit.RequireMachine("user:read")(machineUsers))
 //	mux.Handle("POST /webhooks/wacht", kit.VerifyWebhook(receiver))
 //	http.ListenAndServe("127.0.0.1:8080", kit.Handler(mux))
@@ -23,8 +23,9 @@
 // "request_id": id}, with statuses a caller can act on (401, 403, 413, 429,
 // 502, 503); secrets never appear in answers or logs.
 //
-// Machine routes require all of the listed permissions, as the gateway
-// does; only the gateway's rate-limit headers reach the caller, while the
+// Session routes name their rule: [Require] AnyPermission is enough with
+// one of the permissions, AllPermissions needs every one. Machine routes
+// require all of the listed permissions, as the gateway does; only the gateway's rate-limit headers reach the caller, while the
 // key's identity headers stay on [PrincipalFrom]'s decision. Webhook
 // routes accept Wacht's retries for the whole 7-day retry span and hand
 // repeated deliveries to the handler marked Duplicate ([Kit.VerifyWebhook]).

@@ -27,7 +27,7 @@ func Example() {
 
 	kit := handler.New(handler.Options{Env: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
 	mux := http.NewServeMux()
-	mux.Handle("GET /admin/users", kit.Protect(handler.Require{Permissions: []string{"user:read"}})(
+	mux.Handle("GET /admin/users", kit.Protect(handler.Require{AnyPermission: []string{"user:read"}})(
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			page, err := handler.ClientFrom(r.Context()).Users.List(r.Context(), wacht.ListUsersParams{Limit: 20})
 			if err != nil {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -85,7 +86,7 @@ func (f *fixture) logText() string {
 // route that panics.
 func (f *fixture) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /admin/users", f.kit.Protect(handler.Require{Permissions: []string{"user:read"}})(http.HandlerFunc(listUsers)))
+	mux.Handle("GET /admin/users", f.kit.Protect(handler.Require{AnyPermission: []string{"user:read"}})(http.HandlerFunc(listUsers)))
 	mux.Handle("GET /machine/users", f.kit.RequireMachine("user:read")(http.HandlerFunc(listUsers)))
 	mux.Handle("POST /webhooks/wacht", f.kit.VerifyWebhook(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ev := handler.WebhookEventFrom(r.Context())
@@ -202,6 +203,28 @@ func TestProtectedRoute(t *testing.T) {
 	}
 }
 
+// A route asking for AllPermissions turns away a user holding one of them
+// and admits one holding every one; the 403 names what is missing.
+func TestProtectAllPermissionsRequiresEveryOne(t *testing.T) {
+	f := newFixture(t, handler.Options{})
+	mux := http.NewServeMux()
+	mux.Handle("GET /admin/users", f.kit.Protect(handler.Require{AllPermissions: []string{"user:read", "user:write"}})(http.HandlerFunc(listUsers)))
+	srv := httptest.NewServer(f.kit.Handler(mux))
+	t.Cleanup(srv.Close)
+
+	a := do(t, "GET", srv.URL+"/admin/users", map[string]string{"Authorization": "Bearer " + f.token(t, "user:read")}, nil)
+	if a.status != 403 || a.body["error"] != "forbidden" {
+		t.Fatalf("holding one of two: %d %s", a.status, a.raw)
+	}
+	if msg, _ := a.body["message"].(string); !strings.Contains(msg, "requires all of the permissions") || !strings.Contains(msg, `missing "user:write"`) {
+		t.Errorf("forbidden message does not say which rule failed: %q", msg)
+	}
+	a = do(t, "GET", srv.URL+"/admin/users", map[string]string{"Authorization": "Bearer " + f.token(t, "user:read", "user:write")}, nil)
+	if a.status != 200 {
+		t.Fatalf("holding both: %d %s", a.status, a.raw)
+	}
+}
+
 func TestAuthenticateOnlyAttachesNoClient(t *testing.T) {
 	f := newFixture(t, handler.Options{})
 	base := f.serve(t)
@@ -219,6 +242,9 @@ func TestSignInRedirectForBrowsers(t *testing.T) {
 	f := newFixture(t, handler.Options{})
 	f.setEnv(handler.EnvSignInURL, "https://accounts.example.com/sign-in")
 	base := f.serve(t)
+	// The test server's origin is not the sign-in page's: it has to be
+	// trusted for the redirect to name it.
+	f.setEnv(handler.EnvSessionTrustedOrigins, base)
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	req, _ := http.NewRequest("GET", base+"/admin/users?page=2", nil)
 	req.Header.Set("Accept", "text/html,application/xhtml+xml")
@@ -228,13 +254,68 @@ func TestSignInRedirectForBrowsers(t *testing.T) {
 	}
 	res.Body.Close()
 	loc := res.Header.Get("Location")
-	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "https://accounts.example.com/sign-in?redirect_url=") || !strings.Contains(loc, "%2Fadmin%2Fusers%3Fpage%3D2") {
+	if res.StatusCode != http.StatusSeeOther || loc != "https://accounts.example.com/sign-in?redirect_url="+url.QueryEscape(base+"/admin/users?page=2") {
 		t.Fatalf("browser redirect: %d %q", res.StatusCode, loc)
 	}
 	// An API client still gets JSON.
 	a := do(t, "GET", base+"/admin/users", map[string]string{"Accept": "application/json"}, nil)
 	if a.status != 401 {
 		t.Fatalf("api client: %d", a.status)
+	}
+}
+
+// The promise: the sign-in redirect never sends a user to a host the
+// request chose. redirect_url is absolute only for the sign-in page's own
+// origin or a trusted one, relative for a relative sign-in URL, and the
+// 303 is never cached.
+func TestSignInRedirectIsValidatedAndNotCached(t *testing.T) {
+	f := newFixture(t, handler.Options{})
+	f.setEnv(handler.EnvSessionTrustedOrigins, "https://App.Example.com")
+	h := f.routes()
+	navigate := func(host string) (*httptest.ResponseRecorder, url.Values) {
+		t.Helper()
+		req := httptest.NewRequest("GET", "/admin/users?page=2", nil)
+		req.Host = host
+		req.Header.Set("Accept", "text/html")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusSeeOther {
+			t.Fatalf("host %s: %d %s", host, rec.Code, rec.Body)
+		}
+		if cc := rec.Header().Get("Cache-Control"); cc != "no-store" {
+			t.Errorf("host %s: Cache-Control %q, want no-store", host, cc)
+		}
+		loc, err := url.Parse(rec.Header().Get("Location"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec, loc.Query()
+	}
+
+	f.setEnv(handler.EnvSignInURL, "https://accounts.example.com/sign-in")
+	for _, host := range []string{"evil.example", "evil.example:443", "accounts.example.com.evil.example", "app.example.com@evil.example"} {
+		rec, q := navigate(host)
+		if _, ok := q["redirect_url"]; ok || !strings.HasPrefix(rec.Header().Get("Location"), "https://accounts.example.com/sign-in") {
+			t.Errorf("host %s: Location %q names the request's host", host, rec.Header().Get("Location"))
+		}
+	}
+	if !strings.Contains(f.logText(), "sign-in redirect without redirect_url") {
+		t.Error("dropping redirect_url is not logged")
+	}
+	for host, want := range map[string]string{
+		"app.example.com":      "https://app.example.com/admin/users?page=2",      // trusted, compared case-insensitively
+		"APP.example.com:443":  "https://app.example.com/admin/users?page=2",      // default port
+		"accounts.example.com": "https://accounts.example.com/admin/users?page=2", // the sign-in page's own origin
+	} {
+		if _, q := navigate(host); q.Get("redirect_url") != want {
+			t.Errorf("host %s: redirect_url %q, want %q", host, q.Get("redirect_url"), want)
+		}
+	}
+
+	f.setEnv(handler.EnvSignInURL, "/sign-in")
+	rec, q := navigate("evil.example")
+	if loc := rec.Header().Get("Location"); !strings.HasPrefix(loc, "/sign-in?") || q.Get("redirect_url") != "/admin/users?page=2" {
+		t.Errorf("relative sign-in URL: Location %q", loc)
 	}
 }
 
@@ -459,7 +540,7 @@ func TestBackendErrorsMapToActionableStatuses(t *testing.T) {
 		return c, nil
 	}})
 	mux := http.NewServeMux()
-	mux.Handle("GET /users/{id}", f.kit.Protect(handler.Require{Permissions: []string{"user:read"}})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /users/{id}", f.kit.Protect(handler.Require{AnyPermission: []string{"user:read"}})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, err := handler.ClientFrom(r.Context()).Users.Get(r.Context(), r.PathValue("id"))
 		if err != nil {
 			handler.WriteError(w, r, err)
@@ -498,7 +579,7 @@ func TestRoutersServeMuxAndChi(t *testing.T) {
 	f := newFixture(t, handler.Options{})
 	r := chi.NewRouter()
 	r.Use(f.kit.Handler)
-	r.With(f.kit.Protect(handler.Require{Permissions: []string{"user:read"}})).Get("/admin/users", listUsers)
+	r.With(f.kit.Protect(handler.Require{AnyPermission: []string{"user:read"}})).Get("/admin/users", listUsers)
 	r.With(f.kit.RequireMachine("user:read")).Get("/machine/users", listUsers)
 	srv := httptest.NewServer(r)
 	defer srv.Close()

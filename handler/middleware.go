@@ -175,13 +175,21 @@ func wrapWriter(w http.ResponseWriter) (*trackingWriter, http.ResponseWriter) {
 // before next runs: the frontend API's refreshed __session cookie, and on
 // development instances the __dev_session__ cookie the Wacht browser SDK
 // reads.
+//
+// Nested Authenticate and Protect middleware of the same kit verify once.
+// A result attached by another kit, or by this kit under another
+// configuration (Options.Resolve), is not trusted: the request is verified
+// again and the new result replaces it for the handlers inside.
 func (k *Kit) Authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, r, ok := k.withInstance(w, r)
 		if !ok {
 			return
 		}
-		if _, done := r.Context().Value(authKey{}).(*wacht.Auth); done {
+		// Reuse an earlier result only when this kit produced it under this
+		// configuration: another kit, or this one for another tenant, may
+		// trust other keys and issuers, so its Auth proves nothing here.
+		if res, ok := r.Context().Value(authKey{}).(*authResult); ok && res.kit == k && res.key == in.key {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -195,7 +203,8 @@ func (k *Kit) Authenticate(next http.Handler) http.Handler {
 		if !auth.Authenticated() {
 			logAnonymous(r, auth.Err())
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), authKey{}, auth)))
+		res := &authResult{auth: auth, kit: k, key: in.key}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), authKey{}, res)))
 	})
 }
 
@@ -249,16 +258,31 @@ func truncateHeader(v string) string {
 	return v
 }
 
-// Require is what Protect checks: the same rules as wacht.ProtectOptions
-// (permissions are any-of across the organization and workspace sets).
+// Require is what Protect checks: the same rules as wacht.ProtectOptions.
+// AnyPermission is any-of (one of them is enough) and AllPermissions is
+// all-of (every one must be held), each permission looked up in the
+// organization and the workspace set; when both are set, both must hold.
+// Machine routes differ: RequireMachine is always all-of, because the
+// gateway joins required permissions with AND.
 type Require = wacht.ProtectOptions
 
 // Protect authenticates the request and lets it through only when the user
-// meets req; the handler then finds the backend client with ClientFrom.
-// Otherwise it answers 401 {"error":"unauthenticated"} or 403
-// {"error":"forbidden"}; browser navigations (GET or HEAD accepting
-// text/html) that fail authentication are redirected to the configured
-// sign-in URL instead, when there is one. With browser sessions on, an
+// meets req (see Require for any-of and all-of permissions); the handler
+// then finds the backend client with ClientFrom. Otherwise it answers 401
+// {"error":"unauthenticated"} or 403 {"error":"forbidden"}; browser
+// navigations (GET or HEAD accepting text/html) that fail authentication
+// are redirected (303, Cache-Control: no-store) to the configured sign-in
+// URL instead, when there is one.
+//
+// The redirect names the page to come back to in redirect_url only when
+// that cannot be turned into an open redirect by a forged Host header: a
+// relative sign-in URL gets the request's relative URI; an absolute one
+// gets an absolute URL only when the request's origin is the sign-in URL's
+// own or listed in WACHT_SESSION_TRUSTED_ORIGINS (compared with scheme and
+// host in lower case, default ports dropped), and otherwise no redirect_url
+// at all, so the sign-in page uses its default (the log says why).
+//
+// With browser sessions on, an
 // unsafe cross-origin request carrying only the cookie is answered 403, and
 // a session cookie that cannot be exchanged because Wacht's frontend API
 // fails (down, timing out, 429, 5xx, a malformed answer) 503
@@ -295,7 +319,10 @@ func (k *Kit) Protect(req Require) func(http.Handler) http.Handler {
 			if err := auth.Protect(opts); err != nil {
 				var ae *wacht.AuthError
 				if errors.As(err, &ae) && ae.RedirectURL != "" && isBrowserNavigation(r) {
-					http.Redirect(w, r, signInRedirect(ae.RedirectURL, r), http.StatusSeeOther)
+					// The answer depends on the request's credentials and
+					// Host: no cache may keep it for anyone else.
+					w.Header().Set("Cache-Control", "no-store")
+					http.Redirect(w, r, signInRedirect(in, ae.RedirectURL, r), http.StatusSeeOther)
 					return
 				}
 				k.fail(w, r, err)
@@ -319,25 +346,82 @@ func isBrowserNavigation(r *http.Request) bool {
 	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
-func signInRedirect(signIn string, r *http.Request) string {
+// signInRedirect returns the sign-in URL with a redirect_url naming the
+// request, when naming it is safe. The Host header is the caller's to
+// choose (on Lambda it comes straight from the event), so an absolute
+// redirect_url built from it would let anyone send a user, after signing
+// in, to a site of theirs. A relative sign-in URL gets the request's
+// relative URI, which cannot leave the site. An absolute one gets an
+// absolute redirect_url only when the request's origin is the sign-in
+// URL's own or one of the configured trusted origins; otherwise the
+// parameter is left out and the sign-in page uses its default.
+func signInRedirect(in *instance, signIn string, r *http.Request) string {
 	u, err := url.Parse(signIn)
 	if err != nil {
 		return signIn
 	}
-	scheme := "https"
-	if r.TLS == nil && (strings.HasPrefix(r.Host, "127.0.0.1") || strings.HasPrefix(r.Host, "localhost")) {
-		scheme = "http"
+	var back string
+	if u.Host == "" {
+		back = r.URL.RequestURI()
+	} else {
+		scheme := "https"
+		if r.TLS == nil && (strings.HasPrefix(r.Host, "127.0.0.1") || strings.HasPrefix(r.Host, "localhost")) {
+			scheme = "http"
+		}
+		origin, ok := normalOrigin(scheme + "://" + r.Host)
+		if !ok || !trustedRedirectOrigin(origin, u, in.cfg.Verifier.SessionTrustedOrigins) {
+			ctx := r.Context()
+			LoggerFrom(ctx).LogAttrs(ctx, slog.LevelInfo, "sign-in redirect without redirect_url: the request's origin is neither the sign-in URL's nor in "+EnvSessionTrustedOrigins,
+				slog.String("host", truncateHeader(r.Host)))
+			return signIn
+		}
+		back = origin + r.URL.RequestURI()
 	}
-	back := scheme + "://" + r.Host + r.URL.RequestURI()
 	q := u.Query()
 	q.Set("redirect_url", back)
 	u.RawQuery = q.Encode()
 	return u.String()
 }
 
+// trustedRedirectOrigin reports whether origin (normalised) is signIn's
+// origin or one of trusted.
+func trustedRedirectOrigin(origin string, signIn *url.URL, trusted []string) bool {
+	if o, ok := normalOrigin(signIn.Scheme + "://" + signIn.Host); ok && o == origin {
+		return true
+	}
+	for _, t := range trusted {
+		if o, ok := normalOrigin(t); ok && o == origin {
+			return true
+		}
+	}
+	return false
+}
+
+// normalOrigin returns s as scheme://host[:port] with scheme and host in
+// lower case and a default port dropped, or false when s is not an origin
+// (a path, query, fragment or user info included, or no host).
+func normalOrigin(s string) (string, bool) {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+		return "", false
+	}
+	scheme := strings.ToLower(u.Scheme)
+	if scheme != "http" && scheme != "https" {
+		return "", false
+	}
+	host := strings.ToLower(u.Hostname())
+	if port := u.Port(); port != "" && !(scheme == "https" && port == "443") && !(scheme == "http" && port == "80") {
+		host = net.JoinHostPort(host, port)
+	} else if strings.Contains(host, ":") {
+		host = "[" + host + "]" // an IPv6 literal keeps its brackets
+	}
+	return scheme + "://" + host, true
+}
+
 // RequireMachine checks a machine token (an API key in x-api-key, or an
 // OAuth access token as Bearer) with Wacht's gateway, requiring all of
-// permissions: the gateway joins required permissions with AND
+// permissions. Machine checks are all-of, unlike Require's AnyPermission:
+// the gateway joins required permissions with AND
 // (platform/src/gateway/handlers.rs:451-463 at platform commit
 // 14c45dc78f5a), so a key must hold every one. With no permissions, any
 // valid key passes (rate limits still apply). Allowed requests reach next

@@ -25,7 +25,7 @@ func browserFixture(t *testing.T, extra map[string]string) (*fixture, string) {
 	}
 	// Protected routes that do not call the backend: these tests are about
 	// who the caller is.
-	protect := f.kit.Protect(handler.Require{Permissions: []string{"user:read"}})
+	protect := f.kit.Protect(handler.Require{AnyPermission: []string{"user:read"}})
 	mux := http.NewServeMux()
 	mux.Handle("/", f.routes())
 	mux.Handle("GET /admin/me", f.kit.Handler(protect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

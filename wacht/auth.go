@@ -121,10 +121,22 @@ func (e *AuthError) Unwrap() error { return e.Cause }
 
 // ProtectOptions are the requirements checked by Protect and Has.
 type ProtectOptions struct {
-	// Permissions are any-of: holding one of them, in either the organization
-	// or the workspace permission set, is enough. Empty means no permission
+	// AnyPermission is any-of: holding one of them, in either the
+	// organization or the workspace permission set, is enough. Empty means
+	// no any-of check.
+	AnyPermission []string
+	// AllPermissions is all-of: every one must be held, each in either the
+	// organization or the workspace permission set. Empty means no all-of
 	// check.
-	Permissions []string
+	//
+	// When both AnyPermission and AllPermissions are set, both must hold.
+	//
+	// An empty string names no permission, so a blank entry is a
+	// programming error (an unset variable, say) and is ignored in both
+	// lists. Mind the consequence: AnyPermission holding only blanks can
+	// never be met and denies everyone, while AllPermissions holding only
+	// blanks asks for nothing and admits every signed-in user.
+	AllPermissions []string
 	// OrganizationID, when set, must equal the active organization.
 	OrganizationID string
 	// WorkspaceID, when set, must equal the active workspace.
@@ -183,7 +195,7 @@ func (a *Auth) Err() error {
 }
 
 // Has reports whether the request is authenticated and satisfies opts
-// (organization, workspace and any-of permissions). It never fails.
+// (organization, workspace, any-of and all-of permissions). It never fails.
 func (a *Auth) Has(opts ProtectOptions) bool {
 	return a.Authenticated() && a.check(opts) == ""
 }
@@ -216,18 +228,25 @@ func (a *Auth) check(opts ProtectOptions) string {
 	if opts.WorkspaceID != "" && a.WorkspaceID != opts.WorkspaceID {
 		return "the active workspace does not match"
 	}
-	if len(opts.Permissions) == 0 {
-		return ""
+	if len(opts.AnyPermission) > 0 && !slices.ContainsFunc(opts.AnyPermission, func(p string) bool { return p != "" && a.holds(p) }) {
+		return fmt.Sprintf("requires one of the permissions %s", strings.Join(quoteAll(opts.AnyPermission), ", "))
 	}
-	for _, p := range opts.Permissions {
-		if p == "" {
-			continue
-		}
-		if slices.Contains(a.OrganizationPermissions, p) || slices.Contains(a.WorkspacePermissions, p) {
-			return ""
+	var missing []string
+	for _, p := range opts.AllPermissions {
+		if p != "" && !a.holds(p) {
+			missing = append(missing, p)
 		}
 	}
-	return fmt.Sprintf("requires one of the permissions %s", strings.Join(quoteAll(opts.Permissions), ", "))
+	if len(missing) > 0 {
+		return fmt.Sprintf("requires all of the permissions %s, missing %s",
+			strings.Join(quoteAll(opts.AllPermissions), ", "), strings.Join(quoteAll(missing), ", "))
+	}
+	return ""
+}
+
+// holds reports whether p is in the organization or the workspace set.
+func (a *Auth) holds(p string) bool {
+	return slices.Contains(a.OrganizationPermissions, p) || slices.Contains(a.WorkspacePermissions, p)
 }
 
 func quoteAll(ss []string) []string {

@@ -51,7 +51,7 @@ func TestEmulatorAuthenticate(t *testing.T) {
 	}
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a := v.Authenticate(r)
-		if err := a.Protect(wacht.ProtectOptions{Permissions: []string{"docs:write", "docs:admin"}, OrganizationID: "org_e2e"}); err != nil {
+		if err := a.Protect(wacht.ProtectOptions{AnyPermission: []string{"docs:write", "docs:admin"}, OrganizationID: "org_e2e"}); err != nil {
 			var ae *wacht.AuthError
 			errors.As(err, &ae)
 			w.WriteHeader(ae.Status)
@@ -85,7 +85,7 @@ func TestEmulatorAuthenticate(t *testing.T) {
 			t.Fatalf("%s: %d %s", alg, code, body)
 		}
 		fwd := wacht.AuthFromForwardedHeader(h.Get(wacht.ForwardedAuthHeader))
-		if fwd.UserID != "user_e2e" || fwd.OrganizationID != "org_e2e" || !fwd.Has(wacht.ProtectOptions{Permissions: []string{"docs:write"}}) {
+		if fwd.UserID != "user_e2e" || fwd.OrganizationID != "org_e2e" || !fwd.Has(wacht.ProtectOptions{AnyPermission: []string{"docs:write"}}) {
 			t.Fatalf("forwarded: %+v", fwd)
 		}
 	}

@@ -66,7 +66,7 @@ func ExampleVerifier_Authenticate() {
 	}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		auth := v.Authenticate(r)
-		if err := auth.Protect(wacht.ProtectOptions{Permissions: []string{"invoices:read"}}); err != nil {
+		if err := auth.Protect(wacht.ProtectOptions{AnyPermission: []string{"invoices:read"}}); err != nil {
 			var ae *wacht.AuthError
 			errors.As(err, &ae)
 			http.Error(w, ae.Code, ae.Status)
@@ -128,7 +128,7 @@ func ExampleVerifier_Verify() {
 func ExampleAuth_Protect() {
 	auth := &wacht.Auth{UserID: "user_1", OrganizationID: "org_1", OrganizationPermissions: []string{"docs:read"}}
 
-	fmt.Println(auth.Protect(wacht.ProtectOptions{Permissions: []string{"docs:read", "docs:write"}}))
+	fmt.Println(auth.Protect(wacht.ProtectOptions{AnyPermission: []string{"docs:read", "docs:write"}}))
 
 	err := auth.Protect(wacht.ProtectOptions{OrganizationID: "org_2"})
 	var ae *wacht.AuthError
@@ -147,7 +147,7 @@ func ExampleAuth_Protect() {
 
 func ExampleAuth_Has() {
 	auth := &wacht.Auth{UserID: "user_1", WorkspaceID: "ws_1", WorkspacePermissions: []string{"deploy"}}
-	fmt.Println(auth.Has(wacht.ProtectOptions{Permissions: []string{"deploy"}}))
+	fmt.Println(auth.Has(wacht.ProtectOptions{AnyPermission: []string{"deploy"}}))
 	fmt.Println(auth.Has(wacht.ProtectOptions{WorkspaceID: "ws_2"}))
 	fmt.Println((*wacht.Auth)(nil).Has(wacht.ProtectOptions{}))
 	// Output:
@@ -183,7 +183,7 @@ func ExampleAuth_ForwardedHeaderValue() {
 func ExampleAuthFromForwardedHeader() {
 	// Only inside one trust boundary: the value is not signed.
 	auth := wacht.AuthFromForwardedHeader(`{"userId":"user_1","organizationPermissions":["a"]}`)
-	fmt.Println(auth.UserID, auth.Has(wacht.ProtectOptions{Permissions: []string{"a"}}))
+	fmt.Println(auth.UserID, auth.Has(wacht.ProtectOptions{AnyPermission: []string{"a"}}))
 	// Output: user_1 true
 }
 

@@ -33,7 +33,7 @@ func ExampleVerifier_AuthenticateWithUpdate() {
 		for _, c := range update.SetCookie {
 			w.Header().Add("Set-Cookie", c)
 		}
-		fmt.Println(auth.UserID, auth.Has(wacht.ProtectOptions{Permissions: []string{"docs:read"}}))
+		fmt.Println(auth.UserID, auth.Has(wacht.ProtectOptions{AnyPermission: []string{"docs:read"}}))
 	}
 	for range 2 {
 		r := httptest.NewRequest("GET", "/docs", nil)

@@ -24,7 +24,7 @@ func TestForwardedHeaderRoundTrip(t *testing.T) {
 		t.Fatalf("got %v", m)
 	}
 	b := AuthFromForwardedHeader(v)
-	if !b.Authenticated() || b.UserID != "u1" || b.WorkspaceID != "" || !b.Has(ProtectOptions{Permissions: []string{"p1"}}) || b.Claims != nil {
+	if !b.Authenticated() || b.UserID != "u1" || b.WorkspaceID != "" || !b.Has(ProtectOptions{AnyPermission: []string{"p1"}}) || b.Claims != nil {
 		t.Fatalf("rebuilt %+v", b)
 	}
 	var nilAuth *Auth
@@ -55,7 +55,7 @@ func TestSignedForwardedAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := s.Verify(val)
-	if err != nil || got.UserID != "u1" || got.WorkspaceID != "w1" || !got.Has(ProtectOptions{Permissions: []string{"x"}}) {
+	if err != nil || got.UserID != "u1" || got.WorkspaceID != "w1" || !got.Has(ProtectOptions{AnyPermission: []string{"x"}}) {
 		t.Fatalf("%+v %v", got, err)
 	}
 	other, _ := NewForwardedAuthSigner([]byte("another-secret-another-secret-another"))

@@ -47,7 +47,7 @@ func TestCookieSessionExchangedOncePerToken(t *testing.T) {
 	sess := s.NewSession(wachttest.TokenOptions{UserID: "user_c", OrganizationID: "org_c", OrganizationPermissions: []string{"docs:read"}})
 
 	a, upd := v.AuthenticateWithUpdate(cookieRequest("GET", "/", sess.Cookie))
-	if !a.Authenticated() || a.UserID != "user_c" || a.SessionID != sess.ID || !a.Has(wacht.ProtectOptions{Permissions: []string{"docs:read"}}) {
+	if !a.Authenticated() || a.UserID != "user_c" || a.SessionID != sess.ID || !a.Has(wacht.ProtectOptions{AnyPermission: []string{"docs:read"}}) {
 		t.Fatalf("cookie request: %+v %v", a, a.Err())
 	}
 	if !upd.IsZero() {

@@ -49,7 +49,7 @@ func TestVerifyTokenAsWachtIssuesIt(t *testing.T) {
 	if !slices.Equal(a.OrganizationPermissions, []string{"org:read"}) || !slices.Equal(a.WorkspacePermissions, []string{"ws:write"}) {
 		t.Fatalf("nested permissions: %v %v", a.OrganizationPermissions, a.WorkspacePermissions)
 	}
-	if !a.Has(ProtectOptions{Permissions: []string{"ws:write"}, OrganizationID: "org_1", WorkspaceID: "ws_1"}) {
+	if !a.Has(ProtectOptions{AnyPermission: []string{"ws:write"}, OrganizationID: "org_1", WorkspaceID: "ws_1"}) {
 		t.Fatal("Has rejected the token's own organization, workspace and permission")
 	}
 	if a.Claims.Metadata["plan"] != "pro" || a.Claims.Metadata["seats"] != float64(5) {
@@ -85,7 +85,7 @@ func TestVerifyTokenAsWachtIssuesIt(t *testing.T) {
 	nullPerms := is.claims()
 	nullPerms["permissions"] = map[string]any{"organization": nil}
 	a = v.AuthFromToken(context.Background(), is.mintNoKid(k, nullPerms))
-	if !a.Authenticated() || a.OrganizationPermissions != nil || a.Has(ProtectOptions{Permissions: []string{"org:read"}}) {
+	if !a.Authenticated() || a.OrganizationPermissions != nil || a.Has(ProtectOptions{AnyPermission: []string{"org:read"}}) {
 		t.Fatalf("null permissions: %+v %v", a, a.Err())
 	}
 	// Metadata that is not an object is ignored, as it was before the
@@ -119,7 +119,7 @@ func TestVerifyOlderIssuerClaims(t *testing.T) {
 	if !a.Authenticated() || a.SessionID != "42" || a.OrganizationID != "9007199254740993" || a.WorkspaceID != "77" {
 		t.Fatalf("older ids: %+v %v", a, a.Err())
 	}
-	if !a.Has(ProtectOptions{Permissions: []string{"org:read"}}) || !a.Has(ProtectOptions{Permissions: []string{"ws:write"}}) {
+	if !a.Has(ProtectOptions{AnyPermission: []string{"org:read"}}) || !a.Has(ProtectOptions{AnyPermission: []string{"ws:write"}}) {
 		t.Fatalf("older permissions: %v %v", a.OrganizationPermissions, a.WorkspacePermissions)
 	}
 	// sid wins over session_id; the nested permissions over the top-level ones.

@@ -534,7 +534,7 @@ func TestAuthenticateRequest(t *testing.T) {
 	// Real HTTP round trip: a handler authenticates the request it receives.
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a := v.Authenticate(r)
-		if err := a.Protect(ProtectOptions{Permissions: []string{"ws:write"}}); err != nil {
+		if err := a.Protect(ProtectOptions{AnyPermission: []string{"ws:write"}}); err != nil {
 			var ae *AuthError
 			errors.As(err, &ae)
 			w.WriteHeader(ae.Status)
@@ -602,9 +602,12 @@ func TestProtectAndHas(t *testing.T) {
 		OrganizationPermissions: []string{"org:read"}, WorkspacePermissions: []string{"ws:write"}}
 	yes := []ProtectOptions{
 		{},
-		{Permissions: []string{"org:read"}},
-		{Permissions: []string{"nope", "ws:write"}},
-		{OrganizationID: "o", WorkspaceID: "w", Permissions: []string{"org:read"}},
+		{AnyPermission: []string{"org:read"}},
+		{AnyPermission: []string{"nope", "ws:write"}},
+		{OrganizationID: "o", WorkspaceID: "w", AnyPermission: []string{"org:read"}},
+		{AllPermissions: []string{"org:read", "ws:write"}},
+		{AllPermissions: []string{"org:read", ""}},
+		{AnyPermission: []string{"nope", "org:read"}, AllPermissions: []string{"ws:write"}},
 	}
 	for _, o := range yes {
 		if !a.Has(o) || a.Protect(o) != nil {
@@ -612,10 +615,13 @@ func TestProtectAndHas(t *testing.T) {
 		}
 	}
 	no := []ProtectOptions{
-		{Permissions: []string{"admin"}},
+		{AnyPermission: []string{"admin"}},
 		{OrganizationID: "other"},
 		{WorkspaceID: "other"},
-		{Permissions: []string{""}},
+		{AnyPermission: []string{""}},
+		{AllPermissions: []string{"org:read", "admin"}},
+		{AnyPermission: []string{"admin"}, AllPermissions: []string{"org:read"}},
+		{AnyPermission: []string{"org:read"}, AllPermissions: []string{"admin"}},
 	}
 	for _, o := range no {
 		err := a.Protect(o)
@@ -643,6 +649,34 @@ func TestProtectAndHas(t *testing.T) {
 	}
 	if !errors.Is(anonymous(tokenErr(TokenReasonExpired, "x")).Err(), &TokenError{Reason: TokenReasonExpired}) {
 		t.Error("errors.Is on TokenError reason")
+	}
+}
+
+// The promise: AllPermissions admits only a user holding every listed
+// permission (each from either set), AnyPermission one holding any, and the
+// 403 says which rule failed and what is missing.
+func TestProtectAllPermissionsRequiresEveryOne(t *testing.T) {
+	a := &Auth{UserID: "u", OrganizationPermissions: []string{"docs:read"}, WorkspacePermissions: []string{"deploy"}}
+	all := ProtectOptions{AllPermissions: []string{"docs:read", "docs:write"}}
+	err := a.Protect(all)
+	var ae *AuthError
+	if !errors.As(err, &ae) || ae.Code != AuthCodeForbidden {
+		t.Fatalf("holding one of two: want forbidden, got %v", err)
+	}
+	if want := `requires all of the permissions "docs:read", "docs:write", missing "docs:write"`; ae.Message != want {
+		t.Errorf("all-of message = %q, want %q", ae.Message, want)
+	}
+	if !a.Has(ProtectOptions{AllPermissions: []string{"docs:read", "deploy"}}) {
+		t.Error("all-of across the organization and workspace sets refused")
+	}
+	both := &Auth{UserID: "u", OrganizationPermissions: []string{"docs:read", "docs:write"}}
+	if err := both.Protect(all); err != nil {
+		t.Errorf("holding both: %v", err)
+	}
+
+	err = a.Protect(ProtectOptions{AnyPermission: []string{"x", "y"}})
+	if !errors.As(err, &ae) || ae.Message != `requires one of the permissions "x", "y"` {
+		t.Errorf("any-of message: %v", err)
 	}
 }
 

@@ -163,10 +163,10 @@ func TestVerifierAcceptsTokensAsWachtSignsThem(t *testing.T) {
 	s := f.memberSession
 	s.metadata = map[string]any{"plan": "pro", "seats": 5}
 	a := v.AuthFromToken(ctx, signSessionToken(t, f.keyPEM, f.emu.FrontendURL, s))
-	if err := a.Protect(wacht.ProtectOptions{Permissions: []string{"user:read"}, OrganizationID: wachttest.SeedOrganizationID, WorkspaceID: wachttest.SeedWorkspaceID}); err != nil {
+	if err := a.Protect(wacht.ProtectOptions{AnyPermission: []string{"user:read"}, OrganizationID: wachttest.SeedOrganizationID, WorkspaceID: wachttest.SeedWorkspaceID}); err != nil {
 		t.Fatalf("Protect: %v", err)
 	}
-	if a.UserID != wachttest.SeedUserID || a.SessionID != "7301" || !a.Has(wacht.ProtectOptions{Permissions: []string{"deploy:write"}}) {
+	if a.UserID != wachttest.SeedUserID || a.SessionID != "7301" || !a.Has(wacht.ProtectOptions{AnyPermission: []string{"deploy:write"}}) {
 		t.Fatalf("auth %+v", a)
 	}
 	var meta struct {
@@ -177,7 +177,7 @@ func TestVerifierAcceptsTokensAsWachtSignsThem(t *testing.T) {
 		t.Fatalf("metadata %+v %v", meta, err)
 	}
 	tk := f.sign(t)
-	if a := v.AuthFromToken(ctx, tk.outsider); !a.Authenticated() || a.Has(wacht.ProtectOptions{Permissions: []string{"user:read"}}) {
+	if a := v.AuthFromToken(ctx, tk.outsider); !a.Authenticated() || a.Has(wacht.ProtectOptions{AnyPermission: []string{"user:read"}}) {
 		t.Fatalf("outsider: %+v %v", a, a.Err())
 	}
 	a = v.AuthFromToken(ctx, tk.forged)

@@ -119,7 +119,7 @@ func serveChild() int {
 		handler.LoggerFrom(r.Context()).InfoContext(r.Context(), "listed users", "count", len(page.Data))
 		handler.WriteJSON(w, http.StatusOK, map[string]any{"users": len(page.Data), "has_deadline": deadline})
 	})
-	gcf.HTTP(targetHTTP, kit.Handler(kit.Protect(handler.Require{Permissions: []string{"user:read"}})(list)))
+	gcf.HTTP(targetHTTP, kit.Handler(kit.Protect(handler.Require{AnyPermission: []string{"user:read"}})(list)))
 
 	// A Pub/Sub job that updates a user: attributes name the user, the body
 	// carries the change.

@@ -25,7 +25,7 @@ import (
 // FUNCTION_TARGET=AdminUsers and funcframework.StartHostPort.
 func ExampleHTTP() {
 	kit := handler.New(handler.Options{Logger: slog.New(gcf.NewLogHandler(os.Stderr, nil))})
-	users := kit.Protect(handler.Require{Permissions: []string{"user:read"}})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	users := kit.Protect(handler.Require{AnyPermission: []string{"user:read"}})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		page, err := handler.ClientFrom(r.Context()).Users.List(r.Context(), wacht.ListUsersParams{Limit: 20})
 		if err != nil {
 			handler.WriteError(w, r, err)

@@ -16,7 +16,7 @@ import (
 func ExampleStart() {
 	kit := handler.New(handler.Options{}) // the site's env vars, read per invocation
 	mux := http.NewServeMux()
-	mux.Handle("GET /admin/users", kit.Protect(handler.Require{Permissions: []string{"user:read"}})(
+	mux.Handle("GET /admin/users", kit.Protect(handler.Require{AnyPermission: []string{"user:read"}})(
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			users, err := handler.ClientFrom(r.Context()).Users.List(r.Context(), wacht.ListUsersParams{})
 			if err != nil {

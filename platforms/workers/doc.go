@@ -5,7 +5,7 @@
 //	func main() {
 //		kit := workers.New(handler.Options{})
 //		mux := http.NewServeMux()
-//		mux.Handle("GET /admin/users", kit.Protect(handler.Require{Permissions: []string{"user:read"}})(adminUsers))
+//		mux.Handle("GET /admin/users", kit.Protect(handler.Require{AnyPermission: []string{"user:read"}})(adminUsers))
 //		mux.Handle("GET /machine/users", kit.RequireMachine("user:read")(machineUsers))
 //		workers.Serve(kit.Handler(mux))
 //	}

@@ -25,7 +25,7 @@ func ExampleNew() {
 		Env: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 	})
 	mux := http.NewServeMux()
-	mux.Handle("GET /admin/users", kit.Protect(handler.Require{Permissions: []string{"user:read"}})(
+	mux.Handle("GET /admin/users", kit.Protect(handler.Require{AnyPermission: []string{"user:read"}})(
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintln(w, "users")
 		})))

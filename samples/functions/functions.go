@@ -64,7 +64,7 @@ func Routes(kit *handler.Kit) http.Handler {
 // route or a function URL.
 func AdminUsers(kit *handler.Kit) http.Handler {
 	return allow(http.MethodGet,
-		kit.Protect(handler.Require{Permissions: []string{PermissionUserRead}})(http.HandlerFunc(listUsers)))
+		kit.Protect(handler.Require{AnyPermission: []string{PermissionUserRead}})(http.HandlerFunc(listUsers)))
 }
 
 // MachineUsers is the machine-to-machine function: Wacht's gateway must allow
