@@ -131,11 +131,9 @@ type ProtectOptions struct {
 	//
 	// When both AnyPermission and AllPermissions are set, both must hold.
 	//
-	// An empty string names no permission, so a blank entry is a
-	// programming error (an unset variable, say) and is ignored in both
-	// lists. Mind the consequence: AnyPermission holding only blanks can
-	// never be met and denies everyone, while AllPermissions holding only
-	// blanks asks for nothing and admits every signed-in user.
+	// An empty string is a permission nobody holds: a blank entry (an
+	// unset variable, say) fails closed in both lists. AnyPermission of
+	// only blanks, and AllPermissions with any blank, deny everyone.
 	AllPermissions []string
 	// OrganizationID, when set, must equal the active organization.
 	OrganizationID string
@@ -233,7 +231,7 @@ func (a *Auth) check(opts ProtectOptions) string {
 	}
 	var missing []string
 	for _, p := range opts.AllPermissions {
-		if p != "" && !a.holds(p) {
+		if p == "" || !a.holds(p) {
 			missing = append(missing, p)
 		}
 	}

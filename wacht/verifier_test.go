@@ -606,7 +606,6 @@ func TestProtectAndHas(t *testing.T) {
 		{AnyPermission: []string{"nope", "ws:write"}},
 		{OrganizationID: "o", WorkspaceID: "w", AnyPermission: []string{"org:read"}},
 		{AllPermissions: []string{"org:read", "ws:write"}},
-		{AllPermissions: []string{"org:read", ""}},
 		{AnyPermission: []string{"nope", "org:read"}, AllPermissions: []string{"ws:write"}},
 	}
 	for _, o := range yes {
@@ -619,6 +618,9 @@ func TestProtectAndHas(t *testing.T) {
 		{OrganizationID: "other"},
 		{WorkspaceID: "other"},
 		{AnyPermission: []string{""}},
+		// A blank entry (an unset variable) fails closed.
+		{AllPermissions: []string{"org:read", ""}},
+		{AllPermissions: []string{""}},
 		{AllPermissions: []string{"org:read", "admin"}},
 		{AnyPermission: []string{"admin"}, AllPermissions: []string{"org:read"}},
 		{AnyPermission: []string{"org:read"}, AllPermissions: []string{"admin"}},
