@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -85,7 +86,7 @@ func ConfigFromEnv(lookup func(string) (string, bool)) Config {
 	cfg := Config{
 		Client: wacht.ConfigFromEnv(lookup),
 		Verifier: wacht.VerifierConfig{
-			PublishableKey:    firstNonEmpty(get(EnvPublicPublishableKey), get(EnvPublishableKey)),
+			PublishableKey:    cmp.Or(get(EnvPublicPublishableKey), get(EnvPublishableKey)),
 			RequiredIssuer:    get(EnvIssuer),
 			Audiences:         splitList(get(EnvAudiences)),
 			AuthorizedParties: splitList(get(EnvAuthorizedParties)),
@@ -103,15 +104,6 @@ func ConfigFromEnv(lookup func(string) (string, bool)) Config {
 		cfg.Verifier.ForwardedAuthSecret = []byte(s)
 	}
 	return cfg
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func splitList(s string) []string {

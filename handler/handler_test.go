@@ -510,7 +510,7 @@ func TestPanicBodyLimitAndMisconfiguration(t *testing.T) {
 	if a.status != 500 || a.body["error"] != "misconfigured" || strings.Contains(a.raw, "WACHT_PUBLISHABLE_KEY") || a.body["request_id"] == "" {
 		t.Fatalf("missing publishable key: %d %s", a.status, a.raw)
 	}
-	if !strings.Contains(f.logText(), "WACHT_PUBLISHABLE_KEY is not set") {
+	if !strings.Contains(f.logText(), "WACHT_PUBLISHABLE_KEY: not set") {
 		t.Fatalf("the missing setting is not named in the log: %s", f.logText())
 	}
 	f.setEnv(handler.EnvPublishableKey, "pk_test_!!!")

@@ -151,20 +151,23 @@ type instance struct {
 	webhookErr  error
 }
 
-// ConfigError reports configuration that keeps a middleware from working,
-// naming the setting to fix, or wraps the error of Options.Resolve. Its
-// text is for the function's owner: WriteError logs it (with known secrets
-// and URL passwords redacted) and answers the caller only a generic 500
-// misconfigured with the request id.
-type ConfigError struct {
-	Part string // "backend client", "token verifier", "gateway", "webhook verifier", "resolve"
-	Err  error
+// notSet reports a setting the kit needs and was not given. The kit's
+// configuration errors are *wacht.ConfigError, as its clients' are: one
+// type to match with errors.As. Their text is for the function's owner:
+// WriteError logs it (with known secrets and URL passwords redacted) and
+// answers the caller only a generic 500 misconfigured with the request id.
+func notSet(env, part string) error {
+	return &wacht.ConfigError{Field: env, Problem: "not set; the " + part + " needs it"}
 }
 
-func (e *ConfigError) Error() string {
-	return "handler: " + e.Part + " misconfigured: " + e.Err.Error()
+// configError returns err from building part as a *wacht.ConfigError,
+// which the wacht constructors return already.
+func configError(part string, err error) error {
+	if _, ok := errors.AsType[*wacht.ConfigError](err); ok {
+		return err
+	}
+	return &wacht.ConfigError{Field: part, Problem: "invalid", Err: err}
 }
-func (e *ConfigError) Unwrap() error { return e.Err }
 
 func (in *instance) Client() (*wacht.Client, error) {
 	in.clientOnce.Do(func() {
@@ -173,12 +176,12 @@ func (in *instance) Client() (*wacht.Client, error) {
 			cfg.HTTPClient = in.kit.opts.HTTPClient
 		}
 		if cfg.APIKey == "" {
-			in.clientErr = &ConfigError{Part: "backend client", Err: errors.New(EnvAPIKey + " is not set")}
+			in.clientErr = notSet(EnvAPIKey, "backend client")
 			return
 		}
 		in.client, in.clientErr = wacht.NewClient(cfg)
 		if in.clientErr != nil {
-			in.clientErr = &ConfigError{Part: "backend client", Err: in.clientErr}
+			in.clientErr = configError("backend client", in.clientErr)
 			return
 		}
 		in.kit.stats.clients.Add(1)
@@ -196,12 +199,12 @@ func (in *instance) Verifier() (*wacht.Verifier, error) {
 			cfg.KeySets = &in.kit.keySets
 		}
 		if cfg.PublishableKey == "" && cfg.FrontendAPIURL == "" {
-			in.verifierErr = &ConfigError{Part: "token verifier", Err: errors.New(EnvPublishableKey + " is not set")}
+			in.verifierErr = notSet(EnvPublishableKey, "token verifier")
 			return
 		}
 		in.verifier, in.verifierErr = wacht.NewVerifier(cfg)
 		if in.verifierErr != nil {
-			in.verifierErr = &ConfigError{Part: "token verifier", Err: in.verifierErr}
+			in.verifierErr = configError("token verifier", in.verifierErr)
 			return
 		}
 		in.kit.stats.verifiers.Add(1)
@@ -216,14 +219,11 @@ func (in *instance) Gateway() (*wacht.Gateway, error) {
 			cfg.HTTPClient = in.kit.opts.HTTPClient
 		}
 		if cfg.URL == "" {
-			// wacht.NewGateway falls back to the process environment;
-			// the kit's configuration comes only from its own Env (and
-			// Resolve), so an unset URL means the documented default.
 			cfg.URL = wacht.DefaultGatewayURL
 		}
 		in.gateway, in.gatewayErr = wacht.NewGateway(cfg)
 		if in.gatewayErr != nil {
-			in.gatewayErr = &ConfigError{Part: "gateway", Err: in.gatewayErr}
+			in.gatewayErr = configError("gateway", in.gatewayErr)
 			return
 		}
 		in.kit.stats.gateways.Add(1)
@@ -234,12 +234,12 @@ func (in *instance) Gateway() (*wacht.Gateway, error) {
 func (in *instance) Webhook() (*wacht.WebhookVerifier, error) {
 	in.webhookOnce.Do(func() {
 		if in.cfg.WebhookSecret == "" {
-			in.webhookErr = &ConfigError{Part: "webhook verifier", Err: errors.New(EnvWebhookSecret + " is not set")}
+			in.webhookErr = notSet(EnvWebhookSecret, "webhook verifier")
 			return
 		}
 		in.webhook, in.webhookErr = wacht.NewWebhookVerifier(in.cfg.WebhookSecret)
 		if in.webhookErr != nil {
-			in.webhookErr = &ConfigError{Part: "webhook verifier", Err: in.webhookErr}
+			in.webhookErr = configError("webhook verifier", in.webhookErr)
 			return
 		}
 		if in.kit.opts.MaxBodyBytes > 0 {
@@ -261,7 +261,7 @@ func (k *Kit) instanceFor(r *http.Request) (*instance, error) {
 	if k.opts.Resolve != nil {
 		var err error
 		if cfg, err = k.opts.Resolve(r, cfg); err != nil {
-			return nil, &ConfigError{Part: "resolve", Err: err}
+			return nil, &wacht.ConfigError{Field: "handler.Options.Resolve", Problem: "failed", Err: err}
 		}
 	}
 	key := cfg.fingerprint()

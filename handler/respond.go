@@ -123,7 +123,7 @@ func (e *HTTPError) code() string {
 //     unauthenticated, or 503 unavailable when the signing keys could not
 //     be fetched, 500 misconfigured when the verifier is broken.
 //   - errors wrapping wacht.ErrInvalidParams: 400 bad_request.
-//   - *ConfigError (including a failing Options.Resolve): 500 misconfigured
+//   - *wacht.ConfigError (including a failing Options.Resolve): 500 misconfigured
 //     with a generic message; the setting's name is in the log only.
 //   - context.DeadlineExceeded 504, context.Canceled 503.
 //   - anything else: 500 internal_error.
@@ -146,7 +146,7 @@ func classify(ctx context.Context, err error) (int, ErrorBody, time.Duration) {
 	var (
 		authErr   *wacht.AuthError
 		apiErr    *wacht.APIError
-		cfgErr    *ConfigError
+		cfgErr    *wacht.ConfigError
 		maxErr    *http.MaxBytesError
 		hookErr   *wacht.WebhookError
 		gwErr     *wacht.GatewayError

@@ -67,17 +67,17 @@ type Client struct {
 func NewClient(cfg Config) (*Client, error) {
 	key := strings.TrimSpace(cfg.APIKey)
 	if key == "" {
-		return nil, ErrMissingAPIKey
+		return nil, &ConfigError{Field: "APIKey", Problem: "missing", Err: ErrMissingAPIKey}
 	}
 	if strings.ContainsAny(key, "\r\n\t ") {
-		return nil, errors.New("wacht: invalid API key (" + EnvAPIKey + " or Config.APIKey): it contains white space")
+		return nil, &ConfigError{Field: "APIKey", Problem: "contains white space (" + EnvAPIKey + " or Config.APIKey)"}
 	}
 	base, err := parseBaseURL(strings.TrimSpace(cfg.BaseURL))
 	if err != nil {
-		return nil, err
+		return nil, &ConfigError{Field: "BaseURL", Problem: "invalid (" + EnvBackendAPIURL + " or Config.BaseURL)", Err: err}
 	}
 	if cfg.MaxRetries < 0 {
-		return nil, fmt.Errorf("wacht: Config.MaxRetries is %d; it must not be negative", cfg.MaxRetries)
+		return nil, &ConfigError{Field: "MaxRetries", Problem: fmt.Sprintf("is %d; it must not be negative", cfg.MaxRetries)}
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {

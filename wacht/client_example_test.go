@@ -66,7 +66,7 @@ func ExampleNewClient() {
 	// Output:
 	// https://api.wacht.dev
 	// {BaseURL:https://api.wacht.dev APIKey:[redacted] Timeout:10s Retries:3}
-	// wacht: missing API key: set WACHT_API_KEY or Config.APIKey
+	// wacht: invalid configuration: APIKey: missing: set WACHT_API_KEY or Config.APIKey
 }
 
 func ExampleNewClientFromEnv() {

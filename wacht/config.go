@@ -29,8 +29,9 @@ const (
 	DefaultMaxRetries = 3
 )
 
-// ErrMissingAPIKey is returned by NewClient when Config.APIKey is empty.
-var ErrMissingAPIKey = errors.New("wacht: missing API key: set " + EnvAPIKey + " or Config.APIKey")
+// ErrMissingAPIKey is wrapped by the *ConfigError NewClient returns when
+// Config.APIKey is empty.
+var ErrMissingAPIKey = errors.New("set " + EnvAPIKey + " or Config.APIKey")
 
 // Config configures a Client. Only APIKey is required; every other zero value
 // picks a sensible default.

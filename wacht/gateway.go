@@ -2,6 +2,7 @@ package wacht
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -12,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,7 +23,6 @@ import (
 // Gateway defaults.
 const (
 	DefaultGatewayURL     = "https://gateway.wacht.dev"
-	GatewayURLEnv         = "WACHT_GATEWAY_URL" // read by NewGateway when GatewayConfig.URL is empty
 	DefaultGatewayTimeout = 10 * time.Second
 	defaultGatewayMaxBody = 1 << 20
 	gatewayCheckPath      = "/v1/authz/check"
@@ -406,8 +405,9 @@ func (e *GatewayError) Temporary() bool {
 
 // GatewayConfig configures a Gateway. The zero value works.
 type GatewayConfig struct {
-	// URL is the gateway base URL. Empty means the WACHT_GATEWAY_URL
-	// environment variable, else DefaultGatewayURL.
+	// URL is the gateway base URL. Empty means DefaultGatewayURL. NewGateway
+	// reads no environment variable: configuration comes from the caller
+	// (the handler kit reads WACHT_GATEWAY_URL from the env it was given).
 	URL string
 	// HTTPClient sends the checks; nil means a plain client (each call is
 	// bounded by Timeout).
@@ -429,15 +429,8 @@ type Gateway struct {
 
 // NewGateway validates cfg and returns a Gateway. It does no network I/O.
 func NewGateway(cfg GatewayConfig) (*Gateway, error) {
-	base := cfg.URL
+	base := cmp.Or(cfg.URL, DefaultGatewayURL)
 	field := "GatewayConfig.URL"
-	if base == "" {
-		base = os.Getenv(GatewayURLEnv)
-		field = GatewayURLEnv
-	}
-	if base == "" {
-		base = DefaultGatewayURL
-	}
 	u, err := url.Parse(strings.TrimRight(base, "/"))
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" {
 		return nil, &ConfigError{Field: field, Problem: "must be an absolute http(s) URL without credentials or query"}

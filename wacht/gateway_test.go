@@ -216,14 +216,14 @@ func TestGatewayCheck(t *testing.T) {
 }
 
 func TestNewGatewayConfig(t *testing.T) {
-	t.Setenv(GatewayURLEnv, "")
+	// The process environment is not configuration NewGateway reads.
+	t.Setenv("WACHT_GATEWAY_URL", "http://127.0.0.1:9/")
 	g, err := NewGateway(GatewayConfig{})
 	if err != nil || g.URL() != DefaultGatewayURL+"/v1/authz/check" {
 		t.Fatalf("%v %v", g, err)
 	}
-	t.Setenv(GatewayURLEnv, "http://127.0.0.1:9/")
-	if g, _ := NewGateway(GatewayConfig{}); g.URL() != "http://127.0.0.1:9/v1/authz/check" {
-		t.Fatalf("env: %s", g.URL())
+	if g, _ := NewGateway(GatewayConfig{URL: "http://127.0.0.1:9/"}); g.URL() != "http://127.0.0.1:9/v1/authz/check" {
+		t.Fatalf("explicit URL: %s", g.URL())
 	}
 	for _, u := range []string{"ftp://x", "https://user:pw@x", "https://x/?a=1", "::"} {
 		var ce *ConfigError

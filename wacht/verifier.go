@@ -2,6 +2,7 @@ package wacht
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -163,8 +164,10 @@ type Verifier struct {
 	jwks           *jwksCache
 }
 
-// ConfigError reports an unusable VerifierConfig, GatewayConfig or webhook
-// secret. It never contains the secret values themselves.
+// ConfigError reports unusable configuration: of a Client, Verifier,
+// Gateway or webhook verifier, or of the handler kit built on them (which
+// returns this type too). Field names the setting to fix; the error never
+// contains a secret value.
 type ConfigError struct {
 	Field   string
 	Problem string
@@ -813,7 +816,7 @@ func (v *Verifier) checkClaims(payload []byte) (*Claims, *TokenError) {
 		AuthorizedParty: w.Azp,
 		ID:              w.Jti,
 		ExpiresAt:       w.Exp.t,
-		SessionID:       string(firstNonEmpty(w.Sid, w.SessionID, w.Sess)),
+		SessionID:       string(cmp.Or(w.Sid, w.SessionID, w.Sess)),
 		OrganizationID:  string(w.Org),
 		WorkspaceID:     string(w.Workspace),
 		raw:             payload,
@@ -845,15 +848,6 @@ func (v *Verifier) checkClaims(payload []byte) (*Claims, *TokenError) {
 		c.metadata = w.Metadata
 	}
 	return c, nil
-}
-
-func firstNonEmpty(ss ...flexString) flexString {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 // AuthFromToken verifies token and returns the request's Auth. It never

@@ -315,7 +315,7 @@ func TestEventHandlers(t *testing.T) {
 			called = true
 			return nil
 		})(t.Context(), good)
-		var ce *handler.ConfigError
+		var ce *wacht.ConfigError
 		if !errors.As(err, &ce) || called {
 			t.Fatalf("error %v, called %v", err, called)
 		}

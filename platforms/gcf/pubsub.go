@@ -1,6 +1,7 @@
 package gcf
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -110,7 +111,7 @@ func DecodePubSub(e cloudevents.Event) (*MessagePublishedData, error) {
 	m := &out.Message
 	m.Attributes = w.Message.Attributes
 	m.OrderingKey = w.Message.OrderingKey
-	m.ID = firstNonEmpty(w.Message.MessageID, w.Message.MessageIDSnake)
+	m.ID = cmp.Or(w.Message.MessageID, w.Message.MessageIDSnake)
 	if m.ID == "" {
 		return fail("message.messageId", ErrMissingField)
 	}
@@ -121,7 +122,7 @@ func DecodePubSub(e cloudevents.Event) (*MessagePublishedData, error) {
 		}
 		m.Data = b
 	}
-	if ts := firstNonEmpty(w.Message.PublishTime, w.Message.PublishTimeSnake); ts != "" {
+	if ts := cmp.Or(w.Message.PublishTime, w.Message.PublishTimeSnake); ts != "" {
 		t, err := time.Parse(time.RFC3339Nano, ts)
 		if err != nil {
 			return fail("message.publishTime", fmt.Errorf("not an RFC 3339 timestamp: %w", err))
@@ -146,13 +147,4 @@ func checkJSONData(e cloudevents.Event) error {
 		return nil
 	}
 	return fmt.Errorf("%w: %s", ErrContentType, mt)
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -18,6 +18,7 @@
 package deploy
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -245,19 +246,10 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		d = live
 	}
 	res.State = d.State
-	res.URL = firstNonEmpty(d.SslURL, d.URL)
-	res.DeployURL = firstNonEmpty(d.DeploySslURL, d.DeployURL)
-	p.printf("deploy %s %s: %d files and %d functions uploaded; %s", d.ID, d.State, res.FilesUploaded, res.FunctionsUploaded, firstNonEmpty(res.DeployURL, res.URL))
+	res.URL = cmp.Or(d.SslURL, d.URL)
+	res.DeployURL = cmp.Or(d.DeploySslURL, d.DeployURL)
+	p.printf("deploy %s %s: %d files and %d functions uploaded; %s", d.ID, d.State, res.FilesUploaded, res.FunctionsUploaded, cmp.Or(res.DeployURL, res.URL))
 	return res, nil
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func newClient(opts Options) (*porcelain.Netlify, error) {
