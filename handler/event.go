@@ -14,6 +14,7 @@ import (
 // set with WithRequestID (or adds a fresh one) and attaches a logger that
 // carries it and the WithLogAttrs attributes, for LoggerFrom.
 func (k *Kit) EventContext(ctx context.Context) context.Context {
+	k.init()
 	id := RequestIDFrom(ctx)
 	if id == "" {
 		id = newRequestID()

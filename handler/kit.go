@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"cmp"
 	"container/list"
 	"context"
 	"errors"
@@ -61,12 +62,14 @@ type Options struct {
 }
 
 // Kit builds and caches what each configuration needs and provides the
-// middleware. Create one per function with New and keep it for the life of
-// the process: its cache is what makes warm invocations cheap. A Kit is safe
-// for concurrent use.
+// middleware. Create one per function, with New or as a zero Kit (which
+// behaves as New(Options{})), and keep it for the life of the process: its
+// cache is what makes warm invocations cheap. A Kit must not be copied
+// after first use. It is safe for concurrent use.
 type Kit struct {
-	opts Options
-	log  *slog.Logger
+	initOnce sync.Once
+	opts     Options
+	log      *slog.Logger
 
 	// keySets outlives instances: configurations of one issuer share its
 	// key set and refresh limiter however often they are evicted.
@@ -83,27 +86,37 @@ type Kit struct {
 }
 
 // New returns a Kit. Nothing is read or built until the first request: cold
-// starts do no network and no client construction.
+// starts do no network and no client construction. A zero Kit is the same
+// as New(Options{}).
 func New(opts Options) *Kit {
-	if opts.Env == nil {
-		opts.Env = os.LookupEnv
-	}
-	if opts.MaxBodyBytes == 0 {
-		opts.MaxBodyBytes = defaultMaxBodyBytes
-	}
-	if opts.MaxInstances <= 0 {
-		opts.MaxInstances = defaultInstanceCacheLimit
-	}
-	if opts.WebhookIdempotency == nil {
-		opts.WebhookIdempotency = &wacht.MemoryWebhookIdempotency{}
-	}
-	log := opts.Logger
-	if log == nil {
-		log = slog.Default()
-	}
-	k := &Kit{opts: opts, log: log, byKey: map[fingerprint]*list.Element{}, lru: list.New()}
-	k.keySets.MaxIssuers = max(4*opts.MaxInstances, wacht.DefaultKeySetsMaxIssuers)
+	k := &Kit{opts: opts}
+	k.init()
 	return k
+}
+
+// init applies the defaults of Options once, so that a zero Kit (declared
+// as a variable, or embedded in a struct) works as New(Options{}) does.
+// Every entry point calls it; after the first call it is one atomic load.
+func (k *Kit) init() {
+	k.initOnce.Do(func() {
+		opts := &k.opts
+		if opts.Env == nil {
+			opts.Env = os.LookupEnv
+		}
+		if opts.MaxBodyBytes == 0 {
+			opts.MaxBodyBytes = defaultMaxBodyBytes
+		}
+		if opts.MaxInstances <= 0 {
+			opts.MaxInstances = defaultInstanceCacheLimit
+		}
+		if opts.WebhookIdempotency == nil {
+			opts.WebhookIdempotency = &wacht.MemoryWebhookIdempotency{}
+		}
+		k.log = cmp.Or(opts.Logger, slog.Default())
+		k.byKey = map[fingerprint]*list.Element{}
+		k.lru = list.New()
+		k.keySets.MaxIssuers = max(4*opts.MaxInstances, wacht.DefaultKeySetsMaxIssuers)
+	})
 }
 
 // Stats counts what a Kit has built since it was created. Tests and
@@ -254,6 +267,7 @@ func (in *instance) Webhook() (*wacht.WebhookVerifier, error) {
 // instance, creating it on first sight. The common case (same configuration
 // as the previous request) costs one env read and one hash.
 func (k *Kit) instanceFor(r *http.Request) (*instance, error) {
+	k.init()
 	if in, ok := r.Context().Value(instanceKey{}).(*instance); ok && in.kit == k {
 		return in, nil
 	}

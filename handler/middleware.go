@@ -30,6 +30,7 @@ import (
 // exactly when the platform's writer does. Put it outermost:
 // platform.Start(kit.Handler(mux)).
 func (k *Kit) Handler(next http.Handler) http.Handler {
+	k.init()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		id := RequestIDFrom(ctx)
@@ -181,6 +182,7 @@ func wrapWriter(w http.ResponseWriter) (*trackingWriter, http.ResponseWriter) {
 // configuration (Options.Resolve), is not trusted: the request is verified
 // again and the new result replaces it for the handlers inside.
 func (k *Kit) Authenticate(next http.Handler) http.Handler {
+	k.init()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, r, ok := k.withInstance(w, r)
 		if !ok {
@@ -288,6 +290,7 @@ type Require = wacht.ProtectOptions
 // fails (down, timing out, 429, 5xx, a malformed answer) 503
 // {"error":"unavailable"}, with its Retry-After when it sent one.
 func (k *Kit) Protect(req Require) func(http.Handler) http.Handler {
+	k.init()
 	return func(next http.Handler) http.Handler {
 		inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			in := r.Context().Value(instanceKey{}).(*instance)
@@ -440,6 +443,7 @@ func normalOrigin(s string) (string, bool) {
 // which the gateway would read as part of an AND/OR expression
 // (wacht.ValidateRequiredPermissions).
 func (k *Kit) RequireMachine(permissions ...string) func(http.Handler) http.Handler {
+	k.init()
 	perms := append([]string(nil), permissions...)
 	if err := wacht.ValidateRequiredPermissions(perms); err != nil {
 		panic("handler: RequireMachine: " + err.Error())
@@ -542,6 +546,7 @@ const webhookSettleTimeout = 10 * time.Second
 // If the store fails, the delivery is answered 503 unprocessed, and Wacht
 // retries it.
 func (k *Kit) VerifyWebhook(next http.Handler) http.Handler {
+	k.init()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, r, ok := k.withInstance(w, r)
 		if !ok {
@@ -659,6 +664,7 @@ func (k *Kit) Verifier(r *http.Request) (*wacht.Verifier, error) {
 }
 
 func (k *Kit) fail(w http.ResponseWriter, r *http.Request, err error) {
+	k.init()
 	if LoggerFrom(r.Context()) == slog.Default() && k.log != slog.Default() {
 		r = r.WithContext(context.WithValue(r.Context(), loggerKey{}, k.log))
 	}
