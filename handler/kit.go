@@ -52,6 +52,15 @@ type Options struct {
 	// without a usable default transport (Cloudflare Workers) set it.
 	HTTPClient *http.Client
 
+	// RenderError, when set, writes every failure answer the kit makes
+	// (401, 403, 413, 429, 5xx, and WriteError's answers inside
+	// Kit.Handler) instead of the JSON ErrorBody: an HTML page for browser
+	// routes, or another JSON shape. The kit has already chosen the status
+	// and set its headers (Retry-After, Cache-Control) and logged the
+	// cause; body holds the code, a message safe for the caller and the
+	// request id. It must write the status itself, and must not panic.
+	RenderError func(w http.ResponseWriter, r *http.Request, status int, body ErrorBody)
+
 	// WebhookIdempotency remembers webhook deliveries by webhook-id for
 	// VerifyWebhook, so a repeated delivery reaches the handler marked
 	// Duplicate. Nil means a wacht.MemoryWebhookIdempotency of this Kit:
@@ -117,6 +126,15 @@ func (k *Kit) init() {
 		k.lru = list.New()
 		k.keySets.MaxIssuers = max(4*opts.MaxInstances, wacht.DefaultKeySetsMaxIssuers)
 	})
+}
+
+// render writes a failure answer with Options.RenderError, else as JSON.
+func (k *Kit) render(w http.ResponseWriter, r *http.Request, status int, body ErrorBody) {
+	if k.opts.RenderError != nil {
+		k.opts.RenderError(w, r, status, body)
+		return
+	}
+	writeJSON(w, status, body)
 }
 
 // Stats counts what a Kit has built since it was created. Tests and

@@ -72,12 +72,12 @@ func (k *Kit) Handler(next http.Handler) http.Handler {
 				// would pass a truncated answer off as complete.
 				panic(http.ErrAbortHandler)
 			}
-			writeJSON(tw, http.StatusInternalServerError, ErrorBody{Error: CodeInternal, Message: messageInternal, RequestID: id})
+			k.render(tw, r, http.StatusInternalServerError, ErrorBody{Error: CodeInternal, Message: messageInternal, RequestID: id})
 		}()
 
 		if max := k.opts.MaxBodyBytes; max > 0 && r.Body != nil && r.Body != http.NoBody {
 			if r.ContentLength > max {
-				writeJSON(tw, http.StatusRequestEntityTooLarge, ErrorBody{Error: CodeBodyTooLarge, Message: "request body exceeds " + strconv.FormatInt(max, 10) + " bytes", RequestID: id})
+				k.render(tw, r, http.StatusRequestEntityTooLarge, ErrorBody{Error: CodeBodyTooLarge, Message: "request body exceeds " + strconv.FormatInt(max, 10) + " bytes", RequestID: id})
 				return
 			}
 			r.Body = http.MaxBytesReader(tw, r.Body, max)
@@ -508,7 +508,7 @@ func (k *Kit) failDecision(w http.ResponseWriter, r *http.Request, d *wacht.Deci
 	LoggerFrom(r.Context()).LogAttrs(r.Context(), slog.LevelInfo, "machine token denied",
 		slog.Int("status", status), slog.String("reason", d.Reason), slog.String("blocked_rule", d.BlockedRule),
 		slog.String("gateway_request_id", d.RequestID))
-	writeJSON(w, status, body)
+	k.render(w, r, status, body)
 }
 
 // defaultWebhookLease is how long a delivery being processed stays claimed

@@ -139,6 +139,16 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	if retryAfter > 0 {
 		w.Header().Set(headerRetryAfter, strconv.Itoa(int((retryAfter+time.Second-1)/time.Second)))
 	}
+	renderFailure(w, r, status, body)
+}
+
+// renderFailure writes a failure answer: through Options.RenderError of the
+// kit serving r, when it has one, else as JSON.
+func renderFailure(w http.ResponseWriter, r *http.Request, status int, body ErrorBody) {
+	if s := scopeFrom(r.Context()); s != nil && s.kit != nil {
+		s.kit.render(w, r, status, body)
+		return
+	}
 	writeJSON(w, status, body)
 }
 
