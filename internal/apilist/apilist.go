@@ -28,16 +28,18 @@ func List(ctx build.Context, dir, importPath string) (string, error) {
 		return "", err
 	}
 	fset := token.NewFileSet()
-	files := make(map[string]*ast.File)
+	var files []*ast.File
 	for _, name := range bp.GoFiles {
-		f, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, 0)
+		f, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, parser.ParseComments)
 		if err != nil {
 			return "", err
 		}
-		files[name] = f
+		files = append(files, f)
 	}
-	pkg := &ast.Package{Name: bp.Name, Files: files} //nolint:staticcheck // go/doc still takes *ast.Package
-	d := doc.New(pkg, importPath, 0)
+	d, err := doc.NewFromFiles(fset, files, importPath)
+	if err != nil {
+		return "", err
+	}
 
 	var out []string
 	decl := func(n any) string {
