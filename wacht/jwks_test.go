@@ -8,53 +8,52 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
 func TestJWKSLazyAndShared(t *testing.T) {
-	k := newECKey(t, "k1", "ES256")
-	is := newTestIssuer(t, k)
-	gate := make(chan struct{})
-	is.set(func(is *testIssuer) { is.gate = gate })
-	v := is.verifier(t, nil)
-	if is.hits.Load() != 0 {
-		t.Fatal("constructor fetched")
-	}
-	tok := is.mint(k, nil, nil)
-	var wg sync.WaitGroup
-	errs := make(chan error, 200)
-	for range 200 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := v.Verify(context.Background(), tok); err != nil {
-				errs <- err
-			}
-		}()
-	}
-	// Let all 200 pile up on the cold cache, then release the one fetch.
-	deadline := time.Now().Add(5 * time.Second)
-	for is.hits.Load() == 0 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(20 * time.Millisecond)
-	close(gate)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
-	if got := is.hits.Load(); got != 1 {
-		t.Fatalf("cold concurrent misses made %d fetches; want 1", got)
-	}
-	for range 1000 {
-		if _, err := v.Verify(context.Background(), tok); err != nil {
+	synctest.Test(t, func(t *testing.T) {
+		k := newECKey(t, "k1", "ES256")
+		is := newMemIssuer(t, k)
+		gate := make(chan struct{})
+		is.set(func(is *testIssuer) { is.gate = gate })
+		v := is.verifier(t, nil)
+		if is.hits.Load() != 0 {
+			t.Fatal("constructor fetched")
+		}
+		tok := is.mint(k, nil, nil)
+		var wg sync.WaitGroup
+		errs := make(chan error, 200)
+		for range 200 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := v.Verify(context.Background(), tok); err != nil {
+					errs <- err
+				}
+			}()
+		}
+		// Let all 200 pile up on the cold cache, then release the one fetch.
+		synctest.Wait()
+		close(gate)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
 			t.Fatal(err)
 		}
-	}
-	if got := v.Stats().Fetches; got != 1 {
-		t.Fatalf("1,200 verifications made %d fetches; want 1", got)
-	}
+		if got := is.hits.Load(); got != 1 {
+			t.Fatalf("cold concurrent misses made %d fetches; want 1", got)
+		}
+		for range 1000 {
+			if _, err := v.Verify(context.Background(), tok); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := v.Stats().Fetches; got != 1 {
+			t.Fatalf("1,200 verifications made %d fetches; want 1", got)
+		}
+	})
 }
 
 func TestJWKSUnknownKidStorm(t *testing.T) {
@@ -228,56 +227,62 @@ func TestJWKSColdFailures(t *testing.T) {
 }
 
 func TestJWKSRequestContextBoundsWait(t *testing.T) {
-	k := newECKey(t, "k1", "ES256")
-	is := newTestIssuer(t, k)
-	is.set(func(is *testIssuer) { is.delay = 300 * time.Millisecond })
-	v := is.verifier(t, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	_, err := v.Verify(ctx, is.mint(k, nil, nil))
-	if TokenErrorReason(err) != TokenReasonContextDone || !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err = %v", err)
-	}
-	if time.Since(start) > 250*time.Millisecond {
-		t.Fatal("the request waited for the fetch past its own deadline")
-	}
-	// The fetch went on without the request that started it; the next
-	// request is answered by it, not by a fetch of its own.
-	if _, err := v.Verify(context.Background(), is.mint(k, nil, nil)); err != nil {
-		t.Fatalf("next request: %v", err)
-	}
-	if n := is.hits.Load(); n != 1 {
-		t.Fatalf("%d fetches, want the one the first request started", n)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		k := newECKey(t, "k1", "ES256")
+		is := newMemIssuer(t, k)
+		is.set(func(is *testIssuer) { is.delay = 300 * time.Millisecond })
+		v := is.verifier(t, nil)
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		_, err := v.Verify(ctx, is.mint(k, nil, nil))
+		if TokenErrorReason(err) != TokenReasonContextDone || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("err = %v", err)
+		}
+		if waited := time.Since(start); waited != 50*time.Millisecond {
+			t.Fatalf("the request waited %v for the fetch, not its own 50ms deadline", waited)
+		}
+		// The fetch went on without the request that started it; the next
+		// request is answered by it, not by a fetch of its own.
+		if _, err := v.Verify(context.Background(), is.mint(k, nil, nil)); err != nil {
+			t.Fatalf("next request: %v", err)
+		}
+		if waited := time.Since(start); waited != 300*time.Millisecond {
+			t.Fatalf("the next request was answered at %v, not when the first fetch ended (300ms)", waited)
+		}
+		if n := is.hits.Load(); n != 1 {
+			t.Fatalf("%d fetches, want the one the first request started", n)
+		}
+	})
 }
 
 // Callers that hang up early cannot open the refresh limiter: 20 requests
 // with unknown kids, each cancelled while the fetch it needs is running,
 // make one fetch, as 20 patient ones would.
 func TestJWKSRefreshLimitHoldsForCancelledCallers(t *testing.T) {
-	k := newECKey(t, "k1", "ES256")
-	is := newTestIssuer(t, k)
-	v := is.verifier(t, nil)
-	if _, err := v.Verify(context.Background(), is.mint(k, nil, nil)); err != nil {
-		t.Fatal(err)
-	}
-	// Past the refresh interval, so an unknown kid may refresh the set once.
-	is.clock.Advance(DefaultJWKSMinRefreshInterval + time.Second)
-	is.set(func(is *testIssuer) { is.delay = 100 * time.Millisecond })
-	for i := range 20 {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
-		other := newECKey(t, fmt.Sprintf("unknown-%d", i), "ES256")
-		if _, err := v.Verify(ctx, is.mint(other, nil, nil)); err == nil {
-			t.Fatal("a token signed by an unknown key verified")
+	synctest.Test(t, func(t *testing.T) {
+		k := newECKey(t, "k1", "ES256")
+		is := newMemIssuer(t, k)
+		v := is.verifier(t, nil)
+		if _, err := v.Verify(context.Background(), is.mint(k, nil, nil)); err != nil {
+			t.Fatal(err)
 		}
-		cancel()
-	}
-	// Let the one refresh finish before counting.
-	time.Sleep(200 * time.Millisecond)
-	if n := is.hits.Load(); n != 2 {
-		t.Fatalf("%d key-set fetches for 20 cancelled callers, want 2 (the first and one refresh)", n)
-	}
+		// Past the refresh interval, so an unknown kid may refresh the set once.
+		is.clock.Advance(DefaultJWKSMinRefreshInterval + time.Second)
+		is.set(func(is *testIssuer) { is.delay = 100 * time.Millisecond })
+		for i := range 20 {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+			other := newECKey(t, fmt.Sprintf("unknown-%d", i), "ES256")
+			if _, err := v.Verify(ctx, is.mint(other, nil, nil)); err == nil {
+				t.Fatal("a token signed by an unknown key verified")
+			}
+			cancel()
+		}
+		synctest.Wait() // the one refresh has finished
+		if n := is.hits.Load(); n != 2 {
+			t.Fatalf("%d key-set fetches for 20 cancelled callers, want 2 (the first and one refresh)", n)
+		}
+	})
 }
 
 func TestJWKSCacheControl(t *testing.T) {

@@ -217,11 +217,49 @@ func (is *testIssuer) set(f func(is *testIssuer)) {
 	f(is)
 }
 
-func (is *testIssuer) url() string { return is.srv.URL }
+func (is *testIssuer) url() string {
+	if is.srv == nil {
+		return memIssuerURL
+	}
+	return is.srv.URL
+}
+
+// memIssuerURL is the address of an in-memory issuer.
+const memIssuerURL = "https://issuer.test"
+
+// newMemIssuer is newTestIssuer without a network listener: its verifiers
+// reach it through an in-memory transport. Tests in a testing/synctest
+// bubble use it, because a goroutine waiting on a socket never lets the
+// bubble's fake clock move.
+func newMemIssuer(t testing.TB, keys ...*testKey) *testIssuer {
+	return &testIssuer{t: t, clock: newFakeClock(), keys: keys, status: 200}
+}
+
+// memTransport answers requests by calling a handler in the caller's
+// goroutine.
+type memTransport struct{ h http.Handler }
+
+func (m memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	m.h.ServeHTTP(rec, r)
+	if err := r.Context().Err(); err != nil {
+		return nil, err
+	}
+	res := rec.Result()
+	res.Request = r
+	return res, nil
+}
+
+func (is *testIssuer) client() *http.Client {
+	if is.srv == nil {
+		return &http.Client{Transport: memTransport{http.HandlerFunc(is.serve)}}
+	}
+	return is.srv.Client()
+}
 
 func (is *testIssuer) verifier(t testing.TB, mod func(*VerifierConfig)) *Verifier {
 	t.Helper()
-	cfg := VerifierConfig{FrontendAPIURL: is.url(), Now: is.clock.Now, HTTPClient: is.srv.Client()}
+	cfg := VerifierConfig{FrontendAPIURL: is.url(), Now: is.clock.Now, HTTPClient: is.client()}
 	if mod != nil {
 		mod(&cfg)
 	}
