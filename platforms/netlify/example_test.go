@@ -18,7 +18,8 @@ func ExampleStart() {
 	mux := http.NewServeMux()
 	mux.Handle("GET /admin/users", kit.Protect(handler.Require{AnyPermission: []string{"user:read"}})(
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			users, err := handler.ClientFrom(r.Context()).Users.List(r.Context(), wacht.ListUsersParams{})
+			client, _ := handler.ClientFromContext(r.Context())
+			users, err := client.Users.List(r.Context(), wacht.ListUsersParams{})
 			if err != nil {
 				handler.WriteError(w, r, err)
 				return
@@ -33,7 +34,8 @@ func ExampleNewHandler() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /hello/{name}", func(w http.ResponseWriter, r *http.Request) {
 		ev, _ := netlify.EventFromContext(r.Context())
-		fmt.Fprintf(w, "hello %s from %s (%s, %s)", r.PathValue("name"), ev.FunctionName, r.RemoteAddr, handler.RequestIDFrom(r.Context()))
+		id, _ := handler.RequestIDFromContext(r.Context())
+		fmt.Fprintf(w, "hello %s from %s (%s, %s)", r.PathValue("name"), ev.FunctionName, r.RemoteAddr, id)
 	})
 	h := netlify.NewHandler(mux)
 
@@ -118,7 +120,8 @@ func ExampleIsBackground() {
 func ExampleWithRequestIDFunc() {
 	h := netlify.NewHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Println("netlify:", netlify.RequestID(r.Context()))
-		fmt.Println("kit:", handler.RequestIDFrom(r.Context()) == "")
+		_, ok := handler.RequestIDFromContext(r.Context())
+		fmt.Println("kit:", !ok)
 	}), netlify.WithRequestIDFunc(nil)) // record nothing in the kit
 	_, _ = h.Invoke(context.Background(), []byte(`{"path":"/","httpMethod":"GET","headers":{"x-nf-request-id":"01HNF"}}`))
 	// Output:

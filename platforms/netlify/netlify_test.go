@@ -77,10 +77,11 @@ type seen struct {
 func recorder(dst *seen, respond func(w http.ResponseWriter, r *http.Request)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
+		kitID, _ := handler.RequestIDFromContext(r.Context())
 		*dst = seen{
 			Method: r.Method, Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery,
 			RequestURI: r.RequestURI, RemoteAddr: r.RemoteAddr, Host: r.Host, Header: r.Header.Clone(),
-			Body: string(b), RequestID: RequestID(r.Context()), KitRequestID: handler.RequestIDFrom(r.Context()),
+			Body: string(b), RequestID: RequestID(r.Context()), KitRequestID: kitID,
 			Background: IsBackground(r.Context()),
 		}
 		if ev, ok := EventFromContext(r.Context()); ok {
