@@ -380,7 +380,10 @@ func TestContextAccessors(t *testing.T) {
 		if lc, ok := LambdaContext(ctx); !ok || lc.InvokedFunctionArn != "arn:aws:lambda:us-east-1:1:function:f" {
 			t.Errorf("LambdaContext = %+v %v", lc, ok)
 		}
-		e := EventFromContext(ctx)
+		e, ok := EventFromContext(ctx)
+		if !ok {
+			t.Fatal("EventFromContext: no event")
+		}
 		if e.Source() != SourceAPIGatewayV1 {
 			t.Errorf("Source = %v", e.Source())
 		}
@@ -412,10 +415,11 @@ func TestContextAccessors(t *testing.T) {
 	}
 	// Outside an invocation the accessors report absence without panicking.
 	bg := context.Background()
-	if EventFromContext(bg) != nil || RequestID(bg) != "" {
+	e, ok := EventFromContext(bg)
+	if ok || e != nil || RequestID(bg) != "" {
 		t.Error("accessors on a plain context")
 	}
-	if _, err := EventFromContext(bg).ALB(); !errors.Is(err, ErrNoEvent) {
+	if _, err := e.ALB(); !errors.Is(err, ErrNoEvent) {
 		t.Errorf("nil Event: %v", err)
 	}
 }

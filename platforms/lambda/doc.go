@@ -130,9 +130,9 @@
 //
 // # Migrating from aws-lambda-go-api-proxy
 //
-// Replace core.GetAPIGatewayContextFromContext(ctx) with
-// lambda.EventFromContext(ctx).APIGatewayV1() (and read .RequestContext;
-// the V2, ALB and stage-variable accessors map the same way to
-// APIGatewayV2, ALB and .StageVariables), and
+// Replace core.GetAPIGatewayContextFromContext(ctx) with the APIGatewayV1
+// method of the event lambda.EventFromContext(ctx) returns (and read
+// .RequestContext; the V2, ALB and stage-variable accessors map the same way
+// to APIGatewayV2, ALB and .StageVariables), and
 // core.GetRuntimeContextFromContext(ctx) with lambda.LambdaContext(ctx).
 package lambda

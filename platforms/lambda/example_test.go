@@ -13,7 +13,8 @@ func ExampleNewHandler() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /hello/{name}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintf(w, "hello %s from %s", r.PathValue("name"), lambda.EventFromContext(r.Context()).Source())
+		ev, _ := lambda.EventFromContext(r.Context())
+		fmt.Fprintf(w, "hello %s from %s", r.PathValue("name"), ev.Source())
 	})
 	h := lambda.NewHandler(mux)
 
@@ -53,12 +54,17 @@ func ExampleStart() {
 func ExampleEventFromContext() {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The original event, decoded on demand into aws-lambda-go's type.
-		ev, err := lambda.EventFromContext(r.Context()).APIGatewayV1()
+		ev, ok := lambda.EventFromContext(r.Context())
+		if !ok {
+			http.Error(w, "not a Lambda invocation", http.StatusInternalServerError)
+			return
+		}
+		req, err := ev.APIGatewayV1()
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		fmt.Fprintf(w, "stage=%s principal=%v", ev.RequestContext.Stage, ev.RequestContext.Authorizer["principalId"])
+		fmt.Fprintf(w, "stage=%s principal=%v", req.RequestContext.Stage, req.RequestContext.Authorizer["principalId"])
 	})
 	event := `{"httpMethod":"GET","path":"/","requestContext":{"stage":"prod","authorizer":{"principalId":"user-1"}}}`
 	out, _ := lambda.NewHandler(h).Invoke(context.Background(), []byte(event))

@@ -14,7 +14,7 @@ import (
 
 // Event holds the parts of a Netlify invocation that the API Gateway v1
 // shape lacks. The full event stays available through
-// lambda.EventFromContext(ctx).APIGatewayV1().
+// the APIGatewayV1 method of lambda.EventFromContext's event.
 type Event struct {
 	// FunctionName is the function's name (its folder in the functions
 	// directory), "" when it could not be told (see WithFunctionName).

@@ -46,7 +46,7 @@
 // # Netlify's context
 //
 // EventFromContext returns the function name, rawUrl, rawQuery and route;
-// lambda.EventFromContext(ctx).APIGatewayV1() the whole event, and
+// lambda.EventFromContext(ctx) the whole event (APIGatewayV1), and
 // lambda.LambdaContext(ctx) the Lambda metadata. ClientContextFrom decodes
 // Netlify's client context (the base64 JSON in the Lambda client context's
 // custom "netlify" member, or where the Netlify CLI puts it locally): the
