@@ -29,10 +29,14 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev := &inv.event
+	ev.cc = &inv.cc
+	if lc, ok := lambda.LambdaContext(ctx); ok {
+		inv.cc.lambda = lc.ClientContext.Custom["netlify"]
+	}
 	if x := eventext.NetlifyFrom(ctx); x != nil {
 		ev.Path, ev.RawURL, ev.Route = x.Path, x.RawURL, x.Route
 		ev.RawQuery, inv.hasRawQuery = x.RawQuery, x.HasRawQuery
-		inv.localCustom = x.Custom
+		inv.cc.local = x.Custom
 	} else {
 		// A plain API Gateway v1 event: its path is the request's.
 		ev.Path = r.URL.EscapedPath()

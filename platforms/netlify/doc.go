@@ -47,11 +47,11 @@
 //
 // EventFromContext returns the function name, rawUrl, rawQuery and route;
 // lambda.EventFromContext(ctx) the whole event (APIGatewayV1), and
-// lambda.LambdaContext(ctx) the Lambda metadata. ClientContextFrom decodes
-// Netlify's client context (the base64 JSON in the Lambda client context's
-// custom "netlify" member, or where the Netlify CLI puts it locally): the
-// Identity instance (URL and admin token), the Identity user's claims and
-// the site URL.
+// lambda.LambdaContext(ctx) the Lambda metadata. The ClientContext method of
+// the Netlify event decodes Netlify's client context (the base64 JSON in the
+// Lambda client context's custom "netlify" member, or where the Netlify CLI
+// puts it locally): the Identity instance (URL and admin token), the
+// Identity user's claims and the site URL.
 //
 // # Background functions
 //

@@ -79,9 +79,14 @@ func ExampleWithBasePath() {
 	// {"statusCode":200,"multiValueHeaders":{"Content-Type":["text/plain; charset=utf-8"]},"body":"users","isBase64Encoded":false}
 }
 
-func ExampleClientContextFrom() {
+func ExampleEvent_ClientContext() {
 	h := netlify.NewHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		cc, err := netlify.ClientContextFrom(r.Context())
+		ev, ok := netlify.EventFromContext(r.Context())
+		if !ok {
+			fmt.Println("not a Netlify invocation")
+			return
+		}
+		cc, err := ev.ClientContext()
 		if err != nil {
 			fmt.Println("no client context:", err)
 			return
