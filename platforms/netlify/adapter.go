@@ -33,7 +33,7 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if lc, ok := lambda.LambdaContext(ctx); ok {
 		inv.cc.lambda = lc.ClientContext.Custom["netlify"]
 	}
-	if x := eventext.NetlifyFrom(ctx); x != nil {
+	if x, ok := eventext.NetlifyFromContext(ctx); ok {
 		ev.Path, ev.RawURL, ev.Route = x.Path, x.RawURL, x.Route
 		ev.RawQuery, inv.hasRawQuery = x.RawQuery, x.HasRawQuery
 		inv.cc.local = x.Custom
