@@ -66,9 +66,10 @@
 //   - EventFromContext: the original event; APIGatewayV1, APIGatewayV2, ALB
 //     and FunctionURL decode it on first use into aws-lambda-go's types.
 //   - RequestID: the Lambda request id (the event's requestContext.requestId
-//     when Invoke is called without a Lambda context, as in tests).
-//     WithRequestIDFunc hands it to other packages' context (the handler
-//     package records it for logs and error bodies).
+//     when Invoke is called without a Lambda context, as in tests). It is
+//     also recorded with handler.WithRequestID, so kit.Handler logs it and
+//     names it in X-Request-Id and error bodies instead of generating one;
+//     handler.RequestIDFromContext reads it there.
 //   - LambdaContext: function ARN, Cognito identity, client context.
 //
 // # The response

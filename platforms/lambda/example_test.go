@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/wacht-platform/serverless-go/handler"
 	"github.com/wacht-platform/serverless-go/platforms/lambda"
 )
 
@@ -93,19 +94,18 @@ func ExampleWithResponseStreaming() {
 	// "{\"statusCode\":200,\"headers\":{\"Content-Type\":\"text/plain\"}}\x00\x00\x00\x00\x00\x00\x00\x00first chunk\nsecond chunk\n"
 }
 
-func ExampleWithRequestIDFunc() {
-	type requestIDKey struct{}
+func ExampleRequestID() {
 	h := lambda.NewHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "id=%v", r.Context().Value(requestIDKey{}))
-	}), lambda.WithRequestIDFunc(func(ctx context.Context, id string) context.Context {
-		return context.WithValue(ctx, requestIDKey{}, id)
+		// The same id is the kit's request id: kit.Handler logs it.
+		kitID, _ := handler.RequestIDFromContext(r.Context())
+		fmt.Fprintf(w, "id=%s kit=%s", lambda.RequestID(r.Context()), kitID)
 	}))
 	// Without a Lambda context (as here), the id is the gateway's requestId.
 	event := `{"version":"2.0","rawPath":"/","requestContext":{"requestId":"gw-42","http":{"method":"GET"}}}`
 	out, _ := h.Invoke(context.Background(), []byte(event))
 	fmt.Println(string(out))
 	// Output:
-	// {"statusCode":200,"headers":{"Content-Type":"text/plain; charset=utf-8"},"body":"id=gw-42","isBase64Encoded":false}
+	// {"statusCode":200,"headers":{"Content-Type":"text/plain; charset=utf-8"},"body":"id=gw-42 kit=gw-42","isBase64Encoded":false}
 }
 
 func ExampleWithBinaryRule() {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/wacht-platform/serverless-go/handler"
 	"github.com/wacht-platform/serverless-go/platforms/internal/eventext"
 	"github.com/wacht-platform/serverless-go/platforms/lambda"
 )
@@ -94,10 +95,10 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		id = lambda.RequestID(ctx)
 	}
 	inv.requestID = id
-	if a.cfg.requestID != nil {
-		ctx = a.cfg.requestID(ctx, id)
-		r = r.WithContext(ctx)
-	}
+	// The kit's request id (platforms/lambda recorded the Lambda one):
+	// kit.Handler logs it and names it in X-Request-Id and error bodies.
+	ctx = handler.WithRequestID(ctx, id)
+	r = r.WithContext(ctx)
 
 	if !ev.Background {
 		a.next.ServeHTTP(w, r)

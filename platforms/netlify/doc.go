@@ -40,8 +40,9 @@
 // function by other means must set or strip them itself. The request id is
 // Netlify's x-nf-request-id (the id Netlify shows in its response headers and
 // logs) under the same assumption, else the Lambda request id; it is
-// recorded with handler.WithRequestID (see WithRequestIDFunc), so the kit's
-// logs and JSON errors carry it. RequestID reads it back.
+// recorded with handler.WithRequestID, with no option needed, so the kit's
+// logs, X-Request-Id and JSON errors carry it. RequestID reads it back, as
+// does handler.RequestIDFromContext.
 //
 // # Netlify's context
 //

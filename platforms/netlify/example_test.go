@@ -122,14 +122,15 @@ func ExampleIsBackground() {
 	// {"statusCode":202,"headers":{},"multiValueHeaders":{},"body":"","isBase64Encoded":false}
 }
 
-func ExampleWithRequestIDFunc() {
+func ExampleRequestID() {
 	h := netlify.NewHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Println("netlify:", netlify.RequestID(r.Context()))
-		_, ok := handler.RequestIDFromContext(r.Context())
-		fmt.Println("kit:", !ok)
-	}), netlify.WithRequestIDFunc(nil)) // record nothing in the kit
+		// The same id is the kit's request id: kit.Handler logs it.
+		id, _ := handler.RequestIDFromContext(r.Context())
+		fmt.Println("kit:", id)
+	}))
 	_, _ = h.Invoke(context.Background(), []byte(`{"path":"/","httpMethod":"GET","headers":{"x-nf-request-id":"01HNF"}}`))
 	// Output:
 	// netlify: 01HNF
-	// kit: true
+	// kit: 01HNF
 }
