@@ -292,7 +292,8 @@ func TestDifferentialEdgeCases(t *testing.T) {
 				Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{"sub": "real"}}}}
 		var sub any
 		h := http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-			ev, err := lambda.EventFromContext(r.Context()).APIGatewayV2()
+			e, _ := lambda.EventFromContext(r.Context())
+			ev, err := e.APIGatewayV2()
 			if err != nil {
 				t.Fatal(err)
 			}

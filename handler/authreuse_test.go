@@ -31,11 +31,11 @@ func TestAuthenticateDoesNotTrustAnotherKitsResult(t *testing.T) {
 
 	var outerAuth, innerAuth *wacht.Auth
 	seen := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		innerAuth = handler.AuthFrom(r.Context())
+		innerAuth, _ = handler.AuthFromContext(r.Context())
 		w.WriteHeader(http.StatusNoContent)
 	})
 	h := f.kit.Handler(f.kit.Authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		outerAuth = handler.AuthFrom(r.Context())
+		outerAuth, _ = handler.AuthFromContext(r.Context())
 		inner.Authenticate(seen).ServeHTTP(w, r)
 	})))
 	req := httptest.NewRequest("GET", "/", nil)
@@ -71,7 +71,7 @@ func TestAuthenticateNestedInTheSameKitVerifiesOnce(t *testing.T) {
 	}})
 	tok := f.token(t, "user:read")
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !handler.AuthFrom(r.Context()).Authenticated() {
+		if a, _ := handler.AuthFromContext(r.Context()); !a.Authenticated() {
 			t.Error("not authenticated")
 		}
 	})

@@ -30,53 +30,64 @@ type authResult struct {
 	key  fingerprint
 }
 
-// AuthFrom returns the session auth that Authenticate or Protect attached to
-// ctx. It is nil when neither ran; a nil *wacht.Auth is anonymous, so
-// AuthFrom(ctx).Authenticated() is always safe to call.
-func AuthFrom(ctx context.Context) *wacht.Auth {
-	if res, ok := ctx.Value(authKey{}).(*authResult); ok {
-		return res.auth
+// AuthFromContext returns the session auth that Authenticate or Protect
+// attached to ctx, and false when neither ran. The *wacht.Auth is non-nil
+// whenever ok is true; it may still be anonymous (check Authenticated). A
+// nil *wacht.Auth is anonymous too, so calling Authenticated on the result
+// is always safe.
+func AuthFromContext(ctx context.Context) (*wacht.Auth, bool) {
+	if res, ok := ctx.Value(authKey{}).(*authResult); ok && res.auth != nil {
+		return res.auth, true
 	}
-	return nil
+	return nil, false
 }
 
-// ClientFrom returns the backend client of a request that passed Protect or
-// RequireMachine, or nil for any other request. Handlers that have checked
-// nothing must ask for the client by name, with Kit.UnprotectedClient.
-func ClientFrom(ctx context.Context) *wacht.Client {
-	c, _ := ctx.Value(clientKey{}).(*wacht.Client)
-	return c
+// ClientFromContext returns the backend client of a request that passed
+// Protect or RequireMachine, and false for any other request. Handlers that
+// have checked nothing must ask for the client by name, with
+// Kit.UnprotectedClient.
+func ClientFromContext(ctx context.Context) (*wacht.Client, bool) {
+	c, ok := ctx.Value(clientKey{}).(*wacht.Client)
+	return c, ok && c != nil
 }
 
-// PrincipalFrom returns the gateway's decision for a request that passed
-// RequireMachine: the machine identity, its permissions, scopes, metadata
-// and rate limits, and the gateway's x-wacht-* identity headers parsed into
-// Decision.IdentityHeaders. These are for the handler; none of them is
-// copied onto the response. It is nil otherwise.
-func PrincipalFrom(ctx context.Context) *wacht.Decision {
-	d, _ := ctx.Value(principalKey{}).(*wacht.Decision)
-	return d
+// PrincipalFromContext returns the gateway's decision for a request that
+// passed RequireMachine: the machine identity, its permissions, scopes,
+// metadata and rate limits, and the gateway's x-wacht-* identity headers
+// parsed into Decision.IdentityHeaders. These are for the handler; none of
+// them is copied onto the response. It returns false for any other request.
+func PrincipalFromContext(ctx context.Context) (*wacht.Decision, bool) {
+	d, ok := ctx.Value(principalKey{}).(*wacht.Decision)
+	return d, ok && d != nil
 }
 
-// WebhookEventFrom returns the verified delivery of a request that passed
-// VerifyWebhook, or nil. When its Duplicate field is set the delivery was
-// processed before: answer 2xx without acting on it again.
-func WebhookEventFrom(ctx context.Context) *wacht.WebhookEvent {
-	e, _ := ctx.Value(webhookKey{}).(*wacht.WebhookEvent)
-	return e
+// WebhookEventFromContext returns the verified delivery of a request that
+// passed VerifyWebhook, and false for any other request. When its
+// Duplicate field is set the delivery was processed before: answer 2xx
+// without acting on it again.
+func WebhookEventFromContext(ctx context.Context) (*wacht.WebhookEvent, bool) {
+	e, ok := ctx.Value(webhookKey{}).(*wacht.WebhookEvent)
+	return e, ok && e != nil
 }
 
 // WithRequestID returns a context carrying the platform's request id (the
-// Lambda request id, the Cloud Functions execution id). Platform adapters
-// call it; Kit.Handler generates an id only when none was given.
+// Lambda request id, Netlify's x-nf-request-id, the Cloud Functions
+// execution id, the Cloudflare ray id). Every platform adapter of this kit
+// calls it by default; Kit.Handler generates an id only when none was given.
+// An empty id records nothing.
 func WithRequestID(ctx context.Context, id string) context.Context {
+	if id == "" {
+		return ctx
+	}
 	return context.WithValue(ctx, requestIDKey{}, id)
 }
 
-// RequestIDFrom returns the request id of ctx, or "".
-func RequestIDFrom(ctx context.Context) string {
+// RequestIDFromContext returns the request id of ctx, and false when there
+// is none: inside Kit.Handler there always is one (the platform's, or one
+// the kit generated).
+func RequestIDFromContext(ctx context.Context) (string, bool) {
 	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
+	return id, id != ""
 }
 
 // WithLogAttrs returns a context whose request logger carries attrs as well
@@ -88,10 +99,14 @@ func WithLogAttrs(ctx context.Context, attrs ...slog.Attr) context.Context {
 	return context.WithValue(ctx, logAttrsKey{}, all)
 }
 
-// LoggerFrom returns the request's logger (with its request id and platform
-// attributes) inside Kit.Handler, or slog.Default() elsewhere.
-func LoggerFrom(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
+// LoggerFromContext returns the request's logger (with its request id and
+// platform attributes) inside Kit.Handler, or slog.Default() elsewhere.
+//
+// Unlike the other XFromContext accessors it has no ok result and never
+// returns nil: a logger always exists, so there is nothing to check before
+// logging.
+func LoggerFromContext(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok && l != nil {
 		return l
 	}
 	return slog.Default()

@@ -16,8 +16,8 @@
 //	http.ListenAndServe("127.0.0.1:8080", kit.Handler(mux))
 //
 // The safe path is the short one: a protected or machine-checked handler
-// finds the backend client with [ClientFrom]; an unprotected handler has to
-// ask for it by name with [Kit.UnprotectedClient].
+// finds the backend client with [ClientFromContext]; an unprotected handler
+// has to ask for it by name with [Kit.UnprotectedClient].
 //
 // Failures are answered as JSON, {"error": code, "message": text,
 // "request_id": id}, with statuses a caller can act on (401, 403, 413, 429,
@@ -26,7 +26,7 @@
 // Session routes name their rule: [Require] AnyPermission is enough with
 // one of the permissions, AllPermissions needs every one. Machine routes
 // require all of the listed permissions, as the gateway does; only the gateway's rate-limit headers reach the caller, while the
-// key's identity headers stay on [PrincipalFrom]'s decision. Webhook
+// key's identity headers stay on [PrincipalFromContext]'s decision. Webhook
 // routes accept Wacht's retries for the whole 7-day retry span and hand
 // repeated deliveries to the handler marked Duplicate ([Kit.VerifyWebhook]).
 //

@@ -12,11 +12,11 @@ import (
 // (a Pub/Sub message, a storage notification, a scheduled job) the way
 // Handler prepares a request: it keeps the request id a platform adapter
 // set with WithRequestID (or adds a fresh one) and attaches a logger that
-// carries it and the WithLogAttrs attributes, for LoggerFrom.
+// carries it and the WithLogAttrs attributes, for LoggerFromContext.
 func (k *Kit) EventContext(ctx context.Context) context.Context {
 	k.init()
-	id := RequestIDFrom(ctx)
-	if id == "" {
+	id, ok := RequestIDFromContext(ctx)
+	if !ok {
 		id = newRequestID()
 		ctx = WithRequestID(ctx, id)
 	}

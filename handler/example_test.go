@@ -29,7 +29,8 @@ func Example() {
 	mux := http.NewServeMux()
 	mux.Handle("GET /admin/users", kit.Protect(handler.Require{AnyPermission: []string{"user:read"}})(
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			page, err := handler.ClientFrom(r.Context()).Users.List(r.Context(), wacht.ListUsersParams{Limit: 20})
+			client, _ := handler.ClientFromContext(r.Context()) // present: Protect let the request through
+			page, err := client.Users.List(r.Context(), wacht.ListUsersParams{Limit: 20})
 			if err != nil {
 				handler.WriteError(w, r, err)
 				return
@@ -66,7 +67,8 @@ func ExampleKit_RequireMachine() {
 	}
 	kit := handler.New(handler.Options{Env: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
 	h := kit.Handler(kit.RequireMachine("user:read")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, "key ", handler.PrincipalFrom(r.Context()).Identity.KeyID)
+		d, _ := handler.PrincipalFromContext(r.Context())
+		fmt.Fprint(w, "key ", d.Identity.KeyID)
 	})))
 	req := httptest.NewRequest("GET", "/machine/users", nil)
 	req.Header.Set("x-api-key", wachttest.SeedAPIKeySecret)
@@ -83,7 +85,7 @@ func ExampleKit_VerifyWebhook() {
 	env := map[string]string{handler.EnvWebhookSecret: wachttest.SeedWebhookSecret}
 	kit := handler.New(handler.Options{Env: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
 	h := kit.Handler(kit.VerifyWebhook(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ev := handler.WebhookEventFrom(r.Context())
+		ev, _ := handler.WebhookEventFromContext(r.Context())
 		if ev.Duplicate {
 			w.WriteHeader(http.StatusNoContent) // processed before: acknowledge only
 			return
@@ -103,4 +105,28 @@ func ExampleConfigFromEnv() {
 	cfg := handler.ConfigFromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	fmt.Println(cfg.Verifier.PublishableKey != "", cfg.Client.APIKey != "")
 	// Output: true true
+}
+
+// Every value a middleware may or may not have attached is read with an
+// XFromContext accessor returning (value, ok): ok is false when the
+// middleware did not run. LoggerFromContext is the one exception: a logger
+// always exists.
+func ExampleAuthFromContext() {
+	emu, err := wachttest.NewServer(wachttest.Options{Seed: true})
+	if err != nil {
+		panic(err)
+	}
+	defer emu.Close()
+	env := map[string]string{handler.EnvPublishableKey: emu.PublishableKey}
+	kit := handler.New(handler.Options{Env: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
+	show := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth, ok := handler.AuthFromContext(r.Context())
+		_, hasID := handler.RequestIDFromContext(r.Context())
+		fmt.Println("authenticate ran:", ok, "signed in:", auth.Authenticated(), "request id:", hasID)
+	})
+	kit.Handler(show).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	kit.Handler(kit.Authenticate(show)).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	// Output:
+	// authenticate ran: false signed in: false request id: true
+	// authenticate ran: true signed in: false request id: true
 }

@@ -89,9 +89,9 @@ func (f *fixture) routes() http.Handler {
 	mux.Handle("GET /admin/users", f.kit.Protect(handler.Require{AnyPermission: []string{"user:read"}})(http.HandlerFunc(listUsers)))
 	mux.Handle("GET /machine/users", f.kit.RequireMachine("user:read")(http.HandlerFunc(listUsers)))
 	mux.Handle("POST /webhooks/wacht", f.kit.VerifyWebhook(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ev := handler.WebhookEventFrom(r.Context())
+		ev, ok := handler.WebhookEventFromContext(r.Context())
 		body, _ := io.ReadAll(r.Body)
-		if ev == nil || !bytes.Equal(body, ev.Payload) {
+		if !ok || !bytes.Equal(body, ev.Payload) {
 			http.Error(w, "event missing or body not restored", http.StatusInternalServerError)
 			return
 		}
@@ -99,8 +99,9 @@ func (f *fixture) routes() http.Handler {
 		w.WriteHeader(http.StatusNoContent)
 	})))
 	mux.Handle("GET /whoami", f.kit.Authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a := handler.AuthFrom(r.Context())
-		handler.WriteJSON(w, http.StatusOK, map[string]any{"authenticated": a.Authenticated(), "user": a.UserID, "has_client": handler.ClientFrom(r.Context()) != nil})
+		a, _ := handler.AuthFromContext(r.Context())
+		_, hasClient := handler.ClientFromContext(r.Context())
+		handler.WriteJSON(w, http.StatusOK, map[string]any{"authenticated": a.Authenticated(), "user": a.UserID, "has_client": hasClient})
 	})))
 	mux.HandleFunc("GET /panic", func(http.ResponseWriter, *http.Request) { panic("boom " + f.emu.APIKey) })
 	mux.HandleFunc("POST /echo", func(w http.ResponseWriter, r *http.Request) {
@@ -115,7 +116,7 @@ func (f *fixture) routes() http.Handler {
 }
 
 func listUsers(w http.ResponseWriter, r *http.Request) {
-	c := handler.ClientFrom(r.Context())
+	c, _ := handler.ClientFromContext(r.Context())
 	page, err := c.Users.List(r.Context(), wacht.ListUsersParams{Limit: 20})
 	if err != nil {
 		handler.WriteError(w, r, err)
@@ -541,7 +542,8 @@ func TestBackendErrorsMapToActionableStatuses(t *testing.T) {
 	}})
 	mux := http.NewServeMux()
 	mux.Handle("GET /users/{id}", f.kit.Protect(handler.Require{AnyPermission: []string{"user:read"}})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, err := handler.ClientFrom(r.Context()).Users.Get(r.Context(), r.PathValue("id"))
+		c, _ := handler.ClientFromContext(r.Context())
+		u, err := c.Users.Get(r.Context(), r.PathValue("id"))
 		if err != nil {
 			handler.WriteError(w, r, err)
 			return
@@ -611,7 +613,7 @@ func TestMachineRouteGatewayHeaders(t *testing.T) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /machine/whoami", f.kit.RequireMachine("user:read", "user:write")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		d := handler.PrincipalFrom(r.Context())
+		d, _ := handler.PrincipalFromContext(r.Context())
 		ih := d.IdentityHeaders
 		handler.WriteJSON(w, http.StatusOK, map[string]any{"key_id": ih.KeyID, "key_name": ih.KeyName, "app": ih.AppSlug,
 			"permissions": ih.Permissions, "tenant": ih.Metadata["tenant"], "metadata": d.Metadata["tenant"], "raw_key_id": d.Headers["x-wacht-key-id"]})
@@ -692,7 +694,7 @@ type webhookRecorder struct {
 }
 
 func (rec *webhookRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ev := handler.WebhookEventFrom(r.Context())
+	ev, _ := handler.WebhookEventFromContext(r.Context())
 	rec.mu.Lock()
 	entry := ev.ID
 	if ev.Duplicate {

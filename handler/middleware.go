@@ -33,8 +33,8 @@ func (k *Kit) Handler(next http.Handler) http.Handler {
 	k.init()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		id := RequestIDFrom(ctx)
-		if id == "" {
+		id, ok := RequestIDFromContext(ctx)
+		if !ok {
 			id = newRequestID()
 			ctx = WithRequestID(ctx, id)
 		}
@@ -164,7 +164,7 @@ func wrapWriter(w http.ResponseWriter) (*trackingWriter, http.ResponseWriter) {
 }
 
 // Authenticate authenticates the request and attaches the result for
-// AuthFrom. It never rejects: a missing or bad credential leaves the
+// AuthFromContext. It never rejects: a missing or bad credential leaves the
 // request anonymous, with the reason kept for the log. Use Protect to
 // require a user.
 //
@@ -232,7 +232,7 @@ func logAnonymous(r *http.Request, reason error) {
 		return
 	}
 	ctx := r.Context()
-	log := LoggerFrom(ctx)
+	log := LoggerFromContext(ctx)
 	switch te.Reason {
 	case wacht.TokenReasonCrossSite:
 		log.LogAttrs(ctx, slog.LevelInfo, "session cookie refused on a cross-origin request",
@@ -270,7 +270,7 @@ type Require = wacht.ProtectOptions
 
 // Protect authenticates the request and lets it through only when the user
 // meets req (see Require for any-of and all-of permissions); the handler
-// then finds the backend client with ClientFrom. Otherwise it answers 401
+// then finds the backend client with ClientFromContext. Otherwise it answers 401
 // {"error":"unauthenticated"} or 403 {"error":"forbidden"}; browser
 // navigations (GET or HEAD accepting text/html) that fail authentication
 // are redirected (303, Cache-Control: no-store) to the configured sign-in
@@ -298,7 +298,7 @@ func (k *Kit) Protect(req Require) func(http.Handler) http.Handler {
 			if opts.RedirectURL == "" {
 				opts.RedirectURL = in.cfg.SignInURL
 			}
-			auth := AuthFrom(r.Context())
+			auth, _ := AuthFromContext(r.Context())
 			if !auth.Authenticated() {
 				// Two ways a browser session fails that are not "sign in":
 				// a cross-origin request the cookie may not authorize (403),
@@ -374,7 +374,7 @@ func signInRedirect(in *instance, signIn string, r *http.Request) string {
 		origin, ok := normalOrigin(scheme + "://" + r.Host)
 		if !ok || !trustedRedirectOrigin(origin, u, in.cfg.Verifier.SessionTrustedOrigins) {
 			ctx := r.Context()
-			LoggerFrom(ctx).LogAttrs(ctx, slog.LevelInfo, "sign-in redirect without redirect_url: the request's origin is neither the sign-in URL's nor in "+EnvSessionTrustedOrigins,
+			LoggerFromContext(ctx).LogAttrs(ctx, slog.LevelInfo, "sign-in redirect without redirect_url: the request's origin is neither the sign-in URL's nor in "+EnvSessionTrustedOrigins,
 				slog.String("host", truncateHeader(r.Host)))
 			return signIn
 		}
@@ -428,8 +428,8 @@ func normalOrigin(s string) (string, bool) {
 // (platform/src/gateway/handlers.rs:451-463 at platform commit
 // 14c45dc78f5a), so a key must hold every one. With no permissions, any
 // valid key passes (rate limits still apply). Allowed requests reach next
-// with the decision (PrincipalFrom: identity, permissions, metadata and the
-// parsed x-wacht-* identity headers) and the backend client (ClientFrom).
+// with the decision (PrincipalFromContext: identity, permissions, metadata and the
+// parsed x-wacht-* identity headers) and the backend client (ClientFromContext).
 //
 // Invalid keys get 401, denied requests 403 with the gateway's request id,
 // rate-limited ones 429 with Retry-After in seconds. Of the gateway's
@@ -492,7 +492,7 @@ func (k *Kit) RequireMachine(permissions ...string) func(http.Handler) http.Hand
 func (k *Kit) failDecision(w http.ResponseWriter, r *http.Request, d *wacht.Decision) {
 	body := ErrorBody{RequestID: d.RequestID}
 	if body.RequestID == "" {
-		body.RequestID = RequestIDFrom(r.Context())
+		body.RequestID, _ = RequestIDFromContext(r.Context())
 	}
 	status := d.HTTPStatus()
 	body.Error, body.Message = CodeForbidden, "the machine token may not do this"
@@ -505,7 +505,7 @@ func (k *Kit) failDecision(w http.ResponseWriter, r *http.Request, d *wacht.Deci
 			w.Header().Set(headerRetryAfter, strconv.Itoa(int((d.RetryAfter+time.Second-1)/time.Second)))
 		}
 	}
-	LoggerFrom(r.Context()).LogAttrs(r.Context(), slog.LevelInfo, "machine token denied",
+	LoggerFromContext(r.Context()).LogAttrs(r.Context(), slog.LevelInfo, "machine token denied",
 		slog.Int("status", status), slog.String("reason", d.Reason), slog.String("blocked_rule", d.BlockedRule),
 		slog.String("gateway_request_id", d.RequestID))
 	k.render(w, r, status, body)
@@ -526,7 +526,7 @@ const webhookSettleTimeout = 10 * time.Second
 // the configured secret (WACHT_WEBHOOK_SECRET) whose webhook-timestamp is
 // at most 8 days old (Wacht reuses a delivery's creation time on every
 // retry and retries for up to 7 days; see wacht.DefaultWebhookMaxAge) and
-// at most 5 minutes ahead, attaching the event for WebhookEventFrom. The
+// at most 5 minutes ahead, attaching the event for WebhookEventFromContext. The
 // body is put back, so the handler can still read it. Bad deliveries get
 // 400 (malformed), 401 (signature or timestamp) or 413 (too large); Wacht
 // does not retry those.
@@ -563,7 +563,7 @@ func (k *Kit) VerifyWebhook(next http.Handler) http.Handler {
 			return
 		}
 		ctx := r.Context()
-		log := LoggerFrom(ctx)
+		log := LoggerFromContext(ctx)
 		store := k.opts.WebhookIdempotency
 		lease := time.Now().Add(defaultWebhookLease)
 		if dl, ok := ctx.Deadline(); ok && dl.After(lease) {
@@ -644,7 +644,7 @@ func (s *statusWriter) succeeded() bool {
 // UnprotectedClient returns the backend client for r's configuration
 // without any permission check. Its name is the warning: call it only in
 // handlers whose caller needs no checking (a scheduled job, an already
-// verified webhook), and prefer Protect or RequireMachine with ClientFrom.
+// verified webhook), and prefer Protect or RequireMachine with ClientFromContext.
 func (k *Kit) UnprotectedClient(r *http.Request) (*wacht.Client, error) {
 	in, err := k.instanceFor(r)
 	if err != nil {
@@ -665,7 +665,7 @@ func (k *Kit) Verifier(r *http.Request) (*wacht.Verifier, error) {
 
 func (k *Kit) fail(w http.ResponseWriter, r *http.Request, err error) {
 	k.init()
-	if LoggerFrom(r.Context()) == slog.Default() && k.log != slog.Default() {
+	if LoggerFromContext(r.Context()) == slog.Default() && k.log != slog.Default() {
 		r = r.WithContext(context.WithValue(r.Context(), loggerKey{}, k.log))
 	}
 	if scopeFrom(r.Context()) == nil {

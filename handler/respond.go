@@ -129,8 +129,8 @@ func (e *HTTPError) code() string {
 //   - anything else: 500 internal_error.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	status, body, retryAfter := classify(r.Context(), err)
-	body.RequestID = RequestIDFrom(r.Context())
-	log := LoggerFrom(r.Context())
+	body.RequestID, _ = RequestIDFromContext(r.Context())
+	log := LoggerFromContext(r.Context())
 	level := slog.LevelWarn
 	if status >= 500 {
 		level = slog.LevelError

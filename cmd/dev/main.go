@@ -213,7 +213,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		step(stderr, "wiring samples/lambda/* under %s/lambda: API Gateway HTTP API events served by platforms/lambda in process", base)
 		for name, fn := range lambdaFns {
 			kit := handler.New(handler.Options{Env: lookup, Logger: logger.With("sample", "lambda/"+name)})
-			api.functions[name] = lambda.NewHandler(kit.Handler(fn(kit)), lambda.WithRequestIDFunc(handler.WithRequestID))
+			api.functions[name] = lambda.NewHandler(kit.Handler(fn(kit)))
 		}
 	}
 	mux.Handle("/lambda/", http.StripPrefix("/lambda", api))

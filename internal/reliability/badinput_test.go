@@ -107,7 +107,7 @@ func TestBadInputLambdaEvents(t *testing.T) {
 			w.WriteHeader(http.StatusNoContent)
 		})))
 	}})
-	h := lambda.NewHandler(s.h, lambda.WithRequestIDFunc(handler.WithRequestID))
+	h := lambda.NewHandler(s.h)
 	for _, c := range []struct {
 		name, payload string
 		want          error

@@ -292,7 +292,7 @@ func TestFaultLambdaDeadlineNearlySpent(t *testing.T) {
 	}
 	s.emu.ResetStats()
 	s.emu.InjectFault(wachttest.Fault{Route: opListUsers, Status: http.StatusServiceUnavailable, RetryAfter: 2 * time.Second})
-	h := lambda.NewHandler(s.h, lambda.WithRequestIDFunc(handler.WithRequestID))
+	h := lambda.NewHandler(s.h)
 	ev := map[string]any{"httpMethod": "GET", "path": functions.PathAdminUsers,
 		"headers":        map[string]string{"Authorization": "Bearer " + tok},
 		"requestContext": map[string]any{"requestId": "deadline-1"}}

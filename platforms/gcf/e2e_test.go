@@ -79,8 +79,8 @@ type callRecord struct {
 var recordMu sync.Mutex
 
 func record(ctx context.Context, r callRecord) error {
-	e, _ := gcf.EventFrom(ctx)
-	r.RequestID = handler.RequestIDFrom(ctx)
+	e, _ := gcf.EventFromContext(ctx)
+	r.RequestID, _ = handler.RequestIDFromContext(ctx)
 	r.EventID, r.EventType = e.ID(), e.Type()
 	_, r.HasDeadline = ctx.Deadline()
 	b, err := json.Marshal(r)
@@ -110,13 +110,14 @@ func serveChild() int {
 	// The HTTP function: session-protected, lists users with the client
 	// Protect hands over, logs one line (for the trace assertions).
 	list := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		page, err := handler.ClientFrom(r.Context()).Users.List(r.Context(), wacht.ListUsersParams{Limit: 20})
+		client, _ := handler.ClientFromContext(r.Context())
+		page, err := client.Users.List(r.Context(), wacht.ListUsersParams{Limit: 20})
 		if err != nil {
 			handler.WriteError(w, r, err)
 			return
 		}
 		_, deadline := r.Context().Deadline()
-		handler.LoggerFrom(r.Context()).InfoContext(r.Context(), "listed users", "count", len(page.Data))
+		handler.LoggerFromContext(r.Context()).InfoContext(r.Context(), "listed users", "count", len(page.Data))
 		handler.WriteJSON(w, http.StatusOK, map[string]any{"users": len(page.Data), "has_deadline": deadline})
 	})
 	gcf.HTTP(targetHTTP, kit.Handler(kit.Protect(handler.Require{AnyPermission: []string{"user:read"}})(list)))
@@ -132,7 +133,7 @@ func serveChild() int {
 		if err != nil {
 			return err
 		}
-		handler.LoggerFrom(ctx).InfoContext(ctx, "user updated", "user_id", u.ID)
+		handler.LoggerFromContext(ctx).InfoContext(ctx, "user updated", "user_id", u.ID)
 		return record(ctx, callRecord{Function: targetPubSub, HasClient: c != nil, MessageID: m.Message.ID,
 			Data: string(m.Message.Data), Attributes: m.Message.Attributes, UserName: u.FirstName})
 	})

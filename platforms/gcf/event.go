@@ -29,11 +29,11 @@ type StorageFunc func(ctx context.Context, o *StorageObjectData, c *wacht.Client
 
 type eventKey struct{}
 
-// EventFrom returns the CloudEvent being handled, inside a function
+// EventFromContext returns the CloudEvent being handled, inside a function
 // registered with CloudEvent, PubSub or Storage (its id, type, source,
 // subject and time; for a Storage function the type says which change
 // happened).
-func EventFrom(ctx context.Context) (cloudevents.Event, bool) {
+func EventFromContext(ctx context.Context) (cloudevents.Event, bool) {
 	e, ok := ctx.Value(eventKey{}).(cloudevents.Event)
 	return e, ok
 }
@@ -63,12 +63,12 @@ func Storage(name string, kit *handler.Kit, fn StorageFunc, opts ...Option) {
 // CloudEventHandler adapts fn to the Functions Framework's CloudEvent
 // signature without registering it. For each event it:
 //
-//   - stores the event for EventFrom and bounds the context by the
+//   - stores the event for EventFromContext and bounds the context by the
 //     function's timeout (WithTimeout, else CLOUD_RUN_TIMEOUT_SECONDS or
 //     FUNCTION_TIMEOUT_SEC);
 //   - makes the event id the request id and puts event_type, event_source
 //     and the trace of the event's traceparent extension (set by Eventarc)
-//     on the logger that handler.LoggerFrom(ctx) returns. The framework does
+//     on the logger that handler.LoggerFromContext(ctx) returns. The framework does
 //     not pass the HTTP headers of CloudEvent requests on, so the execution
 //     id is not available here; the event id is stable across redeliveries,
 //     which also makes it the key for idempotent processing;
@@ -173,7 +173,7 @@ func (r *runner) run(ctx context.Context, e cloudevents.Event, decode func(cloud
 		}
 	}
 	ctx = r.kit.EventContext(handler.WithLogAttrs(ctx, attrs...))
-	log := handler.LoggerFrom(ctx)
+	log := handler.LoggerFromContext(ctx)
 
 	if decode != nil {
 		if err := decode(e); err != nil {

@@ -26,7 +26,8 @@ import (
 func ExampleHTTP() {
 	kit := handler.New(handler.Options{Logger: slog.New(gcf.NewLogHandler(os.Stderr, nil))})
 	users := kit.Protect(handler.Require{AnyPermission: []string{"user:read"}})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		page, err := handler.ClientFrom(r.Context()).Users.List(r.Context(), wacht.ListUsersParams{Limit: 20})
+		client, _ := handler.ClientFromContext(r.Context())
+		page, err := client.Users.List(r.Context(), wacht.ListUsersParams{Limit: 20})
 		if err != nil {
 			handler.WriteError(w, r, err)
 			return
@@ -42,7 +43,8 @@ func ExampleHTTP() {
 func ExampleHTTPFunc() {
 	kit := handler.New(handler.Options{})
 	fn := gcf.HTTPFunc(kit.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintln(w, "request", handler.RequestIDFrom(r.Context()))
+		id, _ := handler.RequestIDFromContext(r.Context())
+		fmt.Fprintln(w, "request", id)
 	})))
 	// In the deployed package: func init() { functions.HTTP("Hello", fn) }
 
@@ -143,7 +145,8 @@ func ExampleCloudEventHandler() {
 		if err != nil {
 			return err
 		}
-		fmt.Println(handler.RequestIDFrom(ctx), u.FirstName)
+		id, _ := handler.RequestIDFromContext(ctx)
+		fmt.Println(id, u.FirstName)
 		return nil
 	})
 
@@ -166,7 +169,7 @@ func ExampleStorageHandler() {
 		Logger: slog.New(slog.DiscardHandler),
 	})
 	fn := gcf.StorageHandler(kit, func(ctx context.Context, o *gcf.StorageObjectData, _ *wacht.Client) error {
-		e, _ := gcf.EventFrom(ctx)
+		e, _ := gcf.EventFromContext(ctx)
 		fmt.Println(e.Type() == gcf.TypeStorageFinalized, o.Bucket, o.Name, o.Size, o.ContentType)
 		return nil
 	})
@@ -240,12 +243,12 @@ func ExampleNewLogHandler() {
 	// Output: {"severity":"WARNING","message":"quota low","logging.googleapis.com/trace":"projects/p/traces/4bf92f3577b34da6a3ce929d0e0e4736"}
 }
 
-func ExampleEventFrom() {
+func ExampleEventFromContext() {
 	fn := gcf.CloudEventHandler(handler.New(handler.Options{
 		Env:    func(k string) (string, bool) { return "sk_test_example", k == handler.EnvAPIKey },
 		Logger: slog.New(slog.DiscardHandler),
 	}), func(ctx context.Context, _ cloudevents.Event, _ *wacht.Client) error {
-		e, ok := gcf.EventFrom(ctx)
+		e, ok := gcf.EventFromContext(ctx)
 		fmt.Println(ok, e.ID(), e.Subject())
 		return nil
 	})

@@ -63,9 +63,9 @@ func TestHTTPFuncContext(t *testing.T) {
 		hasDeadline bool
 	)
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		gotID = handler.RequestIDFrom(r.Context())
+		gotID, _ = handler.RequestIDFromContext(r.Context())
 		gotDeadline, hasDeadline = r.Context().Deadline()
-		handler.LoggerFrom(r.Context()).InfoContext(r.Context(), "hello")
+		handler.LoggerFromContext(r.Context()).InfoContext(r.Context(), "hello")
 	})
 
 	call := func(h func(http.ResponseWriter, *http.Request), header map[string]string) *httptest.ResponseRecorder {
@@ -221,8 +221,9 @@ func TestEventHandlers(t *testing.T) {
 			if err := m.Message.DecodeJSON(&v); err != nil || v.X != 1 {
 				return fmt.Errorf("body %+v: %w", v, err)
 			}
-			if e, ok := gcf.EventFrom(ctx); !ok || e.ID() != "m-1" || handler.RequestIDFrom(ctx) != "m-1" {
-				return fmt.Errorf("event %v, request id %q", e.ID(), handler.RequestIDFrom(ctx))
+			id, _ := handler.RequestIDFromContext(ctx)
+			if e, ok := gcf.EventFromContext(ctx); !ok || e.ID() != "m-1" || id != "m-1" {
+				return fmt.Errorf("event %v, request id %q", e.ID(), id)
 			}
 			clients = append(clients, c)
 			return nil
@@ -281,7 +282,7 @@ func TestEventHandlers(t *testing.T) {
 			if _, ok := ctx.Deadline(); !ok {
 				return errors.New("no deadline")
 			}
-			handler.LoggerFrom(ctx).InfoContext(ctx, "processing")
+			handler.LoggerFromContext(ctx).InfoContext(ctx, "processing")
 			return nil
 		}, gcf.WithProjectID("p1"), gcf.WithTimeout(time.Minute))(t.Context(), e)
 		if err != nil {
@@ -300,7 +301,7 @@ func TestEventHandlers(t *testing.T) {
 		e.SetID("id with spaces")
 		var got string
 		err := gcf.CloudEventHandler(kit, func(ctx context.Context, _ cloudevents.Event, _ *wacht.Client) error {
-			got = handler.RequestIDFrom(ctx)
+			got, _ = handler.RequestIDFromContext(ctx)
 			return nil
 		})(t.Context(), e)
 		if err != nil || got == "" || got == "id with spaces" {
@@ -347,7 +348,7 @@ func TestEventHandlers(t *testing.T) {
 		var typ string
 		err := gcf.StorageHandler(kit, func(ctx context.Context, o *gcf.StorageObjectData, _ *wacht.Client) error {
 			got = o
-			ev, _ := gcf.EventFrom(ctx)
+			ev, _ := gcf.EventFromContext(ctx)
 			typ = ev.Type()
 			return nil
 		})(t.Context(), e)

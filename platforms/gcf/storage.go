@@ -16,8 +16,8 @@ import (
 // (TypeStorageFinalized, TypeStorageDeleted, TypeStorageArchived,
 // TypeStorageMetadataUpdated): the object's metadata, as the JSON API
 // describes it. The 64-bit numbers arrive as JSON strings; they are parsed
-// here. Which change happened is the event's type (EventFrom(ctx).Type()
-// inside a registered function).
+// here. Which change happened is the event's type (the Type of the event
+// EventFromContext returns inside a registered function).
 //
 // The JSON tags give the wire shape, so json.Marshal of a value builds an
 // event payload; decoding goes through DecodeStorage.

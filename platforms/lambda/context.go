@@ -164,13 +164,13 @@ func invocationFrom(ctx context.Context) *invocation {
 }
 
 // EventFromContext returns the Lambda event behind the request whose context
-// is ctx, or nil when ctx does not come from this adapter. The result is safe
-// to chain: EventFromContext(ctx).APIGatewayV1() returns an error when absent.
-func EventFromContext(ctx context.Context) *Event {
+// is ctx, and false when ctx does not come from this adapter. The typed
+// accessors of the nil *Event returned then report ErrNoEvent.
+func EventFromContext(ctx context.Context) (*Event, bool) {
 	if inv := invocationFrom(ctx); inv != nil {
-		return &inv.event
+		return &inv.event, true
 	}
-	return nil
+	return nil, false
 }
 
 // RequestID returns the request id of the invocation behind ctx: the Lambda

@@ -66,9 +66,10 @@
 //   - EventFromContext: the original event; APIGatewayV1, APIGatewayV2, ALB
 //     and FunctionURL decode it on first use into aws-lambda-go's types.
 //   - RequestID: the Lambda request id (the event's requestContext.requestId
-//     when Invoke is called without a Lambda context, as in tests).
-//     WithRequestIDFunc hands it to other packages' context (the handler
-//     package records it for logs and error bodies).
+//     when Invoke is called without a Lambda context, as in tests). It is
+//     also recorded with handler.WithRequestID, so kit.Handler logs it and
+//     names it in X-Request-Id and error bodies instead of generating one;
+//     handler.RequestIDFromContext reads it there.
 //   - LambdaContext: function ARN, Cognito identity, client context.
 //
 // # The response
@@ -130,9 +131,9 @@
 //
 // # Migrating from aws-lambda-go-api-proxy
 //
-// Replace core.GetAPIGatewayContextFromContext(ctx) with
-// lambda.EventFromContext(ctx).APIGatewayV1() (and read .RequestContext;
-// the V2, ALB and stage-variable accessors map the same way to
-// APIGatewayV2, ALB and .StageVariables), and
+// Replace core.GetAPIGatewayContextFromContext(ctx) with the APIGatewayV1
+// method of the event lambda.EventFromContext(ctx) returns (and read
+// .RequestContext; the V2, ALB and stage-variable accessors map the same way
+// to APIGatewayV2, ALB and .StageVariables), and
 // core.GetRuntimeContextFromContext(ctx) with lambda.LambdaContext(ctx).
 package lambda

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/wacht-platform/serverless-go/handler"
 	"github.com/wacht-platform/serverless-go/platforms/lambda"
 )
 
@@ -13,7 +14,8 @@ func ExampleNewHandler() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /hello/{name}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintf(w, "hello %s from %s", r.PathValue("name"), lambda.EventFromContext(r.Context()).Source())
+		ev, _ := lambda.EventFromContext(r.Context())
+		fmt.Fprintf(w, "hello %s from %s", r.PathValue("name"), ev.Source())
 	})
 	h := lambda.NewHandler(mux)
 
@@ -53,12 +55,17 @@ func ExampleStart() {
 func ExampleEventFromContext() {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The original event, decoded on demand into aws-lambda-go's type.
-		ev, err := lambda.EventFromContext(r.Context()).APIGatewayV1()
+		ev, ok := lambda.EventFromContext(r.Context())
+		if !ok {
+			http.Error(w, "not a Lambda invocation", http.StatusInternalServerError)
+			return
+		}
+		req, err := ev.APIGatewayV1()
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		fmt.Fprintf(w, "stage=%s principal=%v", ev.RequestContext.Stage, ev.RequestContext.Authorizer["principalId"])
+		fmt.Fprintf(w, "stage=%s principal=%v", req.RequestContext.Stage, req.RequestContext.Authorizer["principalId"])
 	})
 	event := `{"httpMethod":"GET","path":"/","requestContext":{"stage":"prod","authorizer":{"principalId":"user-1"}}}`
 	out, _ := lambda.NewHandler(h).Invoke(context.Background(), []byte(event))
@@ -87,19 +94,18 @@ func ExampleWithResponseStreaming() {
 	// "{\"statusCode\":200,\"headers\":{\"Content-Type\":\"text/plain\"}}\x00\x00\x00\x00\x00\x00\x00\x00first chunk\nsecond chunk\n"
 }
 
-func ExampleWithRequestIDFunc() {
-	type requestIDKey struct{}
+func ExampleRequestID() {
 	h := lambda.NewHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "id=%v", r.Context().Value(requestIDKey{}))
-	}), lambda.WithRequestIDFunc(func(ctx context.Context, id string) context.Context {
-		return context.WithValue(ctx, requestIDKey{}, id)
+		// The same id is the kit's request id: kit.Handler logs it.
+		kitID, _ := handler.RequestIDFromContext(r.Context())
+		fmt.Fprintf(w, "id=%s kit=%s", lambda.RequestID(r.Context()), kitID)
 	}))
 	// Without a Lambda context (as here), the id is the gateway's requestId.
 	event := `{"version":"2.0","rawPath":"/","requestContext":{"requestId":"gw-42","http":{"method":"GET"}}}`
 	out, _ := h.Invoke(context.Background(), []byte(event))
 	fmt.Println(string(out))
 	// Output:
-	// {"statusCode":200,"headers":{"Content-Type":"text/plain; charset=utf-8"},"body":"id=gw-42","isBase64Encoded":false}
+	// {"statusCode":200,"headers":{"Content-Type":"text/plain; charset=utf-8"},"body":"id=gw-42 kit=gw-42","isBase64Encoded":false}
 }
 
 func ExampleWithBinaryRule() {

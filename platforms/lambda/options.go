@@ -1,7 +1,6 @@
 package lambda
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -18,7 +17,6 @@ type config struct {
 	basePath   string
 	binary     func(h http.Header, body []byte) bool
 	streaming  bool
-	requestID  func(ctx context.Context, id string) context.Context
 	logger     *slog.Logger
 	startOpts  []awslambda.Option
 }
@@ -63,14 +61,6 @@ func WithBinaryRule(rule func(h http.Header, body []byte) bool) Option {
 // Streaming needs the handler to be started by Start (or wired with
 // Handler.InvokeStream); the binary rule does not apply to streamed bodies.
 func WithResponseStreaming() Option { return func(c *config) { c.streaming = true } }
-
-// WithRequestIDFunc sets a hook called once per request with the request id
-// (see RequestID) and the request context; the context it returns becomes
-// the request's context. The kit's handler package uses it to record the id
-// for logging and error responses.
-func WithRequestIDFunc(f func(ctx context.Context, id string) context.Context) Option {
-	return func(c *config) { c.requestID = f }
-}
 
 // WithLogger sets the logger for handler panics and response errors.
 // The default is slog.Default() at the time of logging.

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/wacht-platform/serverless-go/handler"
 	"github.com/wacht-platform/serverless-go/platforms/internal/eventext"
 )
 
@@ -261,9 +262,9 @@ func (h *Handler) buildRequest(ctx context.Context, payload string, src Source, 
 		inv.netlify.Path = e.path
 		ctx = eventext.WithNetlify(ctx, &inv.netlify)
 	}
-	if h.cfg.requestID != nil {
-		ctx = h.cfg.requestID(ctx, requestID)
-	}
+	// The kit's request id: kit.Handler logs it and names it in error
+	// bodies and X-Request-Id, instead of generating one of its own.
+	ctx = handler.WithRequestID(ctx, requestID)
 
 	r := &http.Request{
 		Method:        method,

@@ -90,8 +90,9 @@ type requestDump struct {
 
 func dumpRequest(r *http.Request) requestDump {
 	body, _ := io.ReadAll(r.Body)
+	ev, _ := EventFromContext(r.Context())
 	return requestDump{
-		Source:        EventFromContext(r.Context()).Source().String(),
+		Source:        ev.Source().String(),
 		Method:        r.Method,
 		Path:          r.URL.Path,
 		RawPath:       r.URL.RawPath,

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/wacht-platform/serverless-go/handler"
 	"github.com/wacht-platform/serverless-go/platforms/internal/eventext"
 	"github.com/wacht-platform/serverless-go/platforms/lambda"
 )
@@ -29,10 +30,14 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev := &inv.event
-	if x := eventext.NetlifyFrom(ctx); x != nil {
+	ev.cc = &inv.cc
+	if lc, ok := lambda.LambdaContext(ctx); ok {
+		inv.cc.lambda = lc.ClientContext.Custom["netlify"]
+	}
+	if x, ok := eventext.NetlifyFromContext(ctx); ok {
 		ev.Path, ev.RawURL, ev.Route = x.Path, x.RawURL, x.Route
 		ev.RawQuery, inv.hasRawQuery = x.RawQuery, x.HasRawQuery
-		inv.localCustom = x.Custom
+		inv.cc.local = x.Custom
 	} else {
 		// A plain API Gateway v1 event: its path is the request's.
 		ev.Path = r.URL.EscapedPath()
@@ -90,10 +95,10 @@ func (a *adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		id = lambda.RequestID(ctx)
 	}
 	inv.requestID = id
-	if a.cfg.requestID != nil {
-		ctx = a.cfg.requestID(ctx, id)
-		r = r.WithContext(ctx)
-	}
+	// The kit's request id (platforms/lambda recorded the Lambda one):
+	// kit.Handler logs it and names it in X-Request-Id and error bodies.
+	ctx = handler.WithRequestID(ctx, id)
+	r = r.WithContext(ctx)
 
 	if !ev.Background {
 		a.next.ServeHTTP(w, r)

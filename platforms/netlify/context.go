@@ -8,13 +8,11 @@ import (
 	"os"
 	"strings"
 	"sync"
-
-	"github.com/wacht-platform/serverless-go/platforms/lambda"
 )
 
 // Event holds the parts of a Netlify invocation that the API Gateway v1
 // shape lacks. The full event stays available through
-// lambda.EventFromContext(ctx).APIGatewayV1().
+// the APIGatewayV1 method of lambda.EventFromContext's event.
 type Event struct {
 	// FunctionName is the function's name (its folder in the functions
 	// directory), "" when it could not be told (see WithFunctionName).
@@ -32,6 +30,19 @@ type Event struct {
 	// Background reports a background function: Netlify answers 202 to the
 	// caller itself and the function may run for up to 15 minutes.
 	Background bool
+
+	cc *clientContextSource // where ClientContext reads from; nil outside an invocation
+}
+
+// clientContextSource is the raw client context of one invocation, decoded
+// on first use.
+type clientContextSource struct {
+	lambda string // the Lambda client context's custom "netlify" member (production)
+	local  string // requestContext.custom.netlify as raw JSON (the Netlify CLI)
+
+	once sync.Once
+	cc   *ClientContext
+	err  error
 }
 
 // invocation is the single context value this package adds per request.
@@ -39,11 +50,7 @@ type invocation struct {
 	event       Event
 	hasRawQuery bool
 	requestID   string
-	localCustom string // requestContext.custom.netlify as raw JSON (the Netlify CLI), read on first use
-
-	ccOnce sync.Once
-	cc     *ClientContext
-	ccErr  error
+	cc          clientContextSource
 }
 
 type invocationKey struct{}
@@ -106,7 +113,7 @@ type ClientContext struct {
 	SiteURL string `json:"site_url,omitempty"`
 }
 
-// ErrNoClientContext is returned by ClientContextFrom when the invocation
+// ErrNoClientContext is returned by Event.ClientContext when the invocation
 // carries no Netlify client context (Netlify sends one only when Identity
 // is enabled or the request has a bearer token; background functions get
 // none locally).
@@ -116,8 +123,8 @@ var ErrNoClientContext = errors.New("netlify: no Netlify client context")
 // for a client context that is not base64 JSON.
 var ErrMalformedClientContext = errors.New("netlify: malformed Netlify client context")
 
-// ErrNoInvocation is returned by ClientContextFrom for a context that does
-// not come from this package.
+// ErrNoInvocation is returned by Event.ClientContext for a nil *Event or
+// one this package did not make (not from EventFromContext).
 var ErrNoInvocation = errors.New("netlify: no Netlify invocation in context")
 
 // ClientContextError describes a client context that could not be decoded.
@@ -135,24 +142,29 @@ func (e *ClientContextError) Error() string {
 
 func (e *ClientContextError) Unwrap() error { return e.Err }
 
-// ClientContextFrom returns the Netlify client context of the invocation
-// behind ctx, decoded on first use and shared by later calls (treat it as
+// ClientContext returns Netlify's client context of the invocation e
+// belongs to, decoded on first use and shared by later calls (treat it as
 // read-only). It reads the Lambda client context's custom "netlify" member
 // (production), or the event's requestContext.custom.netlify, where the
 // Netlify CLI puts it for Go functions run locally.
-func ClientContextFrom(ctx context.Context) (*ClientContext, error) {
-	inv := invocationFrom(ctx)
-	if inv == nil {
+//
+// The error is ErrNoClientContext when the invocation carries none, a
+// *ClientContextError wrapping ErrMalformedClientContext when it cannot be
+// decoded, and ErrNoInvocation for a nil *Event or one not obtained from
+// EventFromContext.
+func (e *Event) ClientContext() (*ClientContext, error) {
+	if e == nil || e.cc == nil {
 		return nil, ErrNoInvocation
 	}
-	inv.ccOnce.Do(func() {
-		raw := localClientContext(inv.localCustom)
-		if lc, ok := lambda.LambdaContext(ctx); ok && lc.ClientContext.Custom["netlify"] != "" {
-			raw = lc.ClientContext.Custom["netlify"]
+	src := e.cc
+	src.once.Do(func() {
+		raw := localClientContext(src.local)
+		if src.lambda != "" {
+			raw = src.lambda
 		}
-		inv.cc, inv.ccErr = decodeClientContext(raw)
+		src.cc, src.err = decodeClientContext(raw)
 	})
-	return inv.cc, inv.ccErr
+	return src.cc, src.err
 }
 
 // localClientContext returns the client context the Netlify CLI put in

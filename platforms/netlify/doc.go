@@ -40,18 +40,19 @@
 // function by other means must set or strip them itself. The request id is
 // Netlify's x-nf-request-id (the id Netlify shows in its response headers and
 // logs) under the same assumption, else the Lambda request id; it is
-// recorded with handler.WithRequestID (see WithRequestIDFunc), so the kit's
-// logs and JSON errors carry it. RequestID reads it back.
+// recorded with handler.WithRequestID, with no option needed, so the kit's
+// logs, X-Request-Id and JSON errors carry it. RequestID reads it back, as
+// does handler.RequestIDFromContext.
 //
 // # Netlify's context
 //
 // EventFromContext returns the function name, rawUrl, rawQuery and route;
-// lambda.EventFromContext(ctx).APIGatewayV1() the whole event, and
-// lambda.LambdaContext(ctx) the Lambda metadata. ClientContextFrom decodes
-// Netlify's client context (the base64 JSON in the Lambda client context's
-// custom "netlify" member, or where the Netlify CLI puts it locally): the
-// Identity instance (URL and admin token), the Identity user's claims and
-// the site URL.
+// lambda.EventFromContext(ctx) the whole event (APIGatewayV1), and
+// lambda.LambdaContext(ctx) the Lambda metadata. The ClientContext method of
+// the Netlify event decodes Netlify's client context (the base64 JSON in the
+// Lambda client context's custom "netlify" member, or where the Netlify CLI
+// puts it locally): the Identity instance (URL and admin token), the
+// Identity user's claims and the site URL.
 //
 // # Background functions
 //

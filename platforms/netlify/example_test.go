@@ -18,7 +18,8 @@ func ExampleStart() {
 	mux := http.NewServeMux()
 	mux.Handle("GET /admin/users", kit.Protect(handler.Require{AnyPermission: []string{"user:read"}})(
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			users, err := handler.ClientFrom(r.Context()).Users.List(r.Context(), wacht.ListUsersParams{})
+			client, _ := handler.ClientFromContext(r.Context())
+			users, err := client.Users.List(r.Context(), wacht.ListUsersParams{})
 			if err != nil {
 				handler.WriteError(w, r, err)
 				return
@@ -33,7 +34,8 @@ func ExampleNewHandler() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /hello/{name}", func(w http.ResponseWriter, r *http.Request) {
 		ev, _ := netlify.EventFromContext(r.Context())
-		fmt.Fprintf(w, "hello %s from %s (%s, %s)", r.PathValue("name"), ev.FunctionName, r.RemoteAddr, handler.RequestIDFrom(r.Context()))
+		id, _ := handler.RequestIDFromContext(r.Context())
+		fmt.Fprintf(w, "hello %s from %s (%s, %s)", r.PathValue("name"), ev.FunctionName, r.RemoteAddr, id)
 	})
 	h := netlify.NewHandler(mux)
 
@@ -77,9 +79,14 @@ func ExampleWithBasePath() {
 	// {"statusCode":200,"multiValueHeaders":{"Content-Type":["text/plain; charset=utf-8"]},"body":"users","isBase64Encoded":false}
 }
 
-func ExampleClientContextFrom() {
+func ExampleEvent_ClientContext() {
 	h := netlify.NewHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		cc, err := netlify.ClientContextFrom(r.Context())
+		ev, ok := netlify.EventFromContext(r.Context())
+		if !ok {
+			fmt.Println("not a Netlify invocation")
+			return
+		}
+		cc, err := ev.ClientContext()
 		if err != nil {
 			fmt.Println("no client context:", err)
 			return
@@ -115,13 +122,15 @@ func ExampleIsBackground() {
 	// {"statusCode":202,"headers":{},"multiValueHeaders":{},"body":"","isBase64Encoded":false}
 }
 
-func ExampleWithRequestIDFunc() {
+func ExampleRequestID() {
 	h := netlify.NewHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Println("netlify:", netlify.RequestID(r.Context()))
-		fmt.Println("kit:", handler.RequestIDFrom(r.Context()) == "")
-	}), netlify.WithRequestIDFunc(nil)) // record nothing in the kit
+		// The same id is the kit's request id: kit.Handler logs it.
+		id, _ := handler.RequestIDFromContext(r.Context())
+		fmt.Println("kit:", id)
+	}))
 	_, _ = h.Invoke(context.Background(), []byte(`{"path":"/","httpMethod":"GET","headers":{"x-nf-request-id":"01HNF"}}`))
 	// Output:
 	// netlify: 01HNF
-	// kit: true
+	// kit: 01HNF
 }

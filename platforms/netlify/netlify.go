@@ -10,7 +10,6 @@ import (
 
 	awslambda "github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/wacht-platform/serverless-go/handler"
 	"github.com/wacht-platform/serverless-go/platforms/lambda"
 )
 
@@ -43,8 +42,6 @@ type config struct {
 	basePath     string
 	functionName string
 	background   bool
-	requestID    func(ctx context.Context, id string) context.Context
-	noRequestID  bool
 	logger       *slog.Logger
 	lambdaOpts   []lambda.Option
 	startOpts    []awslambda.Option
@@ -87,17 +84,6 @@ func WithFunctionName(name string) Option { return func(c *config) { c.functionN
 // the option is for functions started by other means (tests, local tools).
 func WithBackground() Option { return func(c *config) { c.background = true } }
 
-// WithRequestIDFunc sets the hook that records each request's id (see
-// RequestID) in the request context. The default is handler.WithRequestID,
-// so the kit's logs and error bodies carry Netlify's request id. A nil f
-// records nothing.
-func WithRequestIDFunc(f func(ctx context.Context, id string) context.Context) Option {
-	return func(c *config) {
-		c.requestID = f
-		c.noRequestID = f == nil
-	}
-}
-
 // WithLogger sets the logger for handler panics and for failures of
 // background functions, whose responses nobody reads. The default is
 // slog.Default() at the time of logging.
@@ -131,9 +117,6 @@ func NewHandler(h http.Handler, opts ...Option) *Handler {
 		if o != nil {
 			o(&nh.cfg)
 		}
-	}
-	if nh.cfg.requestID == nil && !nh.cfg.noRequestID {
-		nh.cfg.requestID = handler.WithRequestID
 	}
 	lopts := make([]lambda.Option, 0, len(nh.cfg.lambdaOpts)+1)
 	if nh.cfg.logger != nil {

@@ -77,14 +77,16 @@ type seen struct {
 func recorder(dst *seen, respond func(w http.ResponseWriter, r *http.Request)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
+		kitID, _ := handler.RequestIDFromContext(r.Context())
 		*dst = seen{
 			Method: r.Method, Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery,
 			RequestURI: r.RequestURI, RemoteAddr: r.RemoteAddr, Host: r.Host, Header: r.Header.Clone(),
-			Body: string(b), RequestID: RequestID(r.Context()), KitRequestID: handler.RequestIDFrom(r.Context()),
+			Body: string(b), RequestID: RequestID(r.Context()), KitRequestID: kitID,
 			Background: IsBackground(r.Context()),
 		}
 		if ev, ok := EventFromContext(r.Context()); ok {
 			dst.Event = *ev
+			dst.Event.cc = nil // compared by value below
 		}
 		dst.Deadline, _ = r.Context().Deadline()
 		if respond != nil {
@@ -272,12 +274,45 @@ func TestClientIPAndRequestIDValidation(t *testing.T) {
 	}
 }
 
-func TestRequestIDFuncNil(t *testing.T) {
-	var got seen
-	h := NewHandler(recorder(&got, nil), WithRequestIDFunc(nil))
-	invoke(t, h, context.Background(), netlifyEvent("GET", "/.netlify/functions/fn", "", map[string][]string{"x-nf-request-id": {"abc"}}, nil))
-	if got.RequestID != "abc" || got.KitRequestID != "" {
-		t.Errorf("RequestID %q, kit %q: WithRequestIDFunc(nil) must record nothing in the kit", got.RequestID, got.KitRequestID)
+// Through the adapter and kit.Handler, with no option, the kit logs and
+// answers with Netlify's x-nf-request-id, else the Lambda request id.
+func TestKitSeesNetlifyRequestID(t *testing.T) {
+	var logs bytes.Buffer
+	kit := handler.New(handler.Options{
+		Env:    func(string) (string, bool) { return "", false },
+		Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
+	})
+	var seenID string
+	h := NewHandler(kit.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seenID, _ = handler.RequestIDFromContext(r.Context())
+		handler.LoggerFromContext(r.Context()).InfoContext(r.Context(), "served")
+	})))
+	lc := &lambdacontext.LambdaContext{AwsRequestID: "aws-req-7"}
+	for _, tc := range []struct {
+		name   string
+		header map[string][]string
+		want   string
+	}{
+		{"x-nf-request-id", map[string][]string{"x-nf-request-id": {"01HNFREQ"}}, "01HNFREQ"},
+		{"Lambda request id", nil, "aws-req-7"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			logs.Reset()
+			res := invoke(t, h, lambdacontext.NewContext(context.Background(), lc), netlifyEvent("GET", "/.netlify/functions/fn", "", tc.header, nil))
+			var rec struct {
+				Msg       string `json:"msg"`
+				RequestID string `json:"request_id"`
+			}
+			if err := json.Unmarshal(logs.Bytes(), &rec); err != nil || rec.Msg != "served" || rec.RequestID != tc.want {
+				t.Errorf("log %s: request_id %q, want %q (%v)", logs.String(), rec.RequestID, tc.want, err)
+			}
+			if seenID != tc.want {
+				t.Errorf("handler.RequestIDFromContext = %q, want %q", seenID, tc.want)
+			}
+			if got := res.MultiValueHeaders["X-Request-Id"]; len(got) != 1 || got[0] != tc.want {
+				t.Errorf("X-Request-Id = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }
 
@@ -365,8 +400,12 @@ func TestClientContext(t *testing.T) {
 	var cc *ClientContext
 	var ccErr error
 	h := NewHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		cc, ccErr = ClientContextFrom(r.Context())
-		again, _ := ClientContextFrom(r.Context())
+		ev, ok := EventFromContext(r.Context())
+		if !ok {
+			t.Fatal("no Netlify event")
+		}
+		cc, ccErr = ev.ClientContext()
+		again, _ := ev.ClientContext()
 		if again != cc {
 			t.Error("client context decoded twice")
 		}
@@ -448,8 +487,11 @@ func TestClientContext(t *testing.T) {
 			}
 		})
 	}
-	if _, err := ClientContextFrom(context.Background()); !errors.Is(err, ErrNoInvocation) {
-		t.Errorf("plain context: err = %v", err)
+	if _, err := (*Event)(nil).ClientContext(); !errors.Is(err, ErrNoInvocation) {
+		t.Errorf("nil event: err = %v", err)
+	}
+	if _, err := (&Event{}).ClientContext(); !errors.Is(err, ErrNoInvocation) {
+		t.Errorf("event made by hand: err = %v", err)
 	}
 	if _, ok := EventFromContext(context.Background()); ok || IsBackground(context.Background()) || RequestID(context.Background()) != "" {
 		t.Error("accessors report an invocation on a plain context")

@@ -370,7 +370,7 @@ func TestAdapt(t *testing.T) {
 	}
 	req = req.WithContext(context.Background())
 	h.ServeHTTP(httptest.NewRecorder(), req)
-	if id := handler.RequestIDFrom(got.Context()); id != "8a1b2c3d4e5f6789-SJC" {
+	if id, _ := handler.RequestIDFromContext(got.Context()); id != "8a1b2c3d4e5f6789-SJC" {
 		t.Errorf("request id %q", id)
 	}
 	if got.RemoteAddr != "[2001:db8::1]:0" || got.RequestURI != "/admin/users?x=1" || got.TransferEncoding != nil {
@@ -381,8 +381,8 @@ func TestAdapt(t *testing.T) {
 	req.Header.Set("Cf-Connecting-Ip", "not an ip")
 	req.RemoteAddr = ""
 	h.ServeHTTP(httptest.NewRecorder(), req)
-	if got.RemoteAddr != "" || handler.RequestIDFrom(got.Context()) != "" {
-		t.Errorf("RemoteAddr %q, request id %q; want both empty", got.RemoteAddr, handler.RequestIDFrom(got.Context()))
+	if id, ok := handler.RequestIDFromContext(got.Context()); got.RemoteAddr != "" || ok {
+		t.Errorf("RemoteAddr %q, request id %q; want both empty", got.RemoteAddr, id)
 	}
 }
 

@@ -19,7 +19,7 @@
 //
 //	kit := handler.New(handler.Options{})
 //	http.ListenAndServe("127.0.0.1:8080", kit.Handler(functions.Routes(kit)))
-//	lambda.Start(kit.Handler(functions.AdminUsers(kit)), lambda.WithRequestIDFunc(handler.WithRequestID))
+//	lambda.Start(kit.Handler(functions.AdminUsers(kit)))
 //
 // Configuration comes from the environment the Kit reads (see
 // handler.ConfigFromEnv): WACHT_API_KEY and WACHT_BACKEND_API_URL for the

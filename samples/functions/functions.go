@@ -43,10 +43,11 @@ func Routes(kit *handler.Kit) http.Handler {
 	mux.Handle(PathMachineUsers, MachineUsers(kit))
 	mux.Handle(PathWebhook, WebhookReceiver(kit))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		id, _ := handler.RequestIDFromContext(r.Context())
 		handler.WriteJSON(w, http.StatusNotFound, handler.ErrorBody{
 			Error:     handler.CodeNotFound,
 			Message:   "no function is mounted at " + r.URL.Path,
-			RequestID: handler.RequestIDFrom(r.Context()),
+			RequestID: id,
 		})
 	})
 	return mux
@@ -94,8 +95,8 @@ func MachineUsers(kit *handler.Kit) http.Handler {
 // It serves POST on any path.
 func WebhookReceiver(kit *handler.Kit) http.Handler {
 	return allow(http.MethodPost, kit.VerifyWebhook(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ev := handler.WebhookEventFrom(r.Context())
-		handler.LoggerFrom(r.Context()).InfoContext(r.Context(), "wacht webhook received",
+		ev, _ := handler.WebhookEventFromContext(r.Context())
+		handler.LoggerFromContext(r.Context()).InfoContext(r.Context(), "wacht webhook received",
 			"event_type", ev.Type, "webhook_id", ev.ID, "timestamp", ev.Timestamp, "duplicate", ev.Duplicate)
 		w.WriteHeader(http.StatusNoContent)
 	})))
@@ -104,7 +105,7 @@ func WebhookReceiver(kit *handler.Kit) http.Handler {
 // listUsers answers one bounded page of users with the client that Protect
 // or RequireMachine put into the request.
 func listUsers(w http.ResponseWriter, r *http.Request) {
-	client := handler.ClientFrom(r.Context())
+	client, _ := handler.ClientFromContext(r.Context())
 	page, err := client.Users.List(r.Context(), wacht.ListUsersParams{Limit: PageSize})
 	if err != nil {
 		handler.WriteError(w, r, err)
@@ -130,10 +131,11 @@ func allow(method string, next http.Handler) http.Handler {
 			return
 		}
 		w.Header().Set("Allow", allowed)
+		id, _ := handler.RequestIDFromContext(r.Context())
 		handler.WriteJSON(w, http.StatusMethodNotAllowed, handler.ErrorBody{
 			Error:     CodeMethodNotAllowed,
 			Message:   r.Method + " is not served here; use " + allowed,
-			RequestID: handler.RequestIDFrom(r.Context()),
+			RequestID: id,
 		})
 	})
 }

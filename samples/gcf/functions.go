@@ -67,6 +67,6 @@ func UserUpdates(ctx context.Context, m *gcf.MessagePublishedData, c *wacht.Clie
 	if err != nil {
 		return err
 	}
-	handler.LoggerFrom(ctx).InfoContext(ctx, "user updated", "user_id", u.ID, "message_id", m.Message.ID)
+	handler.LoggerFromContext(ctx).InfoContext(ctx, "user updated", "user_id", u.ID, "message_id", m.Message.ID)
 	return nil
 }

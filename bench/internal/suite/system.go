@@ -163,7 +163,7 @@ func WarmInProcess(s *wachttest.Server, token string, n int) (WarmCounts, error)
 		Env:    func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		Logger: slog.New(slog.DiscardHandler),
 	})
-	h := lambda.NewHandler(kit.Handler(functions.AdminUsers(kit)), lambda.WithRequestIDFunc(handler.WithRequestID))
+	h := lambda.NewHandler(kit.Handler(functions.AdminUsers(kit)))
 	s.ResetStats()
 	payload := AdminUsersEvent(token)
 	check := CheckStatus(http.StatusOK)

@@ -30,9 +30,9 @@ func WithNetlify(ctx context.Context, n *Netlify) context.Context {
 	return context.WithValue(ctx, netlifyKey{}, n)
 }
 
-// NetlifyFrom returns the additions carried by ctx, or nil when the event
-// had none.
-func NetlifyFrom(ctx context.Context) *Netlify {
-	n, _ := ctx.Value(netlifyKey{}).(*Netlify)
-	return n
+// NetlifyFromContext returns the additions carried by ctx, and false when
+// the event had none.
+func NetlifyFromContext(ctx context.Context) (*Netlify, bool) {
+	n, ok := ctx.Value(netlifyKey{}).(*Netlify)
+	return n, ok && n != nil
 }

@@ -11,9 +11,9 @@ import (
 
 // The Lambda conversion reads Netlify's members while it scans the event;
 // code behind it (platforms/netlify's adapter) finds them in the context.
-func ExampleNetlifyFrom() {
+func ExampleNetlifyFromContext() {
 	h := lambda.NewHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if n := eventext.NetlifyFrom(r.Context()); n != nil {
+		if n, ok := eventext.NetlifyFromContext(r.Context()); ok {
 			fmt.Printf("path=%s rawUrl=%s rawQuery=%q route=%s\n", n.Path, n.RawURL, n.RawQuery, n.Route)
 		} else {
 			fmt.Println("no Netlify members")

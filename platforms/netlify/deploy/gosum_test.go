@@ -67,7 +67,7 @@ import (
 
 func main() {
 	kit := handler.New(handler.Options{})
-	lambda.Start(kit.Handler(http.NotFoundHandler()), lambda.WithRequestIDFunc(handler.WithRequestID))
+	lambda.Start(kit.Handler(http.NotFoundHandler()))
 }
 `)
 	cmd := exec.Command("go", "mod", "tidy")

@@ -27,6 +27,5 @@ func main() {
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	kit := handler.New(handler.Options{Logger: logger})
 	lambda.Start(kit.Handler(functions.WebhookReceiver(kit)),
-		lambda.WithRequestIDFunc(handler.WithRequestID),
 		lambda.WithLogger(logger))
 }

@@ -44,10 +44,11 @@ func handler() http.Handler {
 		body, _ := io.ReadAll(r.Body)
 		ctx := r.Context()
 		_, hasDeadline := ctx.Deadline()
+		ev, _ := lambda.EventFromContext(ctx)
 		s := Seen{
 			Method: r.Method, Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery,
 			Host: r.Host, RemoteAddr: r.RemoteAddr, Header: r.Header, Body: string(body),
-			Source:      lambda.EventFromContext(ctx).Source().String(),
+			Source:      ev.Source().String(),
 			RequestID:   lambda.RequestID(ctx),
 			HasDeadline: hasDeadline,
 		}

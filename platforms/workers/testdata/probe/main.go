@@ -63,7 +63,8 @@ func main() {
 	})
 	mux.Handle("GET /probe/whoami", kit.Protect(handler.Require{})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]string{"user_id": handler.AuthFrom(r.Context()).UserID})
+		auth, _ := handler.AuthFromContext(r.Context())
+		_ = json.NewEncoder(w).Encode(map[string]string{"user_id": auth.UserID})
 	})))
 	mux.Handle("GET /probe/together", kit.Protect(handler.Require{})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n, err := strconv.Atoi(r.URL.Query().Get("n"))
@@ -75,7 +76,8 @@ func main() {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]string{"user_id": handler.AuthFrom(r.Context()).UserID})
+		auth, _ := handler.AuthFromContext(r.Context())
+		_ = json.NewEncoder(w).Encode(map[string]string{"user_id": auth.UserID})
 	})))
 	mux.HandleFunc("GET /probe/crash", func(w http.ResponseWriter, r *http.Request) {
 		go func() { panic("probe: forced crash") }()

@@ -54,12 +54,13 @@ type Echo struct {
 }
 
 func echo(w http.ResponseWriter, r *http.Request) {
+	id, _ := handler.RequestIDFromContext(r.Context())
 	e := Echo{
 		Path:       r.URL.Path,
 		Query:      r.URL.Query(),
 		Headers:    map[string][]string{},
 		RemoteAddr: r.RemoteAddr,
-		RequestID:  handler.RequestIDFrom(r.Context()),
+		RequestID:  id,
 	}
 	for k, vs := range r.Header {
 		if strings.HasPrefix(k, "X-Echo-") {

@@ -33,7 +33,7 @@ func main() {
 // minutes for background functions) bounds it.
 func syncUsers(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	client := handler.ClientFrom(ctx)
+	client, _ := handler.ClientFromContext(ctx)
 	n := 0
 	for _, err := range client.Users.All(ctx, wacht.ListUsersParams{}) {
 		if err != nil {
@@ -42,6 +42,6 @@ func syncUsers(w http.ResponseWriter, r *http.Request) {
 		}
 		n++
 	}
-	handler.LoggerFrom(ctx).InfoContext(ctx, "users synced", slog.Int("users", n))
+	handler.LoggerFromContext(ctx).InfoContext(ctx, "users synced", slog.Int("users", n))
 	w.WriteHeader(http.StatusNoContent)
 }
