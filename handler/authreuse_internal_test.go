@@ -7,7 +7,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/wacht-platform/serverless-go/wacht"
+	"github.com/wacht-platform/serverless-go/auth"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
 
@@ -51,13 +51,13 @@ func TestAuthenticateDoesNotTrustAnotherConfigurationsResult(t *testing.T) {
 	if inB.key == a.key {
 		t.Fatal("the two tenants share a configuration: the test observes nothing")
 	}
-	var got *wacht.Auth
+	var got *auth.Auth
 	req = req.WithContext(context.WithValue(afterA, instanceKey{}, inB))
 	k.Authenticate(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { got, _ = AuthFromContext(r.Context()) })).ServeHTTP(httptest.NewRecorder(), req)
 	if got.Authenticated() {
 		t.Fatal("tenant b reused tenant a's result")
 	}
-	if reason := wacht.TokenErrorReason(got.Err()); reason != wacht.TokenReasonIssuer {
-		t.Errorf("tenant b's verdict: %v, want reason %s", got.Err(), wacht.TokenReasonIssuer)
+	if reason := auth.TokenErrorReason(got.Err()); reason != auth.TokenReasonIssuer {
+		t.Errorf("tenant b's verdict: %v, want reason %s", got.Err(), auth.TokenReasonIssuer)
 	}
 }

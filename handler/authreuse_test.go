@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wacht-platform/serverless-go/auth"
 	"github.com/wacht-platform/serverless-go/handler"
-	"github.com/wacht-platform/serverless-go/wacht"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
 
@@ -29,7 +29,7 @@ func TestAuthenticateDoesNotTrustAnotherKitsResult(t *testing.T) {
 		handler.EnvPublishableKey: other.PublishableKey,
 	})})
 
-	var outerAuth, innerAuth *wacht.Auth
+	var outerAuth, innerAuth *auth.Auth
 	seen := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		innerAuth, _ = handler.AuthFromContext(r.Context())
 		w.WriteHeader(http.StatusNoContent)

@@ -16,6 +16,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/wacht-platform/serverless-go/auth"
 	"github.com/wacht-platform/serverless-go/wacht"
 )
 
@@ -58,9 +59,9 @@ type Config struct {
 	Client wacht.Config
 	// Verifier configures session-token verification (publishable key,
 	// required issuer, audiences, authorized parties, clock skew).
-	Verifier wacht.VerifierConfig
+	Verifier auth.VerifierConfig
 	// Gateway configures machine-token checks (gateway URL, timeout).
-	Gateway wacht.GatewayConfig
+	Gateway auth.GatewayConfig
 	// WebhookSecret is the whsec_ secret of the webhook endpoint this
 	// function receives deliveries for.
 	WebhookSecret string
@@ -85,7 +86,7 @@ func ConfigFromEnv(lookup func(string) (string, bool)) Config {
 	}
 	cfg := Config{
 		Client: wacht.ConfigFromEnv(lookup),
-		Verifier: wacht.VerifierConfig{
+		Verifier: auth.VerifierConfig{
 			PublishableKey:    cmp.Or(get(EnvPublicPublishableKey), get(EnvPublishableKey)),
 			RequiredIssuer:    get(EnvIssuer),
 			Audiences:         splitList(get(EnvAudiences)),
@@ -96,7 +97,7 @@ func ConfigFromEnv(lookup func(string) (string, bool)) Config {
 			SessionCookieName:     get(EnvSessionCookie),
 			SessionTrustedOrigins: splitList(get(EnvSessionTrustedOrigins)),
 		},
-		Gateway:       wacht.GatewayConfig{URL: get(EnvGatewayURL)},
+		Gateway:       auth.GatewayConfig{URL: get(EnvGatewayURL)},
 		WebhookSecret: get(EnvWebhookSecret),
 		SignInURL:     get(EnvSignInURL),
 	}

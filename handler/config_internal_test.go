@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wacht-platform/serverless-go/wacht"
+	"github.com/wacht-platform/serverless-go/auth"
 )
 
 // variant returns a value of type t; a different seed gives a value the
@@ -83,7 +83,7 @@ func leaves(t *testing.T, v reflect.Value, path string, f func(path string, fiel
 // TestWarmCacheKeyCoversEveryConfigField: two configurations that differ in
 // any one field must not share a warm instance (a tenant would get another
 // tenant's clients). Every field is found by reflection, so a field added
-// to Config, wacht.Config, wacht.VerifierConfig or wacht.GatewayConfig
+// to Config, wacht.Config, auth.VerifierConfig or auth.GatewayConfig
 // without being keyed fails here.
 func TestWarmCacheKeyCoversEveryConfigField(t *testing.T) {
 	var base Config
@@ -121,8 +121,8 @@ func (c *fixedClock) Now() time.Time { return c.at }
 // constructor are two configurations; the same clock is one.
 func TestWarmCacheKeepsDistinctClocksApart(t *testing.T) {
 	// Method values of one method share their code: (*fixedClock).Now-fm.
-	a := Config{Verifier: wacht.VerifierConfig{Now: (&fixedClock{at: time.Unix(1, 0)}).Now}}
-	b := Config{Verifier: wacht.VerifierConfig{Now: (&fixedClock{at: time.Unix(2, 0)}).Now}}
+	a := Config{Verifier: auth.VerifierConfig{Now: (&fixedClock{at: time.Unix(1, 0)}).Now}}
+	b := Config{Verifier: auth.VerifierConfig{Now: (&fixedClock{at: time.Unix(2, 0)}).Now}}
 	if a.fingerprint() == b.fingerprint() {
 		t.Fatal("two clocks from the same constructor share a warm-cache key")
 	}
@@ -150,8 +150,8 @@ func TestConfigComesOnlyFromTheKitsEnv(t *testing.T) {
 		}
 		return g.URL()
 	}
-	if got := gatewayOf(map[string]string{}); !strings.HasPrefix(got, wacht.DefaultGatewayURL+"/") {
-		t.Errorf("gateway with %s unset in the kit's env: %s; want the default %s, not the process env", EnvGatewayURL, got, wacht.DefaultGatewayURL)
+	if got := gatewayOf(map[string]string{}); !strings.HasPrefix(got, auth.DefaultGatewayURL+"/") {
+		t.Errorf("gateway with %s unset in the kit's env: %s; want the default %s, not the process env", EnvGatewayURL, got, auth.DefaultGatewayURL)
 	}
 	if got := gatewayOf(map[string]string{EnvGatewayURL: "https://gw.example.test"}); !strings.HasPrefix(got, "https://gw.example.test/") {
 		t.Errorf("gateway from the kit's env: %s", got)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 
+	"github.com/wacht-platform/serverless-go/auth"
 	"github.com/wacht-platform/serverless-go/wacht"
 )
 
@@ -25,17 +26,17 @@ type (
 // issuer, audiences, secrets), so a nested Authenticate reuses it only when
 // the same kit verified it under the same configuration.
 type authResult struct {
-	auth *wacht.Auth
+	auth *auth.Auth
 	kit  *Kit
 	key  fingerprint
 }
 
 // AuthFromContext returns the session auth that Authenticate or Protect
-// attached to ctx, and false when neither ran. The *wacht.Auth is non-nil
+// attached to ctx, and false when neither ran. The *auth.Auth is non-nil
 // whenever ok is true; it may still be anonymous (check Authenticated). A
-// nil *wacht.Auth is anonymous too, so calling Authenticated on the result
+// nil *auth.Auth is anonymous too, so calling Authenticated on the result
 // is always safe.
-func AuthFromContext(ctx context.Context) (*wacht.Auth, bool) {
+func AuthFromContext(ctx context.Context) (*auth.Auth, bool) {
 	if res, ok := ctx.Value(authKey{}).(*authResult); ok && res.auth != nil {
 		return res.auth, true
 	}
@@ -56,8 +57,8 @@ func ClientFromContext(ctx context.Context) (*wacht.Client, bool) {
 // metadata and rate limits, and the gateway's x-wacht-* identity headers
 // parsed into Decision.IdentityHeaders. These are for the handler; none of
 // them is copied onto the response. It returns false for any other request.
-func PrincipalFromContext(ctx context.Context) (*wacht.Decision, bool) {
-	d, ok := ctx.Value(principalKey{}).(*wacht.Decision)
+func PrincipalFromContext(ctx context.Context) (*auth.Decision, bool) {
+	d, ok := ctx.Value(principalKey{}).(*auth.Decision)
 	return d, ok && d != nil
 }
 
@@ -65,8 +66,8 @@ func PrincipalFromContext(ctx context.Context) (*wacht.Decision, bool) {
 // passed VerifyWebhook, and false for any other request. When its
 // Duplicate field is set the delivery was processed before: answer 2xx
 // without acting on it again.
-func WebhookEventFromContext(ctx context.Context) (*wacht.WebhookEvent, bool) {
-	e, ok := ctx.Value(webhookKey{}).(*wacht.WebhookEvent)
+func WebhookEventFromContext(ctx context.Context) (*auth.WebhookEvent, bool) {
+	e, ok := ctx.Value(webhookKey{}).(*auth.WebhookEvent)
 	return e, ok && e != nil
 }
 

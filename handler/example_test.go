@@ -120,9 +120,9 @@ func ExampleAuthFromContext() {
 	env := map[string]string{handler.EnvPublishableKey: emu.PublishableKey}
 	kit := handler.New(handler.Options{Env: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
 	show := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		auth, ok := handler.AuthFromContext(r.Context())
+		a, ok := handler.AuthFromContext(r.Context())
 		_, hasID := handler.RequestIDFromContext(r.Context())
-		fmt.Println("authenticate ran:", ok, "signed in:", auth.Authenticated(), "request id:", hasID)
+		fmt.Println("authenticate ran:", ok, "signed in:", a.Authenticated(), "request id:", hasID)
 	})
 	kit.Handler(show).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
 	kit.Handler(kit.Authenticate(show)).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))

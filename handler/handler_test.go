@@ -19,6 +19,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/wacht-platform/serverless-go/auth"
 	"github.com/wacht-platform/serverless-go/handler"
 	"github.com/wacht-platform/serverless-go/wacht"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
@@ -690,7 +691,7 @@ func TestMachineRouteGatewayHeaders(t *testing.T) {
 type webhookRecorder struct {
 	mu     sync.Mutex
 	seen   []string // webhook-id, with " duplicate" appended for duplicates
-	status func(ev *wacht.WebhookEvent) int
+	status func(ev *auth.WebhookEvent) int
 }
 
 func (rec *webhookRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -721,7 +722,7 @@ func TestWebhookRetriedDaysLaterVerifies(t *testing.T) {
 	f := newFixture(t, handler.Options{})
 	var fail atomic.Bool
 	fail.Store(true)
-	rec := &webhookRecorder{status: func(*wacht.WebhookEvent) int {
+	rec := &webhookRecorder{status: func(*auth.WebhookEvent) int {
 		if fail.Load() {
 			return http.StatusServiceUnavailable
 		}
@@ -883,7 +884,7 @@ func TestWebhookInProgressAndPanic(t *testing.T) {
 // failingStore is a WebhookIdempotency that cannot be reached.
 type failingStore struct{}
 
-func (failingStore) Claim(context.Context, string, time.Time) (wacht.WebhookClaim, error) {
+func (failingStore) Claim(context.Context, string, time.Time) (auth.WebhookClaim, error) {
 	return 0, fmt.Errorf("dynamodb: connection refused")
 }
 func (failingStore) Settle(context.Context, string, bool, time.Time) error { return nil }

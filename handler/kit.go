@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/wacht-platform/serverless-go/auth"
 	"github.com/wacht-platform/serverless-go/wacht"
 )
 
@@ -42,7 +43,7 @@ type Options struct {
 	// MaxInstances bounds how many distinct configurations keep their
 	// clients warm (least recently used ones are dropped). Zero means 16.
 	// Key sets are kept apart from instances, per issuer (up to four times
-	// as many, and at least wacht.DefaultKeySetsMaxIssuers), so dropping an
+	// as many, and at least auth.DefaultKeySetsMaxIssuers), so dropping an
 	// instance never throws away the keys it fetched or the limit on
 	// fetching them again.
 	MaxInstances int
@@ -63,11 +64,11 @@ type Options struct {
 
 	// WebhookIdempotency remembers webhook deliveries by webhook-id for
 	// VerifyWebhook, so a repeated delivery reaches the handler marked
-	// Duplicate. Nil means a wacht.MemoryWebhookIdempotency of this Kit:
+	// Duplicate. Nil means a auth.MemoryWebhookIdempotency of this Kit:
 	// exact on a long-running server, per warm instance on serverless
-	// platforms. Pass a durable store (wacht.WebhookIdempotency describes
+	// platforms. Pass a durable store (auth.WebhookIdempotency describes
 	// one for each platform) when a repeat must never be processed twice.
-	WebhookIdempotency wacht.WebhookIdempotency
+	WebhookIdempotency auth.WebhookIdempotency
 }
 
 // Kit builds and caches what each configuration needs and provides the
@@ -82,7 +83,7 @@ type Kit struct {
 
 	// keySets outlives instances: configurations of one issuer share its
 	// key set and refresh limiter however often they are evicted.
-	keySets wacht.KeySets
+	keySets auth.KeySets
 
 	mu    sync.Mutex
 	byKey map[fingerprint]*list.Element
@@ -119,12 +120,12 @@ func (k *Kit) init() {
 			opts.MaxInstances = defaultInstanceCacheLimit
 		}
 		if opts.WebhookIdempotency == nil {
-			opts.WebhookIdempotency = &wacht.MemoryWebhookIdempotency{}
+			opts.WebhookIdempotency = &auth.MemoryWebhookIdempotency{}
 		}
 		k.log = cmp.Or(opts.Logger, slog.Default())
 		k.byKey = map[fingerprint]*list.Element{}
 		k.lru = list.New()
-		k.keySets.MaxIssuers = max(4*opts.MaxInstances, wacht.DefaultKeySetsMaxIssuers)
+		k.keySets.MaxIssuers = max(4*opts.MaxInstances, auth.DefaultKeySetsMaxIssuers)
 	})
 }
 
@@ -170,15 +171,15 @@ type instance struct {
 	clientErr  error
 
 	verifierOnce sync.Once
-	verifier     *wacht.Verifier
+	verifier     *auth.Verifier
 	verifierErr  error
 
 	gatewayOnce sync.Once
-	gateway     *wacht.Gateway
+	gateway     *auth.Gateway
 	gatewayErr  error
 
 	webhookOnce sync.Once
-	webhook     *wacht.WebhookVerifier
+	webhook     *auth.WebhookVerifier
 	webhookErr  error
 }
 
@@ -220,7 +221,7 @@ func (in *instance) Client() (*wacht.Client, error) {
 	return in.client, in.clientErr
 }
 
-func (in *instance) Verifier() (*wacht.Verifier, error) {
+func (in *instance) Verifier() (*auth.Verifier, error) {
 	in.verifierOnce.Do(func() {
 		cfg := in.cfg.Verifier
 		if cfg.HTTPClient == nil {
@@ -233,7 +234,7 @@ func (in *instance) Verifier() (*wacht.Verifier, error) {
 			in.verifierErr = notSet(EnvPublishableKey, "token verifier")
 			return
 		}
-		in.verifier, in.verifierErr = wacht.NewVerifier(cfg)
+		in.verifier, in.verifierErr = auth.NewVerifier(cfg)
 		if in.verifierErr != nil {
 			in.verifierErr = configError("token verifier", in.verifierErr)
 			return
@@ -243,16 +244,16 @@ func (in *instance) Verifier() (*wacht.Verifier, error) {
 	return in.verifier, in.verifierErr
 }
 
-func (in *instance) Gateway() (*wacht.Gateway, error) {
+func (in *instance) Gateway() (*auth.Gateway, error) {
 	in.gatewayOnce.Do(func() {
 		cfg := in.cfg.Gateway
 		if cfg.HTTPClient == nil {
 			cfg.HTTPClient = in.kit.opts.HTTPClient
 		}
 		if cfg.URL == "" {
-			cfg.URL = wacht.DefaultGatewayURL
+			cfg.URL = auth.DefaultGatewayURL
 		}
-		in.gateway, in.gatewayErr = wacht.NewGateway(cfg)
+		in.gateway, in.gatewayErr = auth.NewGateway(cfg)
 		if in.gatewayErr != nil {
 			in.gatewayErr = configError("gateway", in.gatewayErr)
 			return
@@ -262,13 +263,13 @@ func (in *instance) Gateway() (*wacht.Gateway, error) {
 	return in.gateway, in.gatewayErr
 }
 
-func (in *instance) Webhook() (*wacht.WebhookVerifier, error) {
+func (in *instance) Webhook() (*auth.WebhookVerifier, error) {
 	in.webhookOnce.Do(func() {
 		if in.cfg.WebhookSecret == "" {
 			in.webhookErr = notSet(EnvWebhookSecret, "webhook verifier")
 			return
 		}
-		in.webhook, in.webhookErr = wacht.NewWebhookVerifier(in.cfg.WebhookSecret)
+		in.webhook, in.webhookErr = auth.NewWebhookVerifier(in.cfg.WebhookSecret)
 		if in.webhookErr != nil {
 			in.webhookErr = configError("webhook verifier", in.webhookErr)
 			return

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wacht-platform/serverless-go/auth"
 	"github.com/wacht-platform/serverless-go/wacht"
 )
 
@@ -171,7 +172,7 @@ func wrapWriter(w http.ResponseWriter) (*trackingWriter, http.ResponseWriter) {
 // The credential is an Authorization: Bearer session token, or, when
 // browser sessions are on (WACHT_SESSION_COOKIE, normally "__session"), the
 // session cookie, which Wacht's frontend API exchanges for a session token
-// (cached for the token's life; see wacht.Verifier.AuthenticateWithUpdate).
+// (cached for the token's life; see auth.Verifier.AuthenticateWithUpdate).
 // What that exchange asks to change in the browser is set on the response
 // before next runs: the frontend API's refreshed __session cookie, and on
 // development instances the __dev_session__ cookie the Wacht browser SDK
@@ -200,12 +201,12 @@ func (k *Kit) Authenticate(next http.Handler) http.Handler {
 			k.fail(w, r, err)
 			return
 		}
-		auth, upd := v.AuthenticateWithUpdate(r)
+		a, upd := v.AuthenticateWithUpdate(r)
 		applySessionUpdate(w.Header(), upd, time.Now())
-		if !auth.Authenticated() {
-			logAnonymous(r, auth.Err())
+		if !a.Authenticated() {
+			logAnonymous(r, a.Err())
 		}
-		res := &authResult{auth: auth, kit: k, key: in.key}
+		res := &authResult{auth: a, kit: k, key: in.key}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), authKey{}, res)))
 	})
 }
@@ -214,33 +215,33 @@ func (k *Kit) Authenticate(next http.Handler) http.Handler {
 // for. The development session cookie is written as the Wacht browser SDK
 // writes it (react-sdk jsx/lib/utils/dev-session.ts: URL-encoded, Path=/,
 // Secure, SameSite=Lax, readable by scripts because the SDK reads it).
-func applySessionUpdate(h http.Header, upd wacht.SessionUpdate, now time.Time) {
+func applySessionUpdate(h http.Header, upd auth.SessionUpdate, now time.Time) {
 	for _, c := range upd.SetCookie {
 		h.Add("Set-Cookie", c)
 	}
 	if upd.DevelopmentSession != "" {
-		h.Add("Set-Cookie", wacht.DevSessionCookie+"="+url.QueryEscape(upd.DevelopmentSession)+"; Path=/; Secure; SameSite=Lax")
-		h.Add("Set-Cookie", wacht.DevSessionUpdatedAtCookie+"="+strconv.FormatInt(now.UnixMilli(), 10)+"; Path=/; Secure; SameSite=Lax")
+		h.Add("Set-Cookie", auth.DevSessionCookie+"="+url.QueryEscape(upd.DevelopmentSession)+"; Path=/; Secure; SameSite=Lax")
+		h.Add("Set-Cookie", auth.DevSessionUpdatedAtCookie+"="+strconv.FormatInt(now.UnixMilli(), 10)+"; Path=/; Secure; SameSite=Lax")
 	}
 }
 
 // logAnonymous records why a request that carried a credential is
 // anonymous. Only reasons and statuses are logged, never a credential.
 func logAnonymous(r *http.Request, reason error) {
-	var te *wacht.TokenError
-	if reason == nil || !errors.As(reason, &te) || te.Reason == wacht.TokenReasonMissing {
+	var te *auth.TokenError
+	if reason == nil || !errors.As(reason, &te) || te.Reason == auth.TokenReasonMissing {
 		return
 	}
 	ctx := r.Context()
 	log := LoggerFromContext(ctx)
 	switch te.Reason {
-	case wacht.TokenReasonCrossSite:
+	case auth.TokenReasonCrossSite:
 		log.LogAttrs(ctx, slog.LevelInfo, "session cookie refused on a cross-origin request",
 			slog.String("reason", string(te.Reason)), slog.String("method", r.Method),
 			slog.String("sec_fetch_site", truncateHeader(r.Header.Get("Sec-Fetch-Site"))), slog.String("origin", truncateHeader(r.Header.Get("Origin"))))
-	case wacht.TokenReasonSessionUnavailable:
+	case auth.TokenReasonSessionUnavailable:
 		attrs := []slog.Attr{slog.String("reason", string(te.Reason)), slog.String("cause", reason.Error())}
-		var se *wacht.SessionExchangeError
+		var se *auth.SessionExchangeError
 		if errors.As(reason, &se) {
 			attrs = append(attrs, slog.String("failure", string(se.Kind)), slog.Int("frontend_status", se.StatusCode))
 			if se.RetryAfter > 0 {
@@ -260,13 +261,13 @@ func truncateHeader(v string) string {
 	return v
 }
 
-// Require is what Protect checks: the same rules as wacht.ProtectOptions.
+// Require is what Protect checks: the same rules as auth.ProtectOptions.
 // AnyPermission is any-of (one of them is enough) and AllPermissions is
 // all-of (every one must be held), each permission looked up in the
 // organization and the workspace set; when both are set, both must hold.
 // Machine routes differ: RequireMachine is always all-of, because the
 // gateway joins required permissions with AND.
-type Require = wacht.ProtectOptions
+type Require = auth.ProtectOptions
 
 // Protect authenticates the request and lets it through only when the user
 // meets req (see Require for any-of and all-of permissions); the handler
@@ -298,20 +299,20 @@ func (k *Kit) Protect(req Require) func(http.Handler) http.Handler {
 			if opts.RedirectURL == "" {
 				opts.RedirectURL = in.cfg.SignInURL
 			}
-			auth, _ := AuthFromContext(r.Context())
-			if !auth.Authenticated() {
+			a, _ := AuthFromContext(r.Context())
+			if !a.Authenticated() {
 				// Two ways a browser session fails that are not "sign in":
 				// a cross-origin request the cookie may not authorize (403),
 				// and a frontend API that could not be asked (503; a 401
 				// would sign the user out of a working session).
-				switch wacht.TokenErrorReason(auth.Err()) {
-				case wacht.TokenReasonCrossSite:
+				switch auth.TokenErrorReason(a.Err()) {
+				case auth.TokenReasonCrossSite:
 					k.fail(w, r, &statusError{status: http.StatusForbidden, code: CodeForbidden,
 						message: "cross-origin request: the session cookie is not accepted on it; send an Authorization: Bearer token"})
 					return
-				case wacht.TokenReasonSessionUnavailable:
-					var se *wacht.SessionExchangeError
-					if errors.As(auth.Err(), &se) && se.RetryAfter > 0 {
+				case auth.TokenReasonSessionUnavailable:
+					var se *auth.SessionExchangeError
+					if errors.As(a.Err(), &se) && se.RetryAfter > 0 {
 						w.Header().Set(headerRetryAfter, strconv.Itoa(int((se.RetryAfter+time.Second-1)/time.Second)))
 					}
 					k.fail(w, r, &statusError{status: http.StatusServiceUnavailable, code: CodeUnavailable,
@@ -319,8 +320,8 @@ func (k *Kit) Protect(req Require) func(http.Handler) http.Handler {
 					return
 				}
 			}
-			if err := auth.Protect(opts); err != nil {
-				var ae *wacht.AuthError
+			if err := a.Protect(opts); err != nil {
+				var ae *auth.AuthError
 				if errors.As(err, &ae) && ae.RedirectURL != "" && isBrowserNavigation(r) {
 					// The answer depends on the request's credentials and
 					// Host: no cache may keep it for anyone else.
@@ -441,11 +442,11 @@ func normalOrigin(s string) (string, bool) {
 // It panics, as http.ServeMux.Handle does for a bad pattern, when a
 // permission is empty or holds white space, a comma or a parenthesis,
 // which the gateway would read as part of an AND/OR expression
-// (wacht.ValidateRequiredPermissions).
+// (auth.ValidateRequiredPermissions).
 func (k *Kit) RequireMachine(permissions ...string) func(http.Handler) http.Handler {
 	k.init()
 	perms := append([]string(nil), permissions...)
-	if err := wacht.ValidateRequiredPermissions(perms); err != nil {
+	if err := auth.ValidateRequiredPermissions(perms); err != nil {
 		panic("handler: RequireMachine: " + err.Error())
 	}
 	return func(next http.Handler) http.Handler {
@@ -454,7 +455,7 @@ func (k *Kit) RequireMachine(permissions ...string) func(http.Handler) http.Hand
 			if !ok {
 				return
 			}
-			check, found := wacht.CheckRequestFromHTTP(r, perms...)
+			check, found := auth.CheckRequestFromHTTP(r, perms...)
 			if !found {
 				k.fail(w, r, &statusError{status: http.StatusUnauthorized, code: CodeUnauthenticated, message: "a machine token is required (x-api-key header or Authorization: Bearer)"})
 				return
@@ -489,7 +490,7 @@ func (k *Kit) RequireMachine(permissions ...string) func(http.Handler) http.Hand
 // failDecision answers a denied machine request. Only the status, the
 // kit's own message, the gateway's request id and (through ApplyHeaders,
 // already called) the rate-limit headers reach the caller.
-func (k *Kit) failDecision(w http.ResponseWriter, r *http.Request, d *wacht.Decision) {
+func (k *Kit) failDecision(w http.ResponseWriter, r *http.Request, d *auth.Decision) {
 	body := ErrorBody{RequestID: d.RequestID}
 	if body.RequestID == "" {
 		body.RequestID, _ = RequestIDFromContext(r.Context())
@@ -497,9 +498,9 @@ func (k *Kit) failDecision(w http.ResponseWriter, r *http.Request, d *wacht.Deci
 	status := d.HTTPStatus()
 	body.Error, body.Message = CodeForbidden, "the machine token may not do this"
 	switch d.Reason {
-	case wacht.DenyInvalidPrincipal:
+	case auth.DenyInvalidPrincipal:
 		body.Error, body.Message = CodeUnauthenticated, "the machine token is not valid"
-	case wacht.DenyRateLimited:
+	case auth.DenyRateLimited:
 		body.Error, body.Message = CodeRateLimited, "rate limit reached; retry later"
 		if d.RetryAfter > 0 {
 			w.Header().Set(headerRetryAfter, strconv.Itoa(int((d.RetryAfter+time.Second-1)/time.Second)))
@@ -525,7 +526,7 @@ const webhookSettleTimeout = 10 * time.Second
 // VerifyWebhook lets through only Standard Webhooks deliveries signed with
 // the configured secret (WACHT_WEBHOOK_SECRET) whose webhook-timestamp is
 // at most 8 days old (Wacht reuses a delivery's creation time on every
-// retry and retries for up to 7 days; see wacht.DefaultWebhookMaxAge) and
+// retry and retries for up to 7 days; see auth.DefaultWebhookMaxAge) and
 // at most 5 minutes ahead, attaching the event for WebhookEventFromContext. The
 // body is put back, so the handler can still read it. Bad deliveries get
 // 400 (malformed), 401 (signature or timestamp) or 413 (too large); Wacht
@@ -576,16 +577,16 @@ func (k *Kit) VerifyWebhook(next http.Handler) http.Handler {
 			return
 		}
 		switch claim {
-		case wacht.WebhookProcessed:
+		case auth.WebhookProcessed:
 			log.LogAttrs(ctx, slog.LevelInfo, "webhook duplicate", slog.String("webhook_id", event.ID), slog.String("event_type", event.Type))
 			event.Duplicate = true
 			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, webhookKey{}, event)))
 			return
-		case wacht.WebhookInProgress:
+		case auth.WebhookInProgress:
 			log.LogAttrs(ctx, slog.LevelInfo, "webhook in progress elsewhere", slog.String("webhook_id", event.ID))
 			k.fail(w, r, &statusError{status: http.StatusServiceUnavailable, code: CodeUnavailable, message: "this delivery is being processed by an earlier attempt; retry later"})
 			return
-		case wacht.WebhookClaimed:
+		case auth.WebhookClaimed:
 		default:
 			log.LogAttrs(ctx, slog.LevelError, "webhook idempotency store answered an unknown claim", slog.String("claim", claim.String()))
 			k.fail(w, r, &statusError{status: http.StatusServiceUnavailable, code: CodeUnavailable, message: "the delivery could not be recorded; retry later"})
@@ -655,7 +656,7 @@ func (k *Kit) UnprotectedClient(r *http.Request) (*wacht.Client, error) {
 
 // Verifier returns the token verifier for r's configuration, for code that
 // needs wacht's lower-level helpers (session exchange, Verify).
-func (k *Kit) Verifier(r *http.Request) (*wacht.Verifier, error) {
+func (k *Kit) Verifier(r *http.Request) (*auth.Verifier, error) {
 	in, err := k.instanceFor(r)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/wacht-platform/serverless-go/auth"
 	"github.com/wacht-platform/serverless-go/wacht"
 )
 
@@ -89,7 +90,7 @@ func (s *requestScope) secrets(ctx context.Context) []string {
 		base := ConfigFromEnv(s.kit.opts.Env)
 		addConfig(&base)
 	}
-	for _, name := range []string{"Authorization", "Proxy-Authorization", wacht.APIKeyHeader, wacht.ForwardedAuthHeader} {
+	for _, name := range []string{"Authorization", "Proxy-Authorization", auth.APIKeyHeader, auth.ForwardedAuthHeader} {
 		for _, v := range s.header.Values(name) {
 			add(v)
 			if _, cred, ok := strings.Cut(strings.TrimSpace(v), " "); ok {

@@ -14,25 +14,26 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/wacht-platform/serverless-go/auth"
 	"github.com/wacht-platform/serverless-go/wacht"
 )
 
 // Error codes of the JSON error answers.
 const (
-	CodeUnauthenticated   = wacht.AuthCodeUnauthenticated // 401
-	CodeForbidden         = wacht.AuthCodeForbidden       // 403
-	CodeRateLimited       = "rate_limited"                // 429
-	CodeBodyTooLarge      = "body_too_large"              // 413
-	CodeInvalidWebhook    = "invalid_webhook"             // 400 or 401
-	CodeNotFound          = "not_found"                   // 404
-	CodeConflict          = "conflict"                    // 409
-	CodeBadRequest        = "bad_request"                 // 400
-	CodeUpstream          = "upstream_error"              // 502
-	CodeUnavailable       = "unavailable"                 // 503
-	CodeMisconfigured     = "misconfigured"               // 500
-	CodeInternal          = "internal_error"              // 500
-	CodeGatewayTimeout    = "upstream_timeout"            // 504
-	CodeRequestCanceled   = "request_canceled"            // 499-like, answered 503
+	CodeUnauthenticated   = auth.AuthCodeUnauthenticated // 401
+	CodeForbidden         = auth.AuthCodeForbidden       // 403
+	CodeRateLimited       = "rate_limited"               // 429
+	CodeBodyTooLarge      = "body_too_large"             // 413
+	CodeInvalidWebhook    = "invalid_webhook"            // 400 or 401
+	CodeNotFound          = "not_found"                  // 404
+	CodeConflict          = "conflict"                   // 409
+	CodeBadRequest        = "bad_request"                // 400
+	CodeUpstream          = "upstream_error"             // 502
+	CodeUnavailable       = "unavailable"                // 503
+	CodeMisconfigured     = "misconfigured"              // 500
+	CodeInternal          = "internal_error"             // 500
+	CodeGatewayTimeout    = "upstream_timeout"           // 504
+	CodeRequestCanceled   = "request_canceled"           // 499-like, answered 503
 	headerRetryAfter      = "Retry-After"
 	messageInternal       = "internal error; quote the request id when reporting it"
 	messageUpstreamFailed = "Wacht's backend API failed; quote the request id when reporting it"
@@ -119,7 +120,7 @@ func (e *HTTPError) code() string {
 //     Wacht could not be reached (DNS failure, connection refused or reset,
 //     connection closed before an answer), 502 upstream_error when it
 //     answered something unusable (undecodable or oversized body).
-//   - *wacht.AuthError: 401 or 403. *wacht.TokenError: 401
+//   - *auth.AuthError: 401 or 403. *auth.TokenError: 401
 //     unauthenticated, or 503 unavailable when the signing keys could not
 //     be fetched, 500 misconfigured when the verifier is broken.
 //   - errors wrapping wacht.ErrInvalidParams: 400 bad_request.
@@ -154,15 +155,15 @@ func renderFailure(w http.ResponseWriter, r *http.Request, status int, body Erro
 
 func classify(ctx context.Context, err error) (int, ErrorBody, time.Duration) {
 	var (
-		authErr   *wacht.AuthError
+		authErr   *auth.AuthError
 		apiErr    *wacht.APIError
 		cfgErr    *wacht.ConfigError
 		maxErr    *http.MaxBytesError
-		hookErr   *wacht.WebhookError
-		gwErr     *wacht.GatewayError
+		hookErr   *auth.WebhookError
+		gwErr     *auth.GatewayError
 		statusErr *statusError
 		httpErr   *HTTPError
-		tokErr    *wacht.TokenError
+		tokErr    *auth.TokenError
 		reqErr    *wacht.RequestError
 	)
 	switch {
@@ -213,13 +214,13 @@ func classify(ctx context.Context, err error) (int, ErrorBody, time.Duration) {
 	}
 }
 
-func classifyTokenError(e *wacht.TokenError, err error) (int, ErrorBody, time.Duration) {
+func classifyTokenError(e *auth.TokenError, err error) (int, ErrorBody, time.Duration) {
 	switch e.Reason {
-	case wacht.TokenReasonJWKSUnavailable:
+	case auth.TokenReasonJWKSUnavailable:
 		return http.StatusServiceUnavailable, ErrorBody{Error: CodeUnavailable, Message: "session tokens cannot be checked right now; try again later"}, 0
-	case wacht.TokenReasonMisconfigured:
+	case auth.TokenReasonMisconfigured:
 		return http.StatusInternalServerError, ErrorBody{Error: CodeMisconfigured, Message: messageMisconfigured}, 0
-	case wacht.TokenReasonContextDone:
+	case auth.TokenReasonContextDone:
 		if errors.Is(err, context.DeadlineExceeded) {
 			return http.StatusGatewayTimeout, ErrorBody{Error: CodeGatewayTimeout, Message: "the function ran out of time waiting for Wacht"}, 0
 		}
@@ -313,11 +314,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // convenience so handlers answer in the same style as the kit's errors.
 func WriteJSON(w http.ResponseWriter, status int, v any) { writeJSON(w, status, v) }
 
-func webhookStatus(e *wacht.WebhookError) int {
+func webhookStatus(e *auth.WebhookError) int {
 	switch e.Reason {
-	case wacht.WebhookReasonBodyTooLarge:
+	case auth.WebhookReasonBodyTooLarge:
 		return http.StatusRequestEntityTooLarge
-	case wacht.WebhookReasonMissingHeader, wacht.WebhookReasonBadTimestamp, wacht.WebhookReasonBadPayload, wacht.WebhookReasonReadBody:
+	case auth.WebhookReasonMissingHeader, auth.WebhookReasonBadTimestamp, auth.WebhookReasonBadPayload, auth.WebhookReasonReadBody:
 		return http.StatusBadRequest
 	default:
 		// Signature or replay-window failures: the sender is not who it

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wacht-platform/serverless-go/auth"
 	"github.com/wacht-platform/serverless-go/handler"
 	"github.com/wacht-platform/serverless-go/wacht"
 )
@@ -121,8 +122,8 @@ func TestWriteErrorAnswersTheStatusTheCauseCallsFor(t *testing.T) {
 		{"transport timeout", reqErr(timeoutError{}), 504, handler.CodeGatewayTimeout},
 		{"deadline", reqErr(context.DeadlineExceeded), 504, handler.CodeGatewayTimeout},
 		{"undecodable answer", reqErr(fmt.Errorf("decode response: %w", &json.SyntaxError{})), 502, handler.CodeUpstream},
-		{"expired token", &wacht.TokenError{Reason: wacht.TokenReasonExpired}, 401, handler.CodeUnauthenticated},
-		{"keys unavailable", &wacht.TokenError{Reason: wacht.TokenReasonJWKSUnavailable, Err: errors.New("dial tcp: refused")}, 503, handler.CodeUnavailable},
+		{"expired token", &auth.TokenError{Reason: auth.TokenReasonExpired}, 401, handler.CodeUnauthenticated},
+		{"keys unavailable", &auth.TokenError{Reason: auth.TokenReasonJWKSUnavailable, Err: errors.New("dial tcp: refused")}, 503, handler.CodeUnavailable},
 		{"invalid params", fmt.Errorf("wacht: Limit 500 is above MaxPageSize (100): %w", wacht.ErrInvalidParams), 400, handler.CodeBadRequest},
 		{"handler's own error", &handler.HTTPError{Status: 422, Code: "invalid_sku", Message: "unknown SKU", Err: errors.New("sql: no rows in table skus")}, 422, "invalid_sku"},
 		{"handler's own status only", &handler.HTTPError{Status: http.StatusNotFound, Message: "no such order"}, 404, "not_found"},

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wacht-platform/serverless-go/auth"
 	"github.com/wacht-platform/serverless-go/handler"
-	"github.com/wacht-platform/serverless-go/wacht"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
 
@@ -247,12 +247,12 @@ func TestBrowserSessionRelaysCookies(t *testing.T) {
 			}
 			cookies[c.Name] = c
 		}
-		dc := cookies[wacht.DevSessionCookie]
-		if dc == nil || dc.Value != url.QueryEscape(sess.DevSession) || dc.Path != "/" || !dc.Secure || dc.HttpOnly || dc.SameSite != http.SameSiteLaxMode || cookies[wacht.DevSessionUpdatedAtCookie] == nil {
+		dc := cookies[auth.DevSessionCookie]
+		if dc == nil || dc.Value != url.QueryEscape(sess.DevSession) || dc.Path != "/" || !dc.Secure || dc.HttpOnly || dc.SameSite != http.SameSiteLaxMode || cookies[auth.DevSessionUpdatedAtCookie] == nil {
 			t.Fatalf("dev session cookies %v", a.header.Values("Set-Cookie"))
 		}
 		// The stored development session then authenticates on its own.
-		if a := do(t, "GET", base+"/admin/me", map[string]string{"Cookie": wacht.DevSessionCookie + "=" + dc.Value}, nil); a.status != 200 {
+		if a := do(t, "GET", base+"/admin/me", map[string]string{"Cookie": auth.DevSessionCookie + "=" + dc.Value}, nil); a.status != 200 {
 			t.Fatalf("dev cookie: %d %s", a.status, a.raw)
 		}
 	})

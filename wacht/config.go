@@ -191,3 +191,27 @@ func formatRedacted(f fmt.State, verb rune, plain, goSyntax string) {
 		fmt.Fprint(f, plain)
 	}
 }
+
+// ConfigError reports unusable configuration: of a Client, Verifier,
+// Gateway or webhook verifier, or of the handler kit built on them (which
+// returns this type too). Field names the setting to fix; the error never
+// contains a secret value.
+type ConfigError struct {
+	Field   string
+	Problem string
+	Err     error
+}
+
+func (e *ConfigError) Error() string {
+	msg := "wacht: invalid configuration"
+	if e.Field != "" {
+		msg += ": " + e.Field
+	}
+	msg += ": " + e.Problem
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }

@@ -20,6 +20,7 @@ var listings = []struct {
 	dir, file  string
 	goos, arch string
 }{
+	{dir: "auth"},
 	{dir: "handler"},
 	{dir: "wacht"},
 	{dir: "wacht/wachttest"},

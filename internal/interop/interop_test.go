@@ -22,8 +22,8 @@ import (
 	"github.com/lestrrat-go/jwx/v3/jwa"
 	"github.com/lestrrat-go/jwx/v3/jwt"
 
+	"github.com/wacht-platform/serverless-go/auth"
 	"github.com/wacht-platform/serverless-go/internal/testtools"
-	"github.com/wacht-platform/serverless-go/wacht"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
 
@@ -155,7 +155,7 @@ func TestEmulatorMatchesTheFrontendAPI(t *testing.T) {
 // and rejects the same token signed by any other key.
 func TestVerifierAcceptsTokensAsWachtSignsThem(t *testing.T) {
 	f := newFixture(t)
-	v, err := wacht.NewVerifier(wacht.VerifierConfig{PublishableKey: f.emu.PublishableKey})
+	v, err := auth.NewVerifier(auth.VerifierConfig{PublishableKey: f.emu.PublishableKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,10 +163,10 @@ func TestVerifierAcceptsTokensAsWachtSignsThem(t *testing.T) {
 	s := f.memberSession
 	s.metadata = map[string]any{"plan": "pro", "seats": 5}
 	a := v.AuthFromToken(ctx, signSessionToken(t, f.keyPEM, f.emu.FrontendURL, s))
-	if err := a.Protect(wacht.ProtectOptions{AnyPermission: []string{"user:read"}, OrganizationID: wachttest.SeedOrganizationID, WorkspaceID: wachttest.SeedWorkspaceID}); err != nil {
+	if err := a.Protect(auth.ProtectOptions{AnyPermission: []string{"user:read"}, OrganizationID: wachttest.SeedOrganizationID, WorkspaceID: wachttest.SeedWorkspaceID}); err != nil {
 		t.Fatalf("Protect: %v", err)
 	}
-	if a.UserID != wachttest.SeedUserID || a.SessionID != "7301" || !a.Has(wacht.ProtectOptions{AnyPermission: []string{"deploy:write"}}) {
+	if a.UserID != wachttest.SeedUserID || a.SessionID != "7301" || !a.Has(auth.ProtectOptions{AnyPermission: []string{"deploy:write"}}) {
 		t.Fatalf("auth %+v", a)
 	}
 	var meta struct {
@@ -177,11 +177,11 @@ func TestVerifierAcceptsTokensAsWachtSignsThem(t *testing.T) {
 		t.Fatalf("metadata %+v %v", meta, err)
 	}
 	tk := f.sign(t)
-	if a := v.AuthFromToken(ctx, tk.outsider); !a.Authenticated() || a.Has(wacht.ProtectOptions{AnyPermission: []string{"user:read"}}) {
+	if a := v.AuthFromToken(ctx, tk.outsider); !a.Authenticated() || a.Has(auth.ProtectOptions{AnyPermission: []string{"user:read"}}) {
 		t.Fatalf("outsider: %+v %v", a, a.Err())
 	}
 	a = v.AuthFromToken(ctx, tk.forged)
-	if a.Authenticated() || wacht.TokenErrorReason(a.Err()) != wacht.TokenReasonBadSignature {
+	if a.Authenticated() || auth.TokenErrorReason(a.Err()) != auth.TokenReasonBadSignature {
 		t.Fatalf("a kid-less token signed by another key: %v", a.Err())
 	}
 	if n := v.Stats().Fetches; n != 1 {
@@ -203,14 +203,14 @@ func TestVerifierAcceptsTokensAsWachtSignsThem(t *testing.T) {
 	if h := string(segment(t, string(signed), 0)); h != `{"alg":"HS256","typ":"JWT"}` {
 		t.Fatalf("HS256 header %s", h)
 	}
-	hv, err := wacht.NewVerifier(wacht.VerifierConfig{PublishableKey: f.emu.PublishableKey, Algorithms: []string{"ES256", "HS256"}, HMACSecret: secret})
+	hv, err := auth.NewVerifier(auth.VerifierConfig{PublishableKey: f.emu.PublishableKey, Algorithms: []string{"ES256", "HS256"}, HMACSecret: secret})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if a := hv.AuthFromToken(ctx, string(signed)); !a.Authenticated() {
 		t.Fatalf("HS256 template token: %v", a.Err())
 	}
-	if a := v.AuthFromToken(ctx, string(signed)); a.Authenticated() || wacht.TokenErrorReason(a.Err()) != wacht.TokenReasonAlgorithm {
+	if a := v.AuthFromToken(ctx, string(signed)); a.Authenticated() || auth.TokenErrorReason(a.Err()) != auth.TokenReasonAlgorithm {
 		t.Fatalf("HS256 without a configured secret: %v", a.Err())
 	}
 }

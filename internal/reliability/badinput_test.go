@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wacht-platform/serverless-go/auth"
 	"github.com/wacht-platform/serverless-go/handler"
 	"github.com/wacht-platform/serverless-go/platforms/lambda"
 	"github.com/wacht-platform/serverless-go/samples/functions"
@@ -60,8 +61,8 @@ func TestBadInputHTTP(t *testing.T) {
 		{"webhook timestamp huge", "POST", "/hooks", map[string]string{"webhook-id": "m", "webhook-timestamp": "99999999999999999999", "webhook-signature": "v1,AAAA"}, "{}", []int{400, 401}},
 		{"webhook timestamp negative", "POST", "/hooks", map[string]string{"webhook-id": "m", "webhook-timestamp": "-5", "webhook-signature": "v1,AAAA"}, "{}", []int{400, 401}},
 		{"webhook missing headers", "POST", "/hooks", nil, "{}", []int{400, 401}},
-		{"forwarded auth garbage", "GET", functions.PathAdminUsers, map[string]string{wacht.ForwardedAuthHeader: "v1.\xff.\xff"}, "", []int{401}},
-		{"unsigned forwarded auth", "GET", functions.PathAdminUsers, map[string]string{wacht.ForwardedAuthHeader: (&wacht.Auth{UserID: "1001", OrganizationPermissions: []string{"user:read"}}).ForwardedHeaderValue()}, "", []int{401}},
+		{"forwarded auth garbage", "GET", functions.PathAdminUsers, map[string]string{auth.ForwardedAuthHeader: "v1.\xff.\xff"}, "", []int{401}},
+		{"unsigned forwarded auth", "GET", functions.PathAdminUsers, map[string]string{auth.ForwardedAuthHeader: (&auth.Auth{UserID: "1001", OrganizationPermissions: []string{"user:read"}}).ForwardedHeaderValue()}, "", []int{401}},
 		{"wrong method", "DELETE", functions.PathAdminUsers, nil, "", []int{405}},
 	}
 	for _, c := range cases {

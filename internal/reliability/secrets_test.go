@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wacht-platform/serverless-go/auth"
 	"github.com/wacht-platform/serverless-go/handler"
 	"github.com/wacht-platform/serverless-go/samples/functions"
 	"github.com/wacht-platform/serverless-go/wacht"
@@ -35,11 +36,11 @@ func TestSecretsNeverLeak(t *testing.T) {
 	noPerm := s.token(t, wachttest.TokenOptions{OrganizationID: wachttest.SeedOrganizationID, OrganizationPermissions: []string{}})
 	forged := good[:len(good)-6] + "AAAAAA"
 	unknownKid := s.token(t, wachttest.TokenOptions{UnpublishedKey: true})
-	signer, err := wacht.NewForwardedAuthSigner([]byte(bridgeSecret))
+	signer, err := auth.NewForwardedAuthSigner([]byte(bridgeSecret))
 	if err != nil {
 		t.Fatal(err)
 	}
-	fwd, err := signer.Sign(&wacht.Auth{UserID: wachttest.SeedUserID})
+	fwd, err := signer.Sign(&auth.Auth{UserID: wachttest.SeedUserID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,8 +71,8 @@ func TestSecretsNeverLeak(t *testing.T) {
 		get(functions.PathAdminUsers, bearer(tok))
 	}
 	get(functions.PathAdminUsers, map[string]string{"Cookie": "__session=" + forged})
-	get(functions.PathAdminUsers, map[string]string{wacht.ForwardedAuthHeader: fwd + "x"})
-	get(functions.PathAdminUsers, map[string]string{wacht.ForwardedAuthHeader: strings.Replace(fwd, "v1.", "", 1)})
+	get(functions.PathAdminUsers, map[string]string{auth.ForwardedAuthHeader: fwd + "x"})
+	get(functions.PathAdminUsers, map[string]string{auth.ForwardedAuthHeader: strings.Replace(fwd, "v1.", "", 1)})
 	// Panic in a protected handler, with a valid token.
 	get("/panic", bearer(good))
 	// Backend errors: 500, 503, 429, dropped connection.
@@ -99,7 +100,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Stale means older than Wacht's retry span (8 days with margin,
-	// wacht.DefaultWebhookMaxAge): an hour-old timestamp is a normal retry.
+	// auth.DefaultWebhookMaxAge): an hour-old timestamp is a normal retry.
 	stale := now.Add(-9 * 24 * time.Hour)
 	staleSig, err := wachttest.SignWebhook(s.emu.WebhookSecret(), "msg_2", stale, []byte(body))
 	if err != nil {
@@ -166,19 +167,19 @@ func TestSecretsNotPrinted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := wacht.NewVerifier(cfg.Verifier)
+	v, err := auth.NewVerifier(cfg.Verifier)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wv, err := wacht.NewWebhookVerifier(cfg.WebhookSecret)
+	wv, err := auth.NewWebhookVerifier(cfg.WebhookSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := wacht.NewForwardedAuthSigner([]byte(bridgeSecret))
+	signer, err := auth.NewForwardedAuthSigner([]byte(bridgeSecret))
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw, err := wacht.NewGateway(cfg.Gateway)
+	gw, err := auth.NewGateway(cfg.Gateway)
 	if err != nil {
 		t.Fatal(err)
 	}

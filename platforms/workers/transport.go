@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wacht-platform/serverless-go/auth"
 	"github.com/wacht-platform/serverless-go/handler"
-	"github.com/wacht-platform/serverless-go/wacht"
 )
 
 // EnvJWKS names the optional binding that pins the deployment's key set:
@@ -170,7 +170,7 @@ func (t *transport) pinnedFor(req *http.Request) bool {
 	if pk == "" {
 		return false
 	}
-	frontend, err := wacht.FrontendAPIURL(pk)
+	frontend, err := auth.FrontendAPIURL(pk)
 	if err != nil {
 		return false
 	}

@@ -28,7 +28,7 @@ import (
 	"github.com/lestrrat-go/jwx/v3/jwk"
 	jwxjwt "github.com/lestrrat-go/jwx/v3/jwt"
 
-	"github.com/wacht-platform/serverless-go/wacht"
+	"github.com/wacht-platform/serverless-go/auth"
 )
 
 // Authentication contender names.
@@ -65,7 +65,7 @@ type AuthFixture struct {
 	Key      *ecdsa.PrivateKey
 	Token    string
 	Issuer   string
-	Verifier *wacht.Verifier
+	Verifier *auth.Verifier
 	// Request carries the token as "Authorization: Bearer".
 	Request *http.Request
 
@@ -158,7 +158,7 @@ func NewAuthFixture() (*AuthFixture, error) {
 	}
 	f.clerkKey = &clerk.JSONWebKey{Key: &key.PublicKey, KeyID: benchKeyID, Algorithm: "ES256", Use: "sig"}
 
-	f.Verifier, err = wacht.NewVerifier(wacht.VerifierConfig{FrontendAPIURL: f.Issuer, HTTPClient: f.srv.Client()})
+	f.Verifier, err = auth.NewVerifier(auth.VerifierConfig{FrontendAPIURL: f.Issuer, HTTPClient: f.srv.Client()})
 	if err != nil {
 		f.Close()
 		return nil, err

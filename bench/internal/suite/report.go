@@ -421,7 +421,7 @@ func (r *Report) Markdown() string {
 	}
 	if a := r.Auth; a != nil {
 		w("## 2. Warm authentication (ES256, same token and key)\n\n")
-		w("`kit`: `wacht.Verifier.Authenticate` on a request with `Authorization: Bearer`, key set fetched once from a JWKS server on 127.0.0.1 and cached; `floor`: bare crypto/ecdsa verification with the key in hand plus `encoding/json` decoding of the claims, no checks; the libraries are each given the public key directly and check signature, algorithm, exp/nbf and issuer as their APIs do by default. Every contender extracts the same user, session, organization and permissions and rejects a tampered signature (`TestAuthContendersAgree`).\n\n")
+		w("`kit`: `auth.Verifier.Authenticate` on a request with `Authorization: Bearer`, key set fetched once from a JWKS server on 127.0.0.1 and cached; `floor`: bare crypto/ecdsa verification with the key in hand plus `encoding/json` decoding of the claims, no checks; the libraries are each given the public key directly and check signature, algorithm, exp/nbf and issuer as their APIs do by default. Every contender extracts the same user, session, organization and permissions and rejects a tampered signature (`TestAuthContendersAgree`).\n\n")
 		w("| contender | ns/op (CPU) | min–max | wall ns/op | B/op | allocs/op | kit ÷ this |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 		for _, res := range a.Results {
 			rat := "—"
