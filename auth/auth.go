@@ -92,12 +92,12 @@ const (
 )
 
 // AuthError is returned by (*Auth).Protect. Code is AuthCodeUnauthenticated
-// (Status 401) when there is no authenticated user and AuthCodeForbidden
-// (Status 403) when the user lacks the organization, workspace or permission
-// asked for.
+// when there is no authenticated user and AuthCodeForbidden when the user
+// lacks the organization, workspace or permission asked for. Which HTTP
+// answer that becomes is the caller's decision (package handler answers 401
+// and 403).
 type AuthError struct {
 	Code    string
-	Status  int
 	Message string
 	// RedirectURL is set for unauthenticated errors when ProtectOptions asked
 	// for one (typically a sign-in page).
@@ -118,6 +118,10 @@ func (e *AuthError) Error() string {
 }
 
 func (e *AuthError) Unwrap() error { return e.Cause }
+
+// Unauthenticated reports whether the request has no signed-in user, as
+// opposed to a user without the access asked for.
+func (e *AuthError) Unauthenticated() bool { return e.Code == AuthCodeUnauthenticated }
 
 // ProtectOptions are the requirements checked by Protect and Has.
 type ProtectOptions struct {
@@ -206,14 +210,13 @@ func (a *Auth) Protect(opts ProtectOptions) error {
 	if !a.Authenticated() {
 		return &AuthError{
 			Code:        AuthCodeUnauthenticated,
-			Status:      401,
 			Message:     "a signed-in user is required",
 			RedirectURL: opts.RedirectURL,
 			Cause:       a.Err(),
 		}
 	}
 	if msg := a.check(opts); msg != "" {
-		return &AuthError{Code: AuthCodeForbidden, Status: 403, Message: msg}
+		return &AuthError{Code: AuthCodeForbidden, Message: msg}
 	}
 	return nil
 }

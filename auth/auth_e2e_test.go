@@ -53,8 +53,11 @@ func TestEmulatorAuthenticate(t *testing.T) {
 		a := v.Authenticate(r)
 		if err := a.Protect(auth.ProtectOptions{AnyPermission: []string{"docs:write", "docs:admin"}, OrganizationID: "org_e2e"}); err != nil {
 			var ae *auth.AuthError
-			errors.As(err, &ae)
-			w.WriteHeader(ae.Status)
+			status := http.StatusForbidden
+			if errors.As(err, &ae) && ae.Unauthenticated() {
+				status = http.StatusUnauthorized
+			}
+			w.WriteHeader(status)
 			fmt.Fprint(w, auth.TokenErrorReason(a.Err()))
 			return
 		}
@@ -362,7 +365,7 @@ func TestEmulatorGateway(t *testing.T) {
 	if h.Get("X-RateLimit-60s-Limit") != "3" || h.Get("X-Wacht-Key-Id") != "" || d.IdentityHeaders.KeyID != key.ID {
 		t.Fatalf("rate limit headers %v, identity headers %+v", h, d.IdentityHeaders)
 	}
-	if d, err := check("reports:delete"); err != nil || d.Allowed || d.Reason != auth.DenyPermissionDenied || d.HTTPStatus() != 403 {
+	if d, err := check("reports:delete"); err != nil || d.Allowed || d.Reason != auth.DenyPermissionDenied {
 		t.Fatalf("denied: %+v %v", d, err)
 	}
 	for range 3 {
@@ -370,14 +373,14 @@ func TestEmulatorGateway(t *testing.T) {
 			break
 		}
 	}
-	if err != nil || d.Allowed || d.Reason != auth.DenyRateLimited || d.RetryAfter != time.Minute || d.HTTPStatus() != 429 {
+	if err != nil || d.Allowed || d.Reason != auth.DenyRateLimited || d.RetryAfter != time.Minute {
 		t.Fatalf("rate limited: %+v %v", d, err)
 	}
 	if err := s.RevokeAPIKey(key.ID, "test"); err != nil {
 		t.Fatal(err)
 	}
 	d, err = check()
-	if err != nil || d.Allowed || d.Reason != auth.DenyInvalidPrincipal || d.HTTPStatus() != 401 {
+	if err != nil || d.Allowed || d.Reason != auth.DenyInvalidPrincipal {
 		t.Fatalf("revoked: %+v %v", d, err)
 	}
 	s.InjectFault(wachttest.Fault{Route: wachttest.RouteAuthzCheck, Status: 503, Times: 1})

@@ -69,8 +69,11 @@ func ExampleVerifier_Authenticate() {
 		a := v.Authenticate(r)
 		if err := a.Protect(auth.ProtectOptions{AnyPermission: []string{"invoices:read"}}); err != nil {
 			var ae *auth.AuthError
-			errors.As(err, &ae)
-			http.Error(w, ae.Code, ae.Status)
+			status := http.StatusForbidden
+			if errors.As(err, &ae) && ae.Unauthenticated() {
+				status = http.StatusUnauthorized
+			}
+			http.Error(w, ae.Code, status)
 			return
 		}
 		fmt.Fprintf(w, "hello %s", a.UserID)
@@ -134,16 +137,16 @@ func ExampleAuth_Protect() {
 	err := a.Protect(auth.ProtectOptions{OrganizationID: "org_2"})
 	var ae *auth.AuthError
 	errors.As(err, &ae)
-	fmt.Println(ae.Code, ae.Status)
+	fmt.Println(ae.Code, ae.Unauthenticated())
 
 	var anonymous *auth.Auth
 	err = anonymous.Protect(auth.ProtectOptions{RedirectURL: "https://app.example/sign-in"})
 	errors.As(err, &ae)
-	fmt.Println(ae.Code, ae.Status, ae.RedirectURL)
+	fmt.Println(ae.Code, ae.Unauthenticated(), ae.RedirectURL)
 	// Output:
 	// <nil>
-	// forbidden 403
-	// unauthenticated 401 https://app.example/sign-in
+	// forbidden false
+	// unauthenticated true https://app.example/sign-in
 }
 
 func ExampleAuth_Has() {
@@ -244,14 +247,14 @@ func ExampleGateway_Check() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(d.Allowed, d.HTTPStatus(), d.Identity.KeyID == key.ID)
+	fmt.Println(d.Allowed, d.Reason, d.Identity.KeyID == key.ID)
 
 	req.RequiredPermissions = []string{"reports:delete"}
 	d, _ = g.Check(context.Background(), req)
-	fmt.Println(d.Allowed, d.Reason, d.HTTPStatus())
+	fmt.Println(d.Allowed, d.Reason)
 	// Output:
-	// true 200 true
-	// false permission_denied 403
+	// true  true
+	// false permission_denied
 }
 
 func ExamplePrincipalFromRequest() {

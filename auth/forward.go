@@ -200,7 +200,7 @@ func (s *ForwardedAuthSigner) Sign(a *Auth) (string, error) {
 		return "", &wacht.ConfigError{Field: "ForwardedAuthSecret", Problem: "signer not built with NewForwardedAuthSigner"}
 	}
 	if !a.Authenticated() {
-		return "", &AuthError{Code: AuthCodeUnauthenticated, Status: 401, Message: "cannot sign an anonymous auth", Cause: a.Err()}
+		return "", &AuthError{Code: AuthCodeUnauthenticated, Message: "cannot sign an anonymous auth", Cause: a.Err()}
 	}
 	f := a.forwarded()
 	now := s.now()

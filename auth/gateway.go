@@ -283,21 +283,6 @@ type Decision struct {
 	Headers map[string]string
 }
 
-// HTTPStatus is the status a handler should answer a denied request with:
-// 200 when allowed, 401 for an invalid principal, 429 when rate limited,
-// 403 otherwise.
-func (d *Decision) HTTPStatus() int {
-	switch {
-	case d.Allowed:
-		return http.StatusOK
-	case d.Reason == DenyInvalidPrincipal:
-		return http.StatusUnauthorized
-	case d.Reason == DenyRateLimited:
-		return http.StatusTooManyRequests
-	}
-	return http.StatusForbidden
-}
-
 // rateLimitHeaderPrefix starts the only gateway headers a caller may see:
 // x-ratelimit-<window>-limit, -remaining and -reset (handlers.rs:569-588).
 const rateLimitHeaderPrefix = "x-ratelimit-"

@@ -495,12 +495,14 @@ func (k *Kit) failDecision(w http.ResponseWriter, r *http.Request, d *auth.Decis
 	if body.RequestID == "" {
 		body.RequestID, _ = RequestIDFromContext(r.Context())
 	}
-	status := d.HTTPStatus()
+	status := http.StatusForbidden
 	body.Error, body.Message = CodeForbidden, "the machine token may not do this"
 	switch d.Reason {
 	case auth.DenyInvalidPrincipal:
+		status = http.StatusUnauthorized
 		body.Error, body.Message = CodeUnauthenticated, "the machine token is not valid"
 	case auth.DenyRateLimited:
+		status = http.StatusTooManyRequests
 		body.Error, body.Message = CodeRateLimited, "rate limit reached; retry later"
 		if d.RetryAfter > 0 {
 			w.Header().Set(headerRetryAfter, strconv.Itoa(int((d.RetryAfter+time.Second-1)/time.Second)))

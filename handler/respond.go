@@ -172,7 +172,11 @@ func classify(ctx context.Context, err error) (int, ErrorBody, time.Duration) {
 	case errors.As(err, &httpErr):
 		return httpErr.status(), ErrorBody{Error: httpErr.code(), Message: httpErr.Message}, httpErr.RetryAfter
 	case errors.As(err, &authErr):
-		return authErr.Status, ErrorBody{Error: authErr.Code, Message: authErr.Message}, 0
+		status := http.StatusForbidden
+		if authErr.Unauthenticated() {
+			status = http.StatusUnauthorized
+		}
+		return status, ErrorBody{Error: authErr.Code, Message: authErr.Message}, 0
 	case errors.As(err, &maxErr):
 		return http.StatusRequestEntityTooLarge, ErrorBody{Error: CodeBodyTooLarge, Message: "request body exceeds " + strconv.FormatInt(maxErr.Limit, 10) + " bytes"}, 0
 	case errors.As(err, &hookErr):
