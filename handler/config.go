@@ -20,11 +20,12 @@ import (
 	"github.com/wacht-platform/serverless-go/wacht"
 )
 
-// Names of the environment variables the kit reads. The backend API key and
-// URL names are shared with the wacht package and the JavaScript SDK.
+// Names of the environment variables the kit reads, the only exported names
+// of these settings. The backend API key and URL are the names
+// wacht.ConfigFromEnv and the JavaScript SDK read.
 const (
-	EnvAPIKey               = wacht.EnvAPIKey
-	EnvBackendAPIURL        = wacht.EnvBackendAPIURL
+	EnvAPIKey               = "WACHT_API_KEY"         // read by wacht.ConfigFromEnv too
+	EnvBackendAPIURL        = "WACHT_BACKEND_API_URL" // read by wacht.ConfigFromEnv too
 	EnvPublishableKey       = "WACHT_PUBLISHABLE_KEY"
 	EnvPublicPublishableKey = "NEXT_PUBLIC_WACHT_PUBLISHABLE_KEY"
 	EnvGatewayURL           = "WACHT_GATEWAY_URL"

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wacht-platform/serverless-go/auth"
+	"github.com/wacht-platform/serverless-go/wacht"
 )
 
 // variant returns a value of type t; a different seed gives a value the
@@ -155,5 +156,15 @@ func TestConfigComesOnlyFromTheKitsEnv(t *testing.T) {
 	}
 	if got := gatewayOf(map[string]string{EnvGatewayURL: "https://gw.example.test"}); !strings.HasPrefix(got, "https://gw.example.test/") {
 		t.Errorf("gateway from the kit's env: %s", got)
+	}
+}
+
+// handler.EnvAPIKey and EnvBackendAPIURL are the one exported name of
+// settings wacht.ConfigFromEnv reads too: the two must agree.
+func TestEnvNamesAreTheOnesWachtReads(t *testing.T) {
+	env := map[string]string{EnvAPIKey: "sk_test_names", EnvBackendAPIURL: "https://backend.example"}
+	c := wacht.ConfigFromEnv(func(n string) (string, bool) { v, ok := env[n]; return v, ok })
+	if c.APIKey != "sk_test_names" || c.BaseURL != "https://backend.example" {
+		t.Fatalf("wacht.ConfigFromEnv read other names: %+v", c.BaseURL)
 	}
 }

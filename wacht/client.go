@@ -70,11 +70,11 @@ func NewClient(cfg Config) (*Client, error) {
 		return nil, &ConfigError{Field: "APIKey", Problem: "missing", Err: ErrMissingAPIKey}
 	}
 	if strings.ContainsAny(key, "\r\n\t ") {
-		return nil, &ConfigError{Field: "APIKey", Problem: "contains white space (" + EnvAPIKey + " or Config.APIKey)"}
+		return nil, &ConfigError{Field: "APIKey", Problem: "contains white space (" + envAPIKey + " or Config.APIKey)"}
 	}
 	base, err := parseBaseURL(strings.TrimSpace(cfg.BaseURL))
 	if err != nil {
-		return nil, &ConfigError{Field: "BaseURL", Problem: "invalid (" + EnvBackendAPIURL + " or Config.BaseURL)", Err: err}
+		return nil, &ConfigError{Field: "BaseURL", Problem: "invalid (" + envBackendAPIURL + " or Config.BaseURL)", Err: err}
 	}
 	if cfg.MaxRetries < 0 {
 		return nil, &ConfigError{Field: "MaxRetries", Problem: fmt.Sprintf("is %d; it must not be negative", cfg.MaxRetries)}

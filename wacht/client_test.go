@@ -73,7 +73,7 @@ func TestNewClientBaseURL(t *testing.T) {
 }
 
 func TestConfigFromEnv(t *testing.T) {
-	env := map[string]string{EnvAPIKey: " " + testAPIKey + "\n", EnvBackendAPIURL: "http://127.0.0.1:9999"}
+	env := map[string]string{envAPIKey: " " + testAPIKey + "\n", envBackendAPIURL: "http://127.0.0.1:9999"}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	cfg := ConfigFromEnv(lookup)
 	if cfg.APIKey != testAPIKey || cfg.BaseURL != "http://127.0.0.1:9999" {

@@ -11,12 +11,12 @@ import (
 	"time"
 )
 
-// Environment variables read by ConfigFromEnv.
+// The environment variables ConfigFromEnv reads. Their exported names are
+// handler.EnvAPIKey and handler.EnvBackendAPIURL, with every other setting
+// the kit reads: one name per setting.
 const (
-	// EnvAPIKey names the backend API key (a server-side secret).
-	EnvAPIKey = "WACHT_API_KEY"
-	// EnvBackendAPIURL names the optional base URL of the backend API.
-	EnvBackendAPIURL = "WACHT_BACKEND_API_URL"
+	envAPIKey        = "WACHT_API_KEY"
+	envBackendAPIURL = "WACHT_BACKEND_API_URL"
 )
 
 // Defaults used when a Config field is left at its zero value.
@@ -31,7 +31,7 @@ const (
 
 // ErrMissingAPIKey is wrapped by the *ConfigError NewClient returns when
 // Config.APIKey is empty.
-var ErrMissingAPIKey = errors.New("set " + EnvAPIKey + " or Config.APIKey")
+var ErrMissingAPIKey = errors.New("set " + envAPIKey + " or Config.APIKey")
 
 // Config configures a Client. Only APIKey is required; every other zero value
 // picks a sensible default.
@@ -86,10 +86,10 @@ func ConfigFromEnv(lookup func(string) (string, bool)) Config {
 	if lookup == nil {
 		return cfg
 	}
-	if v, ok := lookup(EnvAPIKey); ok {
+	if v, ok := lookup(envAPIKey); ok {
 		cfg.APIKey = strings.TrimSpace(v)
 	}
-	if v, ok := lookup(EnvBackendAPIURL); ok {
+	if v, ok := lookup(envBackendAPIURL); ok {
 		cfg.BaseURL = strings.TrimSpace(v)
 	}
 	return cfg
@@ -102,19 +102,19 @@ func parseBaseURL(raw string) (string, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("wacht: invalid base URL (%s or Config.BaseURL): %w", EnvBackendAPIURL, err)
+		return "", fmt.Errorf("wacht: invalid base URL (%s or Config.BaseURL): %w", envBackendAPIURL, err)
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return "", fmt.Errorf("wacht: invalid base URL %q (%s or Config.BaseURL): scheme must be http or https", redactURL(u), EnvBackendAPIURL)
+		return "", fmt.Errorf("wacht: invalid base URL %q (%s or Config.BaseURL): scheme must be http or https", redactURL(u), envBackendAPIURL)
 	case u.Host == "":
-		return "", fmt.Errorf("wacht: invalid base URL %q (%s or Config.BaseURL): no host", redactURL(u), EnvBackendAPIURL)
+		return "", fmt.Errorf("wacht: invalid base URL %q (%s or Config.BaseURL): no host", redactURL(u), envBackendAPIURL)
 	case u.User != nil:
-		return "", fmt.Errorf("wacht: invalid base URL %q (%s or Config.BaseURL): must not carry credentials", redactURL(u), EnvBackendAPIURL)
+		return "", fmt.Errorf("wacht: invalid base URL %q (%s or Config.BaseURL): must not carry credentials", redactURL(u), envBackendAPIURL)
 	case u.RawQuery != "" || u.ForceQuery:
-		return "", fmt.Errorf("wacht: invalid base URL %q (%s or Config.BaseURL): must not have a query", redactURL(u), EnvBackendAPIURL)
+		return "", fmt.Errorf("wacht: invalid base URL %q (%s or Config.BaseURL): must not have a query", redactURL(u), envBackendAPIURL)
 	case u.Fragment != "":
-		return "", fmt.Errorf("wacht: invalid base URL %q (%s or Config.BaseURL): must not have a fragment", redactURL(u), EnvBackendAPIURL)
+		return "", fmt.Errorf("wacht: invalid base URL %q (%s or Config.BaseURL): must not have a fragment", redactURL(u), envBackendAPIURL)
 	}
 	return strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/"), nil
 }
