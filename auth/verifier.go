@@ -22,6 +22,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/wacht-platform/serverless-go/internal/redact"
+
 	"github.com/wacht-platform/serverless-go/wacht"
 )
 
@@ -902,12 +904,7 @@ func (v *Verifier) GoString() string { return v.String() }
 
 // String describes the configuration with secrets redacted.
 func (c VerifierConfig) String() string {
-	red := func(b []byte) string {
-		if len(b) == 0 {
-			return "unset"
-		}
-		return "redacted"
-	}
+	red := func(b []byte) string { return redact.State(string(b)) }
 	return fmt.Sprintf("auth.VerifierConfig{PublishableKey: %q, FrontendAPIURL: %q, RequiredIssuer: %q, Algorithms: %v, HMACSecret: %s, ForwardedAuthSecret: %s}",
 		c.PublishableKey, c.FrontendAPIURL, c.RequiredIssuer, c.Algorithms, red(c.HMACSecret), red(c.ForwardedAuthSecret))
 }

@@ -16,6 +16,8 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/wacht-platform/serverless-go/internal/redact"
+
 	"github.com/wacht-platform/serverless-go/auth"
 	"github.com/wacht-platform/serverless-go/wacht"
 )
@@ -259,7 +261,7 @@ func (w *fpWriter) fn(f func() time.Time) {
 // redact their own, and the webhook secret shows only whether it is set.
 func (c Config) String() string {
 	return fmt.Sprintf("{Client:%v Verifier:%v Gateway:{URL:%s} WebhookSecret:%s SignInURL:%s}",
-		c.Client, c.Verifier, c.Gateway.URL, secretState(c.WebhookSecret), c.SignInURL)
+		c.Client, c.Verifier, c.Gateway.URL, redact.State(c.WebhookSecret), c.SignInURL)
 }
 
 // GoString is String for %#v, so no verb prints a secret.
@@ -280,14 +282,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Any("client", c.Client),
 		slog.String("verifier", c.Verifier.String()),
 		slog.String("gateway_url", c.Gateway.URL),
-		slog.String("webhook_secret", secretState(c.WebhookSecret)),
+		slog.String("webhook_secret", redact.State(c.WebhookSecret)),
 		slog.String("sign_in_url", c.SignInURL),
 	)
-}
-
-func secretState(s string) string {
-	if s == "" {
-		return "unset"
-	}
-	return wacht.Redacted
 }

@@ -64,8 +64,8 @@ func (k *Kit) Handler(next http.Handler) http.Handler {
 			}
 			secrets := scope.secrets(ctx)
 			log.LogAttrs(ctx, slog.LevelError, "panic",
-				slog.String("panic", redact(fmt.Sprint(p), secrets)),
-				slog.String("stack", redact(string(debug.Stack()), secrets)),
+				slog.String("panic", redactAll(fmt.Sprint(p), secrets)),
+				slog.String("stack", redactAll(string(debug.Stack()), secrets)),
 				slog.Bool("answer_started", tw.wrote))
 			if tw.wrote {
 				// The status line (and maybe part of the body) is gone:

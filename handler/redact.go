@@ -119,7 +119,7 @@ func sortSecrets(out []string) []string {
 var urlPassword = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@]*):([^@\s/]*)@`)
 
 // redact removes secrets and URL passwords from text bound for a log.
-func redact(text string, secrets []string) string {
+func redactAll(text string, secrets []string) string {
 	for _, s := range secrets {
 		if strings.Contains(text, s) {
 			text = strings.ReplaceAll(text, s, redacted)
@@ -130,5 +130,5 @@ func redact(text string, secrets []string) string {
 
 // redactFor redacts text with everything the request's scope knows.
 func redactFor(ctx context.Context, text string) string {
-	return redact(text, scopeFrom(ctx).secrets(ctx))
+	return redactAll(text, scopeFrom(ctx).secrets(ctx))
 }

@@ -15,6 +15,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/wacht-platform/serverless-go/internal/redact"
 )
 
 // maxResponseBytes bounds how much of a successful response is decoded.
@@ -142,12 +144,12 @@ func (c *Client) BaseURL() string { return c.baseURL }
 
 // String describes the Client without its API key.
 func (c Client) String() string {
-	return fmt.Sprintf("{BaseURL:%s APIKey:%s Timeout:%s Retries:%d}", c.baseURL, secretState(c.apiKey), c.timeout, c.retry.max)
+	return fmt.Sprintf("{BaseURL:%s APIKey:%s Timeout:%s Retries:%d}", c.baseURL, redact.State(c.apiKey), c.timeout, c.retry.max)
 }
 
 // GoString is used by %#v; it leaves the API key out.
 func (c Client) GoString() string {
-	return fmt.Sprintf("&wacht.Client{BaseURL:%q, APIKey:%q, Timeout:%d, Retries:%d}", c.baseURL, secretState(c.apiKey), c.timeout, c.retry.max)
+	return fmt.Sprintf("&wacht.Client{BaseURL:%q, APIKey:%q, Timeout:%d, Retries:%d}", c.baseURL, redact.State(c.apiKey), c.timeout, c.retry.max)
 }
 
 // Format implements fmt.Formatter so that every verb prints the redacted
@@ -160,7 +162,7 @@ func (c Client) Format(f fmt.State, verb rune) {
 func (c Client) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("base_url", c.baseURL),
-		slog.String("api_key", secretState(c.apiKey)),
+		slog.String("api_key", redact.State(c.apiKey)),
 		slog.Duration("timeout", c.timeout),
 	)
 }

@@ -1,6 +1,7 @@
 package wacht
 
 import (
+	"github.com/wacht-platform/serverless-go/internal/redact"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -127,14 +128,6 @@ func redactURL(u *url.URL) string {
 	return c.String()
 }
 
-// secretState shows whether a secret is set, never its value.
-func secretState(s string) string {
-	if s == "" {
-		return ""
-	}
-	return Redacted
-}
-
 func headerNames(h http.Header) []string {
 	names := make([]string, 0, len(h))
 	for k := range h {
@@ -147,13 +140,13 @@ func headerNames(h http.Header) []string {
 // String describes the Config with its API key redacted.
 func (c Config) String() string {
 	return fmt.Sprintf("{APIKey:%s BaseURL:%s Timeout:%s Header:%v HTTPClient:%t Logger:%t MaxRetries:%d DisableRetries:%t}",
-		secretState(c.APIKey), c.BaseURL, c.Timeout, headerNames(c.Header), c.HTTPClient != nil, c.Logger != nil, c.MaxRetries, c.DisableRetries)
+		redact.State(c.APIKey), c.BaseURL, c.Timeout, headerNames(c.Header), c.HTTPClient != nil, c.Logger != nil, c.MaxRetries, c.DisableRetries)
 }
 
 // GoString is used by %#v; it redacts the API key and header values.
 func (c Config) GoString() string {
 	return fmt.Sprintf("wacht.Config{APIKey:%q, BaseURL:%q, Timeout:%d, Header:%#v, HTTPClient:%s, Logger:%s, MaxRetries:%d, DisableRetries:%t}",
-		secretState(c.APIKey), c.BaseURL, c.Timeout, headerNames(c.Header), setOrNil(c.HTTPClient != nil), setOrNil(c.Logger != nil), c.MaxRetries, c.DisableRetries)
+		redact.State(c.APIKey), c.BaseURL, c.Timeout, headerNames(c.Header), setOrNil(c.HTTPClient != nil), setOrNil(c.Logger != nil), c.MaxRetries, c.DisableRetries)
 }
 
 func setOrNil(set bool) string {
@@ -172,7 +165,7 @@ func (c Config) Format(f fmt.State, verb rune) {
 // LogValue implements slog.LogValuer with the API key redacted.
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
-		slog.String("api_key", secretState(c.APIKey)),
+		slog.String("api_key", redact.State(c.APIKey)),
 		slog.String("base_url", c.BaseURL),
 		slog.Duration("timeout", c.Timeout),
 		slog.Any("header", headerNames(c.Header)),

@@ -14,3 +14,11 @@ func Secret(s, secret string) string {
 	}
 	return strings.ReplaceAll(s, secret, Marker)
 }
+
+// State shows whether a secret is set, never its value: "unset" or Marker.
+func State(secret string) string {
+	if secret == "" {
+		return "unset"
+	}
+	return Marker
+}
