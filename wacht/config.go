@@ -1,9 +1,9 @@
 package wacht
 
 import (
-	"github.com/wacht-platform/serverless-go/internal/redact"
 	"errors"
 	"fmt"
+	"github.com/wacht-platform/serverless-go/internal/redact"
 	"log/slog"
 	"net/http"
 	"net/url"
