@@ -99,8 +99,7 @@ type jwksSettings struct {
 }
 
 type jwksCall struct {
-	done chan struct{}
-	err  error
+	done chan struct{} // closed when the fetch has published its result
 }
 
 // jwksCache holds one issuer's key set. A fetch starts only when a request
@@ -334,7 +333,6 @@ func (c *jwksCache) fetch(ctx context.Context, call *jwksCall) {
 			c.expiresAt = now.Add(ttl)
 			c.lastErr = nil
 		}
-		call.err = err
 		c.inflight = nil
 		c.mu.Unlock()
 		close(call.done)

@@ -103,19 +103,20 @@ func parseBaseURL(raw string) (string, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("wacht: invalid base URL (%s or Config.BaseURL): %w", envBackendAPIURL, err)
+		// url.Error quotes the input, which may hold a password.
+		return "", errors.New("not a URL")
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return "", fmt.Errorf("wacht: invalid base URL %q (%s or Config.BaseURL): scheme must be http or https", redactURL(u), envBackendAPIURL)
+		return "", fmt.Errorf("%q: scheme must be http or https", redactURL(u))
 	case u.Host == "":
-		return "", fmt.Errorf("wacht: invalid base URL %q (%s or Config.BaseURL): no host", redactURL(u), envBackendAPIURL)
+		return "", fmt.Errorf("%q: no host", redactURL(u))
 	case u.User != nil:
-		return "", fmt.Errorf("wacht: invalid base URL %q (%s or Config.BaseURL): must not carry credentials", redactURL(u), envBackendAPIURL)
+		return "", fmt.Errorf("%q: must not carry credentials", redactURL(u))
 	case u.RawQuery != "" || u.ForceQuery:
-		return "", fmt.Errorf("wacht: invalid base URL %q (%s or Config.BaseURL): must not have a query", redactURL(u), envBackendAPIURL)
+		return "", fmt.Errorf("%q: must not have a query", redactURL(u))
 	case u.Fragment != "":
-		return "", fmt.Errorf("wacht: invalid base URL %q (%s or Config.BaseURL): must not have a fragment", redactURL(u), envBackendAPIURL)
+		return "", fmt.Errorf("%q: must not have a fragment", redactURL(u))
 	}
 	return strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/"), nil
 }

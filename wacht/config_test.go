@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -78,5 +79,15 @@ func TestErrorsNeverCarryTheKey(t *testing.T) {
 		if strings.Contains(out, testAPIKey) {
 			t.Errorf("error shows the key: %s", out)
 		}
+	}
+}
+
+// A base URL that does not parse is refused without quoting it: it may
+// carry a password.
+func TestBaseURLErrorHoldsNoPassword(t *testing.T) {
+	_, err := NewClient(Config{APIKey: "sk_test_x", BaseURL: "https://user:s3cr3t-pass@exa mple.com/%zz"})
+	var ce *ConfigError
+	if !errors.As(err, &ce) || ce.Field != "BaseURL" || strings.Contains(err.Error(), "s3cr3t-pass") {
+		t.Fatalf("err = %v", err)
 	}
 }
