@@ -19,8 +19,12 @@ FUZZTIME              ?= 30s
 CI_FUZZTIME           ?= 3s
 
 export AWS_LAMBDA_RIE := $(RIE)
+# The contract validator (libopenapi) is a module of its own, run by the
+# tests as a separate process; building it once here spares every test
+# binary a `go run`.
+VALIDATOR             := $(TOOLS)/contract-validator
 
-.PHONY: test fmt-check vet lint unit fuzz-brief fuzz tools dev \
+.PHONY: test fmt-check vet lint unit validator fuzz-brief fuzz tools dev \
 	build-lambda package deploy-lambda build-netlify deploy-netlify dev-netlify \
 	build-workers bench-workers generate bench bench-quick
 
@@ -44,8 +48,12 @@ vet:
 lint: $(GOLANGCI_LINT)
 	@for m in $(MODULES); do echo "golangci-lint ($$m)"; (cd $$m && $(GOLANGCI_LINT) run ./...) || exit 1; done
 
-unit: tools
-	@for m in $(MODULES); do echo "go test -race ($$m)"; (cd $$m && $(GO) test -race -count=1 ./...) || exit 1; done
+unit: tools validator
+	@for m in $(MODULES); do echo "go test -race ($$m)"; (cd $$m && WACHT_CONTRACT_VALIDATOR=$(VALIDATOR) $(GO) test -race -count=1 ./...) || exit 1; done
+
+validator:
+	@mkdir -p $(TOOLS)
+	cd internal/contract/validator && $(GO) build -o $(VALIDATOR) ./cmd/contract-validator
 
 fuzz-brief:
 	FUZZTIME=$(CI_FUZZTIME) ./scripts/fuzz.sh

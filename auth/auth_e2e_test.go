@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wacht-platform/serverless-go/auth"
+	"github.com/wacht-platform/serverless-go/internal/contract"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
 
@@ -26,7 +27,7 @@ func (c *skewClock) Advance(d time.Duration) { c.off.Add(int64(d)) }
 
 func newEmulator(t *testing.T) *wachttest.Server {
 	t.Helper()
-	return wachttest.New(t, wachttest.Options{Seed: true, Algorithms: []wachttest.Algorithm{wachttest.ES256, wachttest.ES384, wachttest.RS256}})
+	return wachttest.New(t, wachttest.Options{Validate: contract.Validate, Seed: true, Algorithms: []wachttest.Algorithm{wachttest.ES256, wachttest.ES384, wachttest.RS256}})
 }
 
 func mint(t *testing.T, s *wachttest.Server, o wachttest.TokenOptions) string {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wacht-platform/serverless-go/auth"
+	"github.com/wacht-platform/serverless-go/internal/contract"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
 
@@ -41,7 +42,7 @@ func cookieRequest(method, target, cookie string) *http.Request {
 
 func TestCookieSessionExchangedOncePerToken(t *testing.T) {
 	const life = time.Minute
-	s := wachttest.New(t, wachttest.Options{SessionTokenLifetime: life})
+	s := wachttest.New(t, wachttest.Options{Validate: contract.Validate, SessionTokenLifetime: life})
 	clock := &skewClock{}
 	v := cookieVerifier(t, s, func(c *auth.VerifierConfig) { c.Now = clock.Now })
 	sess := s.NewSession(wachttest.TokenOptions{UserID: "user_c", OrganizationID: "org_c", OrganizationPermissions: []string{"docs:read"}})
@@ -102,7 +103,7 @@ func TestCookieSessionExchangedOncePerToken(t *testing.T) {
 }
 
 func TestCookieSessionSharedExchange(t *testing.T) {
-	s := wachttest.New(t, wachttest.Options{})
+	s := wachttest.New(t, wachttest.Options{Validate: contract.Validate})
 	v := cookieVerifier(t, s, nil)
 	sess := s.NewSession(wachttest.TokenOptions{UserID: "user_s"})
 	// A slow frontend API, so that the requests pile up behind the first.
@@ -137,7 +138,7 @@ func TestCookieSessionSharedExchange(t *testing.T) {
 }
 
 func TestCookieRefusedOnCrossSiteUnsafeRequests(t *testing.T) {
-	s := wachttest.New(t, wachttest.Options{})
+	s := wachttest.New(t, wachttest.Options{Validate: contract.Validate})
 	v := cookieVerifier(t, s, func(c *auth.VerifierConfig) {
 		c.SessionTrustedOrigins = []string{"https://admin.example.com"}
 	})
@@ -202,7 +203,7 @@ func TestCookieRefusedOnCrossSiteUnsafeRequests(t *testing.T) {
 }
 
 func TestCookieSessionPlatformFaults(t *testing.T) {
-	s := wachttest.New(t, wachttest.Options{})
+	s := wachttest.New(t, wachttest.Options{Validate: contract.Validate})
 	sess := s.NewSession(wachttest.TokenOptions{UserID: "user_f"})
 	faults := []struct {
 		name   string
@@ -286,7 +287,7 @@ func TestCookieSessionPlatformFaults(t *testing.T) {
 
 func TestCookieSessionUpdates(t *testing.T) {
 	t.Run("production Set-Cookie relayed", func(t *testing.T) {
-		s := wachttest.New(t, wachttest.Options{Production: true})
+		s := wachttest.New(t, wachttest.Options{Validate: contract.Validate, Production: true})
 		v := cookieVerifier(t, s, nil)
 		sess := s.NewSession(wachttest.TokenOptions{UserID: "user_p"})
 		s.ExpireSession(sess.ID)
@@ -323,7 +324,7 @@ func TestCookieSessionUpdates(t *testing.T) {
 		}
 	})
 	t.Run("development sessions", func(t *testing.T) {
-		s := wachttest.New(t, wachttest.Options{})
+		s := wachttest.New(t, wachttest.Options{Validate: contract.Validate})
 		v := cookieVerifier(t, s, nil)
 		sess := s.NewSession(wachttest.TokenOptions{UserID: "user_d"})
 		// The sign-in handshake: ?__dev_session__= on a GET; the app keeps
@@ -357,7 +358,7 @@ func TestCookieSessionUpdates(t *testing.T) {
 }
 
 func TestCookieSessionsOffByDefault(t *testing.T) {
-	s := wachttest.New(t, wachttest.Options{})
+	s := wachttest.New(t, wachttest.Options{Validate: contract.Validate})
 	v, err := auth.NewVerifier(auth.VerifierConfig{PublishableKey: s.PublishableKey})
 	if err != nil {
 		t.Fatal(err)
@@ -377,7 +378,7 @@ func TestCookieSessionsOffByDefault(t *testing.T) {
 }
 
 func TestCookieSessionCacheIsBounded(t *testing.T) {
-	s := wachttest.New(t, wachttest.Options{})
+	s := wachttest.New(t, wachttest.Options{Validate: contract.Validate})
 	v := cookieVerifier(t, s, func(c *auth.VerifierConfig) { c.SessionCacheSize = 2 })
 	var sessions []wachttest.Session
 	for i := range 3 {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/wacht-platform/serverless-go/auth"
+	"github.com/wacht-platform/serverless-go/internal/contract"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
 
@@ -16,7 +17,7 @@ import (
 // not be one the other tenant trusts. Reaching that state takes a context
 // built by hand, which is why this test is internal.
 func TestAuthenticateDoesNotTrustAnotherConfigurationsResult(t *testing.T) {
-	emu := wachttest.New(t, wachttest.Options{Seed: true})
+	emu := wachttest.New(t, wachttest.Options{Validate: contract.Validate, Seed: true})
 	env := map[string]string{EnvAPIKey: emu.APIKey, EnvBackendAPIURL: emu.BackendURL, EnvPublishableKey: emu.PublishableKey}
 	k := New(Options{
 		Logger: slog.New(slog.DiscardHandler),

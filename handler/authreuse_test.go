@@ -9,6 +9,7 @@ import (
 
 	"github.com/wacht-platform/serverless-go/auth"
 	"github.com/wacht-platform/serverless-go/handler"
+	"github.com/wacht-platform/serverless-go/internal/contract"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
 
@@ -22,7 +23,7 @@ func envOf(m map[string]string) func(string) (string, bool) {
 // publishable key, and rejected there.
 func TestAuthenticateDoesNotTrustAnotherKitsResult(t *testing.T) {
 	f := newFixture(t, handler.Options{})
-	other := wachttest.New(t, wachttest.Options{Seed: true})
+	other := wachttest.New(t, wachttest.Options{Validate: contract.Validate, Seed: true})
 	inner := handler.New(handler.Options{Env: envOf(map[string]string{
 		handler.EnvAPIKey:         other.APIKey,
 		handler.EnvBackendAPIURL:  other.BackendURL,

@@ -21,6 +21,7 @@ import (
 
 	"github.com/wacht-platform/serverless-go/auth"
 	"github.com/wacht-platform/serverless-go/handler"
+	"github.com/wacht-platform/serverless-go/internal/contract"
 	"github.com/wacht-platform/serverless-go/wacht"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
@@ -38,7 +39,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, opts handler.Options) *fixture {
 	t.Helper()
-	emu := wachttest.New(t, wachttest.Options{Seed: true})
+	emu := wachttest.New(t, wachttest.Options{Validate: contract.Validate, Seed: true})
 	f := &fixture{emu: emu, logs: &bytes.Buffer{}}
 	f.env = map[string]string{
 		handler.EnvAPIKey:         emu.APIKey,
@@ -438,7 +439,7 @@ func TestWarmReuse(t *testing.T) {
 	}
 
 	// A changed API key (a rotated secret) builds a second client.
-	second := wachttest.New(t, wachttest.Options{Seed: true, APIKey: "sk_test_rotated_key_000000000000000000"})
+	second := wachttest.New(t, wachttest.Options{Validate: contract.Validate, Seed: true, APIKey: "sk_test_rotated_key_000000000000000000"})
 	f.setEnv(handler.EnvAPIKey, second.APIKey)
 	f.setEnv(handler.EnvBackendAPIURL, second.BackendURL)
 	a := do(t, "GET", base+"/admin/users", map[string]string{"Authorization": "Bearer " + tok}, nil)
@@ -451,7 +452,7 @@ func TestWarmReuse(t *testing.T) {
 }
 
 func TestMultiTenantResolve(t *testing.T) {
-	other := wachttest.New(t, wachttest.Options{Seed: true})
+	other := wachttest.New(t, wachttest.Options{Validate: contract.Validate, Seed: true})
 	f := newFixture(t, handler.Options{Resolve: func(r *http.Request, base handler.Config) (handler.Config, error) {
 		if r.Host == "tenant-b.example" {
 			base.Client.APIKey = other.APIKey

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wacht-platform/serverless-go/auth"
 	"github.com/wacht-platform/serverless-go/handler"
+	"github.com/wacht-platform/serverless-go/internal/contract"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
 
@@ -209,7 +210,7 @@ func TestBrowserSessionExchangeFaults(t *testing.T) {
 
 func TestBrowserSessionRelaysCookies(t *testing.T) {
 	t.Run("production", func(t *testing.T) {
-		emu := wachttest.New(t, wachttest.Options{Seed: true, Production: true})
+		emu := wachttest.New(t, wachttest.Options{Validate: contract.Validate, Seed: true, Production: true})
 		env := map[string]string{handler.EnvAPIKey: emu.APIKey, handler.EnvBackendAPIURL: emu.BackendURL,
 			handler.EnvPublishableKey: emu.PublishableKey, handler.EnvSessionCookie: "__session"}
 		kit := handler.New(handler.Options{Env: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})

@@ -6,13 +6,14 @@ import (
 	"testing"
 
 	"github.com/wacht-platform/serverless-go/handler"
+	"github.com/wacht-platform/serverless-go/internal/contract"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
 
 // A Kit declared as a variable (or embedded in a struct) works as
 // New(Options{}) does: the process environment, slog.Default, 1 MiB bodies.
 func TestZeroKitWorksLikeNew(t *testing.T) {
-	emu := wachttest.New(t, wachttest.Options{Seed: true})
+	emu := wachttest.New(t, wachttest.Options{Validate: contract.Validate, Seed: true})
 	t.Setenv(handler.EnvAPIKey, emu.APIKey)
 	t.Setenv(handler.EnvBackendAPIURL, emu.BackendURL)
 	t.Setenv(handler.EnvPublishableKey, emu.PublishableKey)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wacht-platform/serverless-go/internal/contract"
 	"github.com/wacht-platform/serverless-go/wacht"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
@@ -16,7 +17,7 @@ import (
 // iteration, multipart updates, retries through injected faults, and a
 // non-idempotent request that is not retried.
 func TestClientAgainstEmulator(t *testing.T) {
-	srv := wachttest.New(t, wachttest.Options{Seed: true})
+	srv := wachttest.New(t, wachttest.Options{Validate: contract.Validate, Seed: true})
 	c, err := wacht.NewClient(wacht.Config{APIKey: srv.APIKey, BaseURL: srv.BackendURL})
 	if err != nil {
 		t.Fatal(err)

@@ -1,12 +1,15 @@
 // Package contract checks HTTP traffic against Wacht's published OpenAPI
-// documents. The kit's tests use it on both sides of the wire: the backend
-// client's requests and the responses it decodes, and everything the
-// emulator in wacht/wachttest receives and serves.
+// documents, as corrected from the servers' source (package corrections).
+// The kit's tests use it on both sides of the wire: the backend client's
+// requests and the responses it decodes, and everything the emulator in
+// wacht/wachttest receives and serves.
 //
-// The published documents are OpenAPI 3.1 but carry a few 3.0 habits that a
-// strict 3.1 validator reads differently from what the authors meant. Load
-// fixes a copy in memory before validation; Fixes lists every change, so no
-// rule is ever weakened silently.
+// The schema validation itself (libopenapi) lives in its own module,
+// internal/contract/validator, and runs in a separate process: this module,
+// whose go.mod every user of the kit inherits, then names no OpenAPI
+// library. Platform and Frontend start that process on first use, from
+// WACHT_CONTRACT_VALIDATOR (a built cmd/contract-validator) or with
+// `go run` from this checkout.
 package contract
 
 import (
@@ -14,20 +17,12 @@ import (
 	"bytes"
 	_ "embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"sort"
 	"strings"
-	"sync"
-
-	"github.com/pb33f/libopenapi"
-	validator "github.com/pb33f/libopenapi-validator"
-	"github.com/pb33f/libopenapi-validator/config"
-	verrors "github.com/pb33f/libopenapi-validator/errors"
-	"github.com/wacht-platform/serverless-go/internal/contract/corrections"
 )
 
 //go:embed platform-api.json
@@ -35,6 +30,18 @@ var platformJSON []byte
 
 //go:embed frontend-api.json
 var frontendJSON []byte
+
+// Document names of the two published documents.
+const (
+	PlatformAPI = "platform-api"
+	FrontendAPI = "frontend-api"
+)
+
+// PlatformJSON returns the published platform API document, unmodified.
+func PlatformJSON() []byte { return bytes.Clone(platformJSON) }
+
+// FrontendJSON returns the published frontend API document, unmodified.
+func FrontendJSON() []byte { return bytes.Clone(frontendJSON) }
 
 // Operation is one operation of a document.
 type Operation struct {
@@ -44,44 +51,9 @@ type Operation struct {
 	Tags        []string
 }
 
-// Document validates requests and responses against one OpenAPI document.
-// It is safe for concurrent use.
-//
-// Compiling every schema of a large document up front costs seconds (close
-// to a minute under the race detector), and most test binaries touch a
-// handful of paths. So a Document builds one validator per path on first
-// use, over a copy of the document holding that path and only the
-// components it reaches.
-type Document struct {
-	name   string
-	root   map[string]any // the fixed document; read-only after load
-	ops    []Operation
-	fixes  []string
-	routes []route
-
-	mu     sync.Mutex
-	byPath map[string]*pathValidator
-}
-
-type route struct {
-	template string
-	segments []string // "" marks a {parameter}
-	literals int
-}
-
-type pathValidator struct {
-	once sync.Once
-	v    validator.Validator
-	err  error
-	// mu serialises calls into the validator: its schema caches are not
-	// documented as safe for concurrent use, and correctness matters more
-	// than speed in tests.
-	mu sync.Mutex
-}
-
 // Violation is a request or response that breaks the contract.
 type Violation struct {
-	Document string // "platform-api" or "frontend-api"
+	Document string // PlatformAPI or FrontendAPI
 	Kind     string // "request" or "response"
 	Method   string
 	Path     string
@@ -97,201 +69,35 @@ func (v *Violation) Error() string {
 	return fmt.Sprintf("%s %s violates %s: %s", v.Kind, where, v.Document, strings.Join(v.Problems, "; "))
 }
 
-var (
-	platformOnce sync.Once
-	platformDoc  *Document
-	platformErr  error
-
-	frontendOnce sync.Once
-	frontendDoc  *Document
-	frontendErr  error
-)
-
-// Platform returns the validator for the backend (platform) API, built once
-// per process.
-func Platform() (*Document, error) {
-	platformOnce.Do(func() { platformDoc, platformErr = load("platform-api", platformJSON) })
-	return platformDoc, platformErr
+// A Checker validates single exchanges against one document. Bodies are
+// readable when it is called and are put back afterwards by Document, so a
+// Checker may consume them. It returns a *Violation for traffic that breaks
+// the document and any other error when it could not decide.
+type Checker interface {
+	CheckRequest(r *http.Request) error
+	CheckResponse(req *http.Request, res *http.Response) error
 }
 
-// Frontend returns the validator for the frontend API, built once per process.
-func Frontend() (*Document, error) {
-	frontendOnce.Do(func() { frontendDoc, frontendErr = load("frontend-api", frontendJSON) })
-	return frontendDoc, frontendErr
+// Document validates requests and responses against one OpenAPI document.
+// It is safe for concurrent use if its Checker is.
+type Document struct {
+	name    string
+	ops     []Operation
+	checker Checker
 }
 
-// PlatformJSON returns the published platform API document, unmodified.
-// Platform validates against it with the corrections of package
-// corrections applied.
-func PlatformJSON() []byte { return bytes.Clone(platformJSON) }
-
-// Fixes lists the changes made to the published documents before
-// validation, one line each, with how often each applied.
-func Fixes() []string {
-	var out []string
-	for _, load := range []func() (*Document, error){Platform, Frontend} {
-		d, err := load()
-		if err != nil {
-			continue
-		}
-		for _, f := range d.fixes {
-			out = append(out, d.name+": "+f)
-		}
-	}
-	return out
-}
-
-func load(name string, raw []byte) (*Document, error) {
-	var root map[string]any
-	if err := json.Unmarshal(raw, &root); err != nil {
-		return nil, fmt.Errorf("contract: parse %s: %w", name, err)
-	}
-	var fixes []string
-	if name == "platform-api" {
-		set, err := corrections.Load()
-		if err != nil {
-			return nil, err
-		}
-		if err := set.Apply(root); err != nil {
-			return nil, err
-		}
-		if n := len(set.Corrections); n > 0 {
-			fixes = append(fixes, fmt.Sprintf("server-source corrections from internal/contract/corrections (%d)", n))
-		}
-	}
-	fixes = append(fixes, fix(root)...)
-	d := &Document{name: name, root: root, ops: operations(root), fixes: fixes, byPath: map[string]*pathValidator{}}
-	paths, _ := root["paths"].(map[string]any)
-	for tmpl := range paths {
-		rt := route{template: tmpl}
-		for _, seg := range splitPath(tmpl) {
-			if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
-				seg = ""
-			} else {
-				rt.literals++
-			}
-			rt.segments = append(rt.segments, seg)
-		}
-		d.routes = append(d.routes, rt)
-	}
-	return d, nil
-}
-
-func splitPath(p string) []string {
-	p = strings.Trim(p, "/")
-	if p == "" {
-		return nil
-	}
-	return strings.Split(p, "/")
-}
-
-// match finds the path template of a request path, preferring the template
-// with the most literal segments (/deliveries/replay over
-// /deliveries/{delivery_id}).
-func (d *Document) match(escapedPath string) (string, bool) {
-	segs := splitPath(escapedPath)
-	best, bestLiterals := "", -1
-	for _, rt := range d.routes {
-		if len(rt.segments) != len(segs) || rt.literals <= bestLiterals {
-			continue
-		}
-		ok := true
-		for i, want := range rt.segments {
-			if want != "" && want != segs[i] || want == "" && segs[i] == "" {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			best, bestLiterals = rt.template, rt.literals
-		}
-	}
-	return best, bestLiterals >= 0
-}
-
-// validatorFor returns the validator of the path template r reaches,
-// building it on first use.
-func (d *Document) validatorFor(r *http.Request) (*pathValidator, error) {
-	tmpl, ok := d.match(r.URL.EscapedPath())
-	if !ok {
-		return nil, nil
-	}
-	d.mu.Lock()
-	pv := d.byPath[tmpl]
-	if pv == nil {
-		pv = &pathValidator{}
-		d.byPath[tmpl] = pv
-	}
-	d.mu.Unlock()
-	pv.once.Do(func() { pv.v, pv.err = d.build(tmpl) })
-	return pv, pv.err
-}
-
-// build compiles a validator for one path template over a document holding
-// that path and the components it reaches.
-func (d *Document) build(tmpl string) (validator.Validator, error) {
-	paths := d.root["paths"].(map[string]any)
-	item := paths[tmpl]
-	components, _ := d.root["components"].(map[string]any)
-	sub := map[string]any{}
-	var visit func(node any)
-	visit = func(node any) {
-		switch n := node.(type) {
-		case map[string]any:
-			if ref, ok := n["$ref"].(string); ok && strings.HasPrefix(ref, "#/components/") {
-				parts := strings.SplitN(strings.TrimPrefix(ref, "#/components/"), "/", 2)
-				if len(parts) == 2 {
-					kind, _ := sub[parts[0]].(map[string]any)
-					if kind == nil {
-						kind = map[string]any{}
-						sub[parts[0]] = kind
-					}
-					if _, seen := kind[parts[1]]; !seen {
-						src, _ := components[parts[0]].(map[string]any)
-						target := src[parts[1]]
-						kind[parts[1]] = target
-						visit(target)
-					}
-				}
-			}
-			for _, v := range n {
-				visit(v)
-			}
-		case []any:
-			for _, v := range n {
-				visit(v)
-			}
-		}
-	}
-	visit(item)
-	if schemes, ok := components["securitySchemes"]; ok {
-		sub["securitySchemes"] = schemes
-	}
-	doc := map[string]any{"paths": map[string]any{tmpl: item}, "components": sub}
-	for _, k := range []string{"openapi", "info", "servers", "security", "jsonSchemaDialect"} {
-		if v, ok := d.root[k]; ok {
-			doc[k] = v
-		}
-	}
-	raw, err := json.Marshal(doc)
+// NewDocument returns a Document named name over the published document raw
+// (for its operation list), validating with c.
+func NewDocument(name string, raw []byte, c Checker) (*Document, error) {
+	ops, err := Operations(raw)
 	if err != nil {
-		return nil, fmt.Errorf("contract: encode %s %s: %w", d.name, tmpl, err)
+		return nil, fmt.Errorf("contract: %s: %w", name, err)
 	}
-	model, err := libopenapi.NewDocument(raw)
-	if err != nil {
-		return nil, fmt.Errorf("contract: load %s %s: %w", d.name, tmpl, err)
-	}
-	v, errs := validator.NewValidator(model, config.WithFormatAssertions())
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("contract: build validator for %s %s: %w", d.name, tmpl, errors.Join(errs...))
-	}
-	return v, nil
+	return &Document{name: name, ops: ops, checker: c}, nil
 }
 
-func (d *Document) noRoute(kind string, r *http.Request, status int) error {
-	return &Violation{Document: d.name, Kind: kind, Method: r.Method, Path: r.URL.Path, Status: status,
-		Problems: []string{"no path of the document matches this request"}}
-}
+// Name is the document's name, PlatformAPI or FrontendAPI.
+func (d *Document) Name() string { return d.name }
 
 // Operations lists the document's operations sorted by path, then method.
 func (d *Document) Operations() []Operation {
@@ -301,50 +107,25 @@ func (d *Document) Operations() []Operation {
 // ValidateRequest checks the path, query, headers, security and body of r.
 // The body is read and put back, so r can still be sent or served.
 func (d *Document) ValidateRequest(r *http.Request) error {
-	pv, err := d.validatorFor(r)
-	if err != nil {
-		return err
-	}
-	if pv == nil {
-		return d.noRoute("request", r, 0)
-	}
 	body, err := rewind(&r.Body)
 	if err != nil {
 		return err
 	}
-	pv.mu.Lock()
-	ok, errs := pv.v.ValidateHttpRequestSync(r)
-	pv.mu.Unlock()
+	err = d.checker.CheckRequest(r)
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	if ok {
-		return nil
-	}
-	return &Violation{Document: d.name, Kind: "request", Method: r.Method, Path: r.URL.Path, Problems: problems(errs)}
+	return err
 }
 
 // ValidateResponse checks res (status, headers and body) as the answer to
 // req. The body is read and put back.
 func (d *Document) ValidateResponse(req *http.Request, res *http.Response) error {
-	pv, err := d.validatorFor(req)
+	body, err := rewind(&res.Body)
 	if err != nil {
 		return err
 	}
-	if pv == nil {
-		return d.noRoute("response", req, res.StatusCode)
-	}
-	if _, err := rewind(&res.Body); err != nil {
-		return err
-	}
-	pv.mu.Lock()
-	ok, errs := pv.v.ValidateHttpResponse(req, res)
-	pv.mu.Unlock()
-	if _, err := rewind(&res.Body); err != nil {
-		return err
-	}
-	if ok {
-		return nil
-	}
-	return &Violation{Document: d.name, Kind: "response", Method: req.Method, Path: req.URL.Path, Status: res.StatusCode, Problems: problems(errs)}
+	err = d.checker.CheckResponse(req, res)
+	res.Body = io.NopCloser(bytes.NewReader(body))
+	return err
 }
 
 // Transport returns a RoundTripper that validates each request before
@@ -451,47 +232,32 @@ func rewind(body *io.ReadCloser) ([]byte, error) {
 	return b, nil
 }
 
-func problems(errs []*verrors.ValidationError) []string {
-	var out []string
-	for _, e := range errs {
-		msg := e.Message
-		if e.Reason != "" && e.Reason != e.Message {
-			msg += " (" + e.Reason + ")"
-		}
-		for _, s := range e.SchemaValidationErrors {
-			loc := s.FieldPath
-			if loc == "" {
-				loc = s.KeywordLocation
-			}
-			msg += fmt.Sprintf(" [%s: %s]", loc, s.Reason)
-		}
-		out = append(out, msg)
-	}
-	return out
-}
-
 var methods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
-func operations(root map[string]any) []Operation {
-	paths, _ := root["paths"].(map[string]any)
+// Operations lists the operations of the OpenAPI document raw, sorted by
+// path, then method.
+func Operations(raw []byte) ([]Operation, error) {
+	var root struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(raw, &root); err != nil {
+		return nil, fmt.Errorf("parse document: %w", err)
+	}
 	var ops []Operation
-	for p, item := range paths {
-		m, _ := item.(map[string]any)
+	for p, item := range root.Paths {
 		for _, method := range methods {
-			op, ok := m[method].(map[string]any)
+			rawOp, ok := item[method]
 			if !ok {
 				continue
 			}
-			id, _ := op["operationId"].(string)
-			var tags []string
-			if ts, ok := op["tags"].([]any); ok {
-				for _, t := range ts {
-					if s, ok := t.(string); ok {
-						tags = append(tags, s)
-					}
-				}
+			var op struct {
+				OperationID string   `json:"operationId"`
+				Tags        []string `json:"tags"`
 			}
-			ops = append(ops, Operation{Method: strings.ToUpper(method), Path: p, OperationID: id, Tags: tags})
+			if err := json.Unmarshal(rawOp, &op); err != nil {
+				return nil, fmt.Errorf("parse %s %s: %w", strings.ToUpper(method), p, err)
+			}
+			ops = append(ops, Operation{Method: strings.ToUpper(method), Path: p, OperationID: op.OperationID, Tags: op.Tags})
 		}
 	}
 	sort.Slice(ops, func(i, j int) bool {
@@ -500,5 +266,30 @@ func operations(root map[string]any) []Operation {
 		}
 		return ops[i].Method < ops[j].Method
 	})
-	return ops
+	return ops, nil
+}
+
+// Validate checks the traffic of the document named api (PlatformAPI or
+// FrontendAPI) that next serves, reporting each violation to report. It is
+// what the kit's tests give wacht/wachttest as Options.Validate. A document
+// that cannot be loaded is reported on every request, so a test cannot
+// pass unchecked.
+func Validate(api string, next http.Handler, report func(error)) http.Handler {
+	var doc *Document
+	var err error
+	switch api {
+	case PlatformAPI:
+		doc, err = Platform()
+	case FrontendAPI:
+		doc, err = Frontend()
+	default:
+		err = fmt.Errorf("contract: no document named %q", api)
+	}
+	if err != nil {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			report(err)
+			next.ServeHTTP(w, r)
+		})
+	}
+	return doc.Middleware(next, report)
 }

@@ -33,6 +33,7 @@ import (
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 
 	"github.com/wacht-platform/serverless-go/handler"
+	"github.com/wacht-platform/serverless-go/internal/contract"
 	"github.com/wacht-platform/serverless-go/internal/testtools"
 	"github.com/wacht-platform/serverless-go/platforms/gcf"
 	"github.com/wacht-platform/serverless-go/wacht"
@@ -318,7 +319,7 @@ func send(t *testing.T, req *http.Request) answer {
 }
 
 func TestE2EHTTPFunction(t *testing.T) {
-	emu := wachttest.New(t, wachttest.Options{Seed: true})
+	emu := wachttest.New(t, wachttest.Options{Validate: contract.Validate, Seed: true})
 	f := startFunction(t, targetHTTP, emulatorEnv(emu))
 
 	get := func(token, execID string, h map[string]string) answer {
@@ -504,7 +505,7 @@ func backendRequests(emu *wachttest.Server) int64 {
 }
 
 func TestE2EPubSubFunction(t *testing.T) {
-	emu := wachttest.New(t, wachttest.Options{Seed: true})
+	emu := wachttest.New(t, wachttest.Options{Validate: contract.Validate, Seed: true})
 	f := startFunction(t, targetPubSub, emulatorEnv(emu))
 	const source = "//pubsub.googleapis.com/projects/" + testProject + "/topics/user-updates"
 
@@ -646,7 +647,7 @@ func lastRecord(t *testing.T, f *fn) callRecord {
 }
 
 func TestE2EStorageFunction(t *testing.T) {
-	emu := wachttest.New(t, wachttest.Options{Seed: true})
+	emu := wachttest.New(t, wachttest.Options{Validate: contract.Validate, Seed: true})
 	f := startFunction(t, targetStorage, emulatorEnv(emu))
 	const source = "//storage.googleapis.com/projects/_/buckets/uploads"
 
@@ -692,7 +693,7 @@ func TestE2EStorageFunction(t *testing.T) {
 }
 
 func TestE2ECloudEventFunction(t *testing.T) {
-	emu := wachttest.New(t, wachttest.Options{Seed: true})
+	emu := wachttest.New(t, wachttest.Options{Validate: contract.Validate, Seed: true})
 	f := startFunction(t, targetEvent, emulatorEnv(emu))
 
 	a := send(t, binary(f.url, map[string]string{"specversion": "1.0", "id": "job-1", "source": "//scheduler", "type": "com.example.user.audit"},

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wacht-platform/serverless-go/internal/contract"
 	"github.com/wacht-platform/serverless-go/internal/testtools"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
@@ -192,7 +193,7 @@ func TestRuntimeInterfaceEmulatorAdminUsers(t *testing.T) {
 		t.Skip("builds a bootstrap and runs the emulator")
 	}
 	bootstrap := testtools.BuildBootstrap(t, "../../samples/lambda/admin-users")
-	wacht := wachttest.New(t, wachttest.Options{Seed: true})
+	wacht := wachttest.New(t, wachttest.Options{Validate: contract.Validate, Seed: true})
 	emu := startEmulator(t, bootstrap,
 		"WACHT_API_KEY="+wacht.APIKey,
 		"WACHT_BACKEND_API_URL="+wacht.BackendURL,

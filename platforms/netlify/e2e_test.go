@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wacht-platform/serverless-go/internal/contract"
 	"github.com/wacht-platform/serverless-go/internal/testtools"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
@@ -187,7 +188,7 @@ func TestNetlifyCLIEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the Netlify CLI")
 	}
-	wt := wachttest.New(t, wachttest.Options{Seed: true})
+	wt := wachttest.New(t, wachttest.Options{Validate: contract.Validate, Seed: true})
 	srv := startNetlifyDev(t, wt)
 	bearer := func(perms ...string) http.Header {
 		tok, err := wt.MintToken(wachttest.TokenOptions{OrganizationPermissions: perms})

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wacht-platform/serverless-go/internal/contract"
 	"github.com/wacht-platform/serverless-go/internal/testtools"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
@@ -74,7 +75,7 @@ func TestBenchWorkers(t *testing.T) {
 		}
 	}
 
-	wt := wachttest.New(t, wachttest.Options{Seed: true})
+	wt := wachttest.New(t, wachttest.Options{Validate: contract.Validate, Seed: true})
 	vars := map[string]string{
 		"WACHT_API_KEY":         wt.APIKey,
 		"WACHT_BACKEND_API_URL": wt.BackendURL,

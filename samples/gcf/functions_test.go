@@ -9,13 +9,14 @@ import (
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 
 	"github.com/wacht-platform/serverless-go/handler"
+	"github.com/wacht-platform/serverless-go/internal/contract"
 	"github.com/wacht-platform/serverless-go/platforms/gcf"
 	"github.com/wacht-platform/serverless-go/wacht"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
 
 func TestUserUpdates(t *testing.T) {
-	emu := wachttest.New(t, wachttest.Options{Seed: true})
+	emu := wachttest.New(t, wachttest.Options{Validate: contract.Validate, Seed: true})
 	env := map[string]string{handler.EnvAPIKey: emu.APIKey, handler.EnvBackendAPIURL: emu.BackendURL}
 	k := handler.New(handler.Options{Env: func(k string) (string, bool) { v, ok := env[k]; return v, ok }, Logger: slog.New(slog.DiscardHandler)})
 	fn := gcf.PubSubHandler(k, UserUpdates)

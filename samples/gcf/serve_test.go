@@ -12,6 +12,7 @@ import (
 	"github.com/GoogleCloudPlatform/functions-framework-go/funcframework"
 
 	"github.com/wacht-platform/serverless-go/handler"
+	"github.com/wacht-platform/serverless-go/internal/contract"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
 
@@ -19,7 +20,7 @@ import (
 // with the real Functions Framework server (no FUNCTION_TARGET: every
 // function at /<EntryPoint>) and calls each entry point once.
 func TestServeRegisteredFunctions(t *testing.T) {
-	emu := wachttest.New(t, wachttest.Options{Seed: true})
+	emu := wachttest.New(t, wachttest.Options{Validate: contract.Validate, Seed: true})
 	t.Setenv("FUNCTION_TARGET", "")
 	t.Setenv(handler.EnvAPIKey, emu.APIKey)
 	t.Setenv(handler.EnvBackendAPIURL, emu.BackendURL)

@@ -8,13 +8,14 @@ import (
 	"testing"
 
 	"github.com/wacht-platform/serverless-go/handler"
+	"github.com/wacht-platform/serverless-go/internal/contract"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
 
 // The entry point as deployed: configuration from the process environment,
 // the three functions on one server, a clean drain when the context ends.
 func TestServer(t *testing.T) {
-	emu := wachttest.New(t, wachttest.Options{Seed: true})
+	emu := wachttest.New(t, wachttest.Options{Validate: contract.Validate, Seed: true})
 	t.Setenv(handler.EnvAPIKey, emu.APIKey)
 	t.Setenv(handler.EnvBackendAPIURL, emu.BackendURL)
 	t.Setenv(handler.EnvPublishableKey, emu.PublishableKey)

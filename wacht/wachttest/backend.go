@@ -7,7 +7,6 @@ import (
 	"iter"
 	"slices"
 
-	"github.com/wacht-platform/serverless-go/internal/contract"
 	"github.com/wacht-platform/serverless-go/internal/contract/corrections"
 	"net/http"
 	"strconv"
@@ -25,7 +24,7 @@ type opFunc func(w http.ResponseWriter, r *http.Request) error
 
 // backendHandler routes every operation of platform-api.json. Operations
 // without an implementation answer 501 naming the operation. Every request
-// and response passes through the contract middleware.
+// and response passes through Options.Validate.
 func (s *Server) backendHandler() http.Handler {
 	impl := s.backendOps()
 	mux := http.NewServeMux()
@@ -40,9 +39,9 @@ func (s *Server) backendHandler() http.Handler {
 		if path == "/" {
 			path = "/{$}"
 		}
-		mux.Handle(op.Method+" "+path, s.route("backend", op.OperationID, s.platform, true, h))
+		mux.Handle(op.Method+" "+path, s.route("backend", op.OperationID, platformAPI, true, h))
 	}
-	mux.Handle("/", s.route("backend", "", s.platform, true, func(w http.ResponseWriter, r *http.Request) error {
+	mux.Handle("/", s.route("backend", "", platformAPI, true, func(w http.ResponseWriter, r *http.Request) error {
 		return notFound(fmt.Sprintf("no operation %s %s in the platform API", r.Method, r.URL.Path))
 	}))
 	return mux
@@ -105,11 +104,18 @@ func notImplemented(op specOperation) opFunc {
 	}
 }
 
+// The OpenAPI documents the emulator's routes belong to, as
+// Options.Validate names them.
+const (
+	platformAPI = "platform-api"
+	frontendAPI = "frontend-api"
+)
+
 // route wraps a handler with counting, logging and fault injection
-// (outside contract validation: injected faults are deliberate), then
-// contract validation (when doc is set) and, on the backend, API key
-// authentication.
-func (s *Server) route(listener, name string, doc *contract.Document, needKey bool, h opFunc) http.Handler {
+// (outside validation: injected faults are deliberate), then
+// Options.Validate for the routes of document api (when api is set) and,
+// on the backend, API key authentication.
+func (s *Server) route(listener, name, api string, needKey bool, h opFunc) http.Handler {
 	var served http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if needKey {
 			if key := bearer(r); key == "" || !constantEq(key, s.APIKey) {
@@ -121,8 +127,8 @@ func (s *Server) route(listener, name string, doc *contract.Document, needKey bo
 			writeErr(w, err)
 		}
 	})
-	if doc != nil {
-		served = doc.Middleware(served, s.violation)
+	if api != "" && s.opts.Validate != nil {
+		served = s.opts.Validate(api, served, s.violation)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.inflight.enter() {

@@ -13,7 +13,7 @@ import (
 )
 
 func TestWrongAPIKeyIs401(t *testing.T) {
-	s := New(t, Options{Seed: true})
+	s := newChecked(t, Options{Seed: true})
 	for _, key := range []string{"wrong", s.APIKey + "x"} {
 		c := newClient(t, s)
 		c.key = key
@@ -30,7 +30,7 @@ func TestWrongAPIKeyIs401(t *testing.T) {
 }
 
 func TestUsersLifecycle(t *testing.T) {
-	s := New(t, Options{})
+	s := newChecked(t, Options{})
 	c := newClient(t, s)
 	code, body := c.form(http.MethodPost, "/users", map[string]string{
 		"first_name": "Mary", "last_name": "Jackson", "email_address": "mary@example.com", "username": "mary", "password": "correct horse",
@@ -109,7 +109,7 @@ func TestUsersLifecycle(t *testing.T) {
 }
 
 func TestUserListPaginationSearchSort(t *testing.T) {
-	s := New(t, Options{Seed: true})
+	s := newChecked(t, Options{Seed: true})
 	c := newClient(t, s)
 	for i := range 12 {
 		c.mustForm(http.MethodPost, "/users", map[string]string{
@@ -181,7 +181,7 @@ func TestUserListPaginationSearchSort(t *testing.T) {
 }
 
 func TestOrganizationsWorkspacesMembersRoles(t *testing.T) {
-	s := New(t, Options{Seed: true})
+	s := newChecked(t, Options{Seed: true})
 	c := newClient(t, s)
 	code, body := c.form(http.MethodPost, "/organizations", map[string]string{"name": "Initech", "private_metadata": `{"crm":"42"}`})
 	o := mustOK(t, code, body)
@@ -329,7 +329,7 @@ func TestOrganizationsWorkspacesMembersRoles(t *testing.T) {
 }
 
 func TestInvitationsAndWaitlist(t *testing.T) {
-	s := New(t, Options{Seed: true})
+	s := newChecked(t, Options{Seed: true})
 	c := newClient(t, s)
 	code, body := c.json(http.MethodPost, "/invitations", map[string]any{"first_name": "Hedy", "last_name": "Lamarr", "email_address": "hedy@example.com", "expiry_days": 3})
 	inv := mustOK(t, code, body)
@@ -377,7 +377,7 @@ func TestInvitationsAndWaitlist(t *testing.T) {
 func TestUnimplementedOperationsAnswer501(t *testing.T) {
 	var mu sync.Mutex
 	var responseViolations []error
-	s, err := NewServer(Options{OnViolation: func(err error) {
+	s, err := NewServer(Options{Validate: contract.Validate, OnViolation: func(err error) {
 		// Requests here carry no bodies or required query parameters,
 		// so request violations are expected; responses must still
 		// keep to the contract.
@@ -455,7 +455,7 @@ func TestOperationTableMatchesContract(t *testing.T) {
 
 func TestUnknownPathIs404InErrorShape(t *testing.T) {
 	var got []error
-	s, err := NewServer(Options{OnViolation: func(err error) { got = append(got, err) }})
+	s, err := NewServer(Options{Validate: contract.Validate, OnViolation: func(err error) { got = append(got, err) }})
 	if err != nil {
 		t.Fatal(err)
 	}

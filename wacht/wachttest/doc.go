@@ -68,13 +68,15 @@
 //
 // # Contract
 //
-// Every request the backend receives and every response it sends, and
-// every JWKS response, is validated against Wacht's published OpenAPI
-// documents with the wire audit's corrections applied (internal/contract).
-// Violations go to Options.OnViolation and
-// Violations; New turns each into a test failure, so a client that sends
-// a malformed request fails the test that made it. Injected faults are
-// deliberate and are not validated.
+// Options.Validate sees every request the backend receives and every
+// response it sends, and every JWKS response. The kit's own tests set it to
+// validate that traffic against Wacht's published OpenAPI documents with
+// the wire audit's corrections applied (internal/contract, which runs
+// libopenapi in a separate process so that this package brings no OpenAPI
+// library into a user's module). The problems it reports go to
+// Options.OnViolation and Violations; New turns each into a test failure,
+// so a client that sends a malformed request fails the test that made it.
+// Injected faults are deliberate and are not validated.
 //
 // # Behaviour worth knowing
 //

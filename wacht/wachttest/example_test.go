@@ -64,11 +64,22 @@ func (t *exampleT) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format
 
 func ExampleNew() {
 	t := &exampleT{} // in a test: func TestX(t *testing.T) { s := wachttest.New(t, ...) }
-	s := wachttest.New(t, wachttest.Options{Seed: true})
+	s := wachttest.New(t, wachttest.Options{
+		Seed: true,
+		// A rule of the test's own: every backend call names its caller.
+		Validate: func(api string, next http.Handler, report func(error)) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("User-Agent") != "billing-sync/1" {
+					report(fmt.Errorf("%s %s violates the caller rule: User-Agent %q", r.Method, r.URL.Path, r.Header.Get("User-Agent")))
+				}
+				next.ServeHTTP(w, r)
+			})
+		},
+	})
 
-	// A request outside the contract fails the test that sent it.
-	req, _ := http.NewRequest(http.MethodGet, s.BackendURL+"/users?limit=lots", nil)
+	req, _ := http.NewRequest(http.MethodGet, s.BackendURL+"/users", nil)
 	req.Header.Set("Authorization", "Bearer "+s.APIKey)
+	req.Header.Set("User-Agent", "curl/8")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		panic(err)
@@ -80,8 +91,8 @@ func ExampleNew() {
 		f()
 	}
 	// Output:
-	// test error: wachttest: contract violation: request GET /users violates the contract
-	// 400 1
+	// test error: wachttest: contract violation: GET /users violates the contract
+	// 200 1
 }
 
 func ExampleServer_MintToken() {

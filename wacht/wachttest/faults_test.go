@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wacht-platform/serverless-go/internal/contract"
 )
 
 func getStatus(t *testing.T, hc *http.Client, url, key string) (int, http.Header, error) {
@@ -27,7 +29,7 @@ func getStatus(t *testing.T, hc *http.Client, url, key string) (int, http.Header
 }
 
 func TestFaultStatuses(t *testing.T) {
-	s := New(t, Options{Seed: true})
+	s := newChecked(t, Options{Seed: true})
 	hc := &http.Client{}
 	users := s.BackendURL + "/users"
 	s.InjectFault(Fault{Route: "getActiveUserList", Times: 1, Status: http.StatusTooManyRequests, RetryAfter: 3 * time.Second})
@@ -64,7 +66,7 @@ func TestFaultStatuses(t *testing.T) {
 }
 
 func TestFaultLatencyAndRemove(t *testing.T) {
-	s := New(t, Options{Seed: true})
+	s := newChecked(t, Options{Seed: true})
 	remove := s.InjectFault(Fault{Route: AnyBackendRoute, Latency: time.Hour})
 	// The delay is observable as a client timeout; the server side ends
 	// the wait when the client goes away.
@@ -90,7 +92,7 @@ func TestFaultLatencyAndRemove(t *testing.T) {
 }
 
 func TestFaultDroppedConnection(t *testing.T) {
-	s := New(t, Options{Seed: true})
+	s := newChecked(t, Options{Seed: true})
 	remove := s.InjectFault(Fault{Route: "getUserDetails", Drop: true})
 	_, _, err := getStatus(t, &http.Client{}, s.BackendURL+"/users/"+SeedUserID+"/details", s.APIKey)
 	if err == nil {
@@ -111,7 +113,7 @@ func TestFaultDroppedConnection(t *testing.T) {
 }
 
 func TestJWKSOutageAndSlowJWKS(t *testing.T) {
-	s := New(t, Options{})
+	s := newChecked(t, Options{})
 	hc := &http.Client{}
 	jwks := s.FrontendURL + "/.well-known/jwks.json"
 	remove := s.InjectFault(Fault{Route: RouteJWKS, Status: http.StatusServiceUnavailable})
@@ -134,7 +136,7 @@ func TestJWKSOutageAndSlowJWKS(t *testing.T) {
 }
 
 func TestStatsCountConnectionsAndOperations(t *testing.T) {
-	s := New(t, Options{Seed: true})
+	s := newChecked(t, Options{Seed: true})
 	c := newClient(t, s)
 	c.hc = &http.Client{Transport: &http.Transport{}}
 	for range 3 {
@@ -192,7 +194,7 @@ func (f *fakeTB) Cleanup(fn func())                 { f.cleanups = append(f.clea
 func TestNewFailsTheTestOnContractViolation(t *testing.T) {
 	ft := &fakeTB{}
 	var seen []error
-	s := New(ft, Options{OnViolation: func(err error) { seen = append(seen, err) }})
+	s := New(ft, Options{Validate: contract.Validate, OnViolation: func(err error) { seen = append(seen, err) }})
 	defer func() {
 		for _, fn := range ft.cleanups {
 			fn()
@@ -220,7 +222,7 @@ func TestNewFailsTheTestOnContractViolation(t *testing.T) {
 }
 
 func TestZeroFaultMatchesEverything(t *testing.T) {
-	s := New(t, Options{Seed: true})
+	s := newChecked(t, Options{Seed: true})
 	s.InjectFault(Fault{Status: http.StatusServiceUnavailable, Times: 3})
 	for _, u := range []string{s.BackendURL + "/users", s.FrontendURL + "/.well-known/jwks.json", s.GatewayURL + "/v1/authz/check"} {
 		if code, _, err := getStatus(t, &http.Client{}, u, s.APIKey); err != nil || code != http.StatusServiceUnavailable {

@@ -14,11 +14,11 @@ import (
 // dev-only helpers under /_wachttest/.
 func (s *Server) frontendHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /.well-known/jwks.json", s.route("frontend", RouteJWKS, s.frontDoc, false, s.serveJWKS))
-	mux.Handle("GET /session/token", s.route("frontend", RouteSessionToken, nil, false, s.sessionToken))
-	mux.Handle("POST /_wachttest/tokens", s.route("frontend", RouteMintToken, nil, false, s.devOnly(s.mintHTTP)))
-	mux.Handle("POST /_wachttest/sessions", s.route("frontend", RouteNewSession, nil, false, s.devOnly(s.sessionHTTP)))
-	mux.Handle("/", s.route("frontend", "", nil, false, func(w http.ResponseWriter, r *http.Request) error {
+	mux.Handle("GET /.well-known/jwks.json", s.route("frontend", RouteJWKS, frontendAPI, false, s.serveJWKS))
+	mux.Handle("GET /session/token", s.route("frontend", RouteSessionToken, "", false, s.sessionToken))
+	mux.Handle("POST /_wachttest/tokens", s.route("frontend", RouteMintToken, "", false, s.devOnly(s.mintHTTP)))
+	mux.Handle("POST /_wachttest/sessions", s.route("frontend", RouteNewSession, "", false, s.devOnly(s.sessionHTTP)))
+	mux.Handle("/", s.route("frontend", "", "", false, func(w http.ResponseWriter, r *http.Request) error {
 		return notFound("no frontend route " + r.Method + " " + r.URL.Path + " in the emulator")
 	}))
 	return mux

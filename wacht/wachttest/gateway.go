@@ -18,8 +18,8 @@ import (
 // the backend state.
 func (s *Server) gatewayHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("POST /v1/authz/check", s.route("gateway", RouteAuthzCheck, nil, false, s.authzCheck))
-	mux.Handle("/", s.route("gateway", "", nil, false, func(w http.ResponseWriter, r *http.Request) error {
+	mux.Handle("POST /v1/authz/check", s.route("gateway", RouteAuthzCheck, "", false, s.authzCheck))
+	mux.Handle("/", s.route("gateway", "", "", false, func(w http.ResponseWriter, r *http.Request) error {
 		return notFound("no gateway route " + r.Method + " " + r.URL.Path)
 	}))
 	return mux

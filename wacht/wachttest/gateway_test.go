@@ -27,7 +27,7 @@ func check(t testing.TB, s *Server, principal string, perms ...string) (int, map
 }
 
 func TestGatewayWithKeysCreatedThroughBackendAPI(t *testing.T) {
-	s := New(t, Options{})
+	s := newChecked(t, Options{})
 	c := newClient(t, s)
 	c.mustJSON(http.MethodPost, "/api-auth/rate-limit-schemes", map[string]any{
 		"slug": "tight", "name": "Tight", "rules": []map[string]any{{"unit": "minute", "duration": 1, "max_requests": 2, "mode": "per_key"}},
@@ -127,7 +127,7 @@ func TestGatewayWithKeysCreatedThroughBackendAPI(t *testing.T) {
 }
 
 func TestGatewayRotateAndGoHelpers(t *testing.T) {
-	s := New(t, Options{Seed: true})
+	s := newChecked(t, Options{Seed: true})
 	c := newClient(t, s)
 	rotated := c.mustJSON(http.MethodPost, "/api-auth/apps/"+SeedAPIAppSlug+"/keys/"+SeedAPIKeyID+"/rotate", nil)
 	if code, _ := checkRaw(t, s, SeedAPIKeySecret); code != http.StatusUnauthorized {
@@ -186,7 +186,7 @@ func TestGatewayRotateAndGoHelpers(t *testing.T) {
 }
 
 func TestGatewaySeededKeys(t *testing.T) {
-	s := New(t, Options{Seed: true})
+	s := newChecked(t, Options{Seed: true})
 	if _, out := check(t, s, SeedAPIKeySecret, "user:read"); out["allowed"] != true {
 		t.Fatalf("seed key: %v", out)
 	}
@@ -253,7 +253,7 @@ func checkRaw(t testing.TB, s *Server, principal string) (int, string) {
 // The seeded limited key: three requests a minute, then a 60 s window in
 // milliseconds, and the gateway's default rule on every other key.
 func TestGatewayDefaultRuleAndLimitedSeedKey(t *testing.T) {
-	s := New(t, Options{Seed: true})
+	s := newChecked(t, Options{Seed: true})
 	k, err := s.CreateAPIKey(APIKeyOptions{}) // the on-demand app has no rate-limit scheme
 	if err != nil {
 		t.Fatal(err)

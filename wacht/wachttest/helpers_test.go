@@ -8,7 +8,18 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/wacht-platform/serverless-go/internal/contract"
 )
+
+// newChecked is New with the emulator's traffic checked against Wacht's
+// corrected OpenAPI documents: every test of this package holds the
+// emulator to the contract, and each violation fails the test.
+func newChecked(t testing.TB, opts Options) *Server {
+	t.Helper()
+	opts.Validate = contract.Validate
+	return New(t, opts)
+}
 
 // client talks to one emulator's backend API over real HTTP.
 type client struct {

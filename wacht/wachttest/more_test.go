@@ -8,7 +8,7 @@ import (
 )
 
 func TestDeploymentDetails(t *testing.T) {
-	s := New(t, Options{})
+	s := newChecked(t, Options{})
 	d := newClient(t, s).mustJSON(http.MethodGet, "/", nil)
 	if d["id"] != DeploymentID || d["publishable_key"] != s.PublishableKey || d["mode"] != "staging" || "http://"+d["frontend_host"].(string) != s.FrontendURL {
 		t.Errorf("deployment %v", d)
@@ -16,7 +16,7 @@ func TestDeploymentDetails(t *testing.T) {
 }
 
 func TestAPIAuthAppsAndSchemesCRUD(t *testing.T) {
-	s := New(t, Options{Seed: true})
+	s := newChecked(t, Options{Seed: true})
 	c := newClient(t, s)
 	app := c.mustJSON(http.MethodPost, "/api-auth/apps", map[string]any{"app_slug": "crm", "name": "CRM", "key_prefix": "sk_crm", "organization_id": 2001})
 	if app["organization_id"] != "2001" || app["is_active"] != true {
@@ -74,7 +74,7 @@ func TestAPIAuthAppsAndSchemesCRUD(t *testing.T) {
 
 // TestConcurrentUse hammers the state from many goroutines; run with -race.
 func TestConcurrentUse(t *testing.T) {
-	s := New(t, Options{Seed: true})
+	s := newChecked(t, Options{Seed: true})
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Add(1)
@@ -102,7 +102,7 @@ func TestConcurrentUse(t *testing.T) {
 }
 
 func TestPasswordsSignInsAndDeploymentRoles(t *testing.T) {
-	s := New(t, Options{Seed: true})
+	s := newChecked(t, Options{Seed: true})
 	c := newClient(t, s)
 	c.mustJSON(http.MethodDelete, "/users/"+SeedUser2ID+"/password", nil)
 	if code, _ := c.json(http.MethodDelete, "/users/"+SeedUser2ID+"/password", nil); code != http.StatusBadRequest {

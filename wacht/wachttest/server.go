@@ -13,8 +13,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/wacht-platform/serverless-go/internal/contract"
 )
 
 // Options configures a Server. The zero value is usable: an empty
@@ -55,10 +53,16 @@ type Options struct {
 	// read too and new session JWTs go in X-Development-Session.
 	Production bool
 
-	// OnViolation receives every request or response that breaks the
-	// published OpenAPI contract (a *contract.Violation inside), and
-	// every failure to validate. Nil means violations are only kept for
-	// Violations. New sets it to fail the test.
+	// Validate, if set, wraps the handler of each API the emulator serves
+	// to check its traffic, reporting each problem to report. api names the
+	// OpenAPI document the traffic belongs to: "platform-api" for the
+	// backend, "frontend-api" for the JWKS route. The kit's own tests set it
+	// to check against Wacht's published documents with the wire audit's
+	// corrections; injected faults are deliberate and are not checked.
+	Validate func(api string, next http.Handler, report func(error)) http.Handler
+
+	// OnViolation receives every problem Validate reports. Nil means they
+	// are only kept for Violations. New sets it to fail the test.
 	OnViolation func(error)
 
 	// Logf, if set, receives one line per request served (method, path,
@@ -83,8 +87,6 @@ type Server struct {
 	APIKey string
 
 	opts        Options
-	frontDoc    *contract.Document
-	platform    *contract.Document
 	keys        *keyring
 	st          *store
 	faults      faultSet
@@ -143,27 +145,8 @@ func (g *gate) closeAndWait() {
 // NewServer starts an emulator on loopback ports and returns it. Close it
 // when done.
 func NewServer(opts Options) (*Server, error) {
-	// The two documents are built once per process; building them is the
-	// slow part of the first NewServer, so do both at once.
-	var front *contract.Document
-	var frontErr error
-	loaded := make(chan struct{})
-	go func() {
-		defer close(loaded)
-		front, frontErr = contract.Frontend()
-	}()
-	platform, err := contract.Platform()
-	<-loaded
-	if err != nil {
-		return nil, fmt.Errorf("wachttest: load platform API contract: %w", err)
-	}
-	if frontErr != nil {
-		return nil, fmt.Errorf("wachttest: load frontend API contract: %w", frontErr)
-	}
 	s := &Server{
 		opts:     opts,
-		frontDoc: front,
-		platform: platform,
 		done:     make(chan struct{}),
 		sessions: newSessionStore(),
 		hooks:    &http.Client{Timeout: 30 * time.Second},
@@ -173,6 +156,7 @@ func NewServer(opts Options) (*Server, error) {
 	if s.APIKey = opts.APIKey; s.APIKey == "" {
 		s.APIKey = "wacht_sk_test_" + randomHex(24)
 	}
+	var err error
 	if s.keys, err = newKeyring(opts.Algorithms); err != nil {
 		return nil, err
 	}
@@ -225,9 +209,9 @@ func NewServer(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// New starts an emulator for a test: it is closed by t.Cleanup, and any
-// contract violation (a request the emulator received, or a response it
-// sent, that breaks the published OpenAPI documents) fails t. An
+// New starts an emulator for a test: it is closed by t.Cleanup, and every
+// problem opts.Validate reports (a request the emulator received, or a
+// response it sent, that breaks the contract it checks) fails t. An
 // opts.OnViolation, if set, is called as well.
 //
 // A test that sends requests outside the contract on purpose (no API key,
@@ -263,7 +247,7 @@ func (s *Server) Close() {
 	})
 }
 
-// Violations returns the contract violations seen so far.
+// Violations returns the problems Options.Validate has reported so far.
 func (s *Server) Violations() []error {
 	s.violMu.Lock()
 	defer s.violMu.Unlock()

@@ -74,7 +74,7 @@ func frontendEnvelope(t *testing.T, code int, body map[string]any, wantStatus in
 }
 
 func TestSessionCookieIsASessionJWT(t *testing.T) {
-	s := New(t, Options{})
+	s := newChecked(t, Options{})
 	sess := s.NewSession(TokenOptions{UserID: "u_1"})
 	if sess.Cookie != sess.DevSession {
 		t.Fatal("the cookie and the development session are the same session JWT at the frontend API")
@@ -103,7 +103,7 @@ func TestSessionCookieIsASessionJWT(t *testing.T) {
 }
 
 func TestSessionTokenExchange(t *testing.T) {
-	s := New(t, Options{SessionTokenLifetime: 2 * time.Minute})
+	s := newChecked(t, Options{SessionTokenLifetime: 2 * time.Minute})
 	set := fetchJWKS(t, s)
 	sess := s.NewSession(TokenOptions{UserID: "u_9", OrganizationID: "org_9", OrganizationPermissions: []string{"a"}})
 
@@ -178,7 +178,7 @@ func TestSessionTokenExchange(t *testing.T) {
 }
 
 func TestSessionTokenWithoutAUsableSession(t *testing.T) {
-	s := New(t, Options{})
+	s := newChecked(t, Options{})
 	// No session, or one that does not verify: a new anonymous session,
 	// sent back, and nobody signed in to it.
 	for _, cred := range []string{"", "garbage", s.NewSession(TokenOptions{}).Cookie + "x"} {
@@ -201,7 +201,7 @@ func TestSessionTokenWithoutAUsableSession(t *testing.T) {
 }
 
 func TestSessionTokenProduction(t *testing.T) {
-	s := New(t, Options{Production: true})
+	s := newChecked(t, Options{Production: true})
 	if !strings.HasPrefix(s.PublishableKey, "pk_live_") {
 		t.Fatalf("publishable key %q", s.PublishableKey)
 	}

@@ -85,7 +85,7 @@ func header(t testing.TB, tok string) string {
 }
 
 func TestPublishableKeyEncodesFrontendURL(t *testing.T) {
-	s := New(t, Options{})
+	s := newChecked(t, Options{})
 	enc, ok := strings.CutPrefix(s.PublishableKey, "pk_test_")
 	if !ok {
 		t.Fatalf("publishable key %q lacks pk_test_", s.PublishableKey)
@@ -111,7 +111,7 @@ func TestNewServerRejectsNonLoopback(t *testing.T) {
 }
 
 func TestMintedTokensVerifyWithJOSE(t *testing.T) {
-	s := New(t, Options{Algorithms: []Algorithm{ES384, RS256}})
+	s := newChecked(t, Options{Algorithms: []Algorithm{ES384, RS256}})
 	set := fetchJWKS(t, s)
 	if len(set.Keys) != 3 {
 		t.Fatalf("JWKS has %d keys, want 3", len(set.Keys))
@@ -185,7 +185,7 @@ func TestMintedTokensVerifyWithJOSE(t *testing.T) {
 // The defaults are what Wacht's frontend API issues with its default
 // template, and the JWKS is what it publishes.
 func TestMintTokenDefaultsAndUnpublishedKey(t *testing.T) {
-	s := New(t, Options{})
+	s := newChecked(t, Options{})
 	res, err := http.Get(s.FrontendURL + "/.well-known/jwks.json")
 	if err != nil {
 		t.Fatal(err)
@@ -269,7 +269,7 @@ func TestMintTokenDefaultsAndUnpublishedKey(t *testing.T) {
 }
 
 func TestRotateKeys(t *testing.T) {
-	s := New(t, Options{})
+	s := newChecked(t, Options{})
 	oldKid := s.KeyIDs()[0]
 	oldTok, err := s.MintToken(TokenOptions{})
 	if err != nil {
@@ -319,7 +319,7 @@ func TestRotateKeys(t *testing.T) {
 }
 
 func TestDevMintEndpoint(t *testing.T) {
-	s := New(t, Options{Algorithms: []Algorithm{ES384}})
+	s := newChecked(t, Options{Algorithms: []Algorithm{ES384}})
 	set := fetchJWKS(t, s)
 	post := func(key, body string) (int, http.Header, map[string]any) {
 		req, _ := http.NewRequest(http.MethodPost, s.FrontendURL+"/_wachttest/tokens", strings.NewReader(body))

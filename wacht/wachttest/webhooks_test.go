@@ -70,7 +70,7 @@ func checkSignature(t *testing.T, secret string, r received) {
 }
 
 func TestDeliverWebhook(t *testing.T) {
-	s := New(t, Options{Seed: true})
+	s := newChecked(t, Options{Seed: true})
 	if s.WebhookSecret() != SeedWebhookSecret {
 		t.Fatalf("seeded secret %q", s.WebhookSecret())
 	}
@@ -121,7 +121,7 @@ func TestDeliverWebhook(t *testing.T) {
 }
 
 func TestWebhookAppsEndpointsAndTrigger(t *testing.T) {
-	s := New(t, Options{})
+	s := newChecked(t, Options{})
 	c := newClient(t, s)
 	srv, got := receiver(t, http.StatusOK)
 	app := c.mustJSON(http.MethodPost, "/webhooks/apps", map[string]any{"name": "Billing Events"})
@@ -190,7 +190,7 @@ func TestWebhookAppsEndpointsAndTrigger(t *testing.T) {
 // and webhook-timestamp (the delivery's creation time) on every attempt,
 // only after a 5xx, 408, 429 or no answer, and at most max_retries times.
 func TestWebhookRetriesKeepTheTimestamp(t *testing.T) {
-	s := New(t, Options{})
+	s := newChecked(t, Options{})
 	c := newClient(t, s)
 	var mu sync.Mutex
 	status := http.StatusServiceUnavailable

@@ -24,7 +24,7 @@ func newLenient(t *testing.T) *Server {
 	t.Helper()
 	var mu sync.Mutex
 	var bad []error
-	s, err := NewServer(Options{Seed: true, OnViolation: func(err error) {
+	s, err := NewServer(Options{Seed: true, Validate: contract.Validate, OnViolation: func(err error) {
 		var v *contract.Violation
 		if errors.As(err, &v) && v.Kind == "request" {
 			return
@@ -70,7 +70,7 @@ func TestUserSortValuesAreTheServersFromStr(t *testing.T) {
 // (platform/src/application/response.rs:121); lists built from a plain
 // Vec have neither limit nor offset (response.rs:139).
 func TestListsHaveHasMoreAndNoTotal(t *testing.T) {
-	s := New(t, Options{Seed: true})
+	s := newChecked(t, Options{Seed: true})
 	c := newClient(t, s)
 	first := c.mustJSON(http.MethodGet, "/users?limit=2", nil)
 	last := c.mustJSON(http.MethodGet, "/users?limit=2&offset=2", nil)
@@ -103,7 +103,7 @@ func TestListsHaveHasMoreAndNoTotal(t *testing.T) {
 // #[serde(flatten)] (models/src/api_key.rs:389): the key's fields and
 // secret at the top level; key_hash is skip_serializing.
 func TestAPIKeyWithSecretIsFlat(t *testing.T) {
-	s := New(t, Options{Seed: true})
+	s := newChecked(t, Options{Seed: true})
 	c := newClient(t, s)
 	created := c.mustJSON(http.MethodPost, "/api-auth/apps/"+SeedAPIAppSlug+"/keys", map[string]any{"name": "flat"})
 	rotated := c.mustJSON(http.MethodPost, "/api-auth/apps/"+SeedAPIAppSlug+"/keys/"+created["id"].(string)+"/rotate", nil)
@@ -137,7 +137,7 @@ func TestAPIKeyWithSecretIsFlat(t *testing.T) {
 // int64 decode keeps. Optional ids the server skips when None are absent,
 // not null (models/src/api_key.rs:244).
 func TestIDTypesAreTheServers(t *testing.T) {
-	s := New(t, Options{Seed: true})
+	s := newChecked(t, Options{Seed: true})
 	c := newClient(t, s)
 	raw := c.rawJSON(http.MethodPost, "/api-auth/rate-limit-schemes", map[string]any{
 		"slug": "ids", "name": "Ids", "rules": []map[string]any{{"unit": "second", "duration": 1, "max_requests": 5}},

@@ -1,4 +1,4 @@
-package contract
+package validator
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package contract
+package validator
 
 import (
 	"errors"
@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/wacht-platform/serverless-go/internal/contract"
 )
 
 func TestDocumentsLoad(t *testing.T) {
@@ -41,7 +43,7 @@ func TestRequestValidation(t *testing.T) {
 	bad := httptest.NewRequest("GET", "https://api.wacht.dev/users?limit=twenty", nil)
 	bad.Header.Set("Authorization", "Bearer k")
 	err = p.ValidateRequest(bad)
-	var v *Violation
+	var v *contract.Violation
 	if !errors.As(err, &v) || v.Kind != "request" {
 		t.Fatalf("non-integer limit accepted: %v", err)
 	}
@@ -134,7 +136,7 @@ func TestMiddlewareAndTransport(t *testing.T) {
 }
 
 func TestRouteMatching(t *testing.T) {
-	p, err := Platform()
+	p, err := Load(contract.PlatformAPI)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package contract_test
+package validator_test
 
 import (
 	"errors"
@@ -6,12 +6,13 @@ import (
 	"net/http/httptest"
 
 	"github.com/wacht-platform/serverless-go/internal/contract"
+	"github.com/wacht-platform/serverless-go/internal/contract/validator"
 )
 
 // A request the platform API does not accept is reported as a Violation
 // naming what is wrong.
 func ExampleDocument_ValidateRequest() {
-	doc, err := contract.Platform()
+	doc, err := validator.Platform()
 	if err != nil {
 		panic(err)
 	}

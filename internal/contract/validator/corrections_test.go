@@ -1,4 +1,4 @@
-package contract
+package validator
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wacht-platform/serverless-go/internal/contract"
 	"github.com/wacht-platform/serverless-go/internal/contract/corrections"
 )
 
@@ -30,7 +31,7 @@ func TestCorrections(t *testing.T) {
 	for _, o := range set.Overlaps() {
 		t.Errorf("two files patch the same place: %s", o)
 	}
-	ops := map[string]Operation{}
+	ops := map[string]contract.Operation{}
 	for _, op := range doc.Operations() {
 		ops[op.Method+" "+op.Path] = op
 	}
