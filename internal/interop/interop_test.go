@@ -23,6 +23,7 @@ import (
 	"github.com/lestrrat-go/jwx/v3/jwt"
 
 	"github.com/wacht-platform/serverless-go/auth"
+	"github.com/wacht-platform/serverless-go/internal/contract"
 	"github.com/wacht-platform/serverless-go/internal/testtools"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
@@ -45,7 +46,7 @@ type tokens struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	emu := wachttest.New(t, wachttest.Options{Seed: true})
+	emu := wachttest.New(t, wachttest.Options{Validate: contract.Validate, Seed: true})
 	f := &fixture{emu: emu, keyPEM: pkcs8PEM(t, emu.SigningKey()), otherPEM: otherKeyPEM(t)}
 	user := mustUint(t, wachttest.SeedUserID)
 	org := mustUint(t, wachttest.SeedOrganizationID)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/wacht-platform/serverless-go/auth"
 	"github.com/wacht-platform/serverless-go/handler"
+	"github.com/wacht-platform/serverless-go/internal/contract"
 	"github.com/wacht-platform/serverless-go/platforms/lambda"
 	"github.com/wacht-platform/serverless-go/samples/functions"
 	"github.com/wacht-platform/serverless-go/wacht"
@@ -161,7 +162,7 @@ func TestBadInputLambdaEvents(t *testing.T) {
 }
 
 func TestBadInputPagination(t *testing.T) {
-	emu := wachttest.New(t, wachttest.Options{Seed: true})
+	emu := wachttest.New(t, wachttest.Options{Validate: contract.Validate, Seed: true})
 	c, err := wacht.NewClient(wacht.Config{APIKey: emu.APIKey, BaseURL: emu.BackendURL})
 	if err != nil {
 		t.Fatal(err)

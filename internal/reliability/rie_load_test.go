@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wacht-platform/serverless-go/internal/contract"
 	"github.com/wacht-platform/serverless-go/internal/testtools"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
@@ -64,7 +65,7 @@ func TestLoadRuntimeInterfaceEmulator(t *testing.T) {
 		n = 20000
 	}
 	bootstrap := testtools.BuildBootstrap(t, "../../samples/lambda/admin-users")
-	emu := wachttest.New(t, wachttest.Options{Seed: true})
+	emu := wachttest.New(t, wachttest.Options{Validate: contract.Validate, Seed: true})
 	url, _ := testtools.StartRIE(t, bootstrap, "admin-users",
 		"WACHT_API_KEY="+emu.APIKey, "WACHT_BACKEND_API_URL="+emu.BackendURL,
 		"WACHT_PUBLISHABLE_KEY="+emu.PublishableKey, "NEXT_PUBLIC_WACHT_PUBLISHABLE_KEY=")

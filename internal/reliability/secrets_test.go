@@ -18,6 +18,7 @@ import (
 
 	"github.com/wacht-platform/serverless-go/auth"
 	"github.com/wacht-platform/serverless-go/handler"
+	"github.com/wacht-platform/serverless-go/internal/contract"
 	"github.com/wacht-platform/serverless-go/samples/functions"
 	"github.com/wacht-platform/serverless-go/wacht"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
@@ -153,7 +154,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 }
 
 func TestSecretsNotPrinted(t *testing.T) {
-	emu := wachttest.New(t, wachttest.Options{Seed: true})
+	emu := wachttest.New(t, wachttest.Options{Validate: contract.Validate, Seed: true})
 	env := map[string]string{
 		handler.EnvAPIKey: emu.APIKey, handler.EnvBackendAPIURL: emu.BackendURL,
 		handler.EnvPublishableKey: emu.PublishableKey, handler.EnvGatewayURL: emu.GatewayURL,

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/wacht-platform/serverless-go/handler"
+	"github.com/wacht-platform/serverless-go/internal/contract"
 	"github.com/wacht-platform/serverless-go/internal/testtools"
 	"github.com/wacht-platform/serverless-go/samples/functions"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
@@ -43,7 +44,7 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	t.Helper()
 	emu := o.emu
 	if emu == nil {
-		emu = wachttest.New(t, wachttest.Options{Seed: true})
+		emu = wachttest.New(t, wachttest.Options{Validate: contract.Validate, Seed: true})
 	}
 	env := map[string]string{
 		handler.EnvAPIKey:              emu.APIKey,
