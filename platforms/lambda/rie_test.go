@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -279,6 +281,74 @@ func TestRuntimeInterfaceEmulatorAdminUsers(t *testing.T) {
 				if body.Error != "forbidden" {
 					t.Errorf("%s: error %q", name, body.Error)
 				}
+			}
+		}
+	}
+}
+
+// The README's first snippet, built as a bootstrap (internal/readme), logs
+// and answers with the Lambda request id under the Runtime Interface
+// Emulator: no option is needed for it.
+func TestREADMESnippetUsesLambdaRequestID(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a bootstrap and runs the emulator")
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{"kit := handler.New(handler.Options{})", "lambda.Start(kit.Handler(mux))", `kit.Protect(handler.Require{AnyPermission: []string{"user:read"}})`} {
+		if !strings.Contains(string(readme), line) {
+			t.Fatalf("the README no longer shows %q; update internal/readme to match its snippet", line)
+		}
+	}
+	bootstrap := testtools.BuildBootstrap(t, "./internal/readme")
+	w := wachttest.New(t, wachttest.Options{Validate: contract.Validate, Seed: true})
+	url, output := testtools.StartRIE(t, bootstrap, "readme",
+		"WACHT_API_KEY="+w.APIKey,
+		"WACHT_BACKEND_API_URL="+w.BackendURL,
+		"WACHT_PUBLISHABLE_KEY="+w.PublishableKey)
+	emu := &emulator{url: url}
+	token, err := w.MintToken(wachttest.TokenOptions{OrganizationPermissions: []string{"user:read"}, Lifetime: 5 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	startLine := regexp.MustCompile(`START RequestId: ([0-9a-f-]{36})`)
+	for _, tc := range []struct {
+		token  string
+		status int
+	}{{"", http.StatusUnauthorized}, {token, http.StatusOK}} {
+		before := len(startLine.FindAllStringSubmatch(output.String(), -1))
+		ev := v2Event("/admin/users")
+		if tc.token != "" {
+			ev.Headers["authorization"] = "Bearer " + tc.token
+		}
+		var res response
+		if out := emu.invoke(t, marshal(t, ev)); json.Unmarshal(out, &res) != nil || res.StatusCode != tc.status {
+			t.Fatalf("status %d, want %d: %s", res.StatusCode, tc.status, out)
+		}
+		starts := startLine.FindAllStringSubmatch(output.String(), -1)
+		if len(starts) != before+1 {
+			t.Fatalf("want one new START line from the emulator, output:\n%s", output.String())
+		}
+		lambdaID := starts[len(starts)-1][1]
+		if got := res.Headers["X-Request-Id"]; got != lambdaID {
+			t.Errorf("X-Request-Id %q, want the Lambda request id %q", got, lambdaID)
+		}
+		if tc.status == http.StatusUnauthorized {
+			var body struct {
+				RequestID string `json:"request_id"`
+			}
+			if err := json.Unmarshal(res.body(t), &body); err != nil || body.RequestID != lambdaID {
+				t.Errorf("error body request_id %q, want %q (%v)", body.RequestID, lambdaID, err)
+			}
+			// The kit's log line for the refused request carries the id.
+			var logged bool
+			for _, line := range strings.Split(output.String(), "\n") {
+				logged = logged || strings.Contains(line, "request failed") && strings.Contains(line, "request_id="+lambdaID)
+			}
+			if !logged {
+				t.Errorf("no log line with request_id=%s:\n%s", lambdaID, output.String())
 			}
 		}
 	}
