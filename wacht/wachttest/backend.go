@@ -68,8 +68,10 @@ func (s *Server) ImplementedOperations() []string {
 // *Params structs of platform/src/api/b2b/mod.rs; API keys:
 // Path<(String, i64)> (platform/src/api/api_key/key_handlers.rs:41,62);
 // webhook endpoints: platform/src/api/webhook/endpoints.rs:77,114,151.
+// JWT templates and segments: JWTTemplateParams and SegmentParams
+// (platform/src/api/settings.rs:35, platform/src/api/segments.rs:26).
 var int64PathParams = []string{"user_id", "email_id", "phone_id", "signin_id", "invitation_id", "waitlist_user_id",
-	"organization_id", "workspace_id", "membership_id", "role_id", "key_id", "endpoint_id"}
+	"organization_id", "workspace_id", "membership_id", "role_id", "key_id", "endpoint_id", "id"}
 
 // numericPathIDs parses the i64 path parameters of template as the
 // server would, answering its rejection for one that is not a decimal
@@ -156,6 +158,22 @@ func (s *Server) backendOps() map[string]opFunc {
 	return map[string]opFunc{
 		// Deployment
 		"getDeploymentWithSettings": s.getDeployment,
+		// JWT templates
+		"getDeploymentJwtTemplates":   s.listJWTTemplates,
+		"createDeploymentJwtTemplate": s.createJWTTemplate,
+		"updateDeploymentJwtTemplate": s.updateJWTTemplate,
+		"deleteDeploymentJwtTemplate": s.deleteJWTTemplate,
+		// Segments
+		"listSegments":   s.listSegments,
+		"createSegment":  s.createSegment,
+		"getSegmentData": s.segmentData,
+		"updateSegment":  s.updateSegment,
+		"deleteSegment":  s.deleteSegment,
+		"assignSegment":  s.assignSegment,
+		"removeSegment":  s.removeSegment,
+		// Notifications and session tickets
+		"createNotification":         s.createNotification,
+		"createBackendSessionTicket": s.createSessionTicket,
 		// Users
 		"getActiveUserList":              s.listUsers,
 		"createUser":                     s.createUser,

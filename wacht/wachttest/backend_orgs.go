@@ -36,7 +36,7 @@ type orgDetailsView struct {
 	orgView
 	Roles      []roleView      `json:"roles"`
 	Workspaces []workspaceView `json:"workspaces"`
-	Segments   []any           `json:"segments"`
+	Segments   []segmentView   `json:"segments"`
 }
 
 func (st *store) orgView(o *org) orgView {
@@ -120,7 +120,7 @@ func (s *Server) getOrg(w http.ResponseWriter, r *http.Request) error {
 		return ok(w, orgDetailsView{orgView: st.orgView(o),
 			Roles:      viewsOf(scopeRoles(st.orgRoles, o.ID), (*role).view),
 			Workspaces: viewsOf(oldestFirst(st.workspaces, func(ws *workspace) bool { return ws.OrgID == o.ID }), st.workspaceView),
-			Segments:   []any{}})
+			Segments:   st.segmentsOf("organization", o.ID)})
 	})
 }
 
@@ -181,6 +181,7 @@ func (s *Server) deleteOrg(w http.ResponseWriter, r *http.Request) error {
 		maps.DeleteFunc(st.orgRoles, func(_ string, rl *role) bool { return rl.Scope == o.ID })
 		maps.DeleteFunc(st.orgInvites, func(_ string, inv *orgInvitation) bool { return inv.OrgID == o.ID })
 		delete(st.orgs, o.ID)
+		st.dropSegmentMember(o.ID)
 		return ok(w, empty{})
 	})
 }

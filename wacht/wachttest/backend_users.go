@@ -69,7 +69,7 @@ type userDetailsView struct {
 	EmailAddresses                 []emailView    `json:"email_addresses"`
 	PhoneNumbers                   []phoneView    `json:"phone_numbers"`
 	SocialConnections              []any          `json:"social_connections"`
-	Segments                       []any          `json:"segments"`
+	Segments                       []segmentView  `json:"segments"`
 	HasPassword                    bool           `json:"has_password"`
 	HasBackupCodes                 bool           `json:"has_backup_codes"`
 }
@@ -96,12 +96,12 @@ func (p *phone) view() phoneView {
 		CountryCode: p.CountryCode, Verified: p.Verified, VerifiedAt: p.VerifiedAt}
 }
 
-func (u *user) details() userDetailsView {
+func (st *store) userDetails(u *user) userDetailsView {
 	v := userDetailsView{ID: u.ID, CreatedAt: u.Created, UpdatedAt: u.Updated, FirstName: u.FirstName, LastName: u.LastName,
 		Username: strOrNil(u.Username), ProfilePictureURL: u.PictureURL, SchemaVersion: "v2", Disabled: u.Disabled,
 		SecondFactorPolicy: u.SecondFactorPolicy, Availability: "available", DeploymentID: DeploymentID,
 		PublicMetadata: copyMap(u.PublicMetadata), PrivateMetadata: copyMap(u.PrivateMetadata),
-		EmailAddresses: []emailView{}, PhoneNumbers: []phoneView{}, SocialConnections: []any{}, Segments: []any{},
+		EmailAddresses: []emailView{}, PhoneNumbers: []phoneView{}, SocialConnections: []any{}, Segments: st.segmentsOf("user", u.ID),
 		HasPassword: u.HasPassword}
 	for _, e := range u.Emails {
 		v.EmailAddresses = append(v.EmailAddresses, e.view())
@@ -240,7 +240,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) error {
 	return within(s, r, "user_id", (*store).user, func(st *store, u *user) error {
-		return ok(w, u.details())
+		return ok(w, st.userDetails(u))
 	})
 }
 
@@ -256,7 +256,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 		}
 		next.Updated = time.Now().UTC()
 		*u = next
-		return ok(w, u.details())
+		return ok(w, st.userDetails(u))
 	})
 }
 
@@ -310,6 +310,7 @@ func (st *store) updatedUser(u *user, f *form) (user, error) {
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) error {
 	return within(s, r, "user_id", (*store).user, func(st *store, u *user) error {
 		delete(st.users, u.ID)
+		st.dropSegmentMember(u.ID)
 		ofUser := func(_ string, m *member) bool { return m.UserID == u.ID }
 		maps.DeleteFunc(st.orgMembers, ofUser)
 		maps.DeleteFunc(st.wsMembers, ofUser)

@@ -16,10 +16,10 @@ type workspaceListView struct {
 
 type workspaceDetailsView struct {
 	workspaceView
-	OrganizationID   string     `json:"organization_id"`
-	OrganizationName string     `json:"organization_name"`
-	Roles            []roleView `json:"roles"`
-	Segments         []any      `json:"segments"`
+	OrganizationID   string        `json:"organization_id"`
+	OrganizationName string        `json:"organization_name"`
+	Roles            []roleView    `json:"roles"`
+	Segments         []segmentView `json:"segments"`
 }
 
 func (st *store) workspaceView(ws *workspace) workspaceView {
@@ -41,6 +41,7 @@ func (st *store) addWorkspace(id, orgID string, p profile, now time.Time) *works
 
 func (st *store) dropWorkspace(id string) {
 	delete(st.workspaces, id)
+	st.dropSegmentMember(id)
 	maps.DeleteFunc(st.wsMembers, func(_ string, m *member) bool { return m.Scope == id })
 	maps.DeleteFunc(st.wsRoles, func(_ string, rl *role) bool { return rl.Scope == id })
 }
@@ -72,7 +73,7 @@ func (s *Server) listWorkspaces(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) getWorkspace(w http.ResponseWriter, r *http.Request) error {
 	return within(s, r, "workspace_id", (*store).workspace, func(st *store, ws *workspace) error {
 		v := workspaceDetailsView{workspaceView: st.workspaceView(ws), OrganizationID: ws.OrgID,
-			Roles: viewsOf(scopeRoles(st.wsRoles, ws.ID), (*role).view), Segments: []any{}}
+			Roles: viewsOf(scopeRoles(st.wsRoles, ws.ID), (*role).view), Segments: st.segmentsOf("workspace", ws.ID)}
 		if o, ok := st.orgs[ws.OrgID]; ok {
 			v.OrganizationName = o.Name
 		}

@@ -32,6 +32,10 @@ type store struct {
 	hookApps    map[string]*hookApp
 	endpoints   map[string]*endpoint
 	limiter     *limiter
+
+	jwtTemplates  map[string]*jwtTemplate
+	segments      map[string]*segment
+	notifications []*notification
 }
 
 func newStore() *store {
@@ -53,6 +57,9 @@ func newStore() *store {
 		hookApps:    map[string]*hookApp{},
 		endpoints:   map[string]*endpoint{},
 		limiter:     newLimiter(),
+
+		jwtTemplates: map[string]*jwtTemplate{},
+		segments:     map[string]*segment{},
 	}
 	now := seedEpoch
 	// Deployment-level roles: every organization and workspace has them.

@@ -1,0 +1,206 @@
+package wacht_test
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/wacht-platform/serverless-go/internal/contract"
+	"github.com/wacht-platform/serverless-go/wacht"
+	"github.com/wacht-platform/serverless-go/wacht/wachttest"
+)
+
+// The life-cycle tests drive each resource through the client against the
+// emulator, every request and response checked against the corrected
+// contract: create, read, list page by page, update, delete, then a 404.
+
+func lifecycle(t *testing.T) (context.Context, *wacht.Client, *emulator) {
+	t.Helper()
+	e := &emulator{}
+	srv, err := wachttest.NewServer(wachttest.Options{Validate: contract.Validate, Seed: true, OnViolation: func(err error) {
+		if e.offContract.Load() == 0 {
+			t.Errorf("contract violation: %v", err)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	e.Server = srv
+	c, err := wacht.NewClient(wacht.Config{APIKey: srv.APIKey, BaseURL: srv.BackendURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return t.Context(), c, e
+}
+
+// emulator is a checked emulator whose checks a test can suspend while it
+// sends a request outside the contract on purpose, to see the server's
+// answer to it.
+type emulator struct {
+	*wachttest.Server
+	offContract atomic.Int32
+}
+
+func (e *emulator) outsideContract(fn func()) {
+	e.offContract.Add(1)
+	defer e.offContract.Add(-1)
+	fn()
+}
+
+func mustNotFound(t *testing.T, what string, err error) {
+	t.Helper()
+	if !wacht.IsNotFound(err) {
+		t.Fatalf("%s after delete: %v, want a 404", what, err)
+	}
+}
+
+func TestJWTTemplateLifecycle(t *testing.T) {
+	ctx, c, _ := lifecycle(t)
+	created, err := c.JWTTemplates.Create(ctx, wacht.NewDeploymentJWTTemplate{
+		Name: "hasura", TokenLifetime: 60, AllowedClockSkew: 5,
+		Template: map[string]any{"https://hasura.io/jwt/claims": map[string]any{"x-hasura-user-id": "{{user.id}}"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created.ID == "" || created.Name != "hasura" || created.CustomSigningKey != nil || created.DeploymentID != wachttest.DeploymentID {
+		t.Fatalf("created %+v", created)
+	}
+	if _, err := c.JWTTemplates.Create(ctx, wacht.NewDeploymentJWTTemplate{Name: "second", TokenLifetime: 30, Template: map[string]any{}}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := c.JWTTemplates.List(ctx)
+	if err != nil || len(list) != 2 || list[0].ID != created.ID {
+		t.Fatalf("list %+v %v", list, err)
+	}
+	updated, err := c.JWTTemplates.Update(ctx, created.ID, wacht.PartialDeploymentJWTTemplate{
+		TokenLifetime:    wacht.Ptr[int64](120),
+		CustomSigningKey: &wacht.CustomSigningKey{Enabled: true, Key: "-----BEGIN PRIVATE KEY-----", Algorithm: "RS256"},
+	})
+	if err != nil || updated.TokenLifetime != 120 || updated.Name != "hasura" || updated.CustomSigningKey == nil || !updated.UpdatedAt.After(created.UpdatedAt.Add(-1)) {
+		t.Fatalf("updated %+v %v", updated, err)
+	}
+	if err := c.JWTTemplates.Delete(ctx, created.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.JWTTemplates.Update(ctx, created.ID, wacht.PartialDeploymentJWTTemplate{Name: wacht.Ptr("gone")})
+	mustNotFound(t, "JWT template", err)
+}
+
+func TestSegmentLifecycle(t *testing.T) {
+	ctx, c, srv := lifecycle(t)
+	srv.outsideContract(func() {
+		if _, err := c.Segments.Create(ctx, wacht.CreateSegmentRequest{Name: "bad", Type: "team"}); err == nil || !strings.Contains(err.Error(), "Invalid segment type") {
+			t.Fatalf("segment of an unknown type: %v, want the server's 400", err)
+		}
+	})
+	var ids []string
+	for _, name := range []string{"beta testers", "enterprise", "churn risk"} {
+		sg, err := c.Segments.Create(ctx, wacht.CreateSegmentRequest{Name: name, Type: "user"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, sg.ID)
+	}
+	var names []string
+	for sg, err := range c.Segments.All(ctx, wacht.ListSegmentsParams{Limit: 2, SortKey: "name", SortOrder: "asc"}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, sg.Name)
+	}
+	if strings.Join(names, ",") != "beta testers,churn risk,enterprise" {
+		t.Fatalf("segments by name, two per page: %v", names)
+	}
+	users, err := c.Users.List(ctx, wacht.ListUsersParams{})
+	if err != nil || len(users.Data) == 0 {
+		t.Fatalf("seeded users: %v", err)
+	}
+	uid := users.Data[0].ID
+	if err := c.Segments.Assign(ctx, ids[0], wacht.AssignEntityRequest{EntityID: uid}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Segments.Assign(ctx, ids[0], wacht.AssignEntityRequest{EntityID: "999999"}); !wacht.IsNotFound(err) {
+		t.Fatalf("assigning an unknown user: %v, want a 404", err)
+	}
+	members, err := c.Segments.Query(ctx, wacht.GetSegmentDataRequest{TargetType: "user", Filters: &wacht.SegmentDataFilters{SegmentID: &ids[0]}})
+	if err != nil || len(members) != 1 || members[0].ID != uid || members[0].Name != nil {
+		t.Fatalf("segment members %+v %v", members, err)
+	}
+	details, err := c.Users.Get(ctx, uid)
+	if err != nil || len(details.Segments) != 1 || details.Segments[0].ID != ids[0] {
+		t.Fatalf("user details segments %+v %v", details, err)
+	}
+	renamed, err := c.Segments.Update(ctx, ids[0], wacht.UpdateSegmentRequest{Name: wacht.Ptr("beta")})
+	if err != nil || renamed.Name != "beta" || renamed.Type != "user" {
+		t.Fatalf("renamed %+v %v", renamed, err)
+	}
+	if err := c.Segments.Remove(ctx, ids[0], wacht.AssignEntityRequest{EntityID: uid}); err != nil {
+		t.Fatal(err)
+	}
+	if members, err := c.Segments.Query(ctx, wacht.GetSegmentDataRequest{TargetType: "user", Filters: &wacht.SegmentDataFilters{SegmentID: &ids[0]}}); err != nil || len(members) != 0 {
+		t.Fatalf("after remove: %+v %v", members, err)
+	}
+	if err := c.Segments.Delete(ctx, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	mustNotFound(t, "segment", c.Segments.Delete(ctx, ids[0]))
+}
+
+func TestNotificationsFanOut(t *testing.T) {
+	ctx, c, srv := lifecycle(t)
+	users, err := c.Users.List(ctx, wacht.ListUsersParams{})
+	if err != nil || len(users.Data) < 2 {
+		t.Fatalf("seeded users: %v", err)
+	}
+	a, b := users.Data[0].ID, users.Data[1].ID
+	res, err := c.Notifications.Create(ctx, wacht.CreateNotificationRequest{
+		UserIDs: []string{b, a, a}, Title: "Invoice ready", Body: "Your invoice is ready.",
+		ActionURL: wacht.Ptr("https://example.com/invoices/1"), Severity: wacht.Ptr("critical"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Data) != 2 || *res.Data[0].UserID > *res.Data[1].UserID && len(*res.Data[0].UserID) >= len(*res.Data[1].UserID) {
+		t.Fatalf("one notification per recipient, in id order: %+v", res.Data)
+	}
+	n := res.Data[0]
+	if n.Severity != "info" || len(n.CTAs) != 1 || n.CTAs[0].Label != "View" || n.CTAs[0].Payload != "https://example.com/invoices/1" {
+		t.Fatalf("notification %+v", n)
+	}
+	if got := srv.Notifications(); len(got) != 2 || got[0].Title != "Invoice ready" {
+		t.Fatalf("emulator's record %+v", got)
+	}
+	if _, err := c.Notifications.Create(ctx, wacht.CreateNotificationRequest{Title: "t", Body: "b"}); err == nil || !strings.Contains(err.Error(), "At least one recipient") {
+		t.Fatalf("no recipient: %v", err)
+	}
+}
+
+func TestSessionTickets(t *testing.T) {
+	ctx, c, srv := lifecycle(t)
+	tk, err := c.Sessions.CreateTicket(ctx, wacht.CreateSessionTicketRequest{TicketType: "impersonation", UserID: wacht.Ptr("1"), ExpiresIn: wacht.Ptr[int64](60)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(tk.URL)
+	if err != nil || u.Path != "/sign-in" || u.Query().Get("ticket") != tk.Ticket || "http://"+u.Host != srv.FrontendURL {
+		t.Fatalf("ticket %+v", tk)
+	}
+	for _, tc := range []struct {
+		req wacht.CreateSessionTicketRequest
+		msg string
+	}{
+		{wacht.CreateSessionTicketRequest{TicketType: "impersonation"}, "user_id is required"},
+		{wacht.CreateSessionTicketRequest{TicketType: "webhook_app_access", WebhookAppSlug: wacht.Ptr("")}, "webhook_app_slug cannot be empty"},
+		{wacht.CreateSessionTicketRequest{TicketType: "sudo"}, "Invalid ticket_type"},
+	} {
+		srv.outsideContract(func() {
+			if _, err := c.Sessions.CreateTicket(ctx, tc.req); err == nil || !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("%+v: %v, want %q", tc.req, err, tc.msg)
+			}
+		})
+	}
+}
