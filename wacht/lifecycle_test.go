@@ -73,7 +73,8 @@ func TestJWTTemplateLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	list, err := c.JWTTemplates.List(ctx)
-	if err != nil || len(list) != 2 || list[0].ID != created.ID {
+	// The seeded "hasura" template comes first: the list is oldest first.
+	if err != nil || len(list) != 3 || list[0].ID != wachttest.SeedJWTTemplateID || list[1].ID != created.ID {
 		t.Fatalf("list %+v %v", list, err)
 	}
 	updated, err := c.JWTTemplates.Update(ctx, created.ID, wacht.PartialDeploymentJWTTemplate{
@@ -98,7 +99,7 @@ func TestSegmentLifecycle(t *testing.T) {
 		}
 	})
 	var ids []string
-	for _, name := range []string{"beta testers", "enterprise", "churn risk"} {
+	for _, name := range []string{"alpha", "enterprise", "churn risk"} {
 		sg, err := c.Segments.Create(ctx, wacht.CreateSegmentRequest{Name: name, Type: "user"})
 		if err != nil {
 			t.Fatal(err)
@@ -112,7 +113,7 @@ func TestSegmentLifecycle(t *testing.T) {
 		}
 		names = append(names, sg.Name)
 	}
-	if strings.Join(names, ",") != "beta testers,churn risk,enterprise" {
+	if strings.Join(names, ",") != "alpha,beta testers,churn risk,enterprise" {
 		t.Fatalf("segments by name, two per page: %v", names)
 	}
 	users, err := c.Users.List(ctx, wacht.ListUsersParams{})
@@ -134,8 +135,8 @@ func TestSegmentLifecycle(t *testing.T) {
 	if err != nil || len(details.Segments) != 1 || details.Segments[0].ID != ids[0] {
 		t.Fatalf("user details segments %+v %v", details, err)
 	}
-	renamed, err := c.Segments.Update(ctx, ids[0], wacht.UpdateSegmentRequest{Name: wacht.Ptr("beta")})
-	if err != nil || renamed.Name != "beta" || renamed.Type != "user" {
+	renamed, err := c.Segments.Update(ctx, ids[0], wacht.UpdateSegmentRequest{Name: wacht.Ptr("alpha testers")})
+	if err != nil || renamed.Name != "alpha testers" || renamed.Type != "user" {
 		t.Fatalf("renamed %+v %v", renamed, err)
 	}
 	if err := c.Segments.Remove(ctx, ids[0], wacht.AssignEntityRequest{EntityID: uid}); err != nil {
@@ -203,4 +204,64 @@ func TestSessionTickets(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestUserSignInFactors(t *testing.T) {
+	ctx, c, srv := lifecycle(t)
+	uid := wachttest.SeedUserID
+	second, err := srv.AddPasskey(uid, "YubiKey")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := c.Users.ListPasskeys(ctx, uid)
+	if err != nil || len(keys) != 2 || keys[0].ID != second || keys[1].ID != wachttest.SeedPasskeyID {
+		t.Fatalf("passkeys, newest first: %+v %v", keys, err)
+	}
+	if err := c.Users.RenamePasskey(ctx, uid, second, wacht.RenamePasskeyRequest{Name: "Office YubiKey"}); err != nil {
+		t.Fatal(err)
+	}
+	if keys, _ := c.Users.ListPasskeys(ctx, uid); keys[0].Name != "Office YubiKey" {
+		t.Fatalf("renamed: %+v", keys[0])
+	}
+	if err := c.Users.DeletePasskey(ctx, uid, second); err != nil {
+		t.Fatal(err)
+	}
+	mustNotFound(t, "passkey", c.Users.DeletePasskey(ctx, uid, second))
+
+	conns, err := c.Users.ListSocialConnections(ctx, uid)
+	if err != nil || len(conns) != 1 || conns[0].Provider != "google_oauth" || conns[0].EmailAddress != "ada@example.com" {
+		t.Fatalf("social connections %+v %v", conns, err)
+	}
+	if err := c.Users.DeleteSocialConnection(ctx, uid, conns[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := c.Users.Get(ctx, uid); err != nil || len(d.SocialConnections) != 0 {
+		t.Fatalf("details after the connection went: %+v %v", d, err)
+	}
+
+	const secret = "JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP"
+	auth, err := c.Users.CreateAuthenticator(ctx, uid, wacht.CreateAuthenticatorRequest{Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(auth.OTPURL, "otpauth://totp/Wacht:ada%40example.com?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&") {
+		t.Fatalf("otp url %q", auth.OTPURL)
+	}
+	if _, err := c.Users.CreateAuthenticator(ctx, uid, wacht.CreateAuthenticatorRequest{Secret: secret}); !wacht.IsConflict(err) {
+		t.Fatalf("second authenticator: %v, want a 409", err)
+	}
+	if _, err := c.Users.CreateAuthenticator(ctx, wachttest.SeedUser2ID, wacht.CreateAuthenticatorRequest{Secret: "JBSWY3DP"}); err == nil || !strings.Contains(err.Error(), "secret too short") {
+		t.Fatalf("short secret: %v", err)
+	}
+	codes, err := c.Users.RegenerateBackupCodes(ctx, uid)
+	if err != nil || len(codes.BackupCodes) != 12 || len(codes.BackupCodes[0]) != 9 || codes.BackupCodes[0][4] != '-' {
+		t.Fatalf("backup codes %+v %v", codes, err)
+	}
+	if d, err := c.Users.Get(ctx, uid); err != nil || !d.HasBackupCodes {
+		t.Fatalf("has_backup_codes after regenerating: %+v %v", d, err)
+	}
+	if err := c.Users.DeleteAuthenticator(ctx, uid); err != nil {
+		t.Fatal(err)
+	}
+	mustNotFound(t, "authenticator", c.Users.DeleteAuthenticator(ctx, uid))
 }

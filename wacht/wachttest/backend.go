@@ -68,10 +68,14 @@ func (s *Server) ImplementedOperations() []string {
 // *Params structs of platform/src/api/b2b/mod.rs; API keys:
 // Path<(String, i64)> (platform/src/api/api_key/key_handlers.rs:41,62);
 // webhook endpoints: platform/src/api/webhook/endpoints.rs:77,114,151.
-// JWT templates and segments: JWTTemplateParams and SegmentParams
+// Passkeys and social connections: Path<(i64, i64)>
+// (platform/src/api/user/passkey_handlers.rs:34,
+// platform/src/api/user/identifier_handlers.rs:95). JWT templates and
+// segments: JWTTemplateParams and SegmentParams
 // (platform/src/api/settings.rs:35, platform/src/api/segments.rs:26).
 var int64PathParams = []string{"user_id", "email_id", "phone_id", "signin_id", "invitation_id", "waitlist_user_id",
-	"organization_id", "workspace_id", "membership_id", "role_id", "key_id", "endpoint_id", "id"}
+	"organization_id", "workspace_id", "membership_id", "role_id", "key_id", "endpoint_id", "id",
+	"passkey_id", "connection_id"}
 
 // numericPathIDs parses the i64 path parameters of template as the
 // server would, answering its rejection for one that is not a decimal
@@ -163,6 +167,15 @@ func (s *Server) backendOps() map[string]opFunc {
 		"createDeploymentJwtTemplate": s.createJWTTemplate,
 		"updateDeploymentJwtTemplate": s.updateJWTTemplate,
 		"deleteDeploymentJwtTemplate": s.deleteJWTTemplate,
+		// Users: sign-in factors
+		"getUserSocialConnections":   s.listSocialConnections,
+		"deleteUserSocialConnection": s.deleteSocialConnection,
+		"getUserPasskeys":            s.listPasskeys,
+		"renameUserPasskey":          s.renamePasskey,
+		"deleteUserPasskey":          s.deletePasskey,
+		"createUserAuthenticator":    s.createAuthenticator,
+		"deleteUserAuthenticator":    s.deleteAuthenticator,
+		"regenerateUserBackupCodes":  s.regenerateBackupCodes,
 		// Segments
 		"listSegments":   s.listSegments,
 		"createSegment":  s.createSegment,

@@ -45,33 +45,33 @@ type phoneView struct {
 }
 
 type userDetailsView struct {
-	ID                             string         `json:"id"`
-	CreatedAt                      time.Time      `json:"created_at"`
-	UpdatedAt                      time.Time      `json:"updated_at"`
-	FirstName                      string         `json:"first_name"`
-	LastName                       string         `json:"last_name"`
-	Username                       *string        `json:"username"`
-	ProfilePictureURL              string         `json:"profile_picture_url"`
-	SchemaVersion                  string         `json:"schema_version"`
-	Disabled                       bool           `json:"disabled"`
-	SecondFactorPolicy             string         `json:"second_factor_policy"`
-	Availability                   string         `json:"availability"`
-	LastPasswordResetAt            *time.Time     `json:"last_password_reset_at"`
-	ActiveOrganizationMembershipID *string        `json:"active_organization_membership_id"`
-	ActiveWorkspaceMembershipID    *string        `json:"active_workspace_membership_id"`
-	DeploymentID                   string         `json:"deployment_id"`
-	PublicMetadata                 map[string]any `json:"public_metadata"`
-	PrivateMetadata                map[string]any `json:"private_metadata"`
-	PrimaryEmailAddressID          *string        `json:"primary_email_address_id"`
-	PrimaryEmailAddress            *string        `json:"primary_email_address"`
-	PrimaryPhoneNumberID           *string        `json:"primary_phone_number_id"`
-	PrimaryPhoneNumber             *string        `json:"primary_phone_number"`
-	EmailAddresses                 []emailView    `json:"email_addresses"`
-	PhoneNumbers                   []phoneView    `json:"phone_numbers"`
-	SocialConnections              []any          `json:"social_connections"`
-	Segments                       []segmentView  `json:"segments"`
-	HasPassword                    bool           `json:"has_password"`
-	HasBackupCodes                 bool           `json:"has_backup_codes"`
+	ID                             string             `json:"id"`
+	CreatedAt                      time.Time          `json:"created_at"`
+	UpdatedAt                      time.Time          `json:"updated_at"`
+	FirstName                      string             `json:"first_name"`
+	LastName                       string             `json:"last_name"`
+	Username                       *string            `json:"username"`
+	ProfilePictureURL              string             `json:"profile_picture_url"`
+	SchemaVersion                  string             `json:"schema_version"`
+	Disabled                       bool               `json:"disabled"`
+	SecondFactorPolicy             string             `json:"second_factor_policy"`
+	Availability                   string             `json:"availability"`
+	LastPasswordResetAt            *time.Time         `json:"last_password_reset_at"`
+	ActiveOrganizationMembershipID *string            `json:"active_organization_membership_id"`
+	ActiveWorkspaceMembershipID    *string            `json:"active_workspace_membership_id"`
+	DeploymentID                   string             `json:"deployment_id"`
+	PublicMetadata                 map[string]any     `json:"public_metadata"`
+	PrivateMetadata                map[string]any     `json:"private_metadata"`
+	PrimaryEmailAddressID          *string            `json:"primary_email_address_id"`
+	PrimaryEmailAddress            *string            `json:"primary_email_address"`
+	PrimaryPhoneNumberID           *string            `json:"primary_phone_number_id"`
+	PrimaryPhoneNumber             *string            `json:"primary_phone_number"`
+	EmailAddresses                 []emailView        `json:"email_addresses"`
+	PhoneNumbers                   []phoneView        `json:"phone_numbers"`
+	SocialConnections              []socialConnection `json:"social_connections"`
+	Segments                       []segmentView      `json:"segments"`
+	HasPassword                    bool               `json:"has_password"`
+	HasBackupCodes                 bool               `json:"has_backup_codes"`
 }
 
 func (u *user) view() userView {
@@ -101,8 +101,8 @@ func (st *store) userDetails(u *user) userDetailsView {
 		Username: strOrNil(u.Username), ProfilePictureURL: u.PictureURL, SchemaVersion: "v2", Disabled: u.Disabled,
 		SecondFactorPolicy: u.SecondFactorPolicy, Availability: "available", DeploymentID: DeploymentID,
 		PublicMetadata: copyMap(u.PublicMetadata), PrivateMetadata: copyMap(u.PrivateMetadata),
-		EmailAddresses: []emailView{}, PhoneNumbers: []phoneView{}, SocialConnections: []any{}, Segments: st.segmentsOf("user", u.ID),
-		HasPassword: u.HasPassword}
+		EmailAddresses: []emailView{}, PhoneNumbers: []phoneView{}, SocialConnections: newestFirst(u.Social), Segments: st.segmentsOf("user", u.ID),
+		HasPassword: u.HasPassword, HasBackupCodes: len(u.BackupCodes) > 0}
 	for _, e := range u.Emails {
 		v.EmailAddresses = append(v.EmailAddresses, e.view())
 		if e.Primary {

@@ -50,6 +50,11 @@ const (
 
 	SeedInvitationID    = "6001" // Katherine Johnson <katherine@example.com>
 	SeedWaitlistEntryID = "6101" // margaret@example.com (Margaret Hamilton)
+
+	SeedPasskeyID          = "1011" // SeedUserID's passkey "MacBook Touch ID"
+	SeedSocialConnectionID = "1021" // SeedUserID signed in with google_oauth (ada@example.com)
+	SeedJWTTemplateID      = "7001" // "hasura": 60 s tokens with Hasura's claims
+	SeedSegmentID          = "7101" // "beta testers", a user segment holding SeedUserID
 )
 
 // seedEpoch is the creation time of the first seeded record; each next
@@ -148,6 +153,22 @@ func (st *store) seed() error {
 		return err
 	}
 	inv.Expiry = time.Now().UTC().Add(7 * 24 * time.Hour)
+
+	ada := st.users[SeedUserID]
+	t = at()
+	ada.Passkeys = []*passkey{{ID: SeedPasskeyID, Created: &t, Updated: &t, UserID: SeedUserID, Name: "MacBook Touch ID", SignCount: 12,
+		Transports: []string{"internal"}, LastUsedAt: &t, BackedUp: ptr(true), DeviceType: ptr("multi_device")}}
+	t = at()
+	ada.Social = []*socialConnection{{ID: SeedSocialConnectionID, Created: t, Updated: t, UserID: SeedUserID,
+		EmailAddressID: ada.primaryEmail().ID, Provider: "google_oauth", EmailAddress: "ada@example.com",
+		AccessToken: "ya29.seed-access-token", RefreshToken: "1//seed-refresh-token"}}
+	t = at()
+	st.jwtTemplates[SeedJWTTemplateID] = &jwtTemplate{ID: SeedJWTTemplateID, Name: "hasura", TokenLifetime: 60, AllowedClockSkew: 5,
+		Template: map[string]any{"https://hasura.io/jwt/claims": map[string]any{"x-hasura-user-id": "{{user.id}}", "x-hasura-default-role": "user"}},
+		DeploymentID: DeploymentID, Created: t, Updated: t}
+	t = at()
+	st.segments[SeedSegmentID] = &segment{ID: SeedSegmentID, Name: "beta testers", Type: "user", Created: t, Updated: t,
+		Members: map[string]bool{SeedUserID: true}}
 	t = at()
 	st.waitlist[SeedWaitlistEntryID] = &waitlistEntry{ID: SeedWaitlistEntryID, Created: t, Updated: t, Email: "margaret@example.com",
 		FirstName: "Margaret", LastName: "Hamilton"}

@@ -121,6 +121,10 @@ type user struct {
 	Emails             []*email
 	Phones             []*phone
 	HasPassword        bool
+	Passkeys           []*passkey
+	Social             []*socialConnection
+	Authenticator      string // the active authenticator's id, if any
+	BackupCodes        []string
 }
 
 type email struct {
