@@ -2,6 +2,7 @@ package wacht_test
 
 import (
 	"context"
+	"net"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -264,4 +265,126 @@ func TestUserSignInFactors(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustNotFound(t, "authenticator", c.Users.DeleteAuthenticator(ctx, uid))
+}
+
+func TestDeploymentSettingsChangeWhatGetShows(t *testing.T) {
+	ctx, c, srv := lifecycle(t)
+	err := c.Settings.UpdateAuth(ctx, wacht.DeploymentAuthSettingsUpdates{
+		Password:             &wacht.PartialPasswordSettings{MinLength: wacht.Ptr[int64](12), RequireSpecial: wacht.Ptr(true)},
+		SessionTokenLifetime: wacht.Ptr[int64](120),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mode := wacht.DeploymentRestrictionsSignUpMode("waitlist")
+	if err := c.Settings.UpdateRestrictions(ctx, wacht.DeploymentRestrictionsUpdates{SignUpMode: &mode, BannedKeywords: []string{"spam"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Settings.UpdateB2B(ctx, wacht.DeploymentB2BSettingsUpdates{MaxAllowedOrgMembers: wacht.Ptr[int64](25)}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.Deployment.Get(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := d.AuthSettings
+	if deref(a.Password.MinLength) != 12 || !deref(a.Password.RequireSpecial) || a.SessionTokenLifetime != 120 || !a.Password.Enabled {
+		t.Errorf("auth settings after the update: %+v", a.Password)
+	}
+	if d.Restrictions.SignUpMode != mode || len(d.Restrictions.BannedKeywords) != 1 || d.B2BSettings.MaxAllowedOrgMembers != 25 {
+		t.Errorf("restrictions %+v b2b %+v", d.Restrictions, d.B2BSettings)
+	}
+
+	if err := c.Settings.UpdateDisplay(ctx, wacht.DeploymentDisplaySettingsUpdates{AppName: wacht.Ptr("Acme")}); err != nil {
+		t.Fatal(err)
+	}
+	up, err := c.Settings.UploadImage(ctx, "logo", wacht.UploadImageParams{Image: &wacht.File{Name: "logo.png", ContentType: "image/png", Content: strings.NewReader("\x89PNG...")}})
+	if err != nil || !strings.HasPrefix(up.URL, "https://cdn.wacht.services/deployments/"+wachttest.DeploymentID+"/logo-") || !strings.HasSuffix(up.URL, ".png") {
+		t.Fatalf("upload %+v %v", up, err)
+	}
+	if got := srv.DisplaySettings(); got["app_name"] != "Acme" || got["logo_image_url"] != up.URL {
+		t.Errorf("display settings %v", got)
+	}
+
+	google := wacht.SocialConnectionProvider("google_oauth")
+	conn, err := c.Settings.UpsertSocialConnection(ctx, wacht.DeploymentSocialConnectionUpsert{Provider: &google, Enabled: wacht.Ptr(true),
+		Credentials: &wacht.OAuthCredentials{ClientID: "cid", ClientSecret: "csecret", RedirectURI: "https://example.com/cb"}})
+	if err != nil || !conn.Enabled || conn.Credentials == nil || strings.Join(conn.Credentials.Scopes, " ") != "openid email profile" {
+		t.Fatalf("upsert %+v %v", conn, err)
+	}
+	again, err := c.Settings.UpsertSocialConnection(ctx, wacht.DeploymentSocialConnectionUpsert{Provider: &google, Enabled: wacht.Ptr(false)})
+	if err != nil || again.ID != conn.ID || again.Enabled {
+		t.Fatalf("second upsert of the provider %+v %v", again, err)
+	}
+	if list, err := c.Settings.ListSocialConnections(ctx); err != nil || len(list) != 1 {
+		t.Fatalf("social connections %+v %v", list, err)
+	}
+
+	tpl, err := c.Settings.GetEmailTemplate(ctx, "magic-link-template")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl.TemplateSubject = "Your sign-in link"
+	if got, err := c.Settings.UpdateEmailTemplate(ctx, "magic-link-template", *tpl); err != nil || got.TemplateSubject != "Your sign-in link" {
+		t.Fatalf("template update %+v %v", got, err)
+	}
+	if got, _ := c.Settings.GetEmailTemplate(ctx, "magic-link-template"); got.TemplateSubject != "Your sign-in link" {
+		t.Fatalf("template after update %+v", got)
+	}
+	srv.outsideContract(func() {
+		if _, err := c.Settings.GetEmailTemplate(ctx, "no-such-template"); err == nil || !strings.Contains(err.Error(), "400") {
+			t.Fatalf("unknown template: %v, want a 400", err)
+		}
+	})
+}
+
+func TestSMTPIsTestedBeforeItIsKept(t *testing.T) {
+	ctx, c, _ := lifecycle(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = conn.Write([]byte("220 smtp.example.com ESMTP ready\r\n"))
+			_ = conn.Close()
+		}
+	}()
+	port := int64(l.Addr().(*net.TCPAddr).Port)
+	req := wacht.SMTPConfigRequest{Host: "127.0.0.1", Port: port, Username: "mailer", Password: "hunter2", FromEmail: "no-reply@example.com"}
+	if v, err := c.Settings.VerifySMTP(ctx, req); err != nil || !v.Success {
+		t.Fatalf("verify %+v %v", v, err)
+	}
+	cfg, err := c.Settings.UpdateSMTP(ctx, req)
+	if err != nil || !cfg.Verified || !cfg.UseTLS || cfg.Port != port {
+		t.Fatalf("smtp %+v %v", cfg, err)
+	}
+	d, err := c.Deployment.Get(ctx)
+	if err != nil || d.EmailProvider != "custom_smtp" || d.CustomSMTPConfig == nil || d.CustomSMTPConfig.Host != "127.0.0.1" {
+		t.Fatalf("deployment after smtp %+v %v", d, err)
+	}
+	if err := c.Settings.RemoveSMTP(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := c.Deployment.Get(ctx); d.EmailProvider != "postmark" || d.CustomSMTPConfig != nil {
+		t.Fatalf("after remove: %s %+v", d.EmailProvider, d.CustomSMTPConfig)
+	}
+	l.Close()
+	req.Port = 9 // discard: nothing greets
+	if _, err := c.Settings.VerifySMTP(ctx, req); !wacht.IsServerError(err) || !strings.Contains(err.Error(), "SMTP connection test failed") {
+		t.Fatalf("unreachable server: %v, want the server's 502", err)
+	}
+}
+
+func deref[T any](p *T) T {
+	var v T
+	if p != nil {
+		v = *p
+	}
+	return v
 }

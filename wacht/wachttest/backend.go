@@ -176,6 +176,19 @@ func (s *Server) backendOps() map[string]opFunc {
 		"createUserAuthenticator":    s.createAuthenticator,
 		"deleteUserAuthenticator":    s.deleteAuthenticator,
 		"regenerateUserBackupCodes":  s.regenerateBackupCodes,
+		// Deployment settings
+		"updateDeploymentAuthSettings":     s.updateAuthSettings,
+		"updateDeploymentDisplaySettings":  s.updateDisplaySettings,
+		"updateDeploymentRestrictions":     s.updateRestrictions,
+		"updateDeploymentB2bSettings":      s.updateB2BSettings,
+		"getDeploymentSocialConnections":   s.listDeploymentSocialConnections,
+		"upsertDeploymentSocialConnection": s.upsertDeploymentSocialConnection,
+		"updateSmtpConfig":                 s.updateSMTP,
+		"removeSmtpConfig":                 s.removeSMTP,
+		"verifySmtpConnection":             s.verifySMTP,
+		"getDeploymentEmailTemplate":       s.getEmailTemplate,
+		"updateDeploymentEmailTemplate":    s.updateEmailTemplate,
+		"uploadImage":                      s.uploadImage,
 		// Segments
 		"listSegments":   s.listSegments,
 		"createSegment":  s.createSegment,
@@ -569,23 +582,19 @@ func ok(w http.ResponseWriter, v any) error {
 // (internal/contract/corrections), with this emulator's id, hosts and
 // publishable key put in.
 func (s *Server) getDeployment(w http.ResponseWriter, r *http.Request) error {
-	body, err := deploymentBody()
-	if err != nil {
-		return err
-	}
-	fixtureID, _ := body["id"].(string)
-	replaceDeploymentID(body, fixtureID)
-	body["id"] = DeploymentID
-	body["created_at"], body["updated_at"] = seedEpoch, seedEpoch
-	body["backend_host"] = strings.TrimPrefix(s.BackendURL, "http://")
-	body["frontend_host"] = strings.TrimPrefix(s.FrontendURL, "http://")
-	body["mail_from_host"] = strings.TrimPrefix(s.FrontendURL, "http://")
-	body["publishable_key"] = s.PublishableKey
-	body["mode"] = "staging"
-	return ok(w, body)
+	return s.locked(func(st *store) error {
+		body, _ := deepCopy(st.deployment).(map[string]any)
+		body["backend_host"] = strings.TrimPrefix(s.BackendURL, "http://")
+		body["frontend_host"] = strings.TrimPrefix(s.FrontendURL, "http://")
+		body["mail_from_host"] = strings.TrimPrefix(s.FrontendURL, "http://")
+		body["publishable_key"] = s.PublishableKey
+		return ok(w, body)
+	})
 }
 
-// deploymentBody is a fresh copy of the audit's GET / fixture.
+// deploymentBody is a fresh copy of the audit's GET / fixture, with the
+// emulator's deployment id, a staging mode and the seed epoch as its
+// times. Its settings change with the settings operations.
 func deploymentBody() (map[string]any, error) {
 	set, err := corrections.Load()
 	if err != nil {
@@ -597,6 +606,11 @@ func deploymentBody() (map[string]any, error) {
 			if err := json.Unmarshal(fx.Body, &body); err != nil {
 				return nil, fmt.Errorf("wachttest: the GET / fixture: %w", err)
 			}
+			fixtureID, _ := body["id"].(string)
+			replaceDeploymentID(body, fixtureID)
+			body["id"] = DeploymentID
+			body["created_at"], body["updated_at"] = seedEpoch, seedEpoch
+			body["mode"] = "staging"
 			return body, nil
 		}
 	}

@@ -164,7 +164,7 @@ func (st *store) seed() error {
 		AccessToken: "ya29.seed-access-token", RefreshToken: "1//seed-refresh-token"}}
 	t = at()
 	st.jwtTemplates[SeedJWTTemplateID] = &jwtTemplate{ID: SeedJWTTemplateID, Name: "hasura", TokenLifetime: 60, AllowedClockSkew: 5,
-		Template: map[string]any{"https://hasura.io/jwt/claims": map[string]any{"x-hasura-user-id": "{{user.id}}", "x-hasura-default-role": "user"}},
+		Template:     map[string]any{"https://hasura.io/jwt/claims": map[string]any{"x-hasura-user-id": "{{user.id}}", "x-hasura-default-role": "user"}},
 		DeploymentID: DeploymentID, Created: t, Updated: t}
 	t = at()
 	st.segments[SeedSegmentID] = &segment{ID: SeedSegmentID, Name: "beta testers", Type: "user", Created: t, Updated: t,

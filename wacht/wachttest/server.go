@@ -161,6 +161,9 @@ func NewServer(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.st = newStore()
+	if s.st.deployment, err = deploymentBody(); err != nil {
+		return nil, err
+	}
 	if opts.Seed {
 		if err := s.st.seed(); err != nil {
 			return nil, err

@@ -36,6 +36,14 @@ type store struct {
 	jwtTemplates  map[string]*jwtTemplate
 	segments      map[string]*segment
 	notifications []*notification
+
+	// deployment is the body GET / answers; the settings operations
+	// change it. display holds the display settings (see
+	// updateDisplaySettings).
+	deployment      map[string]any
+	display         map[string]any
+	socialProviders map[string]*deploymentSocialConnection
+	templates       map[string]*emailTemplate
 }
 
 func newStore() *store {
@@ -58,8 +66,11 @@ func newStore() *store {
 		endpoints:   map[string]*endpoint{},
 		limiter:     newLimiter(),
 
-		jwtTemplates: map[string]*jwtTemplate{},
-		segments:     map[string]*segment{},
+		jwtTemplates:    map[string]*jwtTemplate{},
+		segments:        map[string]*segment{},
+		display:         map[string]any{},
+		socialProviders: map[string]*deploymentSocialConnection{},
+		templates:       map[string]*emailTemplate{},
 	}
 	now := seedEpoch
 	// Deployment-level roles: every organization and workspace has them.
