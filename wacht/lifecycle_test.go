@@ -1,12 +1,18 @@
 package wacht_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/wacht-platform/serverless-go/internal/contract"
 	"github.com/wacht-platform/serverless-go/wacht"
@@ -387,4 +393,95 @@ func deref[T any](p *T) T {
 		v = *p
 	}
 	return v
+}
+
+// gatewayCheck asks the emulator's gateway about key for resource, as a
+// gateway-protected API would.
+func gatewayCheck(t *testing.T, srv *emulator, key, resource string, required ...string) bool {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"principal": map[string]string{"type": "api_key", "value": key},
+		"resource": resource, "method": "GET", "client_ip": "203.0.113.7", "user_agent": "billing/1", "required_permissions": required})
+	res, err := http.Post(srv.GatewayURL+"/v1/authz/check", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out struct {
+		Allowed bool `json:"allowed"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out.Allowed
+}
+
+func TestAnalyticsAndAuditReflectWhatHappened(t *testing.T) {
+	ctx, c, srv := lifecycle(t)
+	start := time.Now().Add(-time.Minute)
+	if _, err := c.Users.Create(ctx, wacht.CreateUserParams{FirstName: "Mary", LastName: "Jackson", EmailAddress: wacht.Ptr("mary@example.com")}); err != nil {
+		t.Fatal(err)
+	}
+	srv.NewSession(wachttest.TokenOptions{UserID: wachttest.SeedUserID})
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	defer receiver.Close()
+	if _, err := srv.DeliverWebhook(ctx, receiver.URL, "user.created", map[string]any{"id": "1"}); err != nil {
+		t.Fatal(err)
+	}
+	for i, required := range [][]string{{"user:read"}, {"user:read"}, {"billing:admin"}} {
+		if got := gatewayCheck(t, srv, wachttest.SeedAPIKeySecret, "/reports/"+strconv.Itoa(i%2), required...); got != (i < 2) {
+			t.Fatalf("check %d allowed = %v", i, got)
+		}
+	}
+	end := time.Now().Add(time.Minute)
+
+	stats, err := c.Analytics.Stats(ctx, wacht.AnalyticsStatsParams{From: start, To: end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Signups != 1 || stats.UniqueSignins != 1 || stats.TotalSignups != 4 || deref(stats.SignupsChange) != 100 ||
+		len(stats.RecentSignups) != 1 || deref(stats.RecentSignups[0].Name) != "Mary Jackson" || len(stats.DailyMetrics) == 0 {
+		t.Errorf("stats %+v", stats)
+	}
+	hooks, err := c.Analytics.WebhookUsage(ctx, wacht.UsageParams{From: start, To: end, Granularity: "day"})
+	if err != nil || len(hooks.Buckets) != 1 || hooks.Buckets[0].SuccessfulDeliveries != 1 || hooks.Buckets[0].SuccessRate != 100 ||
+		!strings.HasSuffix(hooks.Buckets[0].Bucket, "T00:00:00+00:00") {
+		t.Errorf("webhook usage %+v %v", hooks, err)
+	}
+	gw, err := c.Analytics.GatewayUsage(ctx, wacht.UsageParams{From: start, To: end, Granularity: "hour"})
+	if err != nil || len(gw.Buckets) != 1 || gw.Buckets[0].TotalRequests != 3 || gw.Buckets[0].BlockedRequests != 1 {
+		t.Errorf("gateway usage %+v %v", gw, err)
+	}
+	if tok, err := c.Analytics.TokenUsage(ctx, wacht.UsageParams{From: start, To: end}); err != nil || len(tok.Buckets) != 0 {
+		t.Errorf("token usage %+v %v", tok, err)
+	}
+
+	var seen []wacht.APIAuditLog
+	cursor := ""
+	for {
+		page, err := c.APIAuth.AuditLogs(ctx, wachttest.SeedAPIAppSlug, wacht.APIAuditLogsParams{Limit: 2, Cursor: cursor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen = append(seen, page.Data...)
+		if page.NextCursor == nil {
+			break
+		}
+		cursor = *page.NextCursor
+	}
+	if len(seen) != 3 || seen[0].Outcome != "BLOCKED" || deref(seen[0].BlockedByRule) != "permission_denied" ||
+		seen[2].Path != "GET /reports/0" || deref(seen[2].UserAgent) != "billing/1" || seen[2].ClientIP != "203.0.113.7" {
+		t.Fatalf("audit log, newest first, two per page: %+v", seen)
+	}
+	an, err := c.APIAuth.AuditAnalytics(ctx, wachttest.SeedAPIAppSlug, wacht.APIAuditAnalyticsParams{IncludeTopPaths: true, IncludeBlockedReasons: true})
+	if err != nil || an.TotalRequests != 3 || an.AllowedRequests != 2 || len(an.TopPaths) != 2 || len(an.BlockedReasons) != 1 || an.TopKeys != nil {
+		t.Errorf("audit analytics %+v %v", an, err)
+	}
+	ts, err := c.APIAuth.AuditTimeseries(ctx, wachttest.SeedAPIAppSlug, wacht.APIAuditTimeseriesParams{Interval: "fortnight"})
+	if err != nil || ts.Interval != "hour" || len(ts.Data) != 1 || ts.Data[0].TotalRequests != 3 {
+		t.Errorf("audit timeseries %+v %v", ts, err)
+	}
+	_, err = c.APIAuth.AuditLogs(ctx, "no-such-app", wacht.APIAuditLogsParams{})
+	if !wacht.IsNotFound(err) {
+		t.Errorf("audit log of an unknown app: %v, want a 404", err)
+	}
 }

@@ -189,6 +189,15 @@ func (s *Server) backendOps() map[string]opFunc {
 		"getDeploymentEmailTemplate":       s.getEmailTemplate,
 		"updateDeploymentEmailTemplate":    s.updateEmailTemplate,
 		"uploadImage":                      s.uploadImage,
+		// Analytics and the API audit log
+		"getAnalyticsStats":     s.analyticsStats,
+		"getTokenUsageStats":    s.tokenUsage,
+		"getTokenUsageByModel":  s.tokenUsageByModel,
+		"getWebhookUsageStats":  s.webhookUsage,
+		"getGatewayUsageStats":  s.gatewayUsage,
+		"getApiAuditLogs":       s.auditLogs,
+		"getApiAuditAnalytics":  s.auditAnalytics,
+		"getApiAuditTimeseries": s.auditTimeseries,
 		// Segments
 		"listSegments":   s.listSegments,
 		"createSegment":  s.createSegment,

@@ -280,6 +280,14 @@ func (s *Server) authzCheck(w http.ResponseWriter, r *http.Request) error {
 		s.applyRateLimits(&resp, st.rulesFor(key, app, resource), key, ptrOr(req.ClientIP, "127.0.0.1"), resource, now)
 		key.LastUsedAt = ptr(now)
 	}
+	// Every decision on a key is logged for the audit views (603-619).
+	outcome := "VALID"
+	if !resp.Allowed {
+		outcome = "BLOCKED"
+	}
+	st.audit = append(st.audit, auditEntry{RequestID: requestID, DeploymentID: DeploymentID, AppSlug: key.AppSlug, KeyID: key.ID,
+		KeyName: key.Name, Outcome: outcome, BlockedByRule: resp.BlockedRule, ClientIP: ptrOr(req.ClientIP, "127.0.0.1"),
+		Path: method + " " + resource, UserAgent: req.UserAgent, RateLimits: slices.Clone(resp.RateLimits), Timestamp: now})
 	return ok(w, resp)
 }
 

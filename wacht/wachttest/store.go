@@ -44,6 +44,11 @@ type store struct {
 	display         map[string]any
 	socialProviders map[string]*deploymentSocialConnection
 	templates       map[string]*emailTemplate
+
+	// audit is every gateway check, deliveries every webhook attempt,
+	// oldest first: what the analytics and audit operations read.
+	audit      []auditEntry
+	deliveries []*deliveryRecord
 }
 
 func newStore() *store {

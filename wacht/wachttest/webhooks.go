@@ -800,6 +800,7 @@ func (s *Server) attempt(ctx context.Context, d *WebhookDelivery) error {
 	}
 	d.Header = req.Header.Clone()
 	s.stats.webhooks.Add(1)
+	defer s.recordAttempt(d, time.Now().UTC())
 	res, err := s.hooks.Do(req)
 	if err != nil {
 		d.noAnswer = true
