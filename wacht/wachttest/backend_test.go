@@ -402,9 +402,13 @@ func TestUnimplementedOperationsAnswer501(t *testing.T) {
 	}
 	c := newClient(t, s)
 	n := 0
+	firstUnimplemented := ""
 	for _, op := range specOperations {
 		if impl[op.OperationID] {
 			continue
+		}
+		if firstUnimplemented == "" {
+			firstUnimplemented = op.OperationID
 		}
 		path := op.Path
 		for strings.Contains(path, "{") {
@@ -424,8 +428,8 @@ func TestUnimplementedOperationsAnswer501(t *testing.T) {
 	if n+len(impl) != 265 {
 		t.Errorf("%d unimplemented + %d implemented != 265", n, len(impl))
 	}
-	if got := s.Stats().Requests["getAnalyticsStats"]; got != 1 {
-		t.Errorf("requests for getAnalyticsStats = %d", got)
+	if got := s.Stats().Requests[firstUnimplemented]; firstUnimplemented != "" && got != 1 {
+		t.Errorf("requests for %s = %d", firstUnimplemented, got)
 	}
 	for _, v := range responseViolations {
 		t.Error(v)
