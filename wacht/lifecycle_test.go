@@ -468,9 +468,26 @@ func TestAnalyticsAndAuditReflectWhatHappened(t *testing.T) {
 		}
 		cursor = *page.NextCursor
 	}
-	if len(seen) != 3 || seen[0].Outcome != "BLOCKED" || deref(seen[0].BlockedByRule) != "permission_denied" ||
-		seen[2].Path != "GET /reports/0" || deref(seen[2].UserAgent) != "billing/1" || seen[2].ClientIP != "203.0.113.7" {
-		t.Fatalf("audit log, newest first, two per page: %+v", seen)
+	// Newest first; entries within one millisecond go by request id, as
+	// the cursor (milliseconds and request id) orders them.
+	ids, blocked := map[string]bool{}, 0
+	for i, e := range seen {
+		ids[e.RequestID] = true
+		if i > 0 && e.Timestamp.Truncate(time.Millisecond).After(seen[i-1].Timestamp.Truncate(time.Millisecond)) {
+			t.Errorf("audit log not newest first: %v before %v", seen[i-1].Timestamp, e.Timestamp)
+		}
+		if e.Outcome == "BLOCKED" {
+			blocked++
+			if deref(e.BlockedByRule) != "permission_denied" {
+				t.Errorf("blocked entry %+v", e)
+			}
+		}
+		if !strings.HasPrefix(e.Path, "GET /reports/") || deref(e.UserAgent) != "billing/1" || e.ClientIP != "203.0.113.7" {
+			t.Errorf("audit entry %+v", e)
+		}
+	}
+	if len(seen) != 3 || len(ids) != 3 || blocked != 1 {
+		t.Fatalf("audit log, two per page: %+v", seen)
 	}
 	an, err := c.APIAuth.AuditAnalytics(ctx, wachttest.SeedAPIAppSlug, wacht.APIAuditAnalyticsParams{IncludeTopPaths: true, IncludeBlockedReasons: true})
 	if err != nil || an.TotalRequests != 3 || an.AllowedRequests != 2 || len(an.TopPaths) != 2 || len(an.BlockedReasons) != 1 || an.TopKeys != nil {
@@ -484,4 +501,120 @@ func TestAnalyticsAndAuditReflectWhatHappened(t *testing.T) {
 	if !wacht.IsNotFound(err) {
 		t.Errorf("audit log of an unknown app: %v, want a 404", err)
 	}
+}
+
+func TestWebhookCatalogsDeliveriesAndReplays(t *testing.T) {
+	ctx, c, srv := lifecycle(t)
+	cat, err := c.Webhooks.CreateEventCatalog(ctx, wacht.CreateEventCatalogRequest{Slug: "billing", Name: "Billing",
+		Events: []wacht.WebhookEventDefinition{{Name: "invoice.paid", Description: "An invoice was paid"}}})
+	if err != nil || cat.Description != nil || len(cat.Events) != 1 {
+		t.Fatalf("catalog %+v %v", cat, err)
+	}
+	if _, err := c.Webhooks.CreateEventCatalog(ctx, wacht.CreateEventCatalogRequest{Slug: "billing", Name: "again", Events: []wacht.WebhookEventDefinition{}}); !wacht.IsConflict(err) {
+		t.Fatalf("second catalog with the slug: %v, want a 409", err)
+	}
+	if cat, err = c.Webhooks.AppendEvents(ctx, "billing", wacht.AppendEventsToCatalogRequest{Events: []wacht.WebhookEventDefinition{{Name: "invoice.failed", Description: "A charge failed"}}}); err != nil || len(cat.Events) != 2 {
+		t.Fatalf("append %+v %v", cat, err)
+	}
+	if _, err := c.Webhooks.AppendEvents(ctx, "billing", wacht.AppendEventsToCatalogRequest{Events: []wacht.WebhookEventDefinition{{Name: "invoice.paid", Description: "dup"}}}); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("duplicate event: %v", err)
+	}
+	if cat, err = c.Webhooks.ArchiveEvent(ctx, "billing", wacht.ArchiveEventInCatalogRequest{EventName: "invoice.failed", IsArchived: true}); err != nil || !deref(cat.Events[1].IsArchived) {
+		t.Fatalf("archive %+v %v", cat, err)
+	}
+	if cat, err = c.Webhooks.UpdateEventCatalog(ctx, "billing", wacht.UpdateEventCatalogRequest{Description: wacht.Ptr("Invoices")}); err != nil || deref(cat.Description) != "Invoices" || cat.Name != "Billing" {
+		t.Fatalf("update %+v %v", cat, err)
+	}
+	if list, err := c.Webhooks.ListEventCatalogs(ctx); err != nil || len(list) != 1 {
+		t.Fatalf("catalogs %+v %v", list, err)
+	}
+	if _, err := c.Webhooks.GetAppCatalog(ctx, wachttest.SeedWebhookAppSlug); !wacht.IsNotFound(err) {
+		t.Fatalf("catalog of an app without one: %v, want a 404", err)
+	}
+	if _, err := c.Webhooks.UpdateApp(ctx, wachttest.SeedWebhookAppSlug, wacht.UpdateWebhookAppRequest{EventCatalogSlug: wacht.Ptr("billing")}); err != nil {
+		t.Fatal(err)
+	}
+	if events, err := c.Webhooks.ListEvents(ctx, wachttest.SeedWebhookAppSlug); err != nil || len(events.Events) != 2 || events.Events[0].EventName != "invoice.paid" {
+		t.Fatalf("app events %+v %v", events, err)
+	}
+
+	// Two deliveries through an endpoint: one the receiver takes, one it fails.
+	var calls atomic.Int32
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 2 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer receiver.Close()
+	ep, err := c.Webhooks.CreateEndpoint(ctx, wachttest.SeedWebhookAppSlug, wacht.CreateWebhookEndpointRequest{AppSlug: wachttest.SeedWebhookAppSlug, URL: receiver.URL,
+		Subscriptions: []wacht.EventSubscription{{EventName: "invoice.paid"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := c.Webhooks.Trigger(ctx, wachttest.SeedWebhookAppSlug, wacht.TriggerWebhookEventRequest{AppSlug: wachttest.SeedWebhookAppSlug, EventName: "invoice.paid", Payload: map[string]any{"id": "in_1"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, err := c.Webhooks.ListDeliveries(ctx, wachttest.SeedWebhookAppSlug, wacht.ListWebhookDeliveriesParams{EndpointID: mustInt64(t, ep.ID)})
+	if err != nil || len(page.Data) != 2 || page.Data[0].Status != "failed" || page.Data[1].Status != "success" || deref(page.Data[0].HTTPStatusCode) != 503 {
+		t.Fatalf("deliveries, newest first: %+v %v", page, err)
+	}
+	failed := page.Data[0]
+	details, err := c.Webhooks.GetDelivery(ctx, wachttest.SeedWebhookAppSlug, failed.DeliveryID, wacht.GetWebhookDeliveryParams{})
+	if err != nil || details.EventName != "invoice.paid" || details.Payload == nil {
+		t.Fatalf("details %+v %v", details, err)
+	}
+	stats, err := c.Webhooks.Stats(ctx, wachttest.SeedWebhookAppSlug)
+	if err != nil || stats.TotalDeliveries != 2 || stats.SuccessRate != 50 || stats.FailedDeliveries24h != 1 {
+		t.Fatalf("stats %+v %v", stats, err)
+	}
+
+	queued, err := c.Webhooks.Replay(ctx, wachttest.SeedWebhookAppSlug, wacht.ReplayDeliveriesParams{DeliveryIDs: []string{failed.DeliveryID}, IdempotencyKey: "retry-1"})
+	if err != nil || queued.Status != "queued" || queued.TaskID == nil {
+		t.Fatalf("replay %+v %v", queued, err)
+	}
+	task, err := c.Webhooks.GetReplayTask(ctx, wachttest.SeedWebhookAppSlug, *queued.TaskID)
+	if err != nil || task.Status != "completed" || task.ReplayedCount != 1 || calls.Load() != 3 {
+		t.Fatalf("replay task %+v %v (receiver saw %d)", task, err, calls.Load())
+	}
+	again, err := c.Webhooks.Replay(ctx, wachttest.SeedWebhookAppSlug, wacht.ReplayDeliveriesParams{DeliveryIDs: []string{failed.DeliveryID}, IdempotencyKey: "retry-1"})
+	if err != nil || *again.TaskID != *queued.TaskID || calls.Load() != 3 {
+		t.Fatalf("repeated idempotency key %+v %v", again, err)
+	}
+	if tasks, err := c.Webhooks.ListReplayTasks(ctx, wachttest.SeedWebhookAppSlug, wacht.ListReplayTasksParams{}); err != nil || len(tasks.Data) != 1 {
+		t.Fatalf("replay tasks %+v %v", tasks, err)
+	}
+	if _, err := c.Webhooks.CancelReplayTask(ctx, wachttest.SeedWebhookAppSlug, "12345"); !wacht.IsNotFound(err) {
+		t.Fatalf("cancel of an unknown task: %v", err)
+	}
+	an, err := c.Webhooks.Analytics(ctx, wachttest.SeedWebhookAppSlug, wacht.WebhookAnalyticsParams{})
+	if err != nil || an.TotalDeliveries != 3 || an.TotalEvents != 2 || len(an.EndpointPerformance) != 1 || len(an.FailureReasons) != 1 {
+		t.Fatalf("analytics %+v %v", an, err)
+	}
+	ts, err := c.Webhooks.Timeseries(ctx, wachttest.SeedWebhookAppSlug, wacht.WebhookTimeseriesParams{Interval: "hour"})
+	if err != nil || ts.Interval != "hour" || len(ts.Data) == 0 {
+		t.Fatalf("timeseries %+v %v", ts, err)
+	}
+	re, err := c.Webhooks.ReactivateEndpoint(ctx, ep.ID)
+	if err != nil || !re.Success || !strings.Contains(re.Message, receiver.URL) {
+		t.Fatalf("reactivate %+v %v", re, err)
+	}
+	if err := c.Webhooks.DeleteEndpoint(ctx, wachttest.SeedWebhookAppSlug, ep.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Webhooks.ReactivateEndpoint(ctx, ep.ID)
+	mustNotFound(t, "endpoint", err)
+	_ = srv
+}
+
+func mustInt64(t *testing.T, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -49,6 +49,9 @@ type store struct {
 	// oldest first: what the analytics and audit operations read.
 	audit      []auditEntry
 	deliveries []*deliveryRecord
+
+	catalogs map[string]*eventCatalog
+	replays  map[string]*replayTask
 }
 
 func newStore() *store {
@@ -76,6 +79,8 @@ func newStore() *store {
 		display:         map[string]any{},
 		socialProviders: map[string]*deploymentSocialConnection{},
 		templates:       map[string]*emailTemplate{},
+		catalogs:        map[string]*eventCatalog{},
+		replays:         map[string]*replayTask{},
 	}
 	now := seedEpoch
 	// Deployment-level roles: every organization and workspace has them.
