@@ -618,3 +618,96 @@ func mustInt64(t *testing.T, s string) int64 {
 	}
 	return n
 }
+
+func TestOAuthAppsClientsGrantsAndKeys(t *testing.T) {
+	ctx, c, srv := lifecycle(t)
+	app, err := c.OAuth.CreateApp(ctx, wacht.CreateOAuthAppParams{Slug: "partners", Name: "Partner API",
+		SupportedScopes: []string{"reports:read", " billing ", "reports:read"},
+		ScopeDefinitions: []wacht.OAuthScopeDefinition{{Scope: "billing", DisplayName: "Billing", Category: "Organization"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(app.SupportedScopes, ",") != "billing,reports:read" || app.ScopeDefinitions[0].Category != "organization" ||
+		app.ScopeDefinitions[1].Description != "Allows reports:read access" || !strings.HasSuffix(app.FQDN, ".oapi.trywacht.xyz") {
+		t.Fatalf("app %+v", app)
+	}
+	srv.outsideContract(func() {
+		if _, err := c.OAuth.CreateApp(ctx, wacht.CreateOAuthAppParams{Name: "no slug"}); err == nil || !strings.Contains(err.Error(), "slug is required") {
+			t.Fatalf("app without a slug: %v", err)
+		}
+	})
+	if app, err = c.OAuth.UpdateScope(ctx, "partners", "billing", wacht.UpdateOAuthScopeParams{Description: wacht.Ptr(" Invoices ")}); err != nil || app.ScopeDefinitions[0].Description != "Invoices" {
+		t.Fatalf("update scope %+v %v", app, err)
+	}
+	if app, err = c.OAuth.ArchiveScope(ctx, "partners", "reports:read"); err != nil || !app.ScopeDefinitions[1].Archived {
+		t.Fatalf("archive %+v %v", app, err)
+	}
+	if _, err := c.OAuth.SetScopeMapping(ctx, "partners", "billing", wacht.SetOAuthScopeMappingParams{Category: "workspace"}); err == nil || !strings.Contains(err.Error(), "immutable") {
+		t.Fatalf("changing a set category: %v", err)
+	}
+	if _, err := c.OAuth.UnarchiveScope(ctx, "partners", "nope"); !wacht.IsNotFound(err) {
+		t.Fatalf("unknown scope: %v", err)
+	}
+	if apps, err := c.OAuth.ListApps(ctx); err != nil || len(apps.Apps) != 1 {
+		t.Fatalf("apps %+v %v", apps, err)
+	}
+	if v, err := c.OAuth.VerifyDomain(ctx, "partners"); err != nil || v.Domain != app.FQDN || v.Verified {
+		t.Fatalf("verify %+v %v", v, err)
+	}
+
+	client, err := c.OAuth.CreateClient(ctx, "partners", wacht.CreateOAuthClientParams{ClientAuthMethod: "client_secret_basic",
+		GrantTypes: []string{"authorization_code", "refresh_token"}, RedirectURIs: []string{"https://partner.example/cb"}})
+	if err != nil || !strings.HasPrefix(client.ClientID, "oc_") || !strings.HasPrefix(client.ClientSecret, "oc_secret_") ||
+		client.AccessTokenTTLSeconds != 3600 || client.IDTokenSigningAlg != "RS256" {
+		t.Fatalf("client %+v %v", client, err)
+	}
+	if _, err := c.OAuth.CreateClient(ctx, "partners", wacht.CreateOAuthClientParams{ClientAuthMethod: "none", GrantTypes: []string{"refresh_token"}}); err == nil || !strings.Contains(err.Error(), "authorization_code grant is required") {
+		t.Fatalf("client without authorization_code: %v", err)
+	}
+	if list, err := c.OAuth.ListClients(ctx, "partners"); err != nil || len(list.Clients) != 1 || list.Clients[0].ClientSecret != "" {
+		t.Fatalf("clients never show the secret: %+v %v", list, err)
+	}
+	if up, err := c.OAuth.UpdateClient(ctx, "partners", client.ID, wacht.UpdateOAuthClientParams{AccessTokenTTLSeconds: wacht.Ptr[int64](600), SkipConsent: wacht.Ptr(true)}); err != nil || up.AccessTokenTTLSeconds != 600 || !up.SkipConsent {
+		t.Fatalf("update client %+v %v", up, err)
+	}
+	if sec, err := c.OAuth.RotateClientSecret(ctx, "partners", client.ID); err != nil || sec.ClientSecret == client.ClientSecret {
+		t.Fatalf("rotate secret %+v %v", sec, err)
+	}
+
+	grant, err := srv.AddOAuthGrant("partners", client.ID, wachttest.SeedUserID, "https://api.example.com", []string{"billing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.OAuth.RevokeGrant(ctx, "partners", client.ID, grant); err != nil {
+		t.Fatal(err)
+	}
+	grants, err := c.OAuth.ListGrants(ctx, "partners", client.ID)
+	if err != nil || len(grants.Grants) != 1 || grants.Grants[0].Status != "revoked" || grants.Grants[0].RevokedAt == nil {
+		t.Fatalf("grants %+v %v", grants, err)
+	}
+
+	keys, err := c.OAuth.ListSigningKeys(ctx, "partners")
+	if err != nil || len(keys.Keys) != 1 || keys.Keys[0].Status != "active" || !strings.Contains(keys.Keys[0].PublicKeyPEM, "BEGIN PUBLIC KEY") {
+		t.Fatalf("signing keys %+v %v", keys, err)
+	}
+	rot, err := c.OAuth.RotateSigningKey(ctx, "partners")
+	if err != nil || rot.New.Kid == keys.Keys[0].Kid {
+		t.Fatalf("rotate %+v %v", rot, err)
+	}
+	if err := c.OAuth.CompromiseSigningKey(ctx, "partners", keys.Keys[0].Kid); err != nil {
+		t.Fatal(err)
+	}
+	if after, err := c.OAuth.ListSigningKeys(ctx, "partners"); err != nil || len(after.Keys) != 1 || after.Keys[0].Kid != rot.New.Kid {
+		t.Fatalf("keys after compromise %+v %v", after, err)
+	}
+	mustNotFound(t, "compromised key", c.OAuth.CompromiseSigningKey(ctx, "partners", keys.Keys[0].Kid))
+
+	if err := c.OAuth.DeactivateClient(ctx, "partners", client.ID); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := c.OAuth.ListClients(ctx, "partners"); list.Clients[0].IsActive {
+		t.Fatal("client still active after deactivation")
+	}
+	_, err = c.OAuth.RotateClientSecret(ctx, "partners", "999")
+	mustNotFound(t, "client", err)
+}

@@ -68,6 +68,7 @@ func (s *Server) ImplementedOperations() []string {
 // *Params structs of platform/src/api/b2b/mod.rs; API keys:
 // Path<(String, i64)> (platform/src/api/api_key/key_handlers.rs:41,62);
 // webhook endpoints: platform/src/api/webhook/endpoints.rs:77,114,151.
+// OAuth clients and grants: platform/src/api/oauth/types.rs:11-18.
 // Passkeys and social connections: Path<(i64, i64)>
 // (platform/src/api/user/passkey_handlers.rs:34,
 // platform/src/api/user/identifier_handlers.rs:95). JWT templates and
@@ -75,7 +76,7 @@ func (s *Server) ImplementedOperations() []string {
 // (platform/src/api/settings.rs:35, platform/src/api/segments.rs:26).
 var int64PathParams = []string{"user_id", "email_id", "phone_id", "signin_id", "invitation_id", "waitlist_user_id",
 	"organization_id", "workspace_id", "membership_id", "role_id", "key_id", "endpoint_id", "id",
-	"passkey_id", "connection_id"}
+	"passkey_id", "connection_id", "oauth_client_id", "grant_id"}
 
 // numericPathIDs parses the i64 path parameters of template as the
 // server would, answering its rejection for one that is not a decimal
@@ -217,6 +218,25 @@ func (s *Server) backendOps() map[string]opFunc {
 		"reactivateWebhookEndpoint":       s.reactivateEndpoint,
 		"getWebhookAnalytics":             s.webhookAnalytics,
 		"getWebhookTimeseries":            s.webhookTimeseries,
+		// OAuth apps, scopes, clients, grants and signing keys
+		"listOauthApps":           s.listOAuthApps,
+		"createOauthApp":          s.createOAuthApp,
+		"updateOauthApp":          s.updateOAuthApp,
+		"verifyOauthAppDomain":    s.verifyOAuthDomain,
+		"updateOauthScope":        s.updateOAuthScope,
+		"archiveOauthScope":       s.archiveOAuthScope(true),
+		"unarchiveOauthScope":     s.archiveOAuthScope(false),
+		"setOauthScopeMapping":    s.setOAuthScopeMapping,
+		"listOauthClients":        s.listOAuthClients,
+		"createOauthClient":       s.createOAuthClient,
+		"updateOauthClient":       s.updateOAuthClient,
+		"deactivateOauthClient":   s.deactivateOAuthClient,
+		"rotateOauthClientSecret": s.rotateOAuthClientSecret,
+		"listOauthGrants":         s.listOAuthGrants,
+		"revokeOauthGrant":        s.revokeOAuthGrant,
+		"listSigningKeys":         s.listSigningKeys,
+		"rotateSigningKey":        s.rotateSigningKey,
+		"compromiseSigningKey":    s.compromiseSigningKey,
 		// Segments
 		"listSegments":   s.listSegments,
 		"createSegment":  s.createSegment,

@@ -50,8 +50,9 @@ type store struct {
 	audit      []auditEntry
 	deliveries []*deliveryRecord
 
-	catalogs map[string]*eventCatalog
-	replays  map[string]*replayTask
+	catalogs  map[string]*eventCatalog
+	replays   map[string]*replayTask
+	oauthApps map[string]*oauthApp
 }
 
 func newStore() *store {
@@ -81,6 +82,7 @@ func newStore() *store {
 		templates:       map[string]*emailTemplate{},
 		catalogs:        map[string]*eventCatalog{},
 		replays:         map[string]*replayTask{},
+		oauthApps:       map[string]*oauthApp{},
 	}
 	now := seedEpoch
 	// Deployment-level roles: every organization and workspace has them.
