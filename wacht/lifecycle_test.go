@@ -622,7 +622,7 @@ func mustInt64(t *testing.T, s string) int64 {
 func TestOAuthAppsClientsGrantsAndKeys(t *testing.T) {
 	ctx, c, srv := lifecycle(t)
 	app, err := c.OAuth.CreateApp(ctx, wacht.CreateOAuthAppParams{Slug: "partners", Name: "Partner API",
-		SupportedScopes: []string{"reports:read", " billing ", "reports:read"},
+		SupportedScopes:  []string{"reports:read", " billing ", "reports:read"},
 		ScopeDefinitions: []wacht.OAuthScopeDefinition{{Scope: "billing", DisplayName: "Billing", Category: "Organization"}}})
 	if err != nil {
 		t.Fatal(err)
