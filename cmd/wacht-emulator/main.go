@@ -29,6 +29,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/wacht-platform/serverless-go/internal/contract"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
 
@@ -36,6 +37,31 @@ import (
 // is given. It is a fixed, public, development-only value so .env files can
 // keep it.
 const DefaultAPIKey = "wacht_sk_test_local_emulator"
+
+// deterministicHelp tells what the emulator answers where the real server
+// would reach something it cannot, and how to choose the answer.
+const deterministicHelp = `
+What is deterministic (the real server would reach a service the emulator has not):
+  analytics          computed from what this emulator saw: users and organizations created,
+                     sign-ins (sessions), webhook attempts, gateway checks; no device, country or
+                     sign-in method data; token usage is always empty (no model runs)
+  API audit log      one entry per gateway check (POST /v1/authz/check), as the gateway logs them
+  SMTP               POST /settings/email/smtp and /verify connect to host:port and need a "220"
+                     greeting; anything else is the server's 502 "SMTP connection test failed"
+  image uploads      stored nowhere; the answer is a cdn.wacht.services URL, kept as the display setting
+  display settings   kept (the deployment's ui_settings stays null in GET /, as in the fixture)
+  OAuth domains      POST .../verify-domain never reports verified (no DNS here)
+  OAuth grants       made by consenting in an OAuth flow, which the emulator does not run: seed them
+                     from Go with (*wachttest.Server).AddOAuthGrant
+  passkeys, social   made by sign-ins: seeded (user 1001) or added from Go with AddPasskey and
+  connections        AddSocialConnection
+  notifications      recorded, delivered nowhere; read them from Go with Notifications
+  webhook replays    run at once: a replay task is completed by the time its id is answered
+  session tickets    URLs point at this emulator's frontend (impersonation) or backend host
+
+Ids are decimal strings counting from 10001 (seeded records have the fixed ids of package
+wachttest); snowflake-style ids (rate-limit schemes, tickets, OAuth apps) are derived from the clock.
+`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -60,7 +86,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	algs := fs.String("algorithms", "ES256", "signing algorithms to publish in the JWKS (ES256 always; Wacht publishes only its ES256 key, the others are for testing verifiers)")
 	tokenLife := fs.Duration("token-lifetime", time.Hour, "lifetime of the printed session token")
 	quiet := fs.Bool("quiet", false, "do not log requests")
+	validate := fs.Bool("validate", false, "check every backend request and response, and every JWKS response, against Wacht's corrected OpenAPI documents and log violations (runs the kit's contract validator with go run from this checkout; the first start compiles it)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: wacht-emulator [flags]\n\nAn offline Wacht on loopback ports, for development only.\n\nFlags:\n")
+		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), deterministicHelp)
+	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -97,7 +132,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		FrontendAddr: net.JoinHostPort(*host, strconv.Itoa(*frontendPort)),
 		BackendAddr:  net.JoinHostPort(*host, strconv.Itoa(*backendPort)),
 		GatewayAddr:  net.JoinHostPort(*host, strconv.Itoa(*gatewayPort)),
-		OnViolation:  func(err error) { logf("CONTRACT VIOLATION: %v", err) },
+	}
+	if *validate {
+		opts.Validate = contract.Validate
+		opts.OnViolation = func(err error) { logf("CONTRACT VIOLATION: %v", err) }
 	}
 	if !*quiet {
 		opts.Logf = logf

@@ -201,3 +201,18 @@ func base64Decode(s string) (string, error) {
 	b, err := base64.StdEncoding.DecodeString(s)
 	return string(b), err
 }
+
+// The help names the flags and says what the emulator fakes and how a
+// caller chooses the answer.
+func TestHelpListsWhatIsDeterministic(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"-h"}, &out, &errOut); err != nil {
+		t.Fatalf("-h: %v", err)
+	}
+	help := errOut.String()
+	for _, want := range []string{"-validate", "What is deterministic", "SMTP", "AddOAuthGrant", "webhook replays"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("help lacks %q:\n%s", want, help)
+		}
+	}
+}
