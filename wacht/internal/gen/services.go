@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -14,10 +15,24 @@ const (
 	resultPage
 	resultSlice
 	resultPtr
+	resultStream   // a file download, returned unread as an io.ReadCloser
+	resultCursor   // one page of a cursor-paginated list
+	resultOptional // a value, or {} when there is none
 )
 
 // result classifies what a method returns.
 func (g *generator) result(o *operation) (resultKind, string, error) {
+	if o.binary {
+		return resultStream, "", nil
+	}
+	if alts := o.response.list("oneOf"); len(alts) == 2 {
+		// {"oneOf": [a component, {}]}: the server writes an empty object
+		// when there is nothing to return (platform/src/api/ai_threads.rs,
+		// get_latest_thread_task_graph), which the method reports as nil.
+		if n := refName(alts[0].(*object)); n != "" && alts[1].(*object).str("type") == "object" {
+			return resultOptional, g.enqueue(n), nil
+		}
+	}
 	if n := refName(o.response); n != "" {
 		// The corrected document names the answer's type; it wins over a
 		// hand-written fallback in ops.go.
@@ -50,6 +65,9 @@ func (g *generator) result(o *operation) (resultKind, string, error) {
 	}
 	if data := props.obj("data"); data != nil && data.str("type") == "array" {
 		elem := g.goType(data.obj("items"), "", "data", false)
+		if props.obj("next_cursor") != nil {
+			return resultCursor, elem, nil
+		}
 		if o.hasQuery("limit") {
 			return resultPage, elem, nil
 		}
@@ -103,18 +121,21 @@ func (g *generator) writeService(b *bytes.Buffer, svc, svcDoc string) error {
 			return err
 		}
 	}
-	b.WriteString(header)
+	b.WriteString(g.pkg.header())
 	src := body.String()
 	var imports []string
 	for _, imp := range []struct{ pkg, use string }{
-		{"context", "context."}, {"iter", "iter."}, {"net/http", "http."}, {"net/url", "url."},
-		{"strconv", "strconv."}, {"strings", "strings."}, {"time", "time."},
+		{"context", "context."}, {"io", "io.ReadCloser"}, {"iter", "iter."}, {"net/http", "http."}, {"net/url", "url."},
+		{"encoding/json", "json."}, {"strconv", "strconv."}, {"strings", "strings."}, {"time", "time."},
 	} {
 		if strings.Contains(src, imp.use) {
 			imports = append(imports, fmt.Sprintf("%q", imp.pkg))
 		}
 	}
 	sort.Strings(imports)
+	if strings.Contains(src, "core.") {
+		imports = append(imports, "", `"github.com/wacht-platform/serverless-go/wacht/internal/core"`)
+	}
 	fmt.Fprintf(b, "import (\n\t%s\n)\n\n", strings.Join(imports, "\n\t"))
 	b.WriteString(src)
 	return nil
@@ -129,7 +150,7 @@ func (g *generator) markParams(name string)      { paramsWritten[name] = true }
 // multipart form.
 func (g *generator) writeParams(b *bytes.Buffer, o *operation) error {
 	switch {
-	case o.formBody != nil:
+	case o.formBody != nil && o.jsonBody == nil:
 		return g.writeFormParams(b, o)
 	case len(o.query) > 0:
 		return g.writeQueryParams(b, o)
@@ -141,6 +162,7 @@ type queryField struct {
 	name, goName, goType string
 	required             bool
 	doc                  string
+	enum                 string // first value of an inline enumeration
 }
 
 func (g *generator) queryFields(o *operation) []queryField {
@@ -152,6 +174,18 @@ func (g *generator) queryFields(o *operation) []queryField {
 		}
 		s := q.obj("schema")
 		f := queryField{name: name, goName: exported(name), required: q.boolean("required"), doc: strings.TrimSpace(q.str("description"))}
+		if e := s.list("enum"); len(e) > 0 {
+			f.enum, _ = e[0].(string)
+			var vals []string
+			for _, v := range e {
+				if str, ok := v.(string); ok {
+					vals = append(vals, strconv.Quote(str))
+				}
+			}
+			if f.doc == "" {
+				f.doc = "one of " + strings.Join(vals, ", ")
+			}
+		}
 		switch name {
 		case "limit":
 			f.goType = "int"
@@ -208,8 +242,11 @@ func (g *generator) writeQueryParams(b *bytes.Buffer, o *operation) error {
 	b.WriteString("}\n\n")
 
 	fmt.Fprintf(b, "func (p %s) values() (url.Values, error) {\n\tq := url.Values{}\n", o.params)
-	if o.hasQuery("limit") {
+	switch {
+	case o.hasQuery("limit") && o.hasQuery("offset"):
 		b.WriteString("\tif err := setPage(q, p.Limit, p.Offset); err != nil {\n\t\treturn nil, err\n\t}\n")
+	case o.hasQuery("limit"):
+		b.WriteString("\tif err := setPage(q, p.Limit, 0); err != nil {\n\t\treturn nil, err\n\t}\n")
 	}
 	for _, f := range fields {
 		if f.name == "limit" || f.name == "offset" {
@@ -292,6 +329,9 @@ func (g *generator) formFields(o *operation) []formField {
 			f.doc = "ScopeDefinitions describe each scope (sent as a JSON string)."
 		case ps.str("format") == "binary":
 			f.goType, f.kind = "*File", "file"
+			if f.required && f.doc == "" {
+				f.doc = fmt.Sprintf("%s is the file uploaded as the %s part (required).", f.goName, "`"+p+"`")
+			}
 			if f.doc == "" {
 				f.doc = fmt.Sprintf("%s is an image file uploaded as the %s part.", f.goName, "`"+p+"`")
 			}
@@ -333,26 +373,26 @@ func (g *generator) writeFormParams(b *bytes.Buffer, o *operation) error {
 		fmt.Fprintf(b, "\t%s %s\n", f.goName, f.goType)
 	}
 	b.WriteString("}\n\n")
-	fmt.Fprintf(b, "func (p %s) form() (*formBody, error) {\n\tf := newForm()\n", o.params)
+	fmt.Fprintf(b, "func (p %s) form() (*core.FormBody, error) {\n\tf := newForm()\n", o.params)
 	for _, f := range fields {
 		switch f.kind {
 		case "string":
 			if f.required {
-				fmt.Fprintf(b, "\tf.field(%q, p.%s)\n", f.name, f.goName)
+				fmt.Fprintf(b, "\tf.Field(%q, p.%s)\n", f.name, f.goName)
 			} else {
-				fmt.Fprintf(b, "\tf.optString(%q, p.%s)\n", f.name, f.goName)
+				fmt.Fprintf(b, "\tf.OptString(%q, p.%s)\n", f.name, f.goName)
 			}
 		case "bool":
-			fmt.Fprintf(b, "\tf.optBool(%q, p.%s)\n", f.name, f.goName)
+			fmt.Fprintf(b, "\tf.OptBool(%q, p.%s)\n", f.name, f.goName)
 		case "list":
-			fmt.Fprintf(b, "\tif len(p.%s) > 0 {\n\t\tf.field(%q, strings.Join(p.%s, \",\"))\n\t}\n", f.goName, f.name, f.goName)
+			fmt.Fprintf(b, "\tif len(p.%s) > 0 {\n\t\tf.Field(%q, strings.Join(p.%s, \",\"))\n\t}\n", f.goName, f.name, f.goName)
 		case "json":
-			fmt.Fprintf(b, "\tif p.%s != nil {\n\t\tf.json(%q, p.%s)\n\t}\n", f.goName, f.name, f.goName)
+			fmt.Fprintf(b, "\tif p.%s != nil {\n\t\tf.JSON(%q, p.%s)\n\t}\n", f.goName, f.name, f.goName)
 		case "file":
 			fmt.Fprintf(b, "\tf.file(%q, p.%s)\n", f.name, f.goName)
 		}
 	}
-	b.WriteString("\treturn f.finish()\n}\n\n")
+	b.WriteString("\treturn f.Finish()\n}\n\n")
 	return nil
 }
 
@@ -371,7 +411,12 @@ func (g *generator) writeMethod(b *bytes.Buffer, typ string, o *operation) error
 	if len(callArgs) > 0 {
 		args = append(args, strings.Join(callArgs, ", ")+" string")
 	}
-	var bodyType string
+	var bodyType, queryType string
+	if o.jsonBody != nil && len(o.query) > 0 {
+		// A JSON body and query parameters: both are arguments.
+		queryType = o.params
+		args = append(args, "params "+queryType)
+	}
 	switch {
 	case o.op.body != "":
 		bodyType = o.op.body
@@ -389,8 +434,10 @@ func (g *generator) writeMethod(b *bytes.Buffer, typ string, o *operation) error
 		}
 		bodyType = o.params
 	}
-	if bodyType != "" {
+	if bodyType != "" && queryType == "" {
 		args = append(args, "params "+bodyType)
+	} else if bodyType != "" {
+		args = append(args, "body "+bodyType)
 	}
 	var ret, zero string
 	switch kind {
@@ -400,8 +447,12 @@ func (g *generator) writeMethod(b *bytes.Buffer, typ string, o *operation) error
 		ret, zero = "(*Page["+elem+"], error)", "nil, "
 	case resultSlice:
 		ret, zero = "(["+"]"+elem+", error)", "nil, "
-	case resultPtr:
+	case resultPtr, resultOptional:
 		ret, zero = "(*"+elem+", error)", "nil, "
+	case resultCursor:
+		ret, zero = "(*CursorPage["+elem+"], error)", "nil, "
+	case resultStream:
+		ret, zero = "(io.ReadCloser, error)", "nil, "
 	}
 
 	doc := fmt.Sprintf("%s %s\n\nIt calls %s %s (%s).", o.method, o.doc, o.httpMethod, o.path, o.id)
@@ -417,7 +468,10 @@ func (g *generator) writeMethod(b *bytes.Buffer, typ string, o *operation) error
 	}
 	queryExpr, bodyExpr := "nil", "nil"
 	switch {
-	case o.formBody != nil:
+	case queryType != "":
+		fmt.Fprintf(b, "\tquery, err := params.values()\n\tif err != nil {\n\t\treturn %serr\n\t}\n", zero)
+		queryExpr, bodyExpr = "query", "body"
+	case o.formBody != nil && o.jsonBody == nil:
 		fmt.Fprintf(b, "\tbody, err := params.form()\n\tif err != nil {\n\t\treturn %serr\n\t}\n", zero)
 		bodyExpr = "body"
 	case bodyType != "" && len(o.query) == 0:
@@ -439,6 +493,13 @@ func (g *generator) writeMethod(b *bytes.Buffer, typ string, o *operation) error
 		fmt.Fprintf(b, "\tvar out Page[%s]\n\tif err := s.client.do(ctx, %s, %s, %s, %s, &out); err != nil {\n\t\treturn nil, err\n\t}\n\treturn &out, nil\n}\n\n", elem, verb, pathExpr, queryExpr, bodyExpr)
 	case resultSlice:
 		fmt.Fprintf(b, "\tvar out Page[%s]\n\tif err := s.client.do(ctx, %s, %s, %s, %s, &out); err != nil {\n\t\treturn nil, err\n\t}\n\treturn out.Data, nil\n}\n\n", elem, verb, pathExpr, queryExpr, bodyExpr)
+	case resultStream:
+		fmt.Fprintf(b, "\treturn s.client.stream(ctx, %s, %s, %s)\n}\n\n", verb, pathExpr, queryExpr)
+	case resultCursor:
+		fmt.Fprintf(b, "\tvar out CursorPage[%s]\n\tif err := s.client.do(ctx, %s, %s, %s, %s, &out); err != nil {\n\t\treturn nil, err\n\t}\n\treturn &out, nil\n}\n\n", elem, verb, pathExpr, queryExpr, bodyExpr)
+	case resultOptional:
+		fmt.Fprintf(b, "\tvar raw json.RawMessage\n\tif err := s.client.do(ctx, %s, %s, %s, %s, &raw); err != nil {\n\t\treturn nil, err\n\t}\n", verb, pathExpr, queryExpr, bodyExpr)
+		fmt.Fprintf(b, "\treturn decodeOptional[%s](raw, %s, %s)\n}\n\n", elem, verb, pathExpr)
 	case resultPtr:
 		target := "&out"
 		if o.op.result != "" && o.response != nil && refName(o.response) == "" && o.response.obj("properties") == nil {
@@ -447,6 +508,20 @@ func (g *generator) writeMethod(b *bytes.Buffer, typ string, o *operation) error
 		fmt.Fprintf(b, "\tvar out %s\n\tif err := s.client.do(ctx, %s, %s, %s, %s, %s); err != nil {\n\t\treturn nil, err\n\t}\n\treturn &out, nil\n}\n\n", elem, verb, pathExpr, queryExpr, bodyExpr, target)
 	}
 
+	if o.all != "" && kind == resultCursor {
+		idoc := fmt.Sprintf("%s returns an iterator over all results of %s matching params, starting at params.Cursor. "+
+			"It follows NextCursor from page to page as the loop asks for more, stops after the last page, and yields a "+
+			"non-nil error (then stops) when a page cannot be fetched.", o.all, o.method)
+		writeDoc(b, "", idoc)
+		pathArgs := ""
+		if len(callArgs) > 0 {
+			pathArgs = strings.Join(callArgs, ", ") + ", "
+		}
+		fmt.Fprintf(b, "func (s *%s) %s(ctx context.Context, %s) iter.Seq2[%s, error] {\n", typ, o.all, strings.Join(args[1:], ", "), elem)
+		fmt.Fprintf(b, "\treturn cursorPaginate(params.Cursor, func(cursor string) (*CursorPage[%s], error) {\n", elem)
+		fmt.Fprintf(b, "\t\tparams.Cursor = cursor\n\t\treturn s.%s(ctx, %sparams)\n\t})\n}\n\n", o.method, pathArgs)
+		return nil
+	}
 	if o.all != "" {
 		if kind != resultPage {
 			return fmt.Errorf("%s: iterator %s on a method that does not return a page", o.id, o.all)
