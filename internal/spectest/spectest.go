@@ -8,8 +8,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"reflect"
 	"regexp"
 	"sort"
@@ -27,11 +29,24 @@ var ExampleTime = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 // Exampler builds example values from the platform spec's schemas: every
 // property (optional ones too), the first enum value, RFC 3339 date-times.
+// A schema that refers to itself (SchemaField's items_schema, for one) is
+// expanded once in full; inside that expansion it and everything deeper get
+// only what the schema requires, so the example is finite without putting a
+// null where the contract wants a value.
 type Exampler struct {
 	t       testing.TB
 	schemas map[string]any
 	Results []any
 }
+
+const (
+	// fullDepth bounds how deep optional properties are filled in; past it
+	// only required ones are, which keeps examples small.
+	fullDepth = 24
+	// maxDepth is deeper than any finite example of the spec needs: reaching
+	// it means a schema requires itself, which no example can satisfy.
+	maxDepth = 96
+)
 
 // CorrectedPlatform returns the platform document with the server-source
 // corrections of internal/contract/corrections applied: the contract the
@@ -59,20 +74,48 @@ func NewExampler(t testing.TB) *Exampler {
 }
 
 func (x *Exampler) Component(name string) any {
-	s, ok := x.schemas[name]
-	if !ok {
+	if _, ok := x.schemas[name]; !ok {
 		x.t.Fatalf("spec has no component %s", name)
 	}
-	return x.Example(s, 0)
+	// Through a reference, so a component that contains itself is
+	// expanded in full once, like one a body refers to.
+	return x.Example(map[string]any{"$ref": "#/components/schemas/" + name}, 0)
 }
 
+// Example returns an example of the schema node; depth is how deep node
+// sits in the example being built (0 for a whole body).
 func (x *Exampler) Example(node any, depth int) any {
+	w := walk{x: x, refs: map[string]int{}}
+	return w.example(node, depth, false)
+}
+
+// walk is one example being built: refs counts the components being
+// expanded on the current path, to notice a schema inside itself.
+type walk struct {
+	x    *Exampler
+	refs map[string]int
+}
+
+// example builds a value of schema node. minimal asks for the smallest
+// value the schema allows: required properties only, minItems items.
+func (w *walk) example(node any, depth int, minimal bool) any {
 	s, _ := node.(map[string]any)
-	if s == nil || depth > 12 {
+	if s == nil {
 		return nil
 	}
+	if depth > maxDepth {
+		w.x.t.Fatalf("spectest: example deeper than %d levels: a schema requires itself", maxDepth)
+	}
+	minimal = minimal || depth > fullDepth
 	if ref, ok := s["$ref"].(string); ok {
-		return x.Example(x.schemas[strings.TrimPrefix(ref, "#/components/schemas/")], depth+1)
+		name := strings.TrimPrefix(ref, "#/components/schemas/")
+		target, ok := w.x.schemas[name]
+		if !ok {
+			w.x.t.Fatalf("spectest: unresolved reference %s", ref)
+		}
+		w.refs[name]++
+		defer func() { w.refs[name]-- }()
+		return w.example(target, depth+1, minimal || w.refs[name] > 1)
 	}
 	if c, ok := s["const"]; ok {
 		return c
@@ -80,22 +123,10 @@ func (x *Exampler) Example(node any, depth int) any {
 	if e, ok := s["enum"].([]any); ok && len(e) > 0 {
 		return e[0]
 	}
-	for _, k := range []string{"oneOf", "anyOf"} {
-		if alts, ok := s[k].([]any); ok && len(alts) > 0 {
-			// An id read as a number or a decimal string (FlexibleI64): the
-			// client sends the string form.
-			for _, a := range alts {
-				if m, _ := a.(map[string]any); m["type"] == "string" && m["pattern"] != nil {
-					return x.Example(a, depth+1)
-				}
-			}
-			return x.Example(alts[0], depth+1)
-		}
-	}
 	if all, ok := s["allOf"].([]any); ok {
 		out := map[string]any{}
 		for _, part := range all {
-			if m, ok := x.Example(part, depth+1).(map[string]any); ok {
+			if m, ok := w.example(part, depth+1, minimal).(map[string]any); ok {
 				for k, v := range m {
 					out[k] = v
 				}
@@ -103,16 +134,26 @@ func (x *Exampler) Example(node any, depth int) any {
 		}
 		return out
 	}
-	typ, _ := s["type"].(string)
-	if types, ok := s["type"].([]any); ok {
-		for _, tv := range types {
-			if ts, _ := tv.(string); ts != "null" {
-				typ = ts
-				break
+	for _, k := range []string{"oneOf", "anyOf"} {
+		alts, ok := s[k].([]any)
+		if !ok || len(alts) == 0 {
+			continue
+		}
+		if _, own := s["properties"]; own {
+			// The alternatives constrain the object the schema describes
+			// (ExecuteAgentRequestType: exactly one of three keys).
+			return w.oneOfObject(s, alts, depth, minimal)
+		}
+		// An id read as a number or a decimal string (FlexibleI64): the
+		// client sends the string form.
+		for _, a := range alts {
+			if m, _ := a.(map[string]any); m["type"] == "string" && m["pattern"] != nil {
+				return w.example(a, depth+1, minimal)
 			}
 		}
+		return w.example(alts[0], depth+1, minimal)
 	}
-	switch typ {
+	switch schemaType(s) {
 	case "string":
 		switch s["format"] {
 		case "date-time":
@@ -140,24 +181,121 @@ func (x *Exampler) Example(node any, depth int) any {
 	case "boolean":
 		return true
 	case "array":
-		return []any{x.Example(s["items"], depth+1)}
-	case "object":
-		out := map[string]any{}
-		props, _ := s["properties"].(map[string]any)
-		for k, v := range props {
-			out[k] = x.Example(v, depth+1)
+		n := 1
+		if minimal {
+			n = 0
 		}
-		if len(props) == 0 {
-			if _, ok := s["additionalProperties"].(map[string]any); ok || s["additionalProperties"] == true {
-				out["plan"] = "pro"
-			}
+		if lo, ok := s["minItems"].(float64); ok && n < int(lo) {
+			n = int(lo)
+		}
+		if hi, ok := s["maxItems"].(float64); ok && n > int(hi) {
+			n = int(hi)
+		}
+		out := make([]any, 0, n)
+		for range n {
+			out = append(out, w.example(s["items"], depth+1, minimal))
 		}
 		return out
+	case "object":
+		return w.object(s, depth, minimal)
 	}
 	if len(s) == 0 || (len(s) == 1 && s["description"] != nil) {
 		return map[string]any{"plan": "pro"} // an untyped value, e.g. metadata
 	}
 	return nil
+}
+
+// object builds an object of schema s: its required properties, and unless
+// minimal the optional ones too, up to maxProperties.
+func (w *walk) object(s map[string]any, depth int, minimal bool) map[string]any {
+	props, _ := s["properties"].(map[string]any)
+	required := stringSet(s["required"])
+	names := make([]string, 0, len(props))
+	for k := range props {
+		names = append(names, k)
+	}
+	// Required properties first, so a maxProperties cap drops optional ones.
+	sort.Slice(names, func(i, j int) bool {
+		if required[names[i]] != required[names[j]] {
+			return required[names[i]]
+		}
+		return names[i] < names[j]
+	})
+	limit := len(names)
+	if hi, ok := s["maxProperties"].(float64); ok && int(hi) < limit {
+		limit = int(hi)
+	}
+	out := map[string]any{}
+	for _, k := range names {
+		if len(out) == limit {
+			break
+		}
+		if minimal && !required[k] {
+			continue
+		}
+		out[k] = w.example(props[k], depth+1, minimal)
+	}
+	if len(props) == 0 && limit > 0 {
+		if _, ok := s["additionalProperties"].(map[string]any); ok || s["additionalProperties"] == true {
+			out["plan"] = "pro"
+		}
+	}
+	return out
+}
+
+// oneOfObject builds an object of schema s that matches exactly one of
+// alts, the first: it has the keys that alternative requires and none of
+// the keys only the others require.
+func (w *walk) oneOfObject(s map[string]any, alts []any, depth int, minimal bool) map[string]any {
+	out := w.object(s, depth, minimal)
+	chosen, _ := alts[0].(map[string]any)
+	keep := stringSet(chosen["required"])
+	for _, a := range alts[1:] {
+		m, _ := a.(map[string]any)
+		for k := range stringSet(m["required"]) {
+			if !keep[k] {
+				delete(out, k)
+			}
+		}
+	}
+	props, _ := s["properties"].(map[string]any)
+	altProps, _ := chosen["properties"].(map[string]any)
+	for k := range keep {
+		if _, ok := out[k]; ok {
+			continue
+		}
+		if p, ok := props[k]; ok {
+			out[k] = w.example(p, depth+1, minimal)
+		} else {
+			out[k] = w.example(altProps[k], depth+1, minimal)
+		}
+	}
+	return out
+}
+
+// schemaType returns the type of s, the non-null one of a type list.
+func schemaType(s map[string]any) string {
+	if t, ok := s["type"].(string); ok {
+		return t
+	}
+	types, _ := s["type"].([]any)
+	for _, tv := range types {
+		if ts, _ := tv.(string); ts != "null" {
+			return ts
+		}
+	}
+	return ""
+}
+
+func stringSet(v any) map[string]bool {
+	out := map[string]bool{}
+	list, _ := v.([]any)
+	for _, e := range list {
+		if s, ok := e.(string); ok {
+			out[s] = true
+		}
+	}
+	return out
 }
 
 // ExampleOf decodes the example of a component into T.
@@ -182,8 +320,8 @@ type specRoute struct {
 	literal          int // literal segments: more literal wins ambiguities
 	re               *regexp.Regexp
 	response         any
-	noContent        bool // the operation answers 204 and no 200
-	binary           bool // the operation answers a file
+	noContent        bool   // the operation answers 204 and no 200
+	binary           string // the media type of the file the operation answers, if it does
 }
 
 // Server answers every operation of the platform spec with an example
@@ -226,10 +364,11 @@ func NewServer(t testing.TB, x *Exampler) *Server {
 			_, has204 := responses["204"]
 			r.noContent = has204 && !has200
 			if res, ok := responses["200"].(map[string]any); ok {
-				if c, ok := res["content"].(map[string]any)["application/json"].(map[string]any); ok {
+				content, _ := res["content"].(map[string]any)
+				if c, ok := content["application/json"].(map[string]any); ok {
 					r.response = c["schema"]
 				}
-				_, r.binary = res["content"].(map[string]any)["*/*"]
+				r.binary = binaryMediaType(content)
 			}
 			s.routes = append(s.routes, r)
 		}
@@ -239,9 +378,9 @@ func NewServer(t testing.TB, x *Exampler) *Server {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	path := r.URL.EscapedPath()
+	urlPath := r.URL.EscapedPath()
 	for _, rt := range s.routes {
-		if rt.method != r.Method || !rt.re.MatchString(path) {
+		if rt.method != r.Method || !rt.re.MatchString(urlPath) {
 			continue
 		}
 		s.mu.Lock()
@@ -251,6 +390,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if rt.noContent {
 			w.Header().Set("X-Request-Id", "req_"+rt.id)
 			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		if rt.binary != "" {
+			// A file goes out as its bytes with the media type the contract
+			// declares; under a wildcard, the type the server would guess
+			// for FileName.
+			ct := rt.binary
+			if strings.Contains(ct, "*") {
+				ct = mime.TypeByExtension(path.Ext(FileName))
+			}
+			w.Header().Set("Content-Type", ct)
+			w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": FileName}))
+			w.Header().Set("Cache-Control", "no-store")
+			w.Header().Set("X-Request-Id", "req_"+rt.id)
+			io.WriteString(w, FileContent)
 			return
 		}
 		body := s.X.Example(rt.response, 0)
@@ -265,6 +419,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusNotFound)
 	fmt.Fprint(w, `{"errors":[{"message":"no such operation","code":404}]}`)
+}
+
+// FileName and FileContent are the file every download answers with.
+const (
+	FileName    = "notes.txt"
+	FileContent = "first line\nsecond line\n"
+)
+
+// binaryMediaType returns the media type of content whose schema is a
+// binary string (a file download), or "" when content is not a file.
+func binaryMediaType(content map[string]any) string {
+	for mt, raw := range content {
+		m, _ := raw.(map[string]any)
+		if schema, _ := m["schema"].(map[string]any); schema["type"] == "string" && schema["format"] == "binary" {
+			return mt
+		}
+	}
+	return ""
 }
 
 func (s *Server) Take() []string {
@@ -295,13 +467,19 @@ func (v *Violations) Take() []error {
 	return e
 }
 
-// DecodedStream reads a download to its end and records its bytes, so the
-// test can check the stream carried the answer.
+// DecodedStream reads a download to its end and records its bytes; it
+// fails unless the stream carried the served file unchanged.
 func (x *Exampler) DecodedStream(rc io.ReadCloser) error {
 	defer rc.Close()
 	data, err := io.ReadAll(rc)
 	x.Results = append(x.Results, data)
-	return err
+	if err != nil {
+		return err
+	}
+	if string(data) != FileContent {
+		return fmt.Errorf("download carried %q, want %q", data, FileContent)
+	}
+	return nil
 }
 
 // Empty reports the recorded results that decoded to a zero value.
