@@ -212,7 +212,8 @@ func (s *ThreadsService) ListAssignments(ctx context.Context, threadID string) (
 }
 
 // LatestTaskGraph returns the thread's latest task graph, or nil when the
-// thread has none yet.
+// thread has none yet, which the server writes as {}
+// (get_latest_thread_task_graph, platform/src/api/agent_threads.rs:1113).
 //
 // It calls GET /ai/actor-project-threads/{thread_id}/task-graphs
 // (getLatestThreadTaskGraph).
@@ -228,8 +229,9 @@ func (s *ThreadsService) LatestTaskGraph(ctx context.Context, threadID string) (
 	return decodeOptional[ThreadTaskGraph](raw, http.MethodGet, path)
 }
 
-// MessagesParams holds the query parameters of ThreadsService.Messages.
-type MessagesParams struct {
+// ListMessagesParams holds the query parameters of
+// ThreadsService.ListMessages.
+type ListMessagesParams struct {
 	// Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize.
 	// Anything else is an error, never silently clamped.
 	Limit int
@@ -241,7 +243,7 @@ type MessagesParams struct {
 	BoardItemID int64
 }
 
-func (p MessagesParams) values() (url.Values, error) {
+func (p ListMessagesParams) values() (url.Values, error) {
 	q := url.Values{}
 	if err := setPage(q, p.Limit, 0); err != nil {
 		return nil, err
@@ -252,12 +254,12 @@ func (p MessagesParams) values() (url.Values, error) {
 	return q, nil
 }
 
-// Messages returns a window of a thread's messages, chosen by BeforeID or
+// ListMessages returns a window of a thread's messages, chosen by BeforeID or
 // AfterID.
 //
 // It calls GET /ai/actor-project-threads/{thread_id}/messages
 // (getAgentThreadMessages).
-func (s *ThreadsService) Messages(ctx context.Context, threadID string, params MessagesParams) (*ListMessagesResponse, error) {
+func (s *ThreadsService) ListMessages(ctx context.Context, threadID string, params ListMessagesParams) (*ListMessagesResponse, error) {
 	path, err := buildPath("/ai/actor-project-threads/{thread_id}/messages", threadID)
 	if err != nil {
 		return nil, err
@@ -337,7 +339,7 @@ func (s *ThreadsService) DownloadFile(ctx context.Context, threadID string, para
 }
 
 // Run starts an agent run on a thread and returns once the run is queued;
-// follow its progress with Messages.
+// follow its progress with [ThreadsService.ListMessages].
 //
 // It calls POST /ai/actor-project-threads/{thread_id}/run
 // (executeAgentThreadAsync).

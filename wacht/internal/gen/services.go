@@ -27,8 +27,10 @@ func (g *generator) result(o *operation) (resultKind, string, error) {
 	}
 	if alts := o.response.list("oneOf"); len(alts) == 2 {
 		// {"oneOf": [a component, {}]}: the server writes an empty object
-		// when there is nothing to return (platform/src/api/ai_threads.rs,
-		// get_latest_thread_task_graph), which the method reports as nil.
+		// when there is nothing to return, which the method reports as nil:
+		// get_latest_thread_task_graph (platform/src/api/agent_threads.rs:1113)
+		// returns an Option that ApiSuccess flattens, None becoming {}
+		// (platform/src/application/response.rs:19).
 		if n := refName(alts[0].(*object)); n != "" && alts[1].(*object).str("type") == "object" {
 			return resultOptional, g.enqueue(n), nil
 		}

@@ -1207,7 +1207,7 @@ var AI = map[string]Call{
 		return err
 	},
 	"getAgentThreadMessages": func(ctx context.Context, c *wacht.Client, a *ai.Client, x *spectest.Exampler) error {
-		out, err := a.Threads.Messages(ctx, "4242", ai.MessagesParams{Limit: 10, BeforeID: 7, AfterID: 7, BoardItemID: 7})
+		out, err := a.Threads.ListMessages(ctx, "4242", ai.ListMessagesParams{Limit: 10, BeforeID: 7, AfterID: 7, BoardItemID: 7})
 		x.Decoded(out)
 		return err
 	},
