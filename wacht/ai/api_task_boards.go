@@ -49,14 +49,24 @@ func (s *TaskBoardsService) ListItems(ctx context.Context, projectID string) ([]
 // CreateItem adds an item to a project's task board.
 //
 // It calls POST /ai/actor-projects/{project_id}/board/items
-// (createProjectTaskBoardItem).
-func (s *TaskBoardsService) CreateItem(ctx context.Context, projectID string, params CreateProjectTaskBoardItemRequest) (*ProjectTaskBoardItem, error) {
+// (createProjectTaskBoardItem). With attachments the request is sent as
+// multipart/form-data, each file an `attachments` part of at most 10 MiB and
+// the other fields as text; without, as JSON.
+func (s *TaskBoardsService) CreateItem(ctx context.Context, projectID string, params CreateProjectTaskBoardItemRequest, attachments ...*File) (*ProjectTaskBoardItem, error) {
 	path, err := buildPath("/ai/actor-projects/{project_id}/board/items", projectID)
 	if err != nil {
 		return nil, err
 	}
+	var payload any = params
+	if len(attachments) > 0 {
+		form, err := attachmentForm(params, attachments)
+		if err != nil {
+			return nil, err
+		}
+		payload = form
+	}
 	var out ProjectTaskBoardItem
-	if err := s.client.do(ctx, http.MethodPost, path, nil, params, &out); err != nil {
+	if err := s.client.do(ctx, http.MethodPost, path, nil, payload, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -158,14 +168,24 @@ func (s *TaskBoardsService) DownloadItemFile(ctx context.Context, projectID, ite
 // UpdateItem changes a task board item. Only the fields that are set are sent.
 //
 // It calls POST /ai/actor-projects/{project_id}/board/items/{item_id}/update
-// (updateProjectTaskBoardItem).
-func (s *TaskBoardsService) UpdateItem(ctx context.Context, projectID, itemID string, params UpdateProjectTaskBoardItemRequest) (*ProjectTaskBoardItem, error) {
+// (updateProjectTaskBoardItem). With attachments the request is sent as
+// multipart/form-data, each file an `attachments` part of at most 10 MiB and
+// the other fields as text; without, as JSON.
+func (s *TaskBoardsService) UpdateItem(ctx context.Context, projectID, itemID string, params UpdateProjectTaskBoardItemRequest, attachments ...*File) (*ProjectTaskBoardItem, error) {
 	path, err := buildPath("/ai/actor-projects/{project_id}/board/items/{item_id}/update", projectID, itemID)
 	if err != nil {
 		return nil, err
 	}
+	var payload any = params
+	if len(attachments) > 0 {
+		form, err := attachmentForm(params, attachments)
+		if err != nil {
+			return nil, err
+		}
+		payload = form
+	}
 	var out ProjectTaskBoardItem
-	if err := s.client.do(ctx, http.MethodPost, path, nil, params, &out); err != nil {
+	if err := s.client.do(ctx, http.MethodPost, path, nil, payload, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -271,8 +291,10 @@ func (s *TaskBoardsService) ListItemComments(ctx context.Context, projectID, ite
 // CreateItemComment comments on a task board item.
 //
 // It calls POST /ai/actor-projects/{project_id}/board/items/{item_id}/comments
-// (createProjectTaskBoardItemComment).
-func (s *TaskBoardsService) CreateItemComment(ctx context.Context, projectID, itemID string, params ActorParams, body CreateProjectTaskBoardItemCommentRequest) (*ProjectTaskBoardItemComment, error) {
+// (createProjectTaskBoardItemComment). With attachments the request is sent as
+// multipart/form-data, each file an `attachments` part of at most 10 MiB and
+// the other fields as text; without, as JSON.
+func (s *TaskBoardsService) CreateItemComment(ctx context.Context, projectID, itemID string, params ActorParams, body CreateProjectTaskBoardItemCommentRequest, attachments ...*File) (*ProjectTaskBoardItemComment, error) {
 	path, err := buildPath("/ai/actor-projects/{project_id}/board/items/{item_id}/comments", projectID, itemID)
 	if err != nil {
 		return nil, err
@@ -281,8 +303,16 @@ func (s *TaskBoardsService) CreateItemComment(ctx context.Context, projectID, it
 	if err != nil {
 		return nil, err
 	}
+	var payload any = body
+	if len(attachments) > 0 {
+		form, err := attachmentForm(body, attachments)
+		if err != nil {
+			return nil, err
+		}
+		payload = form
+	}
 	var out ProjectTaskBoardItemComment
-	if err := s.client.do(ctx, http.MethodPost, path, query, body, &out); err != nil {
+	if err := s.client.do(ctx, http.MethodPost, path, query, payload, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

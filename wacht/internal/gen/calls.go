@@ -52,6 +52,11 @@ func writeCalls(gens []*generator) []byte {
 			case len(o.query) > 0:
 				args = append(args, g.queryLiteral(o, q))
 			}
+			if o.takesAttachments() {
+				// The multipart form is the encoding the JSON one cannot
+				// replace, so the coverage call checks that one.
+				args = append(args, `&ai.File{Name: "notes.txt", ContentType: "text/plain", Content: strings.NewReader("first line\n")}`)
+			}
 			call := fmt.Sprintf("%s.%s.%s(%s)", recv, o.svc, o.method, strings.Join(args, ", "))
 			fmt.Fprintf(&b, "\t%q: func(ctx context.Context, c *wacht.Client, a *ai.Client, x *spectest.Exampler) error {\n", o.id)
 			switch kind {

@@ -441,6 +441,9 @@ func (g *generator) writeMethod(b *bytes.Buffer, typ string, o *operation) error
 	} else if bodyType != "" {
 		args = append(args, "body "+bodyType)
 	}
+	if o.takesAttachments() {
+		args = append(args, "attachments ...*File")
+	}
 	var ret, zero string
 	switch kind {
 	case resultNone:
@@ -460,6 +463,10 @@ func (g *generator) writeMethod(b *bytes.Buffer, typ string, o *operation) error
 	doc := fmt.Sprintf("%s %s\n\nIt calls %s %s (%s).", o.method, o.doc, o.httpMethod, o.path, o.id)
 	if kind == resultPage {
 		doc += " Params.Limit and Params.Offset are validated; see MaxPageSize."
+	}
+	if o.takesAttachments() {
+		doc += " With attachments the request is sent as multipart/form-data, each file an `attachments` part of at most 10 MiB " +
+			"and the other fields as text; without, as JSON."
 	}
 	writeDoc(b, "", doc)
 	fmt.Fprintf(b, "func (s *%s) %s(%s) %s {\n", typ, o.method, strings.Join(args, ", "), ret)
@@ -486,6 +493,13 @@ func (g *generator) writeMethod(b *bytes.Buffer, typ string, o *operation) error
 			}
 		}
 		queryExpr = "query"
+	}
+	if o.takesAttachments() {
+		// The server reads either body, telling them apart by Content-Type;
+		// only the multipart one carries files.
+		fmt.Fprintf(b, "\tvar payload any = %s\n\tif len(attachments) > 0 {\n\t\tform, err := attachmentForm(%s, attachments)\n"+
+			"\t\tif err != nil {\n\t\t\treturn %serr\n\t\t}\n\t\tpayload = form\n\t}\n", bodyExpr, bodyExpr, zero)
+		bodyExpr = "payload"
 	}
 	verb := "http.Method" + strings.ToUpper(o.httpMethod[:1]) + strings.ToLower(o.httpMethod[1:])
 	switch kind {
@@ -575,4 +589,16 @@ var queryDocs = map[string]string{
 	"interval":         "is the bucket size of the series.",
 	"deployment_id":    "is the deployment the figures belong to (required).",
 	"top_limit":        "is how many entries each top list holds.",
+}
+
+// takesAttachments reports whether the operation accepts a JSON body or a
+// multipart one whose `attachments` parts are files (the task board item
+// and comment calls): the method then takes the files as a variadic
+// argument and picks the encoding by whether any are given.
+func (o *operation) takesAttachments() bool {
+	if o.jsonBody == nil || o.formBody == nil {
+		return false
+	}
+	a := o.formBody.obj("properties").obj("attachments")
+	return a != nil && a.str("type") == "array" && a.obj("items").str("format") == "binary"
 }

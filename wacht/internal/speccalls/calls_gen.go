@@ -1080,7 +1080,7 @@ var AI = map[string]Call{
 		return err
 	},
 	"createProjectTaskBoardItem": func(ctx context.Context, c *wacht.Client, a *ai.Client, x *spectest.Exampler) error {
-		out, err := a.TaskBoards.CreateItem(ctx, "4242", spectest.ExampleOf[ai.CreateProjectTaskBoardItemRequest](x, "CreateProjectTaskBoardItemRequest"))
+		out, err := a.TaskBoards.CreateItem(ctx, "4242", spectest.ExampleOf[ai.CreateProjectTaskBoardItemRequest](x, "CreateProjectTaskBoardItemRequest"), &ai.File{Name: "notes.txt", ContentType: "text/plain", Content: strings.NewReader("first line\n")})
 		x.Decoded(out)
 		return err
 	},
@@ -1112,7 +1112,7 @@ var AI = map[string]Call{
 		return x.DecodedStream(out)
 	},
 	"updateProjectTaskBoardItem": func(ctx context.Context, c *wacht.Client, a *ai.Client, x *spectest.Exampler) error {
-		out, err := a.TaskBoards.UpdateItem(ctx, "4242", "4242", spectest.ExampleOf[ai.UpdateProjectTaskBoardItemRequest](x, "UpdateProjectTaskBoardItemRequest"))
+		out, err := a.TaskBoards.UpdateItem(ctx, "4242", "4242", spectest.ExampleOf[ai.UpdateProjectTaskBoardItemRequest](x, "UpdateProjectTaskBoardItemRequest"), &ai.File{Name: "notes.txt", ContentType: "text/plain", Content: strings.NewReader("first line\n")})
 		x.Decoded(out)
 		return err
 	},
@@ -1152,7 +1152,7 @@ var AI = map[string]Call{
 		return err
 	},
 	"createProjectTaskBoardItemComment": func(ctx context.Context, c *wacht.Client, a *ai.Client, x *spectest.Exampler) error {
-		out, err := a.TaskBoards.CreateItemComment(ctx, "4242", "4242", ai.ActorParams{ActorID: 7}, spectest.ExampleOf[ai.CreateProjectTaskBoardItemCommentRequest](x, "CreateProjectTaskBoardItemCommentRequest"))
+		out, err := a.TaskBoards.CreateItemComment(ctx, "4242", "4242", ai.ActorParams{ActorID: 7}, spectest.ExampleOf[ai.CreateProjectTaskBoardItemCommentRequest](x, "CreateProjectTaskBoardItemCommentRequest"), &ai.File{Name: "notes.txt", ContentType: "text/plain", Content: strings.NewReader("first line\n")})
 		x.Decoded(out)
 		return err
 	},
