@@ -10,10 +10,10 @@ import (
 // Page sizes of offset-paginated list methods.
 const (
 	// DefaultPageSize is the page size used when a params Limit is 0.
-	DefaultPageSize = core.DefaultPageSize
+	DefaultPageSize = 20
 	// MaxPageSize is the largest Limit a list method accepts. A larger
 	// Limit is an error (wrapping ErrInvalidParams), never silently clamped.
-	MaxPageSize = core.MaxPageSize
+	MaxPageSize = 100
 )
 
 // Page is one page of an offset-paginated list, as the platform API writes

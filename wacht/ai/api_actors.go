@@ -17,8 +17,8 @@ type ActorsService struct {
 
 // ListActorsParams holds the query parameters of ActorsService.List.
 type ListActorsParams struct {
-	// Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize.
-	// Anything else is an error, never silently clamped.
+	// Limit is the page size, from 1 to wacht.MaxPageSize; 0 means
+	// wacht.DefaultPageSize. Anything else is an error, never silently clamped.
 	Limit int
 	// Offset is the number of items to skip; it must not be negative.
 	Offset int
@@ -41,7 +41,7 @@ func (p ListActorsParams) values() (url.Values, error) {
 // List returns one page of the deployment's actors.
 //
 // It calls GET /ai/actors (listActors). Params.Limit and Params.Offset are
-// validated; see MaxPageSize.
+// validated; see wacht.MaxPageSize.
 func (s *ActorsService) List(ctx context.Context, params ListActorsParams) (*Page[Actor], error) {
 	query, err := params.values()
 	if err != nil {
@@ -55,9 +55,9 @@ func (s *ActorsService) List(ctx context.Context, params ListActorsParams) (*Pag
 }
 
 // All returns an iterator over all actors matching params, starting at
-// params.Offset. It fetches pages of params.Limit items (DefaultPageSize when
-// 0) through List as the loop asks for more, stops after the last page, and
-// yields a non-nil error (then stops) when a page cannot be fetched.
+// params.Offset. It fetches pages of params.Limit items (wacht.DefaultPageSize
+// when 0) through List as the loop asks for more, stops after the last page,
+// and yields a non-nil error (then stops) when a page cannot be fetched.
 func (s *ActorsService) All(ctx context.Context, params ListActorsParams) iter.Seq2[Actor, error] {
 	return paginate(params.Limit, params.Offset, func(limit, offset int) (*Page[Actor], error) {
 		params.Limit, params.Offset = limit, offset

@@ -17,8 +17,8 @@ type AgentsService struct {
 
 // ListAgentsParams holds the query parameters of AgentsService.List.
 type ListAgentsParams struct {
-	// Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize.
-	// Anything else is an error, never silently clamped.
+	// Limit is the page size, from 1 to wacht.MaxPageSize; 0 means
+	// wacht.DefaultPageSize. Anything else is an error, never silently clamped.
 	Limit int
 	// Offset is the number of items to skip; it must not be negative.
 	Offset int
@@ -38,7 +38,7 @@ func (p ListAgentsParams) values() (url.Values, error) {
 // List returns one page of the deployment's agents.
 //
 // It calls GET /ai/agents (getAiAgents). Params.Limit and Params.Offset are
-// validated; see MaxPageSize.
+// validated; see wacht.MaxPageSize.
 func (s *AgentsService) List(ctx context.Context, params ListAgentsParams) (*Page[AiAgentWithDetails], error) {
 	query, err := params.values()
 	if err != nil {
@@ -52,9 +52,9 @@ func (s *AgentsService) List(ctx context.Context, params ListAgentsParams) (*Pag
 }
 
 // All returns an iterator over all agents matching params, starting at
-// params.Offset. It fetches pages of params.Limit items (DefaultPageSize when
-// 0) through List as the loop asks for more, stops after the last page, and
-// yields a non-nil error (then stops) when a page cannot be fetched.
+// params.Offset. It fetches pages of params.Limit items (wacht.DefaultPageSize
+// when 0) through List as the loop asks for more, stops after the last page,
+// and yields a non-nil error (then stops) when a page cannot be fetched.
 func (s *AgentsService) All(ctx context.Context, params ListAgentsParams) iter.Seq2[AiAgentWithDetails, error] {
 	return paginate(params.Limit, params.Offset, func(limit, offset int) (*Page[AiAgentWithDetails], error) {
 		params.Limit, params.Offset = limit, offset

@@ -39,8 +39,8 @@ func (s *ComposioService) UpdateConfig(ctx context.Context, params UpdateComposi
 // ListToolkitsParams holds the query parameters of
 // ComposioService.ListToolkits.
 type ListToolkitsParams struct {
-	// Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize.
-	// Anything else is an error, never silently clamped.
+	// Limit is the page size, from 1 to wacht.MaxPageSize; 0 means
+	// wacht.DefaultPageSize. Anything else is an error, never silently clamped.
 	Limit int
 	// Search filters the list by a free-text match; empty means no filter.
 	Search string

@@ -20,8 +20,8 @@ type KnowledgeBasesService struct {
 // ListKnowledgeBasesParams holds the query parameters of
 // KnowledgeBasesService.List.
 type ListKnowledgeBasesParams struct {
-	// Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize.
-	// Anything else is an error, never silently clamped.
+	// Limit is the page size, from 1 to wacht.MaxPageSize; 0 means
+	// wacht.DefaultPageSize. Anything else is an error, never silently clamped.
 	Limit int
 	// Offset is the number of items to skip; it must not be negative.
 	Offset int
@@ -108,8 +108,8 @@ func (s *KnowledgeBasesService) Delete(ctx context.Context, kbID string) error {
 // ListDocumentsParams holds the query parameters of
 // KnowledgeBasesService.ListDocuments.
 type ListDocumentsParams struct {
-	// Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize.
-	// Anything else is an error, never silently clamped.
+	// Limit is the page size, from 1 to wacht.MaxPageSize; 0 means
+	// wacht.DefaultPageSize. Anything else is an error, never silently clamped.
 	Limit int
 	// Offset is the number of items to skip; it must not be negative.
 	Offset int
@@ -127,7 +127,7 @@ func (p ListDocumentsParams) values() (url.Values, error) {
 //
 // It calls GET /ai/knowledge-bases/{kb_id}/documents
 // (getKnowledgeBaseDocuments). Params.Limit and Params.Offset are validated;
-// see MaxPageSize.
+// see wacht.MaxPageSize.
 func (s *KnowledgeBasesService) ListDocuments(ctx context.Context, kbID string, params ListDocumentsParams) (*Page[AiKnowledgeBaseDocument], error) {
 	path, err := buildPath("/ai/knowledge-bases/{kb_id}/documents", kbID)
 	if err != nil {
@@ -146,9 +146,9 @@ func (s *KnowledgeBasesService) ListDocuments(ctx context.Context, kbID string, 
 
 // AllDocuments returns an iterator over all documents matching params,
 // starting at params.Offset. It fetches pages of params.Limit items
-// (DefaultPageSize when 0) through ListDocuments as the loop asks for more,
-// stops after the last page, and yields a non-nil error (then stops) when a
-// page cannot be fetched.
+// (wacht.DefaultPageSize when 0) through ListDocuments as the loop asks for
+// more, stops after the last page, and yields a non-nil error (then stops)
+// when a page cannot be fetched.
 func (s *KnowledgeBasesService) AllDocuments(ctx context.Context, kbID string, params ListDocumentsParams) iter.Seq2[AiKnowledgeBaseDocument, error] {
 	return paginate(params.Limit, params.Offset, func(limit, offset int) (*Page[AiKnowledgeBaseDocument], error) {
 		params.Limit, params.Offset = limit, offset

@@ -18,8 +18,8 @@ type MCPServersService struct {
 
 // ListMCPServersParams holds the query parameters of MCPServersService.List.
 type ListMCPServersParams struct {
-	// Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize.
-	// Anything else is an error, never silently clamped.
+	// Limit is the page size, from 1 to wacht.MaxPageSize; 0 means
+	// wacht.DefaultPageSize. Anything else is an error, never silently clamped.
 	Limit int
 	// Offset is the number of items to skip; it must not be negative.
 	Offset int
@@ -36,7 +36,7 @@ func (p ListMCPServersParams) values() (url.Values, error) {
 // List returns one page of the deployment's MCP servers.
 //
 // It calls GET /ai/mcp-servers (getMcpServers). Params.Limit and Params.Offset
-// are validated; see MaxPageSize.
+// are validated; see wacht.MaxPageSize.
 func (s *MCPServersService) List(ctx context.Context, params ListMCPServersParams) (*Page[MCPServer], error) {
 	query, err := params.values()
 	if err != nil {
@@ -50,9 +50,9 @@ func (s *MCPServersService) List(ctx context.Context, params ListMCPServersParam
 }
 
 // All returns an iterator over all mcp servers matching params, starting at
-// params.Offset. It fetches pages of params.Limit items (DefaultPageSize when
-// 0) through List as the loop asks for more, stops after the last page, and
-// yields a non-nil error (then stops) when a page cannot be fetched.
+// params.Offset. It fetches pages of params.Limit items (wacht.DefaultPageSize
+// when 0) through List as the loop asks for more, stops after the last page,
+// and yields a non-nil error (then stops) when a page cannot be fetched.
 func (s *MCPServersService) All(ctx context.Context, params ListMCPServersParams) iter.Seq2[MCPServer, error] {
 	return paginate(params.Limit, params.Offset, func(limit, offset int) (*Page[MCPServer], error) {
 		params.Limit, params.Offset = limit, offset

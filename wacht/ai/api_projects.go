@@ -62,8 +62,8 @@ func (s *ProjectsService) Create(ctx context.Context, params ActorParams, body C
 
 // SearchProjectsParams holds the query parameters of ProjectsService.Search.
 type SearchProjectsParams struct {
-	// Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize.
-	// Anything else is an error, never silently clamped.
+	// Limit is the page size, from 1 to wacht.MaxPageSize; 0 means
+	// wacht.DefaultPageSize. Anything else is an error, never silently clamped.
 	Limit int
 	// ActorID is sent as the `actor_id` query parameter. Required.
 	ActorID int64

@@ -40,8 +40,8 @@ func (s *SettingsService) Update(ctx context.Context, params UpdateDeploymentAiS
 // ListProviderProfilesParams holds the query parameters of
 // SettingsService.ListProviderProfiles.
 type ListProviderProfilesParams struct {
-	// Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize.
-	// Anything else is an error, never silently clamped.
+	// Limit is the page size, from 1 to wacht.MaxPageSize; 0 means
+	// wacht.DefaultPageSize. Anything else is an error, never silently clamped.
 	Limit int
 	// Offset is the number of items to skip; it must not be negative.
 	Offset int
@@ -58,7 +58,7 @@ func (p ListProviderProfilesParams) values() (url.Values, error) {
 // ListProviderProfiles returns one page of model provider profiles.
 //
 // It calls GET /ai/settings/provider-profiles (listAiProviderProfiles).
-// Params.Limit and Params.Offset are validated; see MaxPageSize.
+// Params.Limit and Params.Offset are validated; see wacht.MaxPageSize.
 func (s *SettingsService) ListProviderProfiles(ctx context.Context, params ListProviderProfilesParams) (*Page[DeploymentAiProviderProfileResponse], error) {
 	query, err := params.values()
 	if err != nil {
@@ -73,8 +73,8 @@ func (s *SettingsService) ListProviderProfiles(ctx context.Context, params ListP
 
 // AllProviderProfiles returns an iterator over all provider profiles matching
 // params, starting at params.Offset. It fetches pages of params.Limit items
-// (DefaultPageSize when 0) through ListProviderProfiles as the loop asks for
-// more, stops after the last page, and yields a non-nil error (then stops)
+// (wacht.DefaultPageSize when 0) through ListProviderProfiles as the loop asks
+// for more, stops after the last page, and yields a non-nil error (then stops)
 // when a page cannot be fetched.
 func (s *SettingsService) AllProviderProfiles(ctx context.Context, params ListProviderProfilesParams) iter.Seq2[DeploymentAiProviderProfileResponse, error] {
 	return paginate(params.Limit, params.Offset, func(limit, offset int) (*Page[DeploymentAiProviderProfileResponse], error) {

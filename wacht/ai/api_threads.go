@@ -82,8 +82,8 @@ func (s *ThreadsService) Create(ctx context.Context, projectID string, params Cr
 
 // SearchThreadsParams holds the query parameters of ThreadsService.Search.
 type SearchThreadsParams struct {
-	// Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize.
-	// Anything else is an error, never silently clamped.
+	// Limit is the page size, from 1 to wacht.MaxPageSize; 0 means
+	// wacht.DefaultPageSize. Anything else is an error, never silently clamped.
 	Limit int
 	// ActorID is sent as the `actor_id` query parameter. Required.
 	ActorID int64
@@ -232,8 +232,8 @@ func (s *ThreadsService) LatestTaskGraph(ctx context.Context, threadID string) (
 // ListMessagesParams holds the query parameters of
 // ThreadsService.ListMessages.
 type ListMessagesParams struct {
-	// Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize.
-	// Anything else is an error, never silently clamped.
+	// Limit is the page size, from 1 to wacht.MaxPageSize; 0 means
+	// wacht.DefaultPageSize. Anything else is an error, never silently clamped.
 	Limit int
 	// BeforeID is sent as the `before_id` query parameter. Optional.
 	BeforeID int64

@@ -17,8 +17,8 @@ type ToolsService struct {
 
 // ListToolsParams holds the query parameters of ToolsService.List.
 type ListToolsParams struct {
-	// Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize.
-	// Anything else is an error, never silently clamped.
+	// Limit is the page size, from 1 to wacht.MaxPageSize; 0 means
+	// wacht.DefaultPageSize. Anything else is an error, never silently clamped.
 	Limit int
 	// Offset is the number of items to skip; it must not be negative.
 	Offset int
@@ -38,7 +38,7 @@ func (p ListToolsParams) values() (url.Values, error) {
 // List returns one page of the deployment's tools.
 //
 // It calls GET /ai/tools (getAiTools). Params.Limit and Params.Offset are
-// validated; see MaxPageSize.
+// validated; see wacht.MaxPageSize.
 func (s *ToolsService) List(ctx context.Context, params ListToolsParams) (*Page[AiToolWithDetails], error) {
 	query, err := params.values()
 	if err != nil {
@@ -52,9 +52,9 @@ func (s *ToolsService) List(ctx context.Context, params ListToolsParams) (*Page[
 }
 
 // All returns an iterator over all tools matching params, starting at
-// params.Offset. It fetches pages of params.Limit items (DefaultPageSize when
-// 0) through List as the loop asks for more, stops after the last page, and
-// yields a non-nil error (then stops) when a page cannot be fetched.
+// params.Offset. It fetches pages of params.Limit items (wacht.DefaultPageSize
+// when 0) through List as the loop asks for more, stops after the last page,
+// and yields a non-nil error (then stops) when a page cannot be fetched.
 func (s *ToolsService) All(ctx context.Context, params ListToolsParams) iter.Seq2[AiToolWithDetails, error] {
 	return paginate(params.Limit, params.Offset, func(limit, offset int) (*Page[AiToolWithDetails], error) {
 		params.Limit, params.Offset = limit, offset

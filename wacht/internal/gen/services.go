@@ -191,7 +191,8 @@ func (g *generator) queryFields(o *operation) []queryField {
 		switch name {
 		case "limit":
 			f.goType = "int"
-			f.doc = "Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize. Anything else is an error, never silently clamped."
+			f.doc = fmt.Sprintf("Limit is the page size, from 1 to %s; 0 means %s. Anything else is an error, never silently clamped.",
+				g.pkg.ref("MaxPageSize"), g.pkg.ref("DefaultPageSize"))
 		case "offset":
 			f.goType = "int"
 			f.doc = "Offset is the number of items to skip; it must not be negative."
@@ -462,7 +463,7 @@ func (g *generator) writeMethod(b *bytes.Buffer, typ string, o *operation) error
 
 	doc := fmt.Sprintf("%s %s\n\nIt calls %s %s (%s).", o.method, o.doc, o.httpMethod, o.path, o.id)
 	if kind == resultPage {
-		doc += " Params.Limit and Params.Offset are validated; see MaxPageSize."
+		doc += " Params.Limit and Params.Offset are validated; see " + g.pkg.ref("MaxPageSize") + "."
 	}
 	if o.takesAttachments() {
 		doc += " With attachments the request is sent as multipart/form-data, each file an `attachments` part of at most 10 MiB " +
@@ -547,7 +548,7 @@ func (g *generator) writeMethod(b *bytes.Buffer, typ string, o *operation) error
 			noun = strings.ToLower(strings.Join(words(o.svc), " "))
 		}
 		idoc := fmt.Sprintf("%s returns an iterator over all %s matching params, starting at params.Offset. "+
-			"It fetches pages of params.Limit items (DefaultPageSize when 0) through %s as the loop asks for more, "+
+			"It fetches pages of params.Limit items ("+g.pkg.ref("DefaultPageSize")+" when 0) through %s as the loop asks for more, "+
 			"stops after the last page, and yields a non-nil error (then stops) when a page cannot be fetched.", o.all, noun, o.method)
 		writeDoc(b, "", idoc)
 		pathArgs := ""
