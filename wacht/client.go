@@ -187,7 +187,7 @@ func init() {
 // turns error statuses into *APIError and decodes a successful response
 // into out (when out is not nil).
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, body any, out any) error {
-	res, cancel, err := c.send(ctx, method, path, query, body, "application/json")
+	res, cancel, err := c.send(ctx, method, path, query, body, "application/json") //nolint:bodyclose // decodeResponse closes it
 	if err != nil {
 		return err
 	}
@@ -199,7 +199,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 // successful answer unread, for downloads that must not be buffered. The
 // client's timeout keeps running until the body is closed.
 func (c *Client) stream(ctx context.Context, method, path string, query url.Values) (io.ReadCloser, error) {
-	res, cancel, err := c.send(ctx, method, path, query, nil, "*/*")
+	res, cancel, err := c.send(ctx, method, path, query, nil, "*/*") //nolint:bodyclose // the caller closes it through streamBody
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,6 @@ import (
 	"io"
 	"iter"
 	"net/url"
-	"time"
 
 	"github.com/wacht-platform/serverless-go/wacht"
 	"github.com/wacht-platform/serverless-go/wacht/internal/core"
@@ -144,12 +143,10 @@ func cursorPaginate[T any](cursor string, fetch func(cursor string) (*CursorPage
 
 // Helpers the generated services call by the names package wacht uses.
 
-func setString(q url.Values, name, v string)         { core.SetString(q, name, v) }
-func setInt(q url.Values, name string, v int64)      { core.SetInt(q, name, v) }
-func setBool(q url.Values, name string, v bool)      { core.SetBool(q, name, v) }
-func setTime(q url.Values, name string, v time.Time) { core.SetTime(q, name, v) }
-func setPage(q url.Values, limit, offset int) error  { return core.SetPage(q, limit, offset) }
-func errRequired(field string) error                 { return core.ErrRequired(field) }
+func setString(q url.Values, name, v string)        { core.SetString(q, name, v) }
+func setInt(q url.Values, name string, v int64)     { core.SetInt(q, name, v) }
+func setBool(q url.Values, name string, v bool)     { core.SetBool(q, name, v) }
+func setPage(q url.Values, limit, offset int) error { return core.SetPage(q, limit, offset) }
 
 func buildPath(template string, values ...string) (string, error) {
 	return core.BuildPath(template, values...)
