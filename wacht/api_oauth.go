@@ -6,6 +6,8 @@ import (
 	"context"
 	"net/http"
 	"strings"
+
+	"github.com/wacht-platform/serverless-go/wacht/internal/core"
 )
 
 // OAuthService manages OAuth apps, their scopes, clients, grants and signing
@@ -47,21 +49,21 @@ type CreateOAuthAppParams struct {
 	Logo *File
 }
 
-func (p CreateOAuthAppParams) form() (*formBody, error) {
+func (p CreateOAuthAppParams) form() (*core.FormBody, error) {
 	f := newForm()
-	f.field("slug", p.Slug)
-	f.field("name", p.Name)
-	f.optString("description", p.Description)
-	f.optString("fqdn", p.FQDN)
+	f.Field("slug", p.Slug)
+	f.Field("name", p.Name)
+	f.OptString("description", p.Description)
+	f.OptString("fqdn", p.FQDN)
 	if len(p.SupportedScopes) > 0 {
-		f.field("supported_scopes", strings.Join(p.SupportedScopes, ","))
+		f.Field("supported_scopes", strings.Join(p.SupportedScopes, ","))
 	}
 	if p.ScopeDefinitions != nil {
-		f.json("scope_definitions", p.ScopeDefinitions)
+		f.JSON("scope_definitions", p.ScopeDefinitions)
 	}
-	f.optBool("allow_dynamic_client_registration", p.AllowDynamicClientRegistration)
+	f.OptBool("allow_dynamic_client_registration", p.AllowDynamicClientRegistration)
 	f.file("logo", p.Logo)
-	return f.finish()
+	return f.Finish()
 }
 
 // CreateApp creates an OAuth app (multipart/form-data, so a logo can travel

@@ -7,6 +7,8 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+
+	"github.com/wacht-platform/serverless-go/wacht/internal/core"
 )
 
 // OrganizationsService manages organizations, their members, roles and
@@ -89,18 +91,18 @@ type CreateOrganizationParams struct {
 	OrganizationImage *File
 }
 
-func (p CreateOrganizationParams) form() (*formBody, error) {
+func (p CreateOrganizationParams) form() (*core.FormBody, error) {
 	f := newForm()
-	f.field("name", p.Name)
-	f.optString("description", p.Description)
+	f.Field("name", p.Name)
+	f.OptString("description", p.Description)
 	if p.PublicMetadata != nil {
-		f.json("public_metadata", p.PublicMetadata)
+		f.JSON("public_metadata", p.PublicMetadata)
 	}
 	if p.PrivateMetadata != nil {
-		f.json("private_metadata", p.PrivateMetadata)
+		f.JSON("private_metadata", p.PrivateMetadata)
 	}
 	f.file("organization_image", p.OrganizationImage)
-	return f.finish()
+	return f.Finish()
 }
 
 // Create creates an organization (multipart/form-data; metadata travels as
@@ -154,19 +156,19 @@ type UpdateOrganizationParams struct {
 	OrganizationImage *File
 }
 
-func (p UpdateOrganizationParams) form() (*formBody, error) {
+func (p UpdateOrganizationParams) form() (*core.FormBody, error) {
 	f := newForm()
-	f.optString("name", p.Name)
-	f.optString("description", p.Description)
+	f.OptString("name", p.Name)
+	f.OptString("description", p.Description)
 	if p.PublicMetadata != nil {
-		f.json("public_metadata", p.PublicMetadata)
+		f.JSON("public_metadata", p.PublicMetadata)
 	}
 	if p.PrivateMetadata != nil {
-		f.json("private_metadata", p.PrivateMetadata)
+		f.JSON("private_metadata", p.PrivateMetadata)
 	}
-	f.optBool("remove_image", p.RemoveImage)
+	f.OptBool("remove_image", p.RemoveImage)
 	f.file("organization_image", p.OrganizationImage)
-	return f.finish()
+	return f.Finish()
 }
 
 // Update changes an organization. Only the fields that are set are sent
@@ -217,18 +219,18 @@ type CreateWorkspaceParams struct {
 	WorkspaceImage *File
 }
 
-func (p CreateWorkspaceParams) form() (*formBody, error) {
+func (p CreateWorkspaceParams) form() (*core.FormBody, error) {
 	f := newForm()
-	f.field("name", p.Name)
-	f.optString("description", p.Description)
+	f.Field("name", p.Name)
+	f.OptString("description", p.Description)
 	if p.PublicMetadata != nil {
-		f.json("public_metadata", p.PublicMetadata)
+		f.JSON("public_metadata", p.PublicMetadata)
 	}
 	if p.PrivateMetadata != nil {
-		f.json("private_metadata", p.PrivateMetadata)
+		f.JSON("private_metadata", p.PrivateMetadata)
 	}
 	f.file("workspace_image", p.WorkspaceImage)
-	return f.finish()
+	return f.Finish()
 }
 
 // CreateWorkspace creates a workspace inside an organization

@@ -5,6 +5,8 @@ package wacht
 import (
 	"context"
 	"net/http"
+
+	"github.com/wacht-platform/serverless-go/wacht/internal/core"
 )
 
 // SettingsService changes a deployment's authentication, display, restriction,
@@ -160,10 +162,10 @@ type UploadImageParams struct {
 	Image *File
 }
 
-func (p UploadImageParams) form() (*formBody, error) {
+func (p UploadImageParams) form() (*core.FormBody, error) {
 	f := newForm()
 	f.file("image", p.Image)
-	return f.finish()
+	return f.Finish()
 }
 
 // UploadImage uploads a deployment image (logo, favicon, ...) as

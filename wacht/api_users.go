@@ -7,6 +7,8 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+
+	"github.com/wacht-platform/serverless-go/wacht/internal/core"
 )
 
 // UsersService manages the users of a deployment: profiles, email addresses,
@@ -91,17 +93,17 @@ type CreateUserParams struct {
 	ProfileImage *File
 }
 
-func (p CreateUserParams) form() (*formBody, error) {
+func (p CreateUserParams) form() (*core.FormBody, error) {
 	f := newForm()
-	f.field("first_name", p.FirstName)
-	f.field("last_name", p.LastName)
-	f.optString("email_address", p.EmailAddress)
-	f.optString("phone_number", p.PhoneNumber)
-	f.optString("username", p.Username)
-	f.optString("password", p.Password)
-	f.optBool("skip_password_check", p.SkipPasswordCheck)
+	f.Field("first_name", p.FirstName)
+	f.Field("last_name", p.LastName)
+	f.OptString("email_address", p.EmailAddress)
+	f.OptString("phone_number", p.PhoneNumber)
+	f.OptString("username", p.Username)
+	f.OptString("password", p.Password)
+	f.OptBool("skip_password_check", p.SkipPasswordCheck)
 	f.file("profile_image", p.ProfileImage)
-	return f.finish()
+	return f.Finish()
 }
 
 // Create creates a user. The request is sent as multipart/form-data so a
@@ -160,22 +162,22 @@ type UpdateUserParams struct {
 	ProfileImage *File
 }
 
-func (p UpdateUserParams) form() (*formBody, error) {
+func (p UpdateUserParams) form() (*core.FormBody, error) {
 	f := newForm()
-	f.optString("first_name", p.FirstName)
-	f.optString("last_name", p.LastName)
-	f.optString("username", p.Username)
+	f.OptString("first_name", p.FirstName)
+	f.OptString("last_name", p.LastName)
+	f.OptString("username", p.Username)
 	if p.PublicMetadata != nil {
-		f.json("public_metadata", p.PublicMetadata)
+		f.JSON("public_metadata", p.PublicMetadata)
 	}
 	if p.PrivateMetadata != nil {
-		f.json("private_metadata", p.PrivateMetadata)
+		f.JSON("private_metadata", p.PrivateMetadata)
 	}
-	f.optBool("disabled", p.Disabled)
-	f.optString("second_factor_policy", p.SecondFactorPolicy)
-	f.optBool("remove_profile_image", p.RemoveProfileImage)
+	f.OptBool("disabled", p.Disabled)
+	f.OptString("second_factor_policy", p.SecondFactorPolicy)
+	f.OptBool("remove_profile_image", p.RemoveProfileImage)
 	f.file("profile_image", p.ProfileImage)
-	return f.finish()
+	return f.Finish()
 }
 
 // Update changes a user's profile. Only the fields that are set are sent

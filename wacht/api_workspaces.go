@@ -7,6 +7,8 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+
+	"github.com/wacht-platform/serverless-go/wacht/internal/core"
 )
 
 // WorkspacesService manages workspaces, their members and roles. Use it
@@ -104,19 +106,19 @@ type UpdateWorkspaceParams struct {
 	WorkspaceImage *File
 }
 
-func (p UpdateWorkspaceParams) form() (*formBody, error) {
+func (p UpdateWorkspaceParams) form() (*core.FormBody, error) {
 	f := newForm()
-	f.optString("name", p.Name)
-	f.optString("description", p.Description)
+	f.OptString("name", p.Name)
+	f.OptString("description", p.Description)
 	if p.PublicMetadata != nil {
-		f.json("public_metadata", p.PublicMetadata)
+		f.JSON("public_metadata", p.PublicMetadata)
 	}
 	if p.PrivateMetadata != nil {
-		f.json("private_metadata", p.PrivateMetadata)
+		f.JSON("private_metadata", p.PrivateMetadata)
 	}
-	f.optBool("remove_image", p.RemoveImage)
+	f.OptBool("remove_image", p.RemoveImage)
 	f.file("workspace_image", p.WorkspaceImage)
-	return f.finish()
+	return f.Finish()
 }
 
 // Update changes a workspace. Only the fields that are set are sent

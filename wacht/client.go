@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/wacht-platform/serverless-go/internal/redact"
+	"github.com/wacht-platform/serverless-go/wacht/internal/core"
 )
 
 // maxResponseBytes bounds how much of a successful response is decoded.
@@ -171,56 +172,73 @@ func (c Client) LogValue() slog.Value {
 // so that "not set" differs from a zero value: wacht.Ptr("Ada").
 func Ptr[T any](v T) *T { return &v }
 
-// buildPath fills the {placeholders} of a path template, in order, with
-// path-escaped values. Empty values and dot segments are refused, so a
-// missing id can never turn into a different path.
-func buildPath(template string, values ...string) (string, error) {
-	var b strings.Builder
-	rest := template
-	for _, v := range values {
-		i := strings.IndexByte(rest, '{')
-		j := strings.IndexByte(rest, '}')
-		if i < 0 || j < i {
-			return "", fmt.Errorf("wacht: path %s has fewer parameters than values", template)
-		}
-		name := rest[i+1 : j]
-		if v == "" || v == "." || v == ".." {
-			return "", fmt.Errorf("wacht: %s %q is not a valid path parameter: %w", name, v, ErrInvalidParams)
-		}
-		b.WriteString(rest[:i])
-		b.WriteString(url.PathEscape(v))
-		rest = rest[j+1:]
+func init() {
+	// Package wacht/ai sends its calls through these; see package core.
+	core.Do = func(client any, ctx context.Context, method, path string, query url.Values, body, out any) error {
+		return client.(*Client).do(ctx, method, path, query, body, out)
 	}
-	if strings.IndexByte(rest, '{') >= 0 {
-		return "", fmt.Errorf("wacht: path %s has more parameters than values", template)
+	core.Stream = func(client any, ctx context.Context, method, path string, query url.Values) (io.ReadCloser, error) {
+		return client.(*Client).stream(ctx, method, path, query)
 	}
-	b.WriteString(rest)
-	return b.String(), nil
 }
 
-// do sends one API call: it encodes body (nil, a *formBody, or a value sent
-// as JSON), retries idempotent methods as the retry policy allows, turns
-// error statuses into *APIError and decodes a successful response into out
-// (when out is not nil).
+// do sends one API call: it encodes body (nil, a *core.FormBody, or a value
+// sent as JSON), retries idempotent methods as the retry policy allows,
+// turns error statuses into *APIError and decodes a successful response
+// into out (when out is not nil).
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, body any, out any) error {
+	res, cancel, err := c.send(ctx, method, path, query, body, "application/json") //nolint:bodyclose // decodeResponse closes it
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	return decodeResponse(res, out, method, path)
+}
+
+// stream sends one call without a body and returns the body of a
+// successful answer unread, for downloads that must not be buffered. The
+// client's timeout keeps running until the body is closed.
+func (c *Client) stream(ctx context.Context, method, path string, query url.Values) (io.ReadCloser, error) {
+	res, cancel, err := c.send(ctx, method, path, query, nil, "*/*") //nolint:bodyclose // the caller closes it through streamBody
+	if err != nil {
+		return nil, err
+	}
+	return &streamBody{ReadCloser: res.Body, cancel: cancel}, nil
+}
+
+// streamBody ends the call's timeout context when the caller closes it.
+type streamBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *streamBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}
+
+// send performs the attempts of one call and returns the first successful
+// response, whose body the caller must close before calling cancel.
+func (c *Client) send(ctx context.Context, method, path string, query url.Values, body any, accept string) (*http.Response, context.CancelFunc, error) {
 	if ctx == nil {
-		return errors.New("wacht: nil context")
+		return nil, nil, errors.New("wacht: nil context")
 	}
 	var payload []byte
 	var contentType string
 	switch b := body.(type) {
 	case nil:
-	case *formBody:
-		payload, contentType = b.data, b.contentType
+	case *core.FormBody:
+		payload, contentType = b.Data, b.ContentType
 	default:
 		if v, ok := body.(interface{ validate() error }); ok {
 			if err := v.validate(); err != nil {
-				return err
+				return nil, nil, err
 			}
 		}
 		data, err := json.Marshal(body)
 		if err != nil {
-			return fmt.Errorf("wacht: encode %s %s request: %w", method, path, err)
+			return nil, nil, fmt.Errorf("wacht: encode %s %s request: %w", method, path, err)
 		}
 		payload, contentType = data, "application/json"
 	}
@@ -228,10 +246,9 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	if len(query) > 0 {
 		target += "?" + query.Encode()
 	}
+	cancel := context.CancelFunc(func() {})
 	if c.timeout > 0 {
-		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
 	}
 
 	retries := 0
@@ -245,14 +262,15 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		}
 		req, err := http.NewRequestWithContext(ctx, method, target, rd)
 		if err != nil {
-			return fmt.Errorf("wacht: build %s %s request: %w", method, path, err)
+			cancel()
+			return nil, nil, fmt.Errorf("wacht: build %s %s request: %w", method, path, err)
 		}
 		for k, vs := range c.header {
 			req.Header[k] = append([]string(nil), vs...)
 		}
 		req.Header.Set("Authorization", "Bearer "+c.apiKey)
 		req.Header.Set("User-Agent", c.userAgent)
-		req.Header.Set("Accept", "application/json")
+		req.Header.Set("Accept", accept)
 		if contentType != "" {
 			req.Header.Set("Content-Type", contentType)
 		}
@@ -261,7 +279,8 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		res, err := c.http.Do(req)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
-				return &RequestError{Method: method, Path: path, Err: ctxErr}
+				cancel()
+				return nil, nil, &RequestError{Method: method, Path: path, Err: ctxErr}
 			}
 			reqErr := &RequestError{Method: method, Path: path, Err: unwrapURLError(err)}
 			if attempt < retries && isConnectionReset(err) {
@@ -269,7 +288,8 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 					continue
 				}
 			}
-			return reqErr
+			cancel()
+			return nil, nil, reqErr
 		}
 		c.log(ctx, method, path, res, attempt, time.Since(start))
 
@@ -281,9 +301,10 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 					continue
 				}
 			}
-			return apiErr
+			cancel()
+			return nil, nil, apiErr
 		}
-		return decodeResponse(res, out, method, path)
+		return res, cancel, nil
 	}
 }
 

@@ -11,17 +11,15 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/wacht-platform/serverless-go/wacht/internal/core"
 )
 
 // ErrInvalidParams is wrapped by the errors client methods return, before
 // sending anything, when their parameters are invalid (an empty id, a page
 // size above MaxPageSize, a negative offset, a missing required field).
 // Test for it with errors.Is.
-var ErrInvalidParams = errors.New("invalid parameters")
-
-func errRequired(field string) error {
-	return fmt.Errorf("wacht: %s is required: %w", field, ErrInvalidParams)
-}
+var ErrInvalidParams = core.ErrInvalidParams
 
 // maxErrorBody bounds how much of an error response is read.
 const maxErrorBody = 64 << 10

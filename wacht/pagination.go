@@ -2,10 +2,9 @@ package wacht
 
 import (
 	"encoding/json"
-	"fmt"
 	"iter"
-	"net/url"
-	"strconv"
+
+	"github.com/wacht-platform/serverless-go/wacht/internal/core"
 )
 
 // Page sizes of offset-paginated list methods.
@@ -85,60 +84,13 @@ func (p *Page[T]) more() bool {
 	return p.HasMore && len(p.Data) > 0
 }
 
-// checkPage validates a page request and returns the limit to send.
-func checkPage(limit, offset int) (int, error) {
-	switch {
-	case limit < 0:
-		return 0, fmt.Errorf("wacht: Limit %d is negative: %w", limit, ErrInvalidParams)
-	case limit > MaxPageSize:
-		return 0, fmt.Errorf("wacht: Limit %d is above MaxPageSize (%d): %w", limit, MaxPageSize, ErrInvalidParams)
-	case offset < 0:
-		return 0, fmt.Errorf("wacht: Offset %d is negative: %w", offset, ErrInvalidParams)
-	case limit == 0:
-		return DefaultPageSize, nil
-	}
-	return limit, nil
-}
-
-// setPage validates limit and offset and adds them to q.
-func setPage(q url.Values, limit, offset int) error {
-	l, err := checkPage(limit, offset)
-	if err != nil {
-		return err
-	}
-	q.Set("limit", strconv.Itoa(l))
-	if offset > 0 {
-		q.Set("offset", strconv.Itoa(offset))
-	}
-	return nil
-}
-
-// paginate walks an offset-paginated list lazily: it fetches the next page
-// only when the loop has consumed the previous one, and stops at the end,
-// at the first error (which it yields), or when the loop breaks.
+// paginate walks an offset-paginated list lazily; see core.Paginate.
 func paginate[T any](limit, offset int, fetch func(limit, offset int) (*Page[T], error)) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
-		size, err := checkPage(limit, offset)
+	return core.Paginate(limit, offset, func(limit, offset int) ([]T, bool, error) {
+		page, err := fetch(limit, offset)
 		if err != nil {
-			yield(zero, err)
-			return
+			return nil, false, err
 		}
-		for {
-			page, err := fetch(size, offset)
-			if err != nil {
-				yield(zero, err)
-				return
-			}
-			for _, item := range page.Data {
-				if !yield(item, nil) {
-					return
-				}
-			}
-			if !page.more() {
-				return
-			}
-			offset += len(page.Data)
-		}
-	}
+		return page.Data, page.more(), nil
+	})
 }

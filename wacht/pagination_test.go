@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/wacht-platform/serverless-go/wacht/internal/core"
 )
 
 // userStore serves GET /users from n users the way the platform API does:
@@ -259,5 +261,13 @@ func TestAllAuditLogsStopsOnARepeatedCursor(t *testing.T) {
 	}
 	if errs != 1 || ts.requests.Load() != 2 {
 		t.Errorf("errors = %d after %d pages; want 1 error after 2 pages", errs, ts.requests.Load())
+	}
+}
+
+// The limits are spelled out here so the documentation shows them; package
+// core, which validates limits for package ai too, keeps its own copy.
+func TestPageSizesMatchCore(t *testing.T) {
+	if DefaultPageSize != core.DefaultPageSize || MaxPageSize != core.MaxPageSize {
+		t.Errorf("wacht page sizes %d/%d, core %d/%d", DefaultPageSize, MaxPageSize, core.DefaultPageSize, core.MaxPageSize)
 	}
 }

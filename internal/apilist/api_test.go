@@ -24,6 +24,7 @@ var listings = []struct {
 	{dir: "auth"},
 	{dir: "handler"},
 	{dir: "wacht"},
+	{dir: "wacht/ai"},
 	{dir: "wacht/wachttest"},
 	{dir: "platforms/lambda"},
 	{dir: "platforms/gcf"},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -14,10 +15,26 @@ const (
 	resultPage
 	resultSlice
 	resultPtr
+	resultStream   // a file download, returned unread as an io.ReadCloser
+	resultCursor   // one page of a cursor-paginated list
+	resultOptional // a value, or {} when there is none
 )
 
 // result classifies what a method returns.
 func (g *generator) result(o *operation) (resultKind, string, error) {
+	if o.binary {
+		return resultStream, "", nil
+	}
+	if alts := o.response.list("oneOf"); len(alts) == 2 {
+		// {"oneOf": [a component, {}]}: the server writes an empty object
+		// when there is nothing to return, which the method reports as nil:
+		// get_latest_thread_task_graph (platform/src/api/agent_threads.rs:1113)
+		// returns an Option that ApiSuccess flattens, None becoming {}
+		// (platform/src/application/response.rs:19).
+		if n := refName(alts[0].(*object)); n != "" && alts[1].(*object).str("type") == "object" {
+			return resultOptional, g.enqueue(n), nil
+		}
+	}
 	if n := refName(o.response); n != "" {
 		// The corrected document names the answer's type; it wins over a
 		// hand-written fallback in ops.go.
@@ -50,6 +67,9 @@ func (g *generator) result(o *operation) (resultKind, string, error) {
 	}
 	if data := props.obj("data"); data != nil && data.str("type") == "array" {
 		elem := g.goType(data.obj("items"), "", "data", false)
+		if props.obj("next_cursor") != nil {
+			return resultCursor, elem, nil
+		}
 		if o.hasQuery("limit") {
 			return resultPage, elem, nil
 		}
@@ -103,18 +123,21 @@ func (g *generator) writeService(b *bytes.Buffer, svc, svcDoc string) error {
 			return err
 		}
 	}
-	b.WriteString(header)
+	b.WriteString(g.pkg.header())
 	src := body.String()
 	var imports []string
 	for _, imp := range []struct{ pkg, use string }{
-		{"context", "context."}, {"iter", "iter."}, {"net/http", "http."}, {"net/url", "url."},
-		{"strconv", "strconv."}, {"strings", "strings."}, {"time", "time."},
+		{"context", "context."}, {"io", "io.ReadCloser"}, {"iter", "iter."}, {"net/http", "http."}, {"net/url", "url."},
+		{"encoding/json", "json."}, {"strconv", "strconv."}, {"strings", "strings."}, {"time", "time."},
 	} {
 		if strings.Contains(src, imp.use) {
 			imports = append(imports, fmt.Sprintf("%q", imp.pkg))
 		}
 	}
 	sort.Strings(imports)
+	if strings.Contains(src, "core.") {
+		imports = append(imports, "", `"github.com/wacht-platform/serverless-go/wacht/internal/core"`)
+	}
 	fmt.Fprintf(b, "import (\n\t%s\n)\n\n", strings.Join(imports, "\n\t"))
 	b.WriteString(src)
 	return nil
@@ -129,7 +152,7 @@ func (g *generator) markParams(name string)      { paramsWritten[name] = true }
 // multipart form.
 func (g *generator) writeParams(b *bytes.Buffer, o *operation) error {
 	switch {
-	case o.formBody != nil:
+	case o.formBody != nil && o.jsonBody == nil:
 		return g.writeFormParams(b, o)
 	case len(o.query) > 0:
 		return g.writeQueryParams(b, o)
@@ -141,6 +164,7 @@ type queryField struct {
 	name, goName, goType string
 	required             bool
 	doc                  string
+	enum                 string // first value of an inline enumeration
 }
 
 func (g *generator) queryFields(o *operation) []queryField {
@@ -152,10 +176,23 @@ func (g *generator) queryFields(o *operation) []queryField {
 		}
 		s := q.obj("schema")
 		f := queryField{name: name, goName: exported(name), required: q.boolean("required"), doc: strings.TrimSpace(q.str("description"))}
+		if e := s.list("enum"); len(e) > 0 {
+			f.enum, _ = e[0].(string)
+			var vals []string
+			for _, v := range e {
+				if str, ok := v.(string); ok {
+					vals = append(vals, strconv.Quote(str))
+				}
+			}
+			if f.doc == "" {
+				f.doc = "one of " + strings.Join(vals, ", ")
+			}
+		}
 		switch name {
 		case "limit":
 			f.goType = "int"
-			f.doc = "Limit is the page size, from 1 to MaxPageSize; 0 means DefaultPageSize. Anything else is an error, never silently clamped."
+			f.doc = fmt.Sprintf("Limit is the page size, from 1 to %s; 0 means %s. Anything else is an error, never silently clamped.",
+				g.pkg.ref("MaxPageSize"), g.pkg.ref("DefaultPageSize"))
 		case "offset":
 			f.goType = "int"
 			f.doc = "Offset is the number of items to skip; it must not be negative."
@@ -208,8 +245,11 @@ func (g *generator) writeQueryParams(b *bytes.Buffer, o *operation) error {
 	b.WriteString("}\n\n")
 
 	fmt.Fprintf(b, "func (p %s) values() (url.Values, error) {\n\tq := url.Values{}\n", o.params)
-	if o.hasQuery("limit") {
+	switch {
+	case o.hasQuery("limit") && o.hasQuery("offset"):
 		b.WriteString("\tif err := setPage(q, p.Limit, p.Offset); err != nil {\n\t\treturn nil, err\n\t}\n")
+	case o.hasQuery("limit"):
+		b.WriteString("\tif err := setPage(q, p.Limit, 0); err != nil {\n\t\treturn nil, err\n\t}\n")
 	}
 	for _, f := range fields {
 		if f.name == "limit" || f.name == "offset" {
@@ -292,6 +332,9 @@ func (g *generator) formFields(o *operation) []formField {
 			f.doc = "ScopeDefinitions describe each scope (sent as a JSON string)."
 		case ps.str("format") == "binary":
 			f.goType, f.kind = "*File", "file"
+			if f.required && f.doc == "" {
+				f.doc = fmt.Sprintf("%s is the file uploaded as the %s part (required).", f.goName, "`"+p+"`")
+			}
 			if f.doc == "" {
 				f.doc = fmt.Sprintf("%s is an image file uploaded as the %s part.", f.goName, "`"+p+"`")
 			}
@@ -333,26 +376,26 @@ func (g *generator) writeFormParams(b *bytes.Buffer, o *operation) error {
 		fmt.Fprintf(b, "\t%s %s\n", f.goName, f.goType)
 	}
 	b.WriteString("}\n\n")
-	fmt.Fprintf(b, "func (p %s) form() (*formBody, error) {\n\tf := newForm()\n", o.params)
+	fmt.Fprintf(b, "func (p %s) form() (*core.FormBody, error) {\n\tf := newForm()\n", o.params)
 	for _, f := range fields {
 		switch f.kind {
 		case "string":
 			if f.required {
-				fmt.Fprintf(b, "\tf.field(%q, p.%s)\n", f.name, f.goName)
+				fmt.Fprintf(b, "\tf.Field(%q, p.%s)\n", f.name, f.goName)
 			} else {
-				fmt.Fprintf(b, "\tf.optString(%q, p.%s)\n", f.name, f.goName)
+				fmt.Fprintf(b, "\tf.OptString(%q, p.%s)\n", f.name, f.goName)
 			}
 		case "bool":
-			fmt.Fprintf(b, "\tf.optBool(%q, p.%s)\n", f.name, f.goName)
+			fmt.Fprintf(b, "\tf.OptBool(%q, p.%s)\n", f.name, f.goName)
 		case "list":
-			fmt.Fprintf(b, "\tif len(p.%s) > 0 {\n\t\tf.field(%q, strings.Join(p.%s, \",\"))\n\t}\n", f.goName, f.name, f.goName)
+			fmt.Fprintf(b, "\tif len(p.%s) > 0 {\n\t\tf.Field(%q, strings.Join(p.%s, \",\"))\n\t}\n", f.goName, f.name, f.goName)
 		case "json":
-			fmt.Fprintf(b, "\tif p.%s != nil {\n\t\tf.json(%q, p.%s)\n\t}\n", f.goName, f.name, f.goName)
+			fmt.Fprintf(b, "\tif p.%s != nil {\n\t\tf.JSON(%q, p.%s)\n\t}\n", f.goName, f.name, f.goName)
 		case "file":
 			fmt.Fprintf(b, "\tf.file(%q, p.%s)\n", f.name, f.goName)
 		}
 	}
-	b.WriteString("\treturn f.finish()\n}\n\n")
+	b.WriteString("\treturn f.Finish()\n}\n\n")
 	return nil
 }
 
@@ -371,7 +414,12 @@ func (g *generator) writeMethod(b *bytes.Buffer, typ string, o *operation) error
 	if len(callArgs) > 0 {
 		args = append(args, strings.Join(callArgs, ", ")+" string")
 	}
-	var bodyType string
+	var bodyType, queryType string
+	if o.jsonBody != nil && len(o.query) > 0 {
+		// A JSON body and query parameters: both are arguments.
+		queryType = o.params
+		args = append(args, "params "+queryType)
+	}
 	switch {
 	case o.op.body != "":
 		bodyType = o.op.body
@@ -389,8 +437,13 @@ func (g *generator) writeMethod(b *bytes.Buffer, typ string, o *operation) error
 		}
 		bodyType = o.params
 	}
-	if bodyType != "" {
+	if bodyType != "" && queryType == "" {
 		args = append(args, "params "+bodyType)
+	} else if bodyType != "" {
+		args = append(args, "body "+bodyType)
+	}
+	if o.takesAttachments() {
+		args = append(args, "attachments ...*File")
 	}
 	var ret, zero string
 	switch kind {
@@ -400,13 +453,21 @@ func (g *generator) writeMethod(b *bytes.Buffer, typ string, o *operation) error
 		ret, zero = "(*Page["+elem+"], error)", "nil, "
 	case resultSlice:
 		ret, zero = "(["+"]"+elem+", error)", "nil, "
-	case resultPtr:
+	case resultPtr, resultOptional:
 		ret, zero = "(*"+elem+", error)", "nil, "
+	case resultCursor:
+		ret, zero = "(*CursorPage["+elem+"], error)", "nil, "
+	case resultStream:
+		ret, zero = "(io.ReadCloser, error)", "nil, "
 	}
 
 	doc := fmt.Sprintf("%s %s\n\nIt calls %s %s (%s).", o.method, o.doc, o.httpMethod, o.path, o.id)
 	if kind == resultPage {
-		doc += " Params.Limit and Params.Offset are validated; see MaxPageSize."
+		doc += " Params.Limit and Params.Offset are validated; see " + g.pkg.ref("MaxPageSize") + "."
+	}
+	if o.takesAttachments() {
+		doc += " With attachments the request is sent as multipart/form-data, each file an `attachments` part of at most 10 MiB " +
+			"and the other fields as text; without, as JSON."
 	}
 	writeDoc(b, "", doc)
 	fmt.Fprintf(b, "func (s *%s) %s(%s) %s {\n", typ, o.method, strings.Join(args, ", "), ret)
@@ -417,7 +478,10 @@ func (g *generator) writeMethod(b *bytes.Buffer, typ string, o *operation) error
 	}
 	queryExpr, bodyExpr := "nil", "nil"
 	switch {
-	case o.formBody != nil:
+	case queryType != "":
+		fmt.Fprintf(b, "\tquery, err := params.values()\n\tif err != nil {\n\t\treturn %serr\n\t}\n", zero)
+		queryExpr, bodyExpr = "query", "body"
+	case o.formBody != nil && o.jsonBody == nil:
 		fmt.Fprintf(b, "\tbody, err := params.form()\n\tif err != nil {\n\t\treturn %serr\n\t}\n", zero)
 		bodyExpr = "body"
 	case bodyType != "" && len(o.query) == 0:
@@ -431,6 +495,13 @@ func (g *generator) writeMethod(b *bytes.Buffer, typ string, o *operation) error
 		}
 		queryExpr = "query"
 	}
+	if o.takesAttachments() {
+		// The server reads either body, telling them apart by Content-Type;
+		// only the multipart one carries files.
+		fmt.Fprintf(b, "\tvar payload any = %s\n\tif len(attachments) > 0 {\n\t\tform, err := attachmentForm(%s, attachments)\n"+
+			"\t\tif err != nil {\n\t\t\treturn %serr\n\t\t}\n\t\tpayload = form\n\t}\n", bodyExpr, bodyExpr, zero)
+		bodyExpr = "payload"
+	}
 	verb := "http.Method" + strings.ToUpper(o.httpMethod[:1]) + strings.ToLower(o.httpMethod[1:])
 	switch kind {
 	case resultNone:
@@ -439,6 +510,13 @@ func (g *generator) writeMethod(b *bytes.Buffer, typ string, o *operation) error
 		fmt.Fprintf(b, "\tvar out Page[%s]\n\tif err := s.client.do(ctx, %s, %s, %s, %s, &out); err != nil {\n\t\treturn nil, err\n\t}\n\treturn &out, nil\n}\n\n", elem, verb, pathExpr, queryExpr, bodyExpr)
 	case resultSlice:
 		fmt.Fprintf(b, "\tvar out Page[%s]\n\tif err := s.client.do(ctx, %s, %s, %s, %s, &out); err != nil {\n\t\treturn nil, err\n\t}\n\treturn out.Data, nil\n}\n\n", elem, verb, pathExpr, queryExpr, bodyExpr)
+	case resultStream:
+		fmt.Fprintf(b, "\treturn s.client.stream(ctx, %s, %s, %s)\n}\n\n", verb, pathExpr, queryExpr)
+	case resultCursor:
+		fmt.Fprintf(b, "\tvar out CursorPage[%s]\n\tif err := s.client.do(ctx, %s, %s, %s, %s, &out); err != nil {\n\t\treturn nil, err\n\t}\n\treturn &out, nil\n}\n\n", elem, verb, pathExpr, queryExpr, bodyExpr)
+	case resultOptional:
+		fmt.Fprintf(b, "\tvar raw json.RawMessage\n\tif err := s.client.do(ctx, %s, %s, %s, %s, &raw); err != nil {\n\t\treturn nil, err\n\t}\n", verb, pathExpr, queryExpr, bodyExpr)
+		fmt.Fprintf(b, "\treturn decodeOptional[%s](raw, %s, %s)\n}\n\n", elem, verb, pathExpr)
 	case resultPtr:
 		target := "&out"
 		if o.op.result != "" && o.response != nil && refName(o.response) == "" && o.response.obj("properties") == nil {
@@ -447,6 +525,20 @@ func (g *generator) writeMethod(b *bytes.Buffer, typ string, o *operation) error
 		fmt.Fprintf(b, "\tvar out %s\n\tif err := s.client.do(ctx, %s, %s, %s, %s, %s); err != nil {\n\t\treturn nil, err\n\t}\n\treturn &out, nil\n}\n\n", elem, verb, pathExpr, queryExpr, bodyExpr, target)
 	}
 
+	if o.all != "" && kind == resultCursor {
+		idoc := fmt.Sprintf("%s returns an iterator over all results of %s matching params, starting at params.Cursor. "+
+			"It follows NextCursor from page to page as the loop asks for more, stops after the last page, and yields a "+
+			"non-nil error (then stops) when a page cannot be fetched.", o.all, o.method)
+		writeDoc(b, "", idoc)
+		pathArgs := ""
+		if len(callArgs) > 0 {
+			pathArgs = strings.Join(callArgs, ", ") + ", "
+		}
+		fmt.Fprintf(b, "func (s *%s) %s(ctx context.Context, %s) iter.Seq2[%s, error] {\n", typ, o.all, strings.Join(args[1:], ", "), elem)
+		fmt.Fprintf(b, "\treturn cursorPaginate(params.Cursor, func(cursor string) (*CursorPage[%s], error) {\n", elem)
+		fmt.Fprintf(b, "\t\tparams.Cursor = cursor\n\t\treturn s.%s(ctx, %sparams)\n\t})\n}\n\n", o.method, pathArgs)
+		return nil
+	}
 	if o.all != "" {
 		if kind != resultPage {
 			return fmt.Errorf("%s: iterator %s on a method that does not return a page", o.id, o.all)
@@ -456,7 +548,7 @@ func (g *generator) writeMethod(b *bytes.Buffer, typ string, o *operation) error
 			noun = strings.ToLower(strings.Join(words(o.svc), " "))
 		}
 		idoc := fmt.Sprintf("%s returns an iterator over all %s matching params, starting at params.Offset. "+
-			"It fetches pages of params.Limit items (DefaultPageSize when 0) through %s as the loop asks for more, "+
+			"It fetches pages of params.Limit items ("+g.pkg.ref("DefaultPageSize")+" when 0) through %s as the loop asks for more, "+
 			"stops after the last page, and yields a non-nil error (then stops) when a page cannot be fetched.", o.all, noun, o.method)
 		writeDoc(b, "", idoc)
 		pathArgs := ""
@@ -498,4 +590,16 @@ var queryDocs = map[string]string{
 	"interval":         "is the bucket size of the series.",
 	"deployment_id":    "is the deployment the figures belong to (required).",
 	"top_limit":        "is how many entries each top list holds.",
+}
+
+// takesAttachments reports whether the operation accepts a JSON body or a
+// multipart one whose `attachments` parts are files (the task board item
+// and comment calls): the method then takes the files as a variadic
+// argument and picks the encoding by whether any are given.
+func (o *operation) takesAttachments() bool {
+	if o.jsonBody == nil || o.formBody == nil {
+		return false
+	}
+	a := o.formBody.obj("properties").obj("attachments")
+	return a != nil && a.str("type") == "array" && a.obj("items").str("format") == "binary"
 }
