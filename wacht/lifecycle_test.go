@@ -525,7 +525,7 @@ func TestWebhookCatalogsDeliveriesAndReplays(t *testing.T) {
 	if cat, err = c.Webhooks.UpdateEventCatalog(ctx, "billing", wacht.UpdateEventCatalogRequest{Description: wacht.Ptr("Invoices")}); err != nil || deref(cat.Description) != "Invoices" || cat.Name != "Billing" {
 		t.Fatalf("update %+v %v", cat, err)
 	}
-	if list, err := c.Webhooks.ListEventCatalogs(ctx); err != nil || len(list) != 1 {
+	if list, err := c.Webhooks.ListEventCatalogs(ctx); err != nil || len(list) != 2 {
 		t.Fatalf("catalogs %+v %v", list, err)
 	}
 	if _, err := c.Webhooks.GetAppCatalog(ctx, wachttest.SeedWebhookAppSlug); !wacht.IsNotFound(err) {
@@ -648,7 +648,7 @@ func TestOAuthAppsClientsGrantsAndKeys(t *testing.T) {
 	if _, err := c.OAuth.UnarchiveScope(ctx, "partners", "nope"); !wacht.IsNotFound(err) {
 		t.Fatalf("unknown scope: %v", err)
 	}
-	if apps, err := c.OAuth.ListApps(ctx); err != nil || len(apps.Apps) != 1 {
+	if apps, err := c.OAuth.ListApps(ctx); err != nil || len(apps.Apps) != 2 || apps.Apps[0].Slug != wachttest.SeedOAuthAppSlug {
 		t.Fatalf("apps %+v %v", apps, err)
 	}
 	if v, err := c.OAuth.VerifyDomain(ctx, "partners"); err != nil || v.Domain != app.FQDN || v.Verified {

@@ -55,6 +55,11 @@ const (
 	SeedSocialConnectionID = "1021" // SeedUserID signed in with google_oauth (ada@example.com)
 	SeedJWTTemplateID      = "7001" // "hasura": 60 s tokens with Hasura's claims
 	SeedSegmentID          = "7101" // "beta testers", a user segment holding SeedUserID
+
+	SeedOAuthAppSlug     = "seed-oauth"  // scopes reports:read (personal) and billing (organization, billing:manage)
+	SeedOAuthClientID    = "7201"        // the app's client "Seed partner", client_secret_basic, redirect https://partner.example/callback
+	SeedOAuthGrantID     = "7301"        // SeedUserID granted the client reports:read on https://api.example.com
+	SeedEventCatalogSlug = "seed-events" // user.created and user.deleted
 )
 
 // seedEpoch is the creation time of the first seeded record; each next
@@ -169,6 +174,29 @@ func (st *store) seed() error {
 	t = at()
 	st.segments[SeedSegmentID] = &segment{ID: SeedSegmentID, Name: "beta testers", Type: "user", Created: t, Updated: t,
 		Members: map[string]bool{SeedUserID: true}}
+	t = at()
+	scopes, defs, err := normalizeScopes([]string{"reports:read", "billing"}, []scopeDef{
+		{Scope: "reports:read", Category: "personal"},
+		{Scope: "billing", Category: "organization", OrganizationPermission: ptr("billing:manage")},
+	})
+	if err != nil {
+		return err
+	}
+	app := &oauthApp{ID: "7200", Slug: SeedOAuthAppSlug, Name: "Seed OAuth", FQDN: "seed.oapi.trywacht.xyz", SupportedScopes: scopes,
+		ScopeDefinitions: defs, IsActive: true, Created: t, Updated: t}
+	app.keys = []*oauthSigningKey{{Kid: "oas-7200-7210", Status: "active"}}
+	client := &oauthClient{ID: SeedOAuthClientID, OAuthAppID: app.ID, ClientID: "oc_seed_partner", ClientAuthMethod: "client_secret_basic",
+		GrantTypes: []string{"authorization_code", "refresh_token"}, RedirectURIs: []string{"https://partner.example/callback"},
+		ClientName: ptr("Seed partner"), Contacts: []string{}, PostLogoutRedirectURIs: []string{}, IsActive: true,
+		IDTokenSigningAlg: "RS256", AccessTokenFormat: "opaque", AccessTokenTTLSeconds: 3600, Created: t, Updated: t}
+	client.grants = []*oauthGrant{{ID: SeedOAuthGrantID, APIAuthAppSlug: app.Slug, OAuthClientID: client.ID, Resource: "https://api.example.com",
+		Scopes: []string{"reports:read"}, Status: "active", GrantedAt: t, GrantedByUserID: SeedUserID, Created: t, Updated: t}}
+	app.clients = []*oauthClient{client}
+	st.oauthApps[app.Slug] = app
+	t = at()
+	st.catalogs[SeedEventCatalogSlug] = &eventCatalog{DeploymentID: DeploymentID, Slug: SeedEventCatalogSlug, Name: "Seed events",
+		Events:  []eventDefinition{{Name: "user.created", Description: "A user signed up"}, {Name: "user.deleted", Description: "A user was deleted"}},
+		Created: t, Updated: t}
 	t = at()
 	st.waitlist[SeedWaitlistEntryID] = &waitlistEntry{ID: SeedWaitlistEntryID, Created: t, Updated: t, Email: "margaret@example.com",
 		FirstName: "Margaret", LastName: "Hamilton"}
