@@ -19,7 +19,7 @@ func TestSeedCoversEveryResource(t *testing.T) {
 		"/organizations/" + SeedOrganizationID + "/members":     "data",
 		"/organizations/" + SeedOrganizationID + "/invitations": "data",
 		"/api-auth/apps": "data",
-		"/api-auth/apps/" + SeedAPIAppSlug + "/keys":          "data",
+		"/api-auth/apps/" + SeedAPIAppSlug + "/keys":          "keys",
 		"/api-auth/rate-limit-schemes":                        "schemes",
 		"/webhooks/apps":                                      "data",
 		"/webhooks/apps/" + SeedWebhookAppSlug + "/endpoints": "data",
