@@ -263,11 +263,11 @@ type APIAuditLogsParams struct {
 	Limit int
 	// Offset is the number of items to skip; it must not be negative.
 	Offset int
-	// Outcome filters by outcome (for example "allowed" or "blocked"); empty means
-	// all.
+	// Outcome filters by outcome, as the gateway logs it: "VALID" or "BLOCKED";
+	// empty means all.
 	Outcome string
-	// KeyID limits the result to one API key; 0 means all.
-	KeyID int64
+	// KeyID limits the result to one API key; empty means all.
+	KeyID string
 	// StartDate is the start of the time range; zero means unbounded.
 	StartDate time.Time
 	// EndDate is the end of the time range; zero means unbounded.
@@ -287,7 +287,7 @@ func (p APIAuditLogsParams) values() (url.Values, error) {
 		return nil, err
 	}
 	setString(q, "outcome", p.Outcome)
-	setInt(q, "key_id", p.KeyID)
+	setString(q, "key_id", p.KeyID)
 	setTime(q, "start_date", p.StartDate)
 	setTime(q, "end_date", p.EndDate)
 	setString(q, "cursor", p.Cursor)
@@ -323,9 +323,9 @@ type APIAuditAnalyticsParams struct {
 	StartDate time.Time
 	// EndDate is the end of the time range; zero means unbounded.
 	EndDate time.Time
-	// KeyID limits the result to one API key; 0 means all. Server: FlexibleI64:
-	// decimal id.
-	KeyID int64
+	// KeyID limits the result to one API key; empty means all. Server:
+	// FlexibleI64: decimal id.
+	KeyID string
 	// IncludeTopKeys is sent as the `include_top_keys` query parameter: default
 	// false.
 	IncludeTopKeys bool
@@ -346,7 +346,7 @@ func (p APIAuditAnalyticsParams) values() (url.Values, error) {
 	q := url.Values{}
 	setTime(q, "start_date", p.StartDate)
 	setTime(q, "end_date", p.EndDate)
-	setInt(q, "key_id", p.KeyID)
+	setString(q, "key_id", p.KeyID)
 	setBool(q, "include_top_keys", p.IncludeTopKeys)
 	setBool(q, "include_top_paths", p.IncludeTopPaths)
 	setBool(q, "include_blocked_reasons", p.IncludeBlockedReasons)
@@ -385,9 +385,9 @@ type APIAuditTimeseriesParams struct {
 	// Interval is the bucket size of the series. Server:
 	// minute|hour|day|week|month; any other value (or none) is treated as hour.
 	Interval string
-	// KeyID limits the result to one API key; 0 means all. Server: FlexibleI64:
-	// decimal id.
-	KeyID int64
+	// KeyID limits the result to one API key; empty means all. Server:
+	// FlexibleI64: decimal id.
+	KeyID string
 }
 
 func (p APIAuditTimeseriesParams) values() (url.Values, error) {
@@ -395,7 +395,7 @@ func (p APIAuditTimeseriesParams) values() (url.Values, error) {
 	setTime(q, "start_date", p.StartDate)
 	setTime(q, "end_date", p.EndDate)
 	setString(q, "interval", p.Interval)
-	setInt(q, "key_id", p.KeyID)
+	setString(q, "key_id", p.KeyID)
 	return q, nil
 }
 

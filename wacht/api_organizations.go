@@ -415,15 +415,15 @@ func (s *OrganizationsService) CreateRole(ctx context.Context, organizationID st
 // ListOrganizationInvitationsParams holds the query parameters of
 // OrganizationsService.ListInvitations.
 type ListOrganizationInvitationsParams struct {
-	// WorkspaceID limits the list to one workspace; 0 means all.
-	WorkspaceID int64
+	// WorkspaceID limits the list to one workspace; empty means all.
+	WorkspaceID string
 	// IncludeDeleted also lists deleted invitations when true.
 	IncludeDeleted bool
 }
 
 func (p ListOrganizationInvitationsParams) values() (url.Values, error) {
 	q := url.Values{}
-	setInt(q, "workspace_id", p.WorkspaceID)
+	setString(q, "workspace_id", p.WorkspaceID)
 	setBool(q, "include_deleted", p.IncludeDeleted)
 	return q, nil
 }

@@ -368,8 +368,8 @@ type ListWebhookDeliveriesParams struct {
 	Limit int
 	// Offset is the number of items to skip; it must not be negative.
 	Offset int
-	// EndpointID limits the result to one endpoint; 0 means all.
-	EndpointID int64
+	// EndpointID limits the result to one endpoint; empty means all.
+	EndpointID string
 	// EventName filters by event name; empty means all.
 	EventName string
 	// Status filters by delivery status; empty means all.
@@ -386,7 +386,7 @@ func (p ListWebhookDeliveriesParams) values() (url.Values, error) {
 	if err := setPage(q, p.Limit, p.Offset); err != nil {
 		return nil, err
 	}
-	setInt(q, "endpoint_id", p.EndpointID)
+	setString(q, "endpoint_id", p.EndpointID)
 	setString(q, "event_name", p.EventName)
 	setString(q, "status", p.Status)
 	setTime(q, "since", p.Since)
@@ -599,10 +599,10 @@ func (s *WebhooksService) ReactivateEndpoint(ctx context.Context, endpointID str
 // WebhookAnalyticsParams holds the query parameters of
 // WebhooksService.Analytics.
 type WebhookAnalyticsParams struct {
-	// AppID limits the result to one app; 0 means all.
-	AppID int64
-	// EndpointID limits the result to one endpoint; 0 means all.
-	EndpointID int64
+	// AppID limits the result to one app; empty means all.
+	AppID string
+	// EndpointID limits the result to one endpoint; empty means all.
+	EndpointID string
 	// StartDate is the start of the time range; zero means unbounded.
 	StartDate time.Time
 	// EndDate is the end of the time range; zero means unbounded.
@@ -611,8 +611,8 @@ type WebhookAnalyticsParams struct {
 
 func (p WebhookAnalyticsParams) values() (url.Values, error) {
 	q := url.Values{}
-	setInt(q, "app_id", p.AppID)
-	setInt(q, "endpoint_id", p.EndpointID)
+	setString(q, "app_id", p.AppID)
+	setString(q, "endpoint_id", p.EndpointID)
 	setTime(q, "start_date", p.StartDate)
 	setTime(q, "end_date", p.EndDate)
 	return q, nil
@@ -640,10 +640,10 @@ func (s *WebhooksService) Analytics(ctx context.Context, appSlug string, params 
 // WebhookTimeseriesParams holds the query parameters of
 // WebhooksService.Timeseries.
 type WebhookTimeseriesParams struct {
-	// AppID limits the result to one app; 0 means all.
-	AppID int64
-	// EndpointID limits the result to one endpoint; 0 means all.
-	EndpointID int64
+	// AppID limits the result to one app; empty means all.
+	AppID string
+	// EndpointID limits the result to one endpoint; empty means all.
+	EndpointID string
 	// Interval is the bucket size of the series.
 	Interval TimeseriesInterval
 	// StartDate is the start of the time range; zero means unbounded.
@@ -654,8 +654,8 @@ type WebhookTimeseriesParams struct {
 
 func (p WebhookTimeseriesParams) values() (url.Values, error) {
 	q := url.Values{}
-	setInt(q, "app_id", p.AppID)
-	setInt(q, "endpoint_id", p.EndpointID)
+	setString(q, "app_id", p.AppID)
+	setString(q, "endpoint_id", p.EndpointID)
 	setString(q, "interval", string(p.Interval))
 	setTime(q, "start_date", p.StartDate)
 	setTime(q, "end_date", p.EndDate)

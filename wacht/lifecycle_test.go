@@ -558,7 +558,7 @@ func TestWebhookCatalogsDeliveriesAndReplays(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	page, err := c.Webhooks.ListDeliveries(ctx, wachttest.SeedWebhookAppSlug, wacht.ListWebhookDeliveriesParams{EndpointID: mustInt64(t, ep.ID)})
+	page, err := c.Webhooks.ListDeliveries(ctx, wachttest.SeedWebhookAppSlug, wacht.ListWebhookDeliveriesParams{EndpointID: ep.ID})
 	if err != nil || len(page.Data) != 2 || page.Data[0].Status != "failed" || page.Data[1].Status != "success" || deref(page.Data[0].HTTPStatusCode) != 503 {
 		t.Fatalf("deliveries, newest first: %+v %v", page, err)
 	}
@@ -608,15 +608,6 @@ func TestWebhookCatalogsDeliveriesAndReplays(t *testing.T) {
 	_, err = c.Webhooks.ReactivateEndpoint(ctx, ep.ID)
 	mustNotFound(t, "endpoint", err)
 	_ = srv
-}
-
-func mustInt64(t *testing.T, s string) int64 {
-	t.Helper()
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
 
 func TestOAuthAppsClientsGrantsAndKeys(t *testing.T) {

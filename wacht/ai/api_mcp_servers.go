@@ -7,7 +7,6 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
-	"strconv"
 )
 
 // MCPServersService manages Model Context Protocol servers and connects actors
@@ -129,12 +128,12 @@ func (s *MCPServersService) Delete(ctx context.Context, mcpServerID string) erro
 // MCPServersService.Disconnect, TaskBoardsService.CreateItemComment.
 type ActorParams struct {
 	// ActorID is sent as the `actor_id` query parameter. Required.
-	ActorID int64
+	ActorID string
 }
 
 func (p ActorParams) values() (url.Values, error) {
 	q := url.Values{}
-	q.Set("actor_id", strconv.FormatInt(p.ActorID, 10))
+	q.Set("actor_id", p.ActorID)
 	return q, nil
 }
 

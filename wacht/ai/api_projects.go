@@ -7,7 +7,6 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
-	"strconv"
 )
 
 // ProjectsService manages an actor's projects. Use it through Client.Projects.
@@ -18,14 +17,14 @@ type ProjectsService struct {
 // ListProjectsParams holds the query parameters of ProjectsService.List.
 type ListProjectsParams struct {
 	// ActorID is sent as the `actor_id` query parameter. Required.
-	ActorID int64
+	ActorID string
 	// IncludeArchived is sent as the `include_archived` query parameter. Optional.
 	IncludeArchived bool
 }
 
 func (p ListProjectsParams) values() (url.Values, error) {
 	q := url.Values{}
-	q.Set("actor_id", strconv.FormatInt(p.ActorID, 10))
+	q.Set("actor_id", p.ActorID)
 	setBool(q, "include_archived", p.IncludeArchived)
 	return q, nil
 }
@@ -66,7 +65,7 @@ type SearchProjectsParams struct {
 	// wacht.DefaultPageSize. Anything else is an error, never silently clamped.
 	Limit int
 	// ActorID is sent as the `actor_id` query parameter. Required.
-	ActorID int64
+	ActorID string
 	// Q is sent as the `q` query parameter. Optional.
 	Q string
 	// Cursor is the NextCursor of the previous page; empty starts at the newest
@@ -79,7 +78,7 @@ func (p SearchProjectsParams) values() (url.Values, error) {
 	if err := setPage(q, p.Limit, 0); err != nil {
 		return nil, err
 	}
-	q.Set("actor_id", strconv.FormatInt(p.ActorID, 10))
+	q.Set("actor_id", p.ActorID)
 	setString(q, "q", p.Q)
 	setString(q, "cursor", p.Cursor)
 	return q, nil

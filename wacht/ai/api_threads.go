@@ -9,7 +9,6 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
-	"strconv"
 )
 
 // ThreadsService manages agent threads: conversations, runs, messages and
@@ -86,7 +85,7 @@ type SearchThreadsParams struct {
 	// wacht.DefaultPageSize. Anything else is an error, never silently clamped.
 	Limit int
 	// ActorID is sent as the `actor_id` query parameter. Required.
-	ActorID int64
+	ActorID string
 	// Q is sent as the `q` query parameter. Optional.
 	Q string
 	// Cursor is the NextCursor of the previous page; empty starts at the newest
@@ -99,7 +98,7 @@ func (p SearchThreadsParams) values() (url.Values, error) {
 	if err := setPage(q, p.Limit, 0); err != nil {
 		return nil, err
 	}
-	q.Set("actor_id", strconv.FormatInt(p.ActorID, 10))
+	q.Set("actor_id", p.ActorID)
 	setString(q, "q", p.Q)
 	setString(q, "cursor", p.Cursor)
 	return q, nil
@@ -236,11 +235,11 @@ type ListMessagesParams struct {
 	// wacht.DefaultPageSize. Anything else is an error, never silently clamped.
 	Limit int
 	// BeforeID is sent as the `before_id` query parameter. Optional.
-	BeforeID int64
+	BeforeID string
 	// AfterID is sent as the `after_id` query parameter. Optional.
-	AfterID int64
+	AfterID string
 	// BoardItemID is sent as the `board_item_id` query parameter. Optional.
-	BoardItemID int64
+	BoardItemID string
 }
 
 func (p ListMessagesParams) values() (url.Values, error) {
@@ -248,9 +247,9 @@ func (p ListMessagesParams) values() (url.Values, error) {
 	if err := setPage(q, p.Limit, 0); err != nil {
 		return nil, err
 	}
-	setInt(q, "before_id", p.BeforeID)
-	setInt(q, "after_id", p.AfterID)
-	setInt(q, "board_item_id", p.BoardItemID)
+	setString(q, "before_id", p.BeforeID)
+	setString(q, "after_id", p.AfterID)
+	setString(q, "board_item_id", p.BoardItemID)
 	return q, nil
 }
 

@@ -120,7 +120,7 @@ func TestUpdateItemAndCommentEncoding(t *testing.T) {
 		t.Errorf("UpdateItem with a file sent %s %q %q", got.mediaType, got.fields, got.files)
 	}
 
-	if _, err := a.TaskBoards.CreateItemComment(ctx, "1", "2", ai.ActorParams{ActorID: 9}, ai.CreateProjectTaskBoardItemCommentRequest{Body: "see attached"}, note()); err != nil {
+	if _, err := a.TaskBoards.CreateItemComment(ctx, "1", "2", ai.ActorParams{ActorID: "9"}, ai.CreateProjectTaskBoardItemCommentRequest{Body: "see attached"}, note()); err != nil {
 		t.Fatal(err)
 	}
 	if got.mediaType != "multipart/form-data" || strings.Join(got.fields["body"], ",") != "see attached" || len(got.files) != 1 {
@@ -135,7 +135,7 @@ func TestUpdateItemAndCommentEncoding(t *testing.T) {
 		t.Errorf("UpdateItem without files sent %s %v", got.mediaType, got.json)
 	}
 
-	if _, err := a.TaskBoards.CreateItemComment(ctx, "1", "2", ai.ActorParams{ActorID: 9}, ai.CreateProjectTaskBoardItemCommentRequest{Body: "x"}, nil); err == nil {
+	if _, err := a.TaskBoards.CreateItemComment(ctx, "1", "2", ai.ActorParams{ActorID: "9"}, ai.CreateProjectTaskBoardItemCommentRequest{Body: "x"}, nil); err == nil {
 		t.Error("a nil attachment was accepted")
 	}
 }

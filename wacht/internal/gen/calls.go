@@ -125,6 +125,8 @@ func (g *generator) queryLiteral(o *operation, q string) string {
 			v = fmt.Sprintf("%q", f.enum)
 		case f.goType == "int64":
 			v = "7"
+		case f.id:
+			v = `"7"`
 		case f.goType == "bool":
 			v = "true"
 		case f.goType == "string":

@@ -163,6 +163,7 @@ func (g *generator) writeParams(b *bytes.Buffer, o *operation) error {
 type queryField struct {
 	name, goName, goType string
 	required             bool
+	id                   bool // a decimal id, carried as a string
 	doc                  string
 	enum                 string // first value of an inline enumeration
 }
@@ -198,6 +199,12 @@ func (g *generator) queryFields(o *operation) []queryField {
 			f.doc = "Offset is the number of items to skip; it must not be negative."
 		default:
 			f.goType = g.goType(s, o.params, name, true)
+			// Ids are strings everywhere else in the client (models,
+			// path arguments); an id sent as a query parameter is one too,
+			// so a caller passes Actor.ID as it is.
+			if f.goType == "int64" && strings.HasSuffix(name, "_id") {
+				f.goType, f.id = "string", true
+			}
 		}
 		if d, ok := queryDocs[name]; ok {
 			// The shared sentence first; what the audit found about this
@@ -571,18 +578,18 @@ var queryDocs = map[string]string{
 	"include_inactive": "also lists inactive entries when true.",
 	"include_expired":  "also lists expired sessions when true.",
 	"include_deleted":  "also lists deleted invitations when true.",
-	"workspace_id":     "limits the list to one workspace; 0 means all.",
+	"workspace_id":     "limits the list to one workspace; empty means all.",
 	"from":             "is the start of the time range (required).",
 	"to":               "is the end of the time range (required).",
 	"granularity":      "is the bucket size of the series (for example \"day\"); empty leaves the server's default.",
 	"tz":               "is the IANA time zone buckets are aligned to; empty means UTC.",
 	"start_date":       "is the start of the time range; zero means unbounded.",
 	"end_date":         "is the end of the time range; zero means unbounded.",
-	"key_id":           "limits the result to one API key; 0 means all.",
-	"endpoint_id":      "limits the result to one endpoint; 0 means all.",
-	"app_id":           "limits the result to one app; 0 means all.",
+	"key_id":           "limits the result to one API key; empty means all.",
+	"endpoint_id":      "limits the result to one endpoint; empty means all.",
+	"app_id":           "limits the result to one app; empty means all.",
 	"cursor":           "is the NextCursor of the previous page; empty starts at the newest entry.",
-	"outcome":          "filters by outcome (for example \"allowed\" or \"blocked\"); empty means all.",
+	"outcome":          "filters by outcome, as the gateway logs it: \"VALID\" or \"BLOCKED\"; empty means all.",
 	"event_name":       "filters by event name; empty means all.",
 	"status":           "filters by delivery status; empty means all.",
 	"since":            "limits the list to deliveries at or after this time; zero means unbounded.",

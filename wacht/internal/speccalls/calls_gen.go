@@ -274,7 +274,7 @@ var Stable = map[string]Call{
 		return err
 	},
 	"listOrganizationInvitations": func(ctx context.Context, c *wacht.Client, a *ai.Client, x *spectest.Exampler) error {
-		out, err := c.Organizations.ListInvitations(ctx, "4242", wacht.ListOrganizationInvitationsParams{WorkspaceID: 7, IncludeDeleted: true})
+		out, err := c.Organizations.ListInvitations(ctx, "4242", wacht.ListOrganizationInvitationsParams{WorkspaceID: "7", IncludeDeleted: true})
 		x.Decoded(out)
 		return err
 	},
@@ -496,17 +496,17 @@ var Stable = map[string]Call{
 		return err
 	},
 	"getApiAuditLogs": func(ctx context.Context, c *wacht.Client, a *ai.Client, x *spectest.Exampler) error {
-		out, err := c.APIAuth.AuditLogs(ctx, "ex_app_slug", wacht.APIAuditLogsParams{Limit: 10, Offset: 5, Outcome: "example", KeyID: 7, StartDate: spectest.ExampleTime, EndDate: spectest.ExampleTime, Cursor: "example", CursorTS: spectest.ExampleTime, CursorID: "example"})
+		out, err := c.APIAuth.AuditLogs(ctx, "ex_app_slug", wacht.APIAuditLogsParams{Limit: 10, Offset: 5, Outcome: "example", KeyID: "7", StartDate: spectest.ExampleTime, EndDate: spectest.ExampleTime, Cursor: "example", CursorTS: spectest.ExampleTime, CursorID: "example"})
 		x.Decoded(out)
 		return err
 	},
 	"getApiAuditAnalytics": func(ctx context.Context, c *wacht.Client, a *ai.Client, x *spectest.Exampler) error {
-		out, err := c.APIAuth.AuditAnalytics(ctx, "ex_app_slug", wacht.APIAuditAnalyticsParams{StartDate: spectest.ExampleTime, EndDate: spectest.ExampleTime, KeyID: 7, IncludeTopKeys: true, IncludeTopPaths: true, IncludeBlockedReasons: true, IncludeRateLimits: true, TopLimit: 7})
+		out, err := c.APIAuth.AuditAnalytics(ctx, "ex_app_slug", wacht.APIAuditAnalyticsParams{StartDate: spectest.ExampleTime, EndDate: spectest.ExampleTime, KeyID: "7", IncludeTopKeys: true, IncludeTopPaths: true, IncludeBlockedReasons: true, IncludeRateLimits: true, TopLimit: 7})
 		x.Decoded(out)
 		return err
 	},
 	"getApiAuditTimeseries": func(ctx context.Context, c *wacht.Client, a *ai.Client, x *spectest.Exampler) error {
-		out, err := c.APIAuth.AuditTimeseries(ctx, "ex_app_slug", wacht.APIAuditTimeseriesParams{StartDate: spectest.ExampleTime, EndDate: spectest.ExampleTime, Interval: "example", KeyID: 7})
+		out, err := c.APIAuth.AuditTimeseries(ctx, "ex_app_slug", wacht.APIAuditTimeseriesParams{StartDate: spectest.ExampleTime, EndDate: spectest.ExampleTime, Interval: "example", KeyID: "7"})
 		x.Decoded(out)
 		return err
 	},
@@ -691,7 +691,7 @@ var Stable = map[string]Call{
 		return err
 	},
 	"getAppWebhookDeliveries": func(ctx context.Context, c *wacht.Client, a *ai.Client, x *spectest.Exampler) error {
-		out, err := c.Webhooks.ListDeliveries(ctx, "ex_app_slug", wacht.ListWebhookDeliveriesParams{Limit: 10, Offset: 5, EndpointID: 7, EventName: "example", Status: "example", Since: spectest.ExampleTime, Until: spectest.ExampleTime})
+		out, err := c.Webhooks.ListDeliveries(ctx, "ex_app_slug", wacht.ListWebhookDeliveriesParams{Limit: 10, Offset: 5, EndpointID: "7", EventName: "example", Status: "example", Since: spectest.ExampleTime, Until: spectest.ExampleTime})
 		x.Decoded(out)
 		return err
 	},
@@ -736,12 +736,12 @@ var Stable = map[string]Call{
 		return err
 	},
 	"getWebhookAnalytics": func(ctx context.Context, c *wacht.Client, a *ai.Client, x *spectest.Exampler) error {
-		out, err := c.Webhooks.Analytics(ctx, "ex_app_slug", wacht.WebhookAnalyticsParams{AppID: 7, EndpointID: 7, StartDate: spectest.ExampleTime, EndDate: spectest.ExampleTime})
+		out, err := c.Webhooks.Analytics(ctx, "ex_app_slug", wacht.WebhookAnalyticsParams{AppID: "7", EndpointID: "7", StartDate: spectest.ExampleTime, EndDate: spectest.ExampleTime})
 		x.Decoded(out)
 		return err
 	},
 	"getWebhookTimeseries": func(ctx context.Context, c *wacht.Client, a *ai.Client, x *spectest.Exampler) error {
-		out, err := c.Webhooks.Timeseries(ctx, "ex_app_slug", wacht.WebhookTimeseriesParams{AppID: 7, EndpointID: 7, Interval: wacht.TimeseriesIntervalMinute, StartDate: spectest.ExampleTime, EndDate: spectest.ExampleTime})
+		out, err := c.Webhooks.Timeseries(ctx, "ex_app_slug", wacht.WebhookTimeseriesParams{AppID: "7", EndpointID: "7", Interval: wacht.TimeseriesIntervalMinute, StartDate: spectest.ExampleTime, EndDate: spectest.ExampleTime})
 		x.Decoded(out)
 		return err
 	},
@@ -1022,32 +1022,32 @@ var AI = map[string]Call{
 		return err
 	},
 	"listActorProjectsFlat": func(ctx context.Context, c *wacht.Client, a *ai.Client, x *spectest.Exampler) error {
-		out, err := a.Projects.List(ctx, ai.ListProjectsParams{ActorID: 7, IncludeArchived: true})
+		out, err := a.Projects.List(ctx, ai.ListProjectsParams{ActorID: "7", IncludeArchived: true})
 		x.Decoded(out)
 		return err
 	},
 	"createActorProjectFlat": func(ctx context.Context, c *wacht.Client, a *ai.Client, x *spectest.Exampler) error {
-		out, err := a.Projects.Create(ctx, ai.ActorParams{ActorID: 7}, spectest.ExampleOf[ai.CreateActorProjectRequest](x, "CreateActorProjectRequest"))
+		out, err := a.Projects.Create(ctx, ai.ActorParams{ActorID: "7"}, spectest.ExampleOf[ai.CreateActorProjectRequest](x, "CreateActorProjectRequest"))
 		x.Decoded(out)
 		return err
 	},
 	"searchActorProjects": func(ctx context.Context, c *wacht.Client, a *ai.Client, x *spectest.Exampler) error {
-		out, err := a.Projects.Search(ctx, ai.SearchProjectsParams{Limit: 10, ActorID: 7, Q: "example", Cursor: "example"})
+		out, err := a.Projects.Search(ctx, ai.SearchProjectsParams{Limit: 10, ActorID: "7", Q: "example", Cursor: "example"})
 		x.Decoded(out)
 		return err
 	},
 	"listActorMcpServers": func(ctx context.Context, c *wacht.Client, a *ai.Client, x *spectest.Exampler) error {
-		out, err := a.MCPServers.ListForActor(ctx, ai.ActorParams{ActorID: 7})
+		out, err := a.MCPServers.ListForActor(ctx, ai.ActorParams{ActorID: "7"})
 		x.Decoded(out)
 		return err
 	},
 	"connectActorMcpServer": func(ctx context.Context, c *wacht.Client, a *ai.Client, x *spectest.Exampler) error {
-		out, err := a.MCPServers.Connect(ctx, "4242", ai.ActorParams{ActorID: 7})
+		out, err := a.MCPServers.Connect(ctx, "4242", ai.ActorParams{ActorID: "7"})
 		x.Decoded(out)
 		return err
 	},
 	"disconnectActorMcpServer": func(ctx context.Context, c *wacht.Client, a *ai.Client, x *spectest.Exampler) error {
-		return a.MCPServers.Disconnect(ctx, "4242", ai.ActorParams{ActorID: 7})
+		return a.MCPServers.Disconnect(ctx, "4242", ai.ActorParams{ActorID: "7"})
 	},
 	"getActorProjectById": func(ctx context.Context, c *wacht.Client, a *ai.Client, x *spectest.Exampler) error {
 		out, err := a.Projects.Get(ctx, "4242")
@@ -1152,7 +1152,7 @@ var AI = map[string]Call{
 		return err
 	},
 	"createProjectTaskBoardItemComment": func(ctx context.Context, c *wacht.Client, a *ai.Client, x *spectest.Exampler) error {
-		out, err := a.TaskBoards.CreateItemComment(ctx, "4242", "4242", ai.ActorParams{ActorID: 7}, spectest.ExampleOf[ai.CreateProjectTaskBoardItemCommentRequest](x, "CreateProjectTaskBoardItemCommentRequest"), &ai.File{Name: "notes.txt", ContentType: "text/plain", Content: strings.NewReader("first line\n")})
+		out, err := a.TaskBoards.CreateItemComment(ctx, "4242", "4242", ai.ActorParams{ActorID: "7"}, spectest.ExampleOf[ai.CreateProjectTaskBoardItemCommentRequest](x, "CreateProjectTaskBoardItemCommentRequest"), &ai.File{Name: "notes.txt", ContentType: "text/plain", Content: strings.NewReader("first line\n")})
 		x.Decoded(out)
 		return err
 	},
@@ -1172,7 +1172,7 @@ var AI = map[string]Call{
 		return err
 	},
 	"searchActorProjectThreads": func(ctx context.Context, c *wacht.Client, a *ai.Client, x *spectest.Exampler) error {
-		out, err := a.Threads.Search(ctx, ai.SearchThreadsParams{Limit: 10, ActorID: 7, Q: "example", Cursor: "example"})
+		out, err := a.Threads.Search(ctx, ai.SearchThreadsParams{Limit: 10, ActorID: "7", Q: "example", Cursor: "example"})
 		x.Decoded(out)
 		return err
 	},
@@ -1207,7 +1207,7 @@ var AI = map[string]Call{
 		return err
 	},
 	"getAgentThreadMessages": func(ctx context.Context, c *wacht.Client, a *ai.Client, x *spectest.Exampler) error {
-		out, err := a.Threads.ListMessages(ctx, "4242", ai.ListMessagesParams{Limit: 10, BeforeID: 7, AfterID: 7, BoardItemID: 7})
+		out, err := a.Threads.ListMessages(ctx, "4242", ai.ListMessagesParams{Limit: 10, BeforeID: "7", AfterID: "7", BoardItemID: "7"})
 		x.Decoded(out)
 		return err
 	},
