@@ -53,6 +53,25 @@ type store struct {
 	catalogs  map[string]*eventCatalog
 	replays   map[string]*replayTask
 	oauthApps map[string]*oauthApp
+
+	// AI
+	aiAgents       map[string]*aiAgent
+	aiTools        map[string]*aiTool
+	knowledgeBases map[string]*knowledgeBase
+	kbDocuments    map[string]*kbDocument
+	actors         map[string]*actor
+	projects       map[string]*actorProject
+	threads        map[string]*agentThread
+	messages       map[string][]*conversation // by thread id, oldest first
+	boards         map[string]*taskBoard      // by project id
+	boardItems     map[string]*boardItem
+	comments       map[string]*boardComment
+	mcpServers     map[string]*mcpServer
+	mcpConnections map[string]time.Time // "<actor id>/<server id>"
+	aiSettings     map[string]any
+	profiles       map[string]*providerProfile
+	agentReplies   map[string]string // canned replies by agent id (SetAgentReply)
+	agentSkills    map[string]bool
 }
 
 func newStore() *store {
@@ -83,6 +102,24 @@ func newStore() *store {
 		catalogs:        map[string]*eventCatalog{},
 		replays:         map[string]*replayTask{},
 		oauthApps:       map[string]*oauthApp{},
+
+		aiAgents:       map[string]*aiAgent{},
+		aiTools:        map[string]*aiTool{},
+		knowledgeBases: map[string]*knowledgeBase{},
+		kbDocuments:    map[string]*kbDocument{},
+		actors:         map[string]*actor{},
+		projects:       map[string]*actorProject{},
+		threads:        map[string]*agentThread{},
+		messages:       map[string][]*conversation{},
+		boards:         map[string]*taskBoard{},
+		boardItems:     map[string]*boardItem{},
+		comments:       map[string]*boardComment{},
+		mcpServers:     map[string]*mcpServer{},
+		mcpConnections: map[string]time.Time{},
+		aiSettings:     defaultAISettings(),
+		profiles:       map[string]*providerProfile{},
+		agentReplies:   map[string]string{},
+		agentSkills:    map[string]bool{},
 	}
 	now := seedEpoch
 	// Deployment-level roles: every organization and workspace has them.
