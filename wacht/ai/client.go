@@ -144,7 +144,6 @@ func cursorPaginate[T any](cursor string, fetch func(cursor string) (*CursorPage
 // Helpers the generated services call by the names package wacht uses.
 
 func setString(q url.Values, name, v string)        { core.SetString(q, name, v) }
-func setInt(q url.Values, name string, v int64)     { core.SetInt(q, name, v) }
 func setBool(q url.Values, name string, v bool)     { core.SetBool(q, name, v) }
 func setPage(q url.Values, limit, offset int) error { return core.SetPage(q, limit, offset) }
 

@@ -190,7 +190,6 @@ type agentBody struct {
 	ToolApprovalRules     []approvalRule   `json:"tool_approval_rules"`
 	DisabledInternalTools []string         `json:"disabled_internal_tools"`
 	Status                *string          `json:"status"`
-	sent                  map[string]bool
 }
 
 // validate is the server's checks before it writes an agent
