@@ -56,6 +56,7 @@ import (
 
 	"github.com/wacht-platform/serverless-go/handler"
 	"github.com/wacht-platform/serverless-go/platforms/lambda"
+	"github.com/wacht-platform/serverless-go/samples/agentrun"
 	"github.com/wacht-platform/serverless-go/samples/functions"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
@@ -178,7 +179,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	step(stderr, "wiring samples/server (plain net/http) under %s/server", base)
 	serverKit := handler.New(handler.Options{Env: lookup, Logger: logger.With("sample", "server")})
 	mux := http.NewServeMux()
-	mux.Handle("/server/", http.StripPrefix("/server", serverKit.Handler(functions.Routes(serverKit))))
+	serverMux := http.NewServeMux()
+	serverMux.Handle("/agents/", agentrun.Routes(serverKit))
+	serverMux.Handle("/", functions.Routes(serverKit))
+	mux.Handle("/server/", http.StripPrefix("/server", serverKit.Handler(serverMux)))
 
 	lambdaFns := map[string]func(*handler.Kit) http.Handler{
 		"admin-users":      functions.AdminUsers,

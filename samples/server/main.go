@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/wacht-platform/serverless-go/handler"
+	"github.com/wacht-platform/serverless-go/samples/agentrun"
 	"github.com/wacht-platform/serverless-go/samples/functions"
 )
 
@@ -47,13 +48,22 @@ func listenAddr() string {
 	return net.JoinHostPort("127.0.0.1", port)
 }
 
+// routes serves the three sample functions and, under /agents/, the agent
+// run sample.
+func routes(kit *handler.Kit) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/agents/", agentrun.Routes(kit))
+	mux.Handle("/", functions.Routes(kit))
+	return mux
+}
+
 // run serves until ctx is done, then drains. listening, when set, is told
 // the address once the server accepts connections.
 func run(ctx context.Context, logger *slog.Logger, listening func(addr string)) error {
 	kit := handler.New(handler.Options{Logger: logger})
 	srv := &http.Server{
 		Addr:              listenAddr(),
-		Handler:           kit.Handler(functions.Routes(kit)),
+		Handler:           kit.Handler(routes(kit)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
