@@ -1,13 +1,15 @@
 // Package testtools finds the outside programs the kit's end-to-end tests
 // drive (the AWS Lambda Runtime Interface Emulator, the Netlify CLI and
-// wrangler) and hands out loopback addresses, with one policy for all of
-// them: a missing program skips the test on a developer's machine and fails
-// it under CI=true, because make test installs every program before it
-// runs the tests, so a missing one there is a broken set-up, not an option.
+// wrangler), with one policy for all of them: a missing program skips the
+// test on a developer's machine and fails it under CI=true, because make
+// test installs every program before it runs the tests, so a missing one
+// there is a broken set-up, not an option. It also starts programs on ports
+// of their own (StartOnFreePorts).
 package testtools
 
 import (
 	"bytes"
+	"errors"
 	"net"
 	"os"
 	"os/exec"
@@ -104,9 +106,74 @@ func find(t testing.TB, envVar, rel string, needsNode bool, what, install string
 	return abs
 }
 
+// ErrPortInUse reports that a program could not listen on a port it was
+// told to use, because another process had taken it.
+var ErrPortInUse = errors.New("testtools: port already in use")
+
+// portAttempts bounds the starts of StartOnFreePorts.
+const portAttempts = 5
+
+// StartOnFreePorts is for programs that must be told which ports to listen
+// on, rather than binding port 0 and saying which port they got. It calls
+// start with n loopback ports that were free a moment before; start runs the
+// program and waits until it serves. Another process may take a port
+// between the moment it is found free and the moment the program binds it,
+// so when start fails with ErrPortInUse StartOnFreePorts calls it again
+// with new ports, up to 5 times in all. start must leave nothing running
+// when it fails. Any other error, or running out of attempts, fails the
+// test. StartOnFreePorts returns the ports start succeeded with.
+func StartOnFreePorts(t testing.TB, n int, start func(ports []int) error) []int {
+	t.Helper()
+	var err error
+	for range portAttempts {
+		ports := freePorts(t, n)
+		if err = start(ports); err == nil {
+			return ports
+		}
+		if !errors.Is(err, ErrPortInUse) {
+			t.Fatal(err)
+		}
+		t.Logf("%v (ports %v); trying other ports", err, ports)
+	}
+	t.Fatalf("testtools: another process took a port before the program listened on it, %d times running; last: %v", portAttempts, err)
+	return nil
+}
+
+// freePorts returns n distinct loopback ports that were free a moment ago.
+// Their listeners are closed only once all n are chosen, so no port is
+// handed out twice.
+func freePorts(t testing.TB, n int) []int {
+	t.Helper()
+	ports := make([]int, n)
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		ports[i] = l.Addr().(*net.TCPAddr).Port
+	}
+	return ports
+}
+
+// Loopback returns "127.0.0.1:<port>".
+func Loopback(port int) string {
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+}
+
+// addrInUse reports whether a program's output says it could not listen
+// because the address was in use: the text of EADDRINUSE (Go, C) or the
+// name Node.js gives it.
+func addrInUse(output string) bool {
+	return strings.Contains(output, "address already in use") || strings.Contains(output, "EADDRINUSE")
+}
+
 // LoopbackAddr returns "127.0.0.1:<port>" for a port that was free a moment
 // ago, for programs that must be told their address rather than handed a
 // listener. Another process may take it in between; tests accept that.
+//
+// Deprecated: the port may be taken before the program binds it; use
+// StartOnFreePorts.
 func LoopbackAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -121,6 +188,8 @@ func LoopbackAddr(t testing.TB) string {
 }
 
 // FreePort is LoopbackAddr's port.
+//
+// Deprecated: use StartOnFreePorts.
 func FreePort(t testing.TB) int {
 	t.Helper()
 	_, port, err := net.SplitHostPort(LoopbackAddr(t))
