@@ -3,6 +3,7 @@ package testtools
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
@@ -86,5 +87,36 @@ func TestStartOnATakenPort(t *testing.T) {
 	}
 	if p.Exited() || !p.Listening(ports[0]) {
 		t.Fatalf("the second start is not serving on %d", ports[0])
+	}
+}
+
+// An in-process server that can only be told a port is served on another
+// port when another process took the first one.
+func TestServeOnFreePort(t *testing.T) {
+	var ports []int
+	port := ServeOnFreePort(t, func(port int) error {
+		ports = append(ports, port)
+		if len(ports) == 1 {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperListen$")
+			cmd.Env = append(os.Environ(), listenPortEnv+"="+strconv.Itoa(port))
+			p := StartGroup(t, cmd, "helper")
+			if err := p.Await(time.Minute, func() bool { return p.Listening(port) }); err != nil {
+				t.Error(err)
+			}
+		}
+		srv := &http.Server{Addr: Loopback(port), Handler: http.NotFoundHandler()}
+		t.Cleanup(func() { srv.Close() })
+		return srv.ListenAndServe()
+	})
+	if len(ports) != 2 || port != ports[1] {
+		t.Fatalf("served on %v, returned %d; want a second port", ports, port)
+	}
+	res, err := http.Get("http://" + Loopback(port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNotFound {
+		t.Fatalf("status %d", res.StatusCode)
 	}
 }

@@ -10,6 +10,7 @@ package testtools
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -19,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // modulePath is the kit's module, whose root holds .tools.
@@ -137,6 +139,38 @@ func StartOnFreePorts(t testing.TB, n int, start func(ports []int) error) []int 
 	}
 	t.Fatalf("testtools: another process took a port before the program listened on it, %d times running; last: %v", portAttempts, err)
 	return nil
+}
+
+// ServeOnFreePort runs serve, an in-process server that can only be told a
+// port such as funcframework.StartHostPort, in a goroutine of its own on a
+// free loopback port, and returns the port once this process listens on
+// it. serve must serve until the test binary exits; when it fails because
+// another process took the port first, it is run again on another
+// (StartOnFreePorts). A server that takes a net.Listener should be given
+// one on 127.0.0.1:0 instead.
+func ServeOnFreePort(t testing.TB, serve func(port int) error) int {
+	t.Helper()
+	ports := StartOnFreePorts(t, 1, func(ports []int) error {
+		port := ports[0]
+		errc := make(chan error, 1)
+		go func() { errc <- serve(port) }()
+		deadline := time.Now().Add(time.Minute)
+		for !Listening(os.Getpid(), port) {
+			select {
+			case err := <-errc:
+				if addrInUse(fmt.Sprint(err)) {
+					return fmt.Errorf("%w: %v", ErrPortInUse, err)
+				}
+				return fmt.Errorf("testtools: serving on port %d: %v", port, err)
+			case <-time.After(10 * time.Millisecond):
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("testtools: nothing listens on port %d after a minute", port)
+			}
+		}
+		return nil
+	})
+	return ports[0]
 }
 
 // freePorts returns n distinct loopback ports that were free a moment ago.
