@@ -202,41 +202,6 @@ func addrInUse(output string) bool {
 	return strings.Contains(output, "address already in use") || strings.Contains(output, "EADDRINUSE")
 }
 
-// LoopbackAddr returns "127.0.0.1:<port>" for a port that was free a moment
-// ago, for programs that must be told their address rather than handed a
-// listener. Another process may take it in between; tests accept that.
-//
-// Deprecated: the port may be taken before the program binds it; use
-// StartOnFreePorts.
-func LoopbackAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return addr
-}
-
-// FreePort is LoopbackAddr's port.
-//
-// Deprecated: use StartOnFreePorts.
-func FreePort(t testing.TB) int {
-	t.Helper()
-	_, port, err := net.SplitHostPort(LoopbackAddr(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := strconv.Atoi(port)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
 // Buffer is a bytes.Buffer that concurrent writers may share: a logger used
 // by concurrent requests, or a child process's stdout and stderr.
 type Buffer struct {

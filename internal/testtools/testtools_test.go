@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -31,17 +30,6 @@ func TestDeclares(t *testing.T) {
 		if got := declares(gomod, modulePath); got != want {
 			t.Errorf("declares(%q) = %v, want %v", gomod, got, want)
 		}
-	}
-}
-
-func TestLoopbackAddr(t *testing.T) {
-	addr := LoopbackAddr(t)
-	host, port, ok := strings.Cut(addr, ":")
-	if n, err := strconv.Atoi(port); !ok || host != "127.0.0.1" || err != nil || n == 0 {
-		t.Fatalf("LoopbackAddr = %q", addr)
-	}
-	if p := FreePort(t); p <= 0 || p > 65535 {
-		t.Fatalf("FreePort = %d", p)
 	}
 }
 
