@@ -42,7 +42,10 @@ func (p *Process) Await(timeout time.Duration, ready func() bool) error {
 	var err error
 	for !ready() {
 		if p.Exited() {
-			err = fmt.Errorf("%s exited before it was ready: %v", p.name, p.err)
+			err = fmt.Errorf("%s exited before it was ready", p.name)
+			if p.err != nil {
+				err = fmt.Errorf("%w: %w", err, p.err)
+			}
 			break
 		}
 		if time.Now().After(deadline) {
@@ -56,7 +59,7 @@ func (p *Process) Await(timeout time.Duration, ready func() bool) error {
 	}
 	p.Stop()
 	if addrInUse(p.Output.String()) {
-		return fmt.Errorf("%w: %v", ErrPortInUse, err)
+		return fmt.Errorf("%w: %w", ErrPortInUse, err)
 	}
 	return err
 }

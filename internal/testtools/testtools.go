@@ -159,9 +159,9 @@ func ServeOnFreePort(t testing.TB, serve func(port int) error) int {
 			select {
 			case err := <-errc:
 				if addrInUse(fmt.Sprint(err)) {
-					return fmt.Errorf("%w: %v", ErrPortInUse, err)
+					return fmt.Errorf("%w: %w", ErrPortInUse, err)
 				}
-				return fmt.Errorf("testtools: serving on port %d: %v", port, err)
+				return fmt.Errorf("testtools: serving on port %d: %w", port, err)
 			case <-time.After(10 * time.Millisecond):
 			}
 			if time.Now().After(deadline) {

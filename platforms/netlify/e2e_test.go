@@ -145,7 +145,7 @@ func startNetlifyDev(t *testing.T, wt *wachttest.Server) *cliServer {
 			return res.StatusCode == http.StatusOK
 		})
 		if err != nil && strings.Contains(srv.output(), "Could not acquire required") {
-			return fmt.Errorf("%w: %v", testtools.ErrPortInUse, err)
+			return fmt.Errorf("%w: %w", testtools.ErrPortInUse, err)
 		}
 		return err
 	})
