@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 )
@@ -93,10 +94,14 @@ func TestStartOnATakenPort(t *testing.T) {
 // An in-process server that can only be told a port is served on another
 // port when another process took the first one.
 func TestServeOnFreePort(t *testing.T) {
+	var mu sync.Mutex
 	var ports []int
 	port := ServeOnFreePort(t, func(port int) error {
+		mu.Lock()
 		ports = append(ports, port)
-		if len(ports) == 1 {
+		first := len(ports) == 1
+		mu.Unlock()
+		if first {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperListen$")
 			cmd.Env = append(os.Environ(), listenPortEnv+"="+strconv.Itoa(port))
 			p := StartGroup(t, cmd, "helper")
@@ -108,6 +113,8 @@ func TestServeOnFreePort(t *testing.T) {
 		t.Cleanup(func() { srv.Close() })
 		return srv.ListenAndServe()
 	})
+	mu.Lock()
+	defer mu.Unlock()
 	if len(ports) != 2 || port != ports[1] {
 		t.Fatalf("served on %v, returned %d; want a second port", ports, port)
 	}
