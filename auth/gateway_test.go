@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/wacht-platform/serverless-go/wacht"
@@ -55,11 +56,35 @@ func TestPrincipalFromRequest(t *testing.T) {
 	}
 }
 
-// fakeGateway records the last check and answers with handler.
+// fakeGateway serves gatewayHandler on a loopback listener.
 func fakeGateway(t *testing.T, handler func(w http.ResponseWriter, body map[string]any)) (*httptest.Server, func() http.Header) {
+	h, last := gatewayHandler(handler)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv, last
+}
+
+// memGateway is a Gateway for cfg that reaches gatewayHandler through
+// memTransport: tests in a testing/synctest bubble use it, because a
+// goroutine waiting on a socket never lets the bubble's clock move.
+func memGateway(t *testing.T, cfg GatewayConfig, handler func(w http.ResponseWriter, body map[string]any)) *Gateway {
+	t.Helper()
+	h, _ := gatewayHandler(handler)
+	cfg.URL = "https://gateway.test"
+	cfg.HTTPClient = &http.Client{Transport: memTransport{h}}
+	g, err := NewGateway(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// gatewayHandler serves the check route with handler and records the last
+// check's headers.
+func gatewayHandler(handler func(w http.ResponseWriter, body map[string]any)) (http.Handler, func() http.Header) {
 	var mu sync.Mutex
 	var last http.Header
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != "POST" || r.URL.Path != "/v1/authz/check" {
 			http.Error(w, "wrong route", 404)
 			return
@@ -74,9 +99,8 @@ func fakeGateway(t *testing.T, handler func(w http.ResponseWriter, body map[stri
 			return
 		}
 		handler(w, body)
-	}))
-	t.Cleanup(srv.Close)
-	return srv, func() http.Header { mu.Lock(); defer mu.Unlock(); return last }
+	})
+	return h, func() http.Header { mu.Lock(); defer mu.Unlock(); return last }
 }
 
 func TestGatewayCheck(t *testing.T) {
@@ -121,15 +145,12 @@ func TestGatewayCheck(t *testing.T) {
 			fmt.Fprint(w, "<html>")
 		case "huge":
 			fmt.Fprint(w, `{"allowed":true,"pad":"`+strings.Repeat("x", 4096)+`"}`)
-		case "slow":
-			time.Sleep(300 * time.Millisecond)
-			fmt.Fprint(w, `{"allowed":true}`)
 		case "bad request":
 			w.WriteHeader(400)
 			fmt.Fprint(w, `{"message":"resource required"}`)
 		}
 	})
-	g, err := NewGateway(GatewayConfig{URL: srv.URL + "/", MaxResponseBytes: 2048, Timeout: 100 * time.Millisecond})
+	g, err := NewGateway(GatewayConfig{URL: srv.URL + "/", MaxResponseBytes: 2048})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +218,7 @@ func TestGatewayCheck(t *testing.T) {
 		kind  GatewayErrorKind
 	}{
 		{"broken", GatewayUnavailable}, {"garbage", GatewayBadResponse}, {"huge", GatewayBadResponse},
-		{"slow", GatewayTimeout}, {"bad request", GatewayRejected},
+		{"bad request", GatewayRejected},
 	}
 	for _, c := range errCases {
 		_, err := check(c.value)
@@ -214,6 +235,65 @@ func TestGatewayCheck(t *testing.T) {
 	var ge *GatewayError
 	if !errors.As(err, &ge) || ge.Kind != GatewayUnreachable || !ge.Temporary() || strings.Contains(err.Error(), secret) {
 		t.Fatalf("closed server: %v", err)
+	}
+}
+
+// A check is bounded by GatewayConfig.Timeout (DefaultGatewayTimeout when
+// zero) and by the caller's context, whichever ends first; a gateway that
+// has not answered by then is a temporary GatewayTimeout.
+func TestGatewayTimeout(t *testing.T) {
+	cases := []struct {
+		name     string
+		timeout  time.Duration // GatewayConfig.Timeout
+		deadline time.Duration // the caller's; 0 means none
+		answer   time.Duration // when the gateway answers
+		want     time.Duration // when Check returns
+		ok       bool
+	}{
+		{"answer after the timeout", 100 * time.Millisecond, 0, 300 * time.Millisecond, 100 * time.Millisecond, false},
+		{"answer just inside the timeout", 100 * time.Millisecond, 0, 99 * time.Millisecond, 99 * time.Millisecond, true},
+		{"caller's deadline first", 100 * time.Millisecond, 30 * time.Millisecond, 300 * time.Millisecond, 30 * time.Millisecond, false},
+		{"timeout before the caller's deadline", 100 * time.Millisecond, time.Second, 300 * time.Millisecond, 100 * time.Millisecond, false},
+		{"default timeout", 0, 0, time.Hour, DefaultGatewayTimeout, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				// The handler ignores its context, as a stuck gateway does:
+				// only the client can end the wait. It is let go when the
+				// test ends, because a bubble cannot end with it asleep.
+				stop := make(chan struct{})
+				defer close(stop)
+				g := memGateway(t, GatewayConfig{Timeout: c.timeout}, func(w http.ResponseWriter, body map[string]any) {
+					select {
+					case <-time.After(c.answer):
+						fmt.Fprint(w, `{"allowed":true}`)
+					case <-stop:
+					}
+				})
+				ctx := context.Background()
+				if c.deadline > 0 {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, c.deadline)
+					defer cancel()
+				}
+				start := time.Now()
+				d, err := g.Check(ctx, CheckRequest{Principal: Principal{PrincipalAPIKey, "slow"}, Resource: "/", Method: "GET"})
+				if took := time.Since(start); took != c.want {
+					t.Errorf("Check returned after %v, want %v", took, c.want)
+				}
+				if c.ok {
+					if err != nil || !d.Allowed {
+						t.Fatalf("%+v %v", d, err)
+					}
+					return
+				}
+				var ge *GatewayError
+				if !errors.As(err, &ge) || ge.Kind != GatewayTimeout || !ge.Temporary() || !errors.Is(err, context.DeadlineExceeded) {
+					t.Fatalf("%v; want a %s", err, GatewayTimeout)
+				}
+			})
+		})
 	}
 }
 

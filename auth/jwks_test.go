@@ -196,32 +196,39 @@ func TestJWKSColdFailures(t *testing.T) {
 		mod  func(is *testIssuer)
 		cfg  func(c *VerifierConfig)
 		want string
+		wait time.Duration // before the request fails
 	}{
-		{"status", func(is *testIssuer) { is.status = 500 }, nil, "status 500"},
-		{"not json", func(is *testIssuer) { is.body = "<html>" }, nil, "not a JSON key set"},
-		{"no keys member", func(is *testIssuer) { is.body = `{"foo":[]}` }, nil, "no \"keys\""},
+		{"status", func(is *testIssuer) { is.status = 500 }, nil, "status 500", 0},
+		{"not json", func(is *testIssuer) { is.body = "<html>" }, nil, "not a JSON key set", 0},
+		{"no keys member", func(is *testIssuer) { is.body = `{"foo":[]}` }, nil, "no \"keys\"", 0},
 		{"too big", func(is *testIssuer) { is.body = `{"keys":[],"pad":"` + strings.Repeat("x", 2048) + `"}` },
-			func(c *VerifierConfig) { c.JWKSMaxBytes = 1024 }, "larger than 1024"},
+			func(c *VerifierConfig) { c.JWKSMaxBytes = 1024 }, "larger than 1024", 0},
 		{"too many keys", func(is *testIssuer) {
 			is.body = `{"keys":[` + strings.TrimSuffix(strings.Repeat(`{},`, 100), ",") + `]}`
-		}, nil, "more than"},
+		}, nil, "more than", 0},
 		{"timeout", func(is *testIssuer) { is.delay = 2 * time.Second },
-			func(c *VerifierConfig) { c.JWKSFetchTimeout = 50 * time.Millisecond }, "deadline"},
+			func(c *VerifierConfig) { c.JWKSFetchTimeout = 50 * time.Millisecond }, "deadline", 50 * time.Millisecond},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			is := newTestIssuer(t, k)
-			is.set(c.mod)
-			v := is.verifier(t, c.cfg)
-			_, err := v.Verify(context.Background(), is.mint(k, nil, nil))
-			if TokenErrorReason(err) != TokenReasonJWKSUnavailable || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("err = %v; want jwks_unavailable mentioning %q", err, c.want)
-			}
-			// A second request inside the refresh interval does not refetch.
-			v.Verify(context.Background(), is.mint(k, nil, nil))
-			if got := v.Stats().Fetches; got != 1 {
-				t.Fatalf("fetches %d", got)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				is := newMemIssuer(t, k)
+				is.set(c.mod)
+				v := is.verifier(t, c.cfg)
+				start := time.Now()
+				_, err := v.Verify(context.Background(), is.mint(k, nil, nil))
+				if TokenErrorReason(err) != TokenReasonJWKSUnavailable || !strings.Contains(err.Error(), c.want) {
+					t.Fatalf("err = %v; want jwks_unavailable mentioning %q", err, c.want)
+				}
+				if took := time.Since(start); took != c.wait {
+					t.Fatalf("failed after %v, want %v", took, c.wait)
+				}
+				// A second request inside the refresh interval does not refetch.
+				v.Verify(context.Background(), is.mint(k, nil, nil))
+				if got := v.Stats().Fetches; got != 1 {
+					t.Fatalf("fetches %d", got)
+				}
+			})
 		})
 	}
 }

@@ -1,14 +1,12 @@
 package auth_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -102,41 +100,6 @@ func TestCookieSessionExchangedOncePerToken(t *testing.T) {
 	}
 }
 
-func TestCookieSessionSharedExchange(t *testing.T) {
-	s := wachttest.New(t, wachttest.Options{Validate: contract.Validate})
-	v := cookieVerifier(t, s, nil)
-	sess := s.NewSession(wachttest.TokenOptions{UserID: "user_s"})
-	// A slow frontend API, so that the requests pile up behind the first.
-	s.InjectFault(wachttest.Fault{Route: wachttest.RouteSessionToken, Latency: 300 * time.Millisecond, Times: 1})
-	const n = 24
-	var wg sync.WaitGroup
-	users := make([]string, n)
-	for i := range n {
-		wg.Go(func() { users[i] = v.Authenticate(cookieRequest("GET", "/", sess.Cookie)).UserID })
-	}
-	wg.Wait()
-	for i, u := range users {
-		if u != "user_s" {
-			t.Fatalf("request %d: user %q", i, u)
-		}
-	}
-	if got := s.Stats().SessionExchanges; got != 1 {
-		t.Fatalf("%d concurrent requests made %d exchanges, want 1", n, got)
-	}
-	if st := v.SessionStats(); st.Exchanges != 1 || st.Shared+st.CacheHits != n-1 {
-		t.Fatalf("stats %+v", st)
-	}
-	// A waiting request whose own context ends stops waiting.
-	other := s.NewSession(wachttest.TokenOptions{UserID: "user_t"})
-	s.InjectFault(wachttest.Fault{Route: wachttest.RouteSessionToken, Latency: time.Second, Times: 1})
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	a := v.Authenticate(cookieRequest("GET", "/", other.Cookie).WithContext(ctx))
-	if a.Authenticated() || auth.TokenErrorReason(a.Err()) != auth.TokenReasonContextDone {
-		t.Fatalf("canceled request: %v", a.Err())
-	}
-}
-
 func TestCookieRefusedOnCrossSiteUnsafeRequests(t *testing.T) {
 	s := wachttest.New(t, wachttest.Options{Validate: contract.Validate})
 	v := cookieVerifier(t, s, func(c *auth.VerifierConfig) {
@@ -216,12 +179,13 @@ func TestCookieSessionPlatformFaults(t *testing.T) {
 		{"rate limited", wachttest.Fault{Status: 429, RetryAfter: 9 * time.Second}, auth.SessionRateLimited, 429, 9 * time.Second},
 		{"500", wachttest.Fault{Status: 500}, auth.SessionUnavailable, 500, 0},
 		{"503", wachttest.Fault{Status: 503, RetryAfter: 2 * time.Second}, auth.SessionUnavailable, 503, 2 * time.Second},
-		{"timeout", wachttest.Fault{Latency: 2 * time.Second}, auth.SessionUnavailable, 0, 0},
+		// A frontend API that does not answer in time:
+		// TestSessionExchangeTimeout.
 	}
 	for _, f := range faults {
 		// A fresh verifier has nothing cached. The fault lasts until it is
 		// cleared: the transport may retry a GET on a dropped connection.
-		v := cookieVerifier(t, s, func(c *auth.VerifierConfig) { c.SessionExchangeTimeout = 200 * time.Millisecond })
+		v := cookieVerifier(t, s, nil)
 		f.fault.Route = wachttest.RouteSessionToken
 		s.InjectFault(f.fault)
 		a, upd := v.AuthenticateWithUpdate(cookieRequest("GET", "/", sess.Cookie))
@@ -232,9 +196,6 @@ func TestCookieSessionPlatformFaults(t *testing.T) {
 		var se *auth.SessionExchangeError
 		if !errors.As(a.Err(), &se) || se.Kind != f.kind || se.StatusCode != f.status || se.RetryAfter != f.retry {
 			t.Errorf("%s: cause %#v", f.name, a.Err())
-		}
-		if f.name == "timeout" && !errors.Is(a.Err(), context.DeadlineExceeded) {
-			t.Errorf("timeout: not a deadline: %v", a.Err())
 		}
 		for _, text := range []string{a.Err().Error(), fmt.Sprintf("%v %+v %#v", a, upd, upd)} {
 			if strings.Contains(text, sess.Cookie) {

@@ -235,13 +235,23 @@ func newMemIssuer(t testing.TB, keys ...*testKey) *testIssuer {
 	return &testIssuer{t: t, clock: newFakeClock(), keys: keys, status: 200}
 }
 
-// memTransport answers requests by calling a handler in the caller's
-// goroutine.
+// memTransport answers requests by calling a handler in a goroutine of the
+// caller's bubble. Like a network transport it gives up on a request when
+// its context ends, whether or not the handler has returned, so a handler
+// that ignores its context stands for a server that does not answer.
 type memTransport struct{ h http.Handler }
 
 func (m memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	rec := httptest.NewRecorder()
-	m.h.ServeHTTP(rec, r)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		m.h.ServeHTTP(rec, r)
+	}()
+	select {
+	case <-done:
+	case <-r.Context().Done():
+	}
 	if err := r.Context().Err(); err != nil {
 		return nil, err
 	}

@@ -135,3 +135,36 @@ func (s *seen) last() string {
 	}
 	return all[len(all)-1]
 }
+
+// memClient is a client whose requests h answers in memory, in a goroutine
+// of the caller's testing/synctest bubble, where the real waits between
+// attempts take exact, fake time. Retries have no jitter.
+func memClient(t testing.TB, h http.HandlerFunc, cfg Config) *Client {
+	t.Helper()
+	cfg.APIKey = testAPIKey
+	cfg.BaseURL = "https://api.test"
+	cfg.HTTPClient = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		rec := httptest.NewRecorder()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			h(rec, r)
+		}()
+		select {
+		case <-done:
+		case <-r.Context().Done():
+		}
+		if err := r.Context().Err(); err != nil {
+			return nil, err
+		}
+		res := rec.Result()
+		res.Request = r
+		return res, nil
+	})}
+	c, err := NewClient(cfg)
+	if err != nil {
+		t.Fatalf("NewClient: %v", err)
+	}
+	c.retry.jitter = func() float64 { return 0 }
+	return c
+}

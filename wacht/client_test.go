@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -219,23 +220,21 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestTimeoutBoundsTheCall(t *testing.T) {
-	release := make(chan struct{})
-	ts := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-release:
+	synctest.Test(t, func(t *testing.T) {
+		c := memClient(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }, Config{Timeout: 50 * time.Millisecond})
+		start := time.Now()
+		err := c.Users.Delete(context.Background(), "1001")
+		if took := time.Since(start); took != 50*time.Millisecond {
+			t.Errorf("the call returned after %v, want Config.Timeout (50ms)", took)
 		}
-	}, serverOptions{offSpecResponses: true})
-	defer close(release)
-	c := newTestClient(t, ts, Config{Timeout: 50 * time.Millisecond})
-	err := c.Users.Delete(context.Background(), "1001")
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("error = %v, want context.DeadlineExceeded", err)
-	}
-	var re *RequestError
-	if !errors.As(err, &re) || re.Method != http.MethodDelete || re.Path != "/users/1001" {
-		t.Errorf("error = %#v, want a *RequestError for DELETE /users/1001", err)
-	}
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("error = %v, want context.DeadlineExceeded", err)
+		}
+		var re *RequestError
+		if !errors.As(err, &re) || re.Method != http.MethodDelete || re.Path != "/users/1001" {
+			t.Errorf("error = %#v, want a *RequestError for DELETE /users/1001", err)
+		}
+	})
 }
 
 func TestMultipartCreate(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -235,6 +236,67 @@ func TestRetryNeverSleepsPastTheDeadline(t *testing.T) {
 	}
 	if count3() != 1 || len(rec3.delays) != 0 {
 		t.Errorf("attempts = %d, waits = %v; want 1 attempt and no wait", count3(), rec3.delays)
+	}
+}
+
+// The waits between attempts are real waits: the client sleeps for
+// Retry-After or the backoff step, and stops sleeping when the context
+// ends.
+func TestRetryWaitsOnTheClock(t *testing.T) {
+	cases := []struct {
+		name     string
+		statuses []int
+		header   http.Header
+		cancel   time.Duration // when the caller gives up; 0 means never
+		at       []time.Duration
+		err      func(error) bool
+	}{
+		{"Retry-After", []int{429}, http.Header{"Retry-After": {"2"}}, 0,
+			[]time.Duration{0, 2 * time.Second}, nil},
+		// jitter 0: each wait is half its step; steps double from retryBaseDelay.
+		{"backoff", []int{503, 502, 504}, nil, 0,
+			[]time.Duration{0, retryBaseDelay / 2, retryBaseDelay/2 + retryBaseDelay, retryBaseDelay/2 + retryBaseDelay + 2*retryBaseDelay}, nil},
+		{"canceled while waiting", []int{503}, http.Header{"Retry-After": {"10"}}, time.Second,
+			[]time.Duration{0}, IsServerError},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				h, _ := scripted(c.statuses, c.header)
+				start := time.Now()
+				var mu sync.Mutex
+				var at []time.Duration
+				cl := memClient(t, func(w http.ResponseWriter, r *http.Request) {
+					mu.Lock()
+					at = append(at, time.Since(start))
+					mu.Unlock()
+					h(w, r)
+				}, Config{})
+				ctx := context.Background()
+				if c.cancel > 0 {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithCancel(ctx)
+					defer cancel()
+					time.AfterFunc(c.cancel, cancel)
+				}
+				err := cl.Users.Delete(ctx, "1001")
+				if (c.err == nil && err != nil) || (c.err != nil && !c.err(err)) {
+					t.Fatalf("error = %v", err)
+				}
+				want := c.at[len(c.at)-1]
+				if c.cancel > 0 {
+					want = c.cancel
+				}
+				if took := time.Since(start); took != want {
+					t.Errorf("the call returned after %v, want %v", took, want)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if !reflect.DeepEqual(at, c.at) {
+					t.Errorf("attempts at %v, want %v", at, c.at)
+				}
+			})
+		})
 	}
 }
 

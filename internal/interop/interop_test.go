@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"maps"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -376,23 +375,18 @@ func childEnv(env, extra map[string]string) []string {
 }
 
 // serve runs an HTTP-serving sample on a free loopback port and returns its
-// base URL once it accepts connections.
+// base URL once it listens there. The samples listen on the $PORT they are
+// given, so a port another process takes first makes them exit, and they
+// are started again on another (testtools.StartOnFreePorts).
 func serve(t *testing.T, bin string, env, extra map[string]string) string {
 	t.Helper()
-	addr := testtools.LoopbackAddr(t)
-	_, port, _ := net.SplitHostPort(addr)
-	cmd := exec.Command(bin)
-	cmd.Env = append(childEnv(env, extra), "PORT="+port)
-	p := testtools.StartGroup(t, cmd, filepath.Base(bin))
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			_ = c.Close()
-			return "http://" + addr
-		}
-		if p.Exited() || time.Now().After(deadline) {
-			t.Fatalf("the sample did not listen on %s:\n%s", addr, p.Output.String())
-		}
-	}
+	ports := testtools.StartOnFreePorts(t, 1, func(ports []int) error {
+		cmd := exec.Command(bin)
+		cmd.Env = append(childEnv(env, extra), "PORT="+strconv.Itoa(ports[0]))
+		p := testtools.StartGroup(t, cmd, filepath.Base(bin))
+		return p.Await(60*time.Second, func() bool { return p.Listening(ports[0]) })
+	})
+	return "http://" + testtools.Loopback(ports[0])
 }
 
 func httpCall(url string) func(t *testing.T, token string) (int, string) {

@@ -10,7 +10,6 @@ package reliability_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"runtime"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/GoogleCloudPlatform/functions-framework-go/funcframework"
 
+	"github.com/wacht-platform/serverless-go/internal/testtools"
 	"github.com/wacht-platform/serverless-go/platforms/gcf"
 	"github.com/wacht-platform/serverless-go/samples/functions"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
@@ -188,27 +188,13 @@ func TestLoadFunctionsFramework(t *testing.T) {
 	}
 	s := newStack(t, stackOptions{})
 	gcf.HTTP("ReliabilityLoad", s.h)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	if err := ln.Close(); err != nil {
-		t.Fatal(err)
-	}
 	t.Setenv("FUNCTION_TARGET", "ReliabilityLoad")
-	go func() { _ = funcframework.StartHostPort("127.0.0.1", strconv.Itoa(port)) }() // serves until the test binary exits
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	for i := 0; ; i++ {
-		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
-			_ = c.Close()
-			break
-		}
-		if i > 200 {
-			t.Fatal("functions framework did not start")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	// The Functions Framework takes a port, not a listener; it serves until
+	// the test binary exits.
+	port := testtools.ServeOnFreePort(t, func(port int) error {
+		return funcframework.StartHostPort("127.0.0.1", strconv.Itoa(port))
+	})
+	base := "http://" + testtools.Loopback(port)
 	tok := s.token(t, wachttest.TokenOptions{Lifetime: time.Hour})
 	runLoad(t, loadRequests(), mixed(s, base, tok, loadKey(t, s)))
 }

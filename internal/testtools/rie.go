@@ -1,7 +1,6 @@
 package testtools
 
 import (
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,40 +26,29 @@ func BuildBootstrap(t testing.TB, pkg string) string {
 
 // StartRIE runs bootstrap under the Runtime Interface Emulator (found by
 // RIE) as the function named function, with env added to the process
-// environment, waits until it listens and stops it when the test ends. It
-// returns the invoke URL and the emulator's output (the bootstrap's
-// included). The emulator takes one invoke at a time.
+// environment, waits until it listens and stops it, and the bootstrap, when
+// the test ends. It returns the invoke URL and the emulator's output (the
+// bootstrap's included). The emulator takes one invoke at a time.
+//
+// The emulator must be told both its ports: it tells the bootstrap the
+// runtime API address it was given, not the one it bound, and never says
+// which invoke port it bound. So it is started on free ports and started
+// again on others when one was taken first (StartOnFreePorts), and it is
+// ready when it holds both ports itself: it logs nothing when it is.
 func StartRIE(t testing.TB, bootstrap, function string, env ...string) (invokeURL string, output *Buffer) {
 	t.Helper()
 	rie := RIE(t)
-	invokeAddr, runtimeAddr := LoopbackAddr(t), LoopbackAddr(t)
-	output = &Buffer{}
-	cmd := exec.Command(rie,
-		"--runtime-interface-emulator-address", invokeAddr,
-		"--runtime-api-address", runtimeAddr,
-		bootstrap)
-	cmd.Dir = filepath.Dir(bootstrap)
-	cmd.Env = append(append(os.Environ(), "AWS_LAMBDA_FUNCTION_TIMEOUT=30", "AWS_LAMBDA_FUNCTION_NAME="+function), env...)
-	cmd.Stdout, cmd.Stderr = output, output
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("Runtime Interface Emulator output:\n%s", output.String())
-		}
+	var p *Process
+	ports := StartOnFreePorts(t, 2, func(ports []int) error {
+		invoke, runtimeAPI := ports[0], ports[1]
+		cmd := exec.Command(rie,
+			"--runtime-interface-emulator-address", Loopback(invoke),
+			"--runtime-api-address", Loopback(runtimeAPI),
+			bootstrap)
+		cmd.Dir = filepath.Dir(bootstrap)
+		cmd.Env = append(append(os.Environ(), "AWS_LAMBDA_FUNCTION_TIMEOUT=30", "AWS_LAMBDA_FUNCTION_NAME="+function), env...)
+		p = StartGroup(t, cmd, "Runtime Interface Emulator")
+		return p.Await(20*time.Second, func() bool { return p.Listening(invoke) && p.Listening(runtimeAPI) })
 	})
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		c, err := net.DialTimeout("tcp", invokeAddr, time.Second)
-		if err == nil {
-			_ = c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the Runtime Interface Emulator did not listen on %s: %v\n%s", invokeAddr, err, output.String())
-		}
-	}
-	return "http://" + invokeAddr + "/2015-03-31/functions/function/invocations", output
+	return "http://" + Loopback(ports[0]) + "/2015-03-31/functions/function/invocations", &p.Output
 }

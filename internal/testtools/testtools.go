@@ -1,13 +1,16 @@
 // Package testtools finds the outside programs the kit's end-to-end tests
 // drive (the AWS Lambda Runtime Interface Emulator, the Netlify CLI and
-// wrangler) and hands out loopback addresses, with one policy for all of
-// them: a missing program skips the test on a developer's machine and fails
-// it under CI=true, because make test installs every program before it
-// runs the tests, so a missing one there is a broken set-up, not an option.
+// wrangler), with one policy for all of them: a missing program skips the
+// test on a developer's machine and fails it under CI=true, because make
+// test installs every program before it runs the tests, so a missing one
+// there is a broken set-up, not an option. It also starts programs on ports
+// of their own (StartOnFreePorts).
 package testtools
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -17,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // modulePath is the kit's module, whose root holds .tools.
@@ -104,34 +108,98 @@ func find(t testing.TB, envVar, rel string, needsNode bool, what, install string
 	return abs
 }
 
-// LoopbackAddr returns "127.0.0.1:<port>" for a port that was free a moment
-// ago, for programs that must be told their address rather than handed a
-// listener. Another process may take it in between; tests accept that.
-func LoopbackAddr(t testing.TB) string {
+// ErrPortInUse reports that a program could not listen on a port it was
+// told to use, because another process had taken it.
+var ErrPortInUse = errors.New("testtools: port already in use")
+
+// portAttempts bounds the starts of StartOnFreePorts.
+const portAttempts = 5
+
+// StartOnFreePorts is for programs that must be told which ports to listen
+// on, rather than binding port 0 and saying which port they got. It calls
+// start with n loopback ports that were free a moment before; start runs the
+// program and waits until it serves. Another process may take a port
+// between the moment it is found free and the moment the program binds it,
+// so when start fails with ErrPortInUse StartOnFreePorts calls it again
+// with new ports, up to 5 times in all. start must leave nothing running
+// when it fails. Any other error, or running out of attempts, fails the
+// test. StartOnFreePorts returns the ports start succeeded with.
+func StartOnFreePorts(t testing.TB, n int, start func(ports []int) error) []int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	var err error
+	for range portAttempts {
+		ports := freePorts(t, n)
+		if err = start(ports); err == nil {
+			return ports
+		}
+		if !errors.Is(err, ErrPortInUse) {
+			t.Fatal(err)
+		}
+		t.Logf("%v (ports %v); trying other ports", err, ports)
 	}
-	addr := l.Addr().String()
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return addr
+	t.Fatalf("testtools: another process took a port before the program listened on it, %d times running; last: %v", portAttempts, err)
+	return nil
 }
 
-// FreePort is LoopbackAddr's port.
-func FreePort(t testing.TB) int {
+// ServeOnFreePort runs serve, an in-process server that can only be told a
+// port such as funcframework.StartHostPort, in a goroutine of its own on a
+// free loopback port, and returns the port once this process listens on
+// it. serve must serve until the test binary exits; when it fails because
+// another process took the port first, it is run again on another
+// (StartOnFreePorts). A server that takes a net.Listener should be given
+// one on 127.0.0.1:0 instead.
+func ServeOnFreePort(t testing.TB, serve func(port int) error) int {
 	t.Helper()
-	_, port, err := net.SplitHostPort(LoopbackAddr(t))
-	if err != nil {
-		t.Fatal(err)
+	ports := StartOnFreePorts(t, 1, func(ports []int) error {
+		port := ports[0]
+		errc := make(chan error, 1)
+		go func() { errc <- serve(port) }()
+		deadline := time.Now().Add(time.Minute)
+		for !Listening(os.Getpid(), port) {
+			select {
+			case err := <-errc:
+				if addrInUse(fmt.Sprint(err)) {
+					return fmt.Errorf("%w: %w", ErrPortInUse, err)
+				}
+				return fmt.Errorf("testtools: serving on port %d: %w", port, err)
+			case <-time.After(10 * time.Millisecond):
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("testtools: nothing listens on port %d after a minute", port)
+			}
+		}
+		return nil
+	})
+	return ports[0]
+}
+
+// freePorts returns n distinct loopback ports that were free a moment ago.
+// Their listeners are closed only once all n are chosen, so no port is
+// handed out twice.
+func freePorts(t testing.TB, n int) []int {
+	t.Helper()
+	ports := make([]int, n)
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		ports[i] = l.Addr().(*net.TCPAddr).Port
 	}
-	n, err := strconv.Atoi(port)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return ports
+}
+
+// Loopback returns "127.0.0.1:<port>".
+func Loopback(port int) string {
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+}
+
+// addrInUse reports whether a program's output says it could not listen
+// because the address was in use: the text of EADDRINUSE (Go, C) or the
+// name Node.js gives it.
+func addrInUse(output string) bool {
+	return strings.Contains(output, "address already in use") || strings.Contains(output, "EADDRINUSE")
 }
 
 // Buffer is a bytes.Buffer that concurrent writers may share: a logger used

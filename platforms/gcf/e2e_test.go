@@ -19,11 +19,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -182,55 +182,25 @@ type fn struct {
 }
 
 // startFunction runs the test binary as the function process serving
-// target, configured from env like a deployed function.
+// target, configured from env like a deployed function. The Functions
+// Framework listens on the $PORT it is given, so the function is started
+// again on another port when another process took that one first.
 func startFunction(t *testing.T, target string, env map[string]string) *fn {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
-
 	calls := filepath.Join(t.TempDir(), "calls.jsonl")
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = childEnv(map[string]string{
-		envChild:          "1",
-		envCalls:          calls,
-		"FUNCTION_TARGET": target,
-		"PORT":            port,
-	}, env)
-	stderr := &testtools.Buffer{}
-	cmd.Stdout, cmd.Stderr = stderr, stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-		if t.Failed() {
-			t.Logf("function %s output:\n%s", target, stderr.String())
-		}
+	var p *testtools.Process
+	ports := testtools.StartOnFreePorts(t, 1, func(ports []int) error {
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = childEnv(map[string]string{
+			envChild:          "1",
+			envCalls:          calls,
+			"FUNCTION_TARGET": target,
+			"PORT":            strconv.Itoa(ports[0]),
+		}, env)
+		p = testtools.StartGroup(t, cmd, "function "+target)
+		return p.Await(60*time.Second, func() bool { return p.Listening(ports[0]) })
 	})
-
-	addr := net.JoinHostPort("127.0.0.1", port)
-	for ready := time.After(60 * time.Second); ; {
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			c.Close()
-			break
-		}
-		select {
-		case err := <-exited:
-			exited <- err
-			t.Fatalf("function %s exited before serving: %v\n%s", target, err, stderr.String())
-		case <-ready:
-			t.Fatalf("function %s did not listen on %s\n%s", target, addr, stderr.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	return &fn{url: "http://" + addr + "/", calls: calls, stderr: stderr}
+	return &fn{url: "http://" + testtools.Loopback(ports[0]) + "/", calls: calls, stderr: &p.Output}
 }
 
 // childEnv is the parent's environment without anything the platform or a

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -104,13 +105,7 @@ func startNetlifyDev(t *testing.T, wt *wachttest.Server) *cliServer {
 		}
 		return strings.TrimSpace(string(out))
 	}
-	// The static server always takes port 3999 (netlify-cli 27 ignores
-	// --target-port for it), so two runs cannot overlap.
-	port, fnPort := testtools.FreePort(t), testtools.FreePort(t)
-	cmd := exec.Command(cli, "dev", "--offline", "--internal-disable-edge-functions", "--no-open",
-		"--port", fmt.Sprint(port), "--functions-port", fmt.Sprint(fnPort))
-	cmd.Dir = site
-	cmd.Env = append(os.Environ(),
+	env := append(os.Environ(),
 		"HOME="+home,
 		"XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
 		"XDG_DATA_HOME="+filepath.Join(home, ".local", "share"),
@@ -127,28 +122,35 @@ func startNetlifyDev(t *testing.T, wt *wachttest.Server) *cliServer {
 		"WACHT_PUBLISHABLE_KEY="+wt.PublishableKey,
 		"WACHT_GATEWAY_URL="+wt.GatewayURL,
 	)
-	// The dev server and the processes it starts form one group.
-	srv := &cliServer{base: fmt.Sprintf("http://127.0.0.1:%d", port), proc: testtools.StartGroup(t, cmd, "netlify dev")}
-
-	deadline := time.Now().Add(3 * time.Minute)
-	for {
-		if srv.proc.Exited() {
-			t.Fatalf("netlify dev exited:\n%s", srv.output())
-		}
-		if strings.Contains(srv.output(), "Local dev server ready") {
-			res, err := http.Get(srv.base + "/")
-			if err == nil {
-				_ = res.Body.Close()
-				if res.StatusCode == http.StatusOK {
-					return srv
-				}
+	// --port 0 means the default, 8888, so the CLI is given a free port,
+	// and started again on another when that one was taken first: it exits
+	// saying it "Could not acquire required 'port'". The functions server
+	// and the static server take free ports of their own.
+	srv := &cliServer{}
+	testtools.StartOnFreePorts(t, 1, func(ports []int) error {
+		cmd := exec.Command(cli, "dev", "--offline", "--internal-disable-edge-functions", "--no-open", "--port", strconv.Itoa(ports[0]))
+		cmd.Dir = site
+		cmd.Env = env
+		// The dev server and the processes it starts form one group.
+		srv.base = "http://" + testtools.Loopback(ports[0])
+		srv.proc = testtools.StartGroup(t, cmd, "netlify dev")
+		err := srv.proc.Await(3*time.Minute, func() bool {
+			if !strings.Contains(srv.output(), "Local dev server ready") {
+				return false
 			}
+			res, err := http.Get(srv.base + "/")
+			if err != nil {
+				return false
+			}
+			_ = res.Body.Close()
+			return res.StatusCode == http.StatusOK
+		})
+		if err != nil && strings.Contains(srv.output(), "Could not acquire required") {
+			return fmt.Errorf("%w: %w", testtools.ErrPortInUse, err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("netlify dev did not start in 3 minutes:\n%s", srv.output())
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+		return err
+	})
+	return srv
 }
 
 type reply struct {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -60,9 +61,9 @@ func startWorker(t *testing.T, cli, tree, dir string, vars map[string]string) *d
 			t.Fatal(err)
 		}
 	}
-	port, inspector := testtools.FreePort(t), testtools.FreePort(t)
-	cmd := exec.Command(cli, "dev", "--local", "--ip", "127.0.0.1",
-		"--port", fmt.Sprint(port), "--inspector-port", fmt.Sprint(inspector),
+	// Port 0 for both: wrangler binds free ports itself and says which
+	// one serves the Worker.
+	cmd := exec.Command(cli, "dev", "--local", "--ip", "127.0.0.1", "--port", "0", "--inspector-port", "0",
 		"--show-interactive-dev-session=false", "--persist-to", filepath.Join(dir, ".wrangler", "state"))
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(),
@@ -73,26 +74,34 @@ func startWorker(t *testing.T, cli, tree, dir string, vars map[string]string) *d
 		"CI=", // wrangler changes behaviour (and asks nothing) either way; keep it plain
 	)
 	// The dev server and the processes it starts form one group.
-	srv := &devServer{base: fmt.Sprintf("http://127.0.0.1:%d", port), proc: testtools.StartGroup(t, cmd, "wrangler dev ("+filepath.Base(dir)+")")}
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		if srv.proc.Exited() {
-			t.Fatalf("wrangler dev exited:\n%s", srv.output())
+	srv := &devServer{proc: testtools.StartGroup(t, cmd, "wrangler dev ("+filepath.Base(dir)+")")}
+	err := srv.proc.Await(2*time.Minute, func() bool {
+		if srv.base == "" {
+			m := wranglerReady.FindStringSubmatch(srv.output())
+			if m == nil {
+				return false
+			}
+			srv.base = m[1]
 		}
 		start := time.Now()
 		res, err := http.Get(srv.base + "/")
-		if err == nil {
-			_, _ = io.Copy(io.Discard, res.Body)
-			_ = res.Body.Close()
-			srv.first = time.Since(start)
-			return srv
+		if err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("wrangler dev did not answer in 2 minutes:\n%s", srv.output())
-		}
-		time.Sleep(200 * time.Millisecond)
+		_, _ = io.Copy(io.Discard, res.Body)
+		_ = res.Body.Close()
+		srv.first = time.Since(start)
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return srv
 }
+
+// wranglerReady is the line wrangler dev prints once the Worker's port is
+// bound.
+var wranglerReady = regexp.MustCompile(`Ready on (http://127\.0\.0\.1:[0-9]+)`)
 
 type reply struct {
 	status int
