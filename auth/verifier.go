@@ -24,6 +24,7 @@ import (
 
 	"github.com/wacht-platform/serverless-go/internal/redact"
 
+	"github.com/wacht-platform/serverless-go/internal/sigverify"
 	"github.com/wacht-platform/serverless-go/wacht"
 )
 
@@ -531,6 +532,27 @@ func (v *Verifier) verifyHMAC(alg, signed string, sig []byte) *TokenError {
 }
 
 func verifyAsymmetric(alg string, k *jwk, signed string, sig []byte) *TokenError {
+	if k.ec != nil {
+		if size := (k.ec.Curve.Params().BitSize + 7) / 8; len(sig) != 2*size {
+			return tokenErr(TokenReasonBadSignature, fmt.Sprintf("wrong signature length %d for %s", len(sig), alg))
+		}
+	} else if len(sig) != k.rsa.Size() {
+		return tokenErr(TokenReasonBadSignature, fmt.Sprintf("wrong signature length %d for %s", len(sig), alg))
+	}
+	// A platform with faster cryptography than Go's own (WebCrypto on
+	// Workers, where Go runs as Wasm) checks the signature first.
+	if platform := sigverify.Get(); platform != nil {
+		var pub crypto.PublicKey = k.rsa
+		if k.ec != nil {
+			pub = k.ec
+		}
+		if valid, handled := platform(alg, pub, []byte(signed), sig); handled {
+			if !valid {
+				return tokenErr(TokenReasonBadSignature, "")
+			}
+			return nil
+		}
+	}
 	var ch crypto.Hash
 	switch alg {
 	case "ES256", "RS256":
@@ -553,17 +575,11 @@ func verifyAsymmetric(alg string, k *jwk, signed string, sig []byte) *TokenError
 		digest = d[:]
 	}
 	if k.ec != nil {
-		size := (k.ec.Curve.Params().BitSize + 7) / 8
-		if len(sig) != 2*size {
-			return tokenErr(TokenReasonBadSignature, fmt.Sprintf("wrong signature length %d for %s", len(sig), alg))
-		}
+		size := len(sig) / 2
 		if !ecdsa.VerifyASN1(k.ec, digest, rawToASN1(sig[:size], sig[size:])) {
 			return tokenErr(TokenReasonBadSignature, "")
 		}
 		return nil
-	}
-	if len(sig) != k.rsa.Size() {
-		return tokenErr(TokenReasonBadSignature, fmt.Sprintf("wrong signature length %d for %s", len(sig), alg))
 	}
 	if err := rsa.VerifyPKCS1v15(k.rsa, ch, digest, sig); err != nil {
 		return tokenErr(TokenReasonBadSignature, "")

@@ -321,6 +321,7 @@ type probeState struct {
 	Requests       int64  `json:"requests"`
 	VerifierBuilds int64  `json:"verifier_builds"`
 	JWKSRequests   int64  `json:"jwks_requests"`
+	WebCrypto      int64  `json:"webcrypto_checks"`
 }
 
 func probeInstance(t *testing.T, base string) probeState {
@@ -384,6 +385,11 @@ func testSharedInstance(t *testing.T, wt *wachttest.Server, probe *devServer) {
 		}
 		if after.VerifierBuilds != 1 {
 			t.Errorf("%d verifiers built; want 1", after.VerifierBuilds)
+		}
+		// The signatures were checked by the runtime's WebCrypto, not by
+		// Go's cryptography compiled to Wasm.
+		if n := after.WebCrypto - before.WebCrypto; n != 20 {
+			t.Errorf("WebCrypto checked %d of 20 token signatures; want 20", n)
 		}
 	})
 	t.Run("concurrent requests", func(t *testing.T) {

@@ -91,6 +91,21 @@ function failure(status, code, message, requestID) {
   return { status, headers, body: new TextEncoder().encode(JSON.stringify(body)) };
 }
 
+// WebCrypto parameters of the JWS algorithms host.verify checks.
+const WEBCRYPTO = {
+  ES256: [{ name: "ECDSA", namedCurve: "P-256" }, { name: "ECDSA", hash: "SHA-256" }],
+  ES384: [{ name: "ECDSA", namedCurve: "P-384" }, { name: "ECDSA", hash: "SHA-384" }],
+  ES512: [{ name: "ECDSA", namedCurve: "P-521" }, { name: "ECDSA", hash: "SHA-512" }],
+  RS256: [{ name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, { name: "RSASSA-PKCS1-v1_5" }],
+  RS384: [{ name: "RSASSA-PKCS1-v1_5", hash: "SHA-384" }, { name: "RSASSA-PKCS1-v1_5" }],
+  RS512: [{ name: "RSASSA-PKCS1-v1_5", hash: "SHA-512" }, { name: "RSASSA-PKCS1-v1_5" }],
+};
+
+// Imported verification keys, by algorithm and JWK text: a key set holds a
+// few keys and changes rarely, so the cache stays small; it is emptied if
+// it ever grows past 64.
+const verifyKeys = new Map();
+
 // host is what Go asks for I/O. Each call runs the whole exchange here and
 // calls back into Go (cb) with plain values: no promise, stream or Response
 // crosses into Go.
@@ -122,6 +137,27 @@ function makeHost(inst) {
       })();
       keepAlive(p).then(
         (r) => (r ? inst.call(ctx, cb, null, r[0], r[1], r[2]) : inst.call(ctx, cb, null, 0)),
+        (e) => inst.call(ctx, cb, String(e?.message ?? e)),
+      );
+    },
+    // verify checks a JWS signature with WebCrypto, natively, where Go's
+    // own cryptography would run as Wasm. An error hands the check back to
+    // Go.
+    verify(alg, jwk, data, sig, cb) {
+      const ctx = runningCtx;
+      const p = (async () => {
+        const [importParams, verifyParams] = WEBCRYPTO[alg];
+        const id = alg + "\n" + jwk;
+        let key = verifyKeys.get(id);
+        if (!key) {
+          key = await crypto.subtle.importKey("jwk", JSON.parse(jwk), importParams, false, ["verify"]);
+          if (verifyKeys.size >= 64) verifyKeys.clear();
+          verifyKeys.set(id, key);
+        }
+        return crypto.subtle.verify(verifyParams, key, sig, data);
+      })();
+      keepAlive(p).then(
+        (ok) => inst.call(ctx, cb, null, ok),
         (e) => inst.call(ctx, cb, String(e?.message ?? e)),
       );
     },

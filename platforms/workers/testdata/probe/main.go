@@ -4,7 +4,8 @@
 // /probe routes tell any caller about the instance and can crash it.
 //
 //	GET /probe/instance  this Go instance's id, the requests it has served
-//	                     (this one included) and the kit's build counters
+//	                     (this one included), the kit's build counters and
+//	                     the signature checks WebCrypto answered
 //	GET /probe/whoami    a valid session token answers 200 with the user id
 //	                     (verification only, no backend call); else 401
 //	GET /probe/together?n=N
@@ -18,6 +19,7 @@ package main
 
 import (
 	"context"
+	"crypto"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -27,6 +29,7 @@ import (
 	"sync/atomic"
 
 	"github.com/wacht-platform/serverless-go/handler"
+	"github.com/wacht-platform/serverless-go/internal/sigverify"
 	"github.com/wacht-platform/serverless-go/platforms/workers"
 )
 
@@ -47,6 +50,18 @@ func main() {
 		}
 		return next.RoundTrip(r)
 	})
+	// Count the signature checks WebCrypto answers (the entry's
+	// host.verify) rather than Go's own Wasm cryptography.
+	var webCryptoChecks atomic.Int64
+	if platform := sigverify.Get(); platform != nil {
+		sigverify.Set(func(alg string, pub crypto.PublicKey, signed, sig []byte) (bool, bool) {
+			valid, handled := platform(alg, pub, signed, sig)
+			if handled {
+				webCryptoChecks.Add(1)
+			}
+			return valid, handled
+		})
+	}
 	kit := workers.New(handler.Options{HTTPClient: client})
 	var gate barrier
 	mux := http.NewServeMux()
@@ -54,11 +69,12 @@ func main() {
 		s := kit.Stats()
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{
-			"instance":        instance,
-			"requests":        served.Load(),
-			"verifier_builds": s.VerifierBuilds,
-			"client_builds":   s.ClientBuilds,
-			"jwks_requests":   jwksRequests.Load(),
+			"instance":         instance,
+			"requests":         served.Load(),
+			"verifier_builds":  s.VerifierBuilds,
+			"client_builds":    s.ClientBuilds,
+			"jwks_requests":    jwksRequests.Load(),
+			"webcrypto_checks": webCryptoChecks.Load(),
 		})
 	})
 	mux.Handle("GET /probe/whoami", kit.Protect(handler.Require{})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

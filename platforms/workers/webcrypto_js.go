@@ -1,0 +1,74 @@
+//go:build js && wasm && !wacht_perrequest
+
+package workers
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"math/big"
+	"sync"
+
+	"github.com/wacht-platform/serverless-go/internal/sigverify"
+)
+
+func init() {
+	// Go's P-256 and RSA code runs as plain Wasm here: an ES256 check
+	// costs milliseconds. The runtime's WebCrypto does it natively, so the
+	// kit's verifier asks the entry (worker.mjs, host.verify) first.
+	sigverify.Set(webCryptoVerify)
+}
+
+// webCryptoAlgs are the JWS algorithms the entry maps to WebCrypto.
+var webCryptoAlgs = map[string]bool{"ES256": true, "ES384": true, "ES512": true, "RS256": true, "RS384": true, "RS512": true}
+
+// publicJWKs caches the JWK text of each key the verifier hands over (the
+// verifier keeps one *ecdsa.PublicKey or *rsa.PublicKey per key of its key
+// set, so the pointer identifies the key).
+var publicJWKs sync.Map
+
+func webCryptoVerify(alg string, pub crypto.PublicKey, signed, sig []byte) (valid, handled bool) {
+	if !webCryptoAlgs[alg] || host.IsUndefined() || host.IsNull() {
+		return false, false
+	}
+	jwk, ok := publicJWK(pub)
+	if !ok {
+		return false, false
+	}
+	r := hostCall("verify", alg, jwk, bytesTo(signed), bytesTo(sig))
+	if err := hostErr(r[0]); err != nil || len(r) < 2 {
+		// The runtime refused the key or the check: Go decides.
+		return false, false
+	}
+	return r[1].Truthy(), true
+}
+
+func publicJWK(pub crypto.PublicKey) (string, bool) {
+	if v, ok := publicJWKs.Load(pub); ok {
+		return v.(string), true
+	}
+	b64 := base64.RawURLEncoding.EncodeToString
+	var doc map[string]string
+	switch k := pub.(type) {
+	case *ecdsa.PublicKey:
+		// The uncompressed point: 0x04, then X and Y at the curve's width.
+		point, err := k.Bytes()
+		if err != nil || len(point) < 3 || point[0] != 4 {
+			return "", false
+		}
+		half := (len(point) - 1) / 2
+		doc = map[string]string{"kty": "EC", "crv": k.Curve.Params().Name, "x": b64(point[1 : 1+half]), "y": b64(point[1+half:])}
+	case *rsa.PublicKey:
+		doc = map[string]string{"kty": "RSA", "n": b64(k.N.Bytes()), "e": b64(big.NewInt(int64(k.E)).Bytes())}
+	default:
+		return "", false
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return "", false
+	}
+	publicJWKs.Store(pub, string(b))
+	return string(b), true
+}
