@@ -100,7 +100,7 @@ func (s *Server) createActor(w http.ResponseWriter, r *http.Request) error {
 			body.Metadata = map[string]any{}
 		}
 		now := time.Now().UTC()
-		a := &actor{ID: st.newID(), Deployment: DeploymentID, SubjectType: body.SubjectType, ExternalKey: body.ExternalKey,
+		a := &actor{ID: st.flakeID(now), Deployment: DeploymentID, SubjectType: body.SubjectType, ExternalKey: body.ExternalKey,
 			DisplayName: body.DisplayName, Metadata: body.Metadata, Created: now, Updated: now}
 		st.actors[a.ID] = a
 		return ok(w, a)
@@ -220,7 +220,7 @@ func (s *Server) createActorProject(w http.ResponseWriter, r *http.Request) erro
 			agent = a
 		}
 		now := time.Now().UTC()
-		p := &actorProject{ID: st.newID(), Deployment: DeploymentID, ActorID: actorID, Name: body.Name, Description: body.Description,
+		p := &actorProject{ID: st.flakeID(now), Deployment: DeploymentID, ActorID: actorID, Name: body.Name, Description: body.Description,
 			Status: "active", Metadata: body.Metadata, Created: now, Updated: now}
 		assign(&p.Status, body.Status)
 		if p.Metadata == nil {
@@ -240,7 +240,7 @@ func (s *Server) createActorProject(w http.ResponseWriter, r *http.Request) erro
 				review.AgentID = *agent.Reviewer
 			}
 		}
-		b := &taskBoard{ID: st.newID(), ProjectID: p.ID, ActorID: actorID, Title: "Project " + p.ID + " Task Board", Created: now}
+		b := &taskBoard{ID: st.flakeID(now), ProjectID: p.ID, ActorID: actorID, Title: "Project " + p.ID + " Task Board", Created: now}
 		st.boards[p.ID] = b
 		return ok(w, p)
 	})

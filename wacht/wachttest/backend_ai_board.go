@@ -113,7 +113,7 @@ func (s *Server) createBoardItem(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		now := time.Now().UTC()
-		it := &boardItem{ID: st.newID(), BoardID: b.ID, Title: body.Title, Description: body.Description, Status: "pending",
+		it := &boardItem{ID: st.flakeID(now), BoardID: b.ID, Title: body.Title, Description: body.Description, Status: "pending",
 			Metadata: map[string]any{}, Created: now, Updated: now, StateVersion: "1", Mounts: []any{}, Deliverables: []any{}, ProjectID: b.ProjectID}
 		it.TaskKey = "TASK-" + it.ID
 		assign(&it.Status, body.Status)
@@ -344,7 +344,7 @@ func (s *Server) createItemComment(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 		now := time.Now().UTC()
-		c := &boardComment{ID: st.newID(), Deploy: DeploymentID, ItemID: it.ID, ActorID: actorID, Body: body.Body,
+		c := &boardComment{ID: st.flakeID(now), Deploy: DeploymentID, ItemID: it.ID, ActorID: actorID, Body: body.Body,
 			Metadata: map[string]any{}, Created: now, Updated: now}
 		st.comments[c.ID] = c
 		return ok(w, c)
@@ -379,7 +379,7 @@ func (s *Server) delegateTask(w http.ResponseWriter, r *http.Request) error {
 			return badRequest("target lane thread has no agent assigned")
 		}
 		now := time.Now().UTC()
-		it := &boardItem{ID: st.newID(), BoardID: b.ID, Title: body.Title, Description: body.Description, Status: "pending",
+		it := &boardItem{ID: st.flakeID(now), BoardID: b.ID, Title: body.Title, Description: body.Description, Status: "pending",
 			AssignedThread: lane.ID, Metadata: map[string]any{}, Created: now, Updated: now, StateVersion: "1", Mounts: []any{},
 			Deliverables: []any{}, ProjectID: b.ProjectID}
 		it.TaskKey = "TASK-" + it.ID

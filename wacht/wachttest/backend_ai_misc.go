@@ -70,7 +70,7 @@ func (s *Server) createMCPServer(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.locked(func(st *store) error {
 		now := time.Now().UTC()
-		m := &mcpServer{ID: st.newID(), Name: body.Name, Slug: mcpSlug(body.Name), Config: body.Config, Created: now, Updated: now}
+		m := &mcpServer{ID: st.flakeID(now), Name: body.Name, Slug: mcpSlug(body.Name), Config: body.Config, Created: now, Updated: now}
 		st.mcpServers[m.ID] = m
 		v := m.view()
 		_, auth := body.Config["auth"].(map[string]any)
@@ -358,7 +358,7 @@ func (s *Server) createProfile(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.locked(func(st *store) error {
 		now := time.Now().UTC()
-		p := &providerProfile{ID: st.newID(), Deployment: DeploymentID, Enabled: true, Created: now, Updated: now}
+		p := &providerProfile{ID: st.flakeID(now), Deployment: DeploymentID, Enabled: true, Created: now, Updated: now}
 		if err := body.apply(st, p); err != nil {
 			return err
 		}

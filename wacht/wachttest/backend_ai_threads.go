@@ -47,7 +47,7 @@ func (st *store) newThread(p *actorProject, title, purpose string, now time.Time
 	if purpose == "conversation" {
 		visibility = "user_facing"
 	}
-	t := &agentThread{ID: st.newID(), Deployment: DeploymentID, ActorID: p.ActorID, ProjectID: p.ID, Title: title, ThreadKind: purpose,
+	t := &agentThread{ID: st.flakeID(now), Deployment: DeploymentID, ActorID: p.ActorID, ProjectID: p.ID, Title: title, ThreadKind: purpose,
 		Visibility: visibility, Purpose: purpose, CapabilityTags: []string{}, Status: "idle", LastActivity: now,
 		Metadata: map[string]any{}, Created: now, Updated: now, StateVersion: "0"}
 	st.threads[t.ID] = t
@@ -245,7 +245,7 @@ type conversation struct {
 func (st *store) addMessage(threadID, typ string, content map[string]any) *conversation {
 	now := time.Now().UTC()
 	content["type"] = typ
-	c := &conversation{ID: st.newID(), ThreadID: threadID, Timestamp: now, Content: content, MessageType: typ, Created: now, Updated: now}
+	c := &conversation{ID: st.flakeID(now), ThreadID: threadID, Timestamp: now, Content: content, MessageType: typ, Created: now, Updated: now}
 	st.messages[threadID] = append(st.messages[threadID], c)
 	return c
 }

@@ -157,6 +157,18 @@ func (st *store) snowflake(now time.Time) int64 {
 	return id
 }
 
+// flakeID is snowflake as the decimal string the server writes for the
+// AI records, whose ids all come from app_state.sf.next_id() (agents:
+// platform/src/application/ai_agents.rs:82, tools: ai_tools.rs:52,
+// knowledge bases and documents: ai_knowledge_base.rs:84,212, actors:
+// actors.rs:18, projects, threads and board items: agent_threads.rs:284,
+// 790,1427, comments: board_item_actions.rs:494, MCP servers:
+// mcp_servers.rs:32, provider profiles: ai_settings.rs:155) and go out
+// through i64_as_string.
+func (st *store) flakeID(now time.Time) string {
+	return strconv.FormatInt(st.snowflake(now), 10)
+}
+
 var sonyflakeEpoch = time.Date(2014, 9, 1, 0, 0, 0, 0, time.UTC)
 
 // idLess orders numeric ids numerically.
