@@ -366,6 +366,11 @@ func (s *Server) backendOps() map[string]opFunc {
 		"updateAgentToolApprovalAction": s.setToolApproval,
 		"detachToolFromAgent":           s.detachTool,
 		"listInternalTools":             s.listInternalTools,
+		"listAgentSkillsSummary":        s.listAgentSkills,
+		"listSkillTree":                 s.listSkillTree,
+		"readSkillFile":                 s.readSkillFile,
+		"importAgentSkillBundle":        s.importAgentSkill,
+		"deleteAgentSkill":              s.deleteAgentSkill,
 		"getAiKnowledgeBases":           s.listKnowledgeBases,
 		"createAiKnowledgeBase":         s.createKnowledgeBase,
 		"getAiKnowledgeBaseById":        s.getKnowledgeBase,
@@ -436,6 +441,15 @@ func (s *Server) backendOps() map[string]opFunc {
 		"getAiProviderProfile":     s.getProfile,
 		"updateAiProviderProfile":  s.updateProfile,
 		"deleteAiProviderProfile":  s.deleteProfile,
+		// AI: Composio
+		"getComposioConfig":      s.getComposioConfig,
+		"updateComposioConfig":   s.updateComposioConfig,
+		"listComposioToolkits":   s.listComposioToolkits,
+		"listComposioTools":      s.listComposioTools,
+		"enableComposioApp":      s.enableComposioApp,
+		"disableComposioApp":     s.disableComposioApp,
+		"listToolkitAuthConfigs": s.listToolkitAuthConfigs,
+		"getToolkitAuthDetails":  s.getToolkitAuthDetails,
 	}
 }
 

@@ -70,8 +70,12 @@ type store struct {
 	mcpConnections map[string]time.Time // "<actor id>/<server id>"
 	aiSettings     map[string]any
 	profiles       map[string]*providerProfile
-	agentReplies   map[string]string // canned replies by agent id (SetAgentReply)
-	agentSkills    map[string]bool
+	agentReplies   map[string]string                 // canned replies by agent id (SetAgentReply)
+	agentSkills    map[string]map[string]*agentSkill // by agent id, then slug
+	composio       composioSettings
+	// composioCatalog is what the emulated Composio offers
+	// (SetComposioCatalog).
+	composioCatalog []ComposioToolkit
 }
 
 func newStore() *store {
@@ -119,7 +123,8 @@ func newStore() *store {
 		aiSettings:     defaultAISettings(),
 		profiles:       map[string]*providerProfile{},
 		agentReplies:   map[string]string{},
-		agentSkills:    map[string]bool{},
+		agentSkills:    map[string]map[string]*agentSkill{},
+		composio:       newComposioSettings(),
 	}
 	now := seedEpoch
 	// Deployment-level roles: every organization and workspace has them.
