@@ -420,7 +420,7 @@ func (s *Server) backendOps() map[string]opFunc {
 		"listProjectTaskBoardItemAssignments":        s.listItemAssignments,
 		"listProjectTaskBoardItemFilesystem":         s.itemFilesystem,
 		"getProjectTaskBoardItemFilesystemFile":      s.itemFile,
-		"downloadProjectTaskBoardItemFilesystemFile": s.itemFile,
+		"downloadProjectTaskBoardItemFilesystemFile": s.downloadItemFile,
 		"listProjectTaskBoardItemComments":           s.listItemComments,
 		"createProjectTaskBoardItemComment":          s.createItemComment,
 		"delegateProjectTask":                        s.delegateTask,
