@@ -48,7 +48,8 @@ func (s *Server) backendHandler() http.Handler {
 }
 
 // ImplementedOperations returns the operation ids of platform-api.json the
-// emulator implements; every other operation answers 501.
+// emulator implements: all of them (TestEveryOperationImplemented keeps it
+// so); one missing from backendOps would answer 501.
 func (s *Server) ImplementedOperations() []string {
 	impl := s.backendOps()
 	var ids []string
