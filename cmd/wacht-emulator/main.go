@@ -58,9 +58,21 @@ What is deterministic (the real server would reach a service the emulator has no
   notifications      recorded, delivered nowhere; read them from Go with Notifications
   webhook replays    run at once: a replay task is completed by the time its id is answered
   session tickets    URLs point at this emulator's frontend (impersonation) or backend host
+  AI agent runs      queued at once; an agent with a canned reply (seeded agent, or SetAgentReply from
+                     Go) answers every new message with it; no questions or approvals are left pending
+  knowledge bases    no embeddings: SearchKnowledgeBase (Go) is a substring match over the documents
+  thread and task    empty: runs write no files; reading one fails as a missing storage object does
+  workspaces
+  skills             zip bundles unpacked in memory; system skills are docx-, pdf-, pptx-generation
+  MCP servers        never contacted: discovery reports no authorization needed; connecting an actor
+                     marks it connected at once
+  AI settings        the embedding model and the storage bucket are not probed
+  Composio           a catalogue set from Go with SetComposioCatalog (empty otherwise); enabling an app
+                     creates auth config ac_wachttest<n>; the platform key counts as configured
 
 Ids are decimal strings counting from 10001 (seeded records have the fixed ids of package
-wachttest); snowflake-style ids (rate-limit schemes, tickets, OAuth apps) are derived from the clock.
+wachttest); snowflake-style ids (rate-limit schemes, tickets, OAuth apps, every AI record) are
+derived from the clock.
 `
 
 func main() {

@@ -48,7 +48,8 @@ func (s *Server) backendHandler() http.Handler {
 }
 
 // ImplementedOperations returns the operation ids of platform-api.json the
-// emulator implements; every other operation answers 501.
+// emulator implements: all of them (TestEveryOperationImplemented keeps it
+// so); one missing from backendOps would answer 501.
 func (s *Server) ImplementedOperations() []string {
 	impl := s.backendOps()
 	var ids []string
@@ -366,6 +367,11 @@ func (s *Server) backendOps() map[string]opFunc {
 		"updateAgentToolApprovalAction": s.setToolApproval,
 		"detachToolFromAgent":           s.detachTool,
 		"listInternalTools":             s.listInternalTools,
+		"listAgentSkillsSummary":        s.listAgentSkills,
+		"listSkillTree":                 s.listSkillTree,
+		"readSkillFile":                 s.readSkillFile,
+		"importAgentSkillBundle":        s.importAgentSkill,
+		"deleteAgentSkill":              s.deleteAgentSkill,
 		"getAiKnowledgeBases":           s.listKnowledgeBases,
 		"createAiKnowledgeBase":         s.createKnowledgeBase,
 		"getAiKnowledgeBaseById":        s.getKnowledgeBase,
@@ -415,7 +421,7 @@ func (s *Server) backendOps() map[string]opFunc {
 		"listProjectTaskBoardItemAssignments":        s.listItemAssignments,
 		"listProjectTaskBoardItemFilesystem":         s.itemFilesystem,
 		"getProjectTaskBoardItemFilesystemFile":      s.itemFile,
-		"downloadProjectTaskBoardItemFilesystemFile": s.itemFile,
+		"downloadProjectTaskBoardItemFilesystemFile": s.downloadItemFile,
 		"listProjectTaskBoardItemComments":           s.listItemComments,
 		"createProjectTaskBoardItemComment":          s.createItemComment,
 		"delegateProjectTask":                        s.delegateTask,
@@ -436,6 +442,15 @@ func (s *Server) backendOps() map[string]opFunc {
 		"getAiProviderProfile":     s.getProfile,
 		"updateAiProviderProfile":  s.updateProfile,
 		"deleteAiProviderProfile":  s.deleteProfile,
+		// AI: Composio
+		"getComposioConfig":      s.getComposioConfig,
+		"updateComposioConfig":   s.updateComposioConfig,
+		"listComposioToolkits":   s.listComposioToolkits,
+		"listComposioTools":      s.listComposioTools,
+		"enableComposioApp":      s.enableComposioApp,
+		"disableComposioApp":     s.disableComposioApp,
+		"listToolkitAuthConfigs": s.listToolkitAuthConfigs,
+		"getToolkitAuthDetails":  s.getToolkitAuthDetails,
 	}
 }
 

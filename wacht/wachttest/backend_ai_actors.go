@@ -100,7 +100,7 @@ func (s *Server) createActor(w http.ResponseWriter, r *http.Request) error {
 			body.Metadata = map[string]any{}
 		}
 		now := time.Now().UTC()
-		a := &actor{ID: st.newID(), Deployment: DeploymentID, SubjectType: body.SubjectType, ExternalKey: body.ExternalKey,
+		a := &actor{ID: st.flakeID(now), Deployment: DeploymentID, SubjectType: body.SubjectType, ExternalKey: body.ExternalKey,
 			DisplayName: body.DisplayName, Metadata: body.Metadata, Created: now, Updated: now}
 		st.actors[a.ID] = a
 		return ok(w, a)
@@ -220,30 +220,39 @@ func (s *Server) createActorProject(w http.ResponseWriter, r *http.Request) erro
 			agent = a
 		}
 		now := time.Now().UTC()
-		p := &actorProject{ID: st.newID(), Deployment: DeploymentID, ActorID: actorID, Name: body.Name, Description: body.Description,
+		p := &actorProject{ID: st.flakeID(now), Deployment: DeploymentID, ActorID: actorID, Name: body.Name, Description: body.Description,
 			Status: "active", Metadata: body.Metadata, Created: now, Updated: now}
 		assign(&p.Status, body.Status)
-		if p.Metadata == nil {
-			p.Metadata = map[string]any{}
-		}
-		st.projects[p.ID] = p
-		instructions := projectInstructions(p)
-		coord := st.newThread(p, "Coordinator", "coordinator", now)
-		coord.Responsibility, coord.Reusable, coord.SystemInstructions = ptr("Project coordinator"), true, &instructions
-		review := st.newThread(p, "Review", "review", now)
-		review.Responsibility, review.Reusable, review.AcceptsAssignments, review.SystemInstructions = ptr("Project reviewer"), true, true, &instructions
-		p.Coordinator, p.ReviewThread = coord.ID, review.ID
-		if agent != nil {
-			coord.AgentID = agent.ID
-			review.AgentID = agent.ID
-			if agent.Reviewer != nil {
-				review.AgentID = *agent.Reviewer
-			}
-		}
-		b := &taskBoard{ID: st.newID(), ProjectID: p.ID, ActorID: actorID, Title: "Project " + p.ID + " Task Board", Created: now}
-		st.boards[p.ID] = b
+		st.addProject(p, agent)
 		return ok(w, p)
 	})
+}
+
+// addProject stores p with what create_actor_project makes with it
+// (platform/src/application/agent_threads.rs:678-741): its coordinator
+// and review threads, bound to agent when there is one (the review
+// thread to the agent's reviewer if it names one), and its task board.
+func (st *store) addProject(p *actorProject, agent *aiAgent) {
+	now := p.Created
+	if p.Metadata == nil {
+		p.Metadata = map[string]any{}
+	}
+	st.projects[p.ID] = p
+	instructions := projectInstructions(p)
+	coord := st.newThread(p, "Coordinator", "coordinator", now)
+	coord.Responsibility, coord.Reusable, coord.SystemInstructions = ptr("Project coordinator"), true, &instructions
+	review := st.newThread(p, "Review", "review", now)
+	review.Responsibility, review.Reusable, review.AcceptsAssignments, review.SystemInstructions = ptr("Project reviewer"), true, true, &instructions
+	p.Coordinator, p.ReviewThread = coord.ID, review.ID
+	if agent != nil {
+		coord.AgentID = agent.ID
+		review.AgentID = agent.ID
+		if agent.Reviewer != nil {
+			review.AgentID = *agent.Reviewer
+		}
+	}
+	b := &taskBoard{ID: st.flakeID(now), ProjectID: p.ID, ActorID: p.ActorID, Title: "Project " + p.ID + " Task Board", Created: now}
+	st.boards[p.ID] = b
 }
 
 // projectInstructions stands in for templatekit::render_project_instructions,

@@ -8,11 +8,10 @@ import (
 	"time"
 )
 
-// Ids of the AI records the emulator answers are numeric strings from the
-// store's sequence; the server draws them from its Sonyflake
-// (app_state.sf.next_id(), platform/src/application/ai_agents.rs:82) and
-// sends them as strings (i64_as_string, models/src/ai_agent.rs:60), so
-// only their size differs.
+// Ids of the AI records are Sonyflake ids as the server draws them
+// (app_state.sf.next_id(), platform/src/application/ai_agents.rs:82; see
+// store.flakeID) and sends them as strings (i64_as_string,
+// models/src/ai_agent.rs:60).
 
 // aiAgent is one row of ai_agents with the relations the server keeps in
 // ai_agent_tools, ai_agent_knowledge_bases and ai_agent_sub_agents.
@@ -328,11 +327,11 @@ func (s *Server) createAIAgent(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.locked(func(st *store) error {
-		id := st.newID()
+		now := time.Now().UTC()
+		id := st.flakeID(now)
 		if err := body.validate(st, id); err != nil {
 			return err
 		}
-		now := time.Now().UTC()
 		a := &aiAgent{ID: id, Created: now, Updated: now, Tools: map[string]string{}, KnowledgeBases: map[string]bool{}, SubAgents: map[string]bool{}}
 		body.ClearStrongModel, body.ClearWeakModel = false, false
 		body.apply(a)

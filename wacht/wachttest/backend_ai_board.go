@@ -60,6 +60,17 @@ func (st *store) item(r *http.Request) (*boardItem, error) {
 	return it, nil
 }
 
+// actionItem is fetch_item (platform/src/application/board_item_actions.rs:42),
+// the lookup of the item actions (cancel, answer, approve, comments):
+// its 404 says "board item not found".
+func (st *store) actionItem(r *http.Request) (*boardItem, error) {
+	it, found := st.boardItems[r.PathValue("item_id")]
+	if !found || it.ProjectID != r.PathValue("project_id") {
+		return nil, notFound("board item not found")
+	}
+	return it, nil
+}
+
 func (s *Server) getTaskBoard(w http.ResponseWriter, r *http.Request) error {
 	return s.locked(func(st *store) error {
 		b, err := st.board(r.PathValue("project_id"))
@@ -80,9 +91,12 @@ func (s *Server) listBoardItems(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-// createBoardItem is create_project_task_board_item (agent_threads.rs:1416)
-// for a JSON body: a non-empty title, status pending by default, task
-// key TASK-<id>; the item is routed to the project's coordinator thread.
+// createBoardItem is create_project_task_board_item
+// (platform/src/application/agent_threads.rs:1416): status pending by
+// default, task key TASK-<id>; the item is routed to the project's
+// coordinator thread. Only the multipart form insists on a title
+// (platform/src/api/agent_threads.rs:585, trimmed); a JSON body needs
+// the key, and may leave it empty.
 func (s *Server) createBoardItem(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Title       string  `json:"title"`
@@ -95,6 +109,10 @@ func (s *Server) createBoardItem(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		body.Title, _ = f.str("title")
+		body.Title = strings.TrimSpace(body.Title)
+		if body.Title == "" {
+			return badRequest("'title' is required")
+		}
 		if v, has := f.str("description"); has {
 			body.Description = &v
 		}
@@ -104,16 +122,13 @@ func (s *Server) createBoardItem(w http.ResponseWriter, r *http.Request) error {
 	} else if err := bindJSON(r, &body, "title"); err != nil {
 		return err
 	}
-	if strings.TrimSpace(body.Title) == "" {
-		return badRequest("title is required")
-	}
 	return s.locked(func(st *store) error {
 		b, err := st.board(r.PathValue("project_id"))
 		if err != nil {
 			return err
 		}
 		now := time.Now().UTC()
-		it := &boardItem{ID: st.newID(), BoardID: b.ID, Title: body.Title, Description: body.Description, Status: "pending",
+		it := &boardItem{ID: st.flakeID(now), BoardID: b.ID, Title: body.Title, Description: body.Description, Status: "pending",
 			Metadata: map[string]any{}, Created: now, Updated: now, StateVersion: "1", Mounts: []any{}, Deliverables: []any{}, ProjectID: b.ProjectID}
 		it.TaskKey = "TASK-" + it.ID
 		assign(&it.Status, body.Status)
@@ -210,9 +225,9 @@ func (s *Server) archiveBoardItem(archived bool) opFunc {
 // unchanged (board_item_actions.rs:42).
 func (s *Server) cancelBoardItem(w http.ResponseWriter, r *http.Request) error {
 	return s.locked(func(st *store) error {
-		it, found := st.boardItems[r.PathValue("item_id")]
-		if !found || it.ProjectID != r.PathValue("project_id") {
-			return notFound("board item not found")
+		it, err := st.actionItem(r)
+		if err != nil {
+			return err
 		}
 		if it.Status != "cancelled" && it.Status != "completed" {
 			it.Status = "cancelled"
@@ -225,17 +240,19 @@ func (s *Server) cancelBoardItem(w http.ResponseWriter, r *http.Request) error {
 // answerBoardItem and approveBoardItem answer a question or an approval
 // request an agent run left on the item; the canned agent leaves none,
 // so both are the server's 400 for an item without one
-// (board_item_actions.rs:86,120).
+// (platform/src/application/board_item_actions.rs:112,276). Both find
+// the item with fetch_item (board_item_actions.rs:42), whose 404 is
+// "board item not found".
 func (s *Server) answerBoardItem(w http.ResponseWriter, r *http.Request) error {
 	var body map[string]any
 	if err := bindJSON(r, &body); err != nil {
 		return err
 	}
 	return s.locked(func(st *store) error {
-		if _, err := st.item(r); err != nil {
+		if _, err := st.actionItem(r); err != nil {
 			return err
 		}
-		return badRequest("board item has no pending question")
+		return badRequest("no pending question on this task")
 	})
 }
 
@@ -245,10 +262,10 @@ func (s *Server) approveBoardItem(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	return s.locked(func(st *store) error {
-		if _, err := st.item(r); err != nil {
+		if _, err := st.actionItem(r); err != nil {
 			return err
 		}
-		return badRequest("board item has no pending approval request")
+		return badRequest("no pending approval on this task")
 	})
 }
 
@@ -272,15 +289,41 @@ func (s *Server) itemFilesystem(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
+// itemFile is get_project_task_board_item_filesystem_file
+// (platform/src/application/agent_threads.rs:1792), a JSON answer: its
+// errors go through the application's mapping, so a bad path is the bare
+// message and the storage failure for a missing file is 500 "Something
+// went wrong" (platform/src/application/error.rs:36).
 func (s *Server) itemFile(w http.ResponseWriter, r *http.Request) error {
-	if strings.TrimSpace(r.URL.Query().Get("path")) == "" {
+	if !r.URL.Query().Has("path") {
 		return badRequest("path query parameter is required")
 	}
 	return s.locked(func(st *store) error {
 		if _, err := st.item(r); err != nil {
 			return err
 		}
-		return notFound("File not found")
+		if _, err := workspacePath(r.URL.Query().Get("path")); err != nil {
+			return err
+		}
+		return &httpError{http.StatusInternalServerError, "Something went wrong"}
+	})
+}
+
+// downloadItemFile is download_project_task_board_item_filesystem_file
+// (platform/src/api/agent_threads.rs:693): the raw-file handler's error
+// mapping, as for thread files.
+func (s *Server) downloadItemFile(w http.ResponseWriter, r *http.Request) error {
+	if !r.URL.Query().Has("path") {
+		return badRequest("path query parameter is required")
+	}
+	return s.locked(func(st *store) error {
+		if _, err := st.item(r); err != nil {
+			return err
+		}
+		if _, err := workspacePath(r.URL.Query().Get("path")); err != nil {
+			return displayed(err)
+		}
+		return missingObject()
 	})
 }
 
@@ -304,7 +347,7 @@ func (c *boardComment) key() string          { return c.ID }
 
 func (s *Server) listItemComments(w http.ResponseWriter, r *http.Request) error {
 	return s.locked(func(st *store) error {
-		it, err := st.item(r)
+		it, err := st.actionItem(r)
 		if err != nil {
 			return err
 		}
@@ -336,7 +379,7 @@ func (s *Server) createItemComment(w http.ResponseWriter, r *http.Request) error
 		return badRequest("comment body or attachments required")
 	}
 	return s.locked(func(st *store) error {
-		it, err := st.item(r)
+		it, err := st.actionItem(r)
 		if err != nil {
 			return err
 		}
@@ -344,16 +387,19 @@ func (s *Server) createItemComment(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 		now := time.Now().UTC()
-		c := &boardComment{ID: st.newID(), Deploy: DeploymentID, ItemID: it.ID, ActorID: actorID, Body: body.Body,
+		c := &boardComment{ID: st.flakeID(now), Deploy: DeploymentID, ItemID: it.ID, ActorID: actorID, Body: strings.TrimSpace(body.Body),
 			Metadata: map[string]any{}, Created: now, Updated: now}
 		st.comments[c.ID] = c
 		return ok(w, c)
 	})
 }
 
-// delegateTask (board_item_actions.rs:690): a non-empty title, a target
-// lane thread of the project that has an agent; the item is assigned to
-// that lane.
+// delegateTask is delegate_task
+// (platform/src/application/board_item_actions.rs:700): a non-empty
+// title, a target thread of the project (a missing one is fetch_one's
+// 404 "Resource not found", queries/src/thread_runtime.rs:40) that is an
+// execution lane with an agent; the item, keyed DELEGATE-<id> (:754), is
+// assigned to that lane.
 func (s *Server) delegateTask(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Title       string  `json:"title"`
@@ -364,25 +410,31 @@ func (s *Server) delegateTask(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if strings.TrimSpace(body.Title) == "" {
-		return badRequest("title is required")
+		return badRequest("delegate_task requires a non-empty title")
 	}
 	return s.locked(func(st *store) error {
+		lane, found := st.threads[string(body.Target)]
+		if !found {
+			return notFound("Resource not found")
+		}
+		if lane.ProjectID != r.PathValue("project_id") {
+			return badRequest("delegate_task: target lane is not in this project")
+		}
+		if lane.Purpose != "execution" {
+			return badRequest("delegate_task: target thread " + lane.ID + " is not an execution lane (purpose=" + lane.Purpose + ")")
+		}
+		if lane.AgentID == "" {
+			return badRequest("delegate_task: lane thread " + lane.ID + " has no assigned agent")
+		}
 		b, err := st.board(r.PathValue("project_id"))
 		if err != nil {
 			return err
 		}
-		lane, found := st.threads[string(body.Target)]
-		if !found || lane.ProjectID != b.ProjectID {
-			return notFound("Thread not found")
-		}
-		if lane.AgentID == "" {
-			return badRequest("target lane thread has no agent assigned")
-		}
 		now := time.Now().UTC()
-		it := &boardItem{ID: st.newID(), BoardID: b.ID, Title: body.Title, Description: body.Description, Status: "pending",
+		it := &boardItem{ID: st.flakeID(now), BoardID: b.ID, Title: body.Title, Description: body.Description, Status: "pending",
 			AssignedThread: lane.ID, Metadata: map[string]any{}, Created: now, Updated: now, StateVersion: "1", Mounts: []any{},
 			Deliverables: []any{}, ProjectID: b.ProjectID}
-		it.TaskKey = "TASK-" + it.ID
+		it.TaskKey = "DELEGATE-" + it.ID
 		st.boardItems[it.ID] = it
 		return ok(w, map[string]string{"task_key": it.TaskKey, "board_item_id": it.ID, "target_lane_thread_id": lane.ID, "assigned_agent_id": lane.AgentID})
 	})

@@ -1,6 +1,7 @@
 package wachttest
 
 import (
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -70,7 +71,7 @@ func (s *Server) createMCPServer(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.locked(func(st *store) error {
 		now := time.Now().UTC()
-		m := &mcpServer{ID: st.newID(), Name: body.Name, Slug: mcpSlug(body.Name), Config: body.Config, Created: now, Updated: now}
+		m := &mcpServer{ID: st.flakeID(now), Name: body.Name, Slug: mcpSlug(body.Name), Config: body.Config, Created: now, Updated: now}
 		st.mcpServers[m.ID] = m
 		v := m.view()
 		_, auth := body.Config["auth"].(map[string]any)
@@ -117,8 +118,11 @@ func (s *Server) deleteMCPServer(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-// discoverMCPAuth (mcp_servers.rs:930): a blank endpoint is 400. The
-// emulator probes nothing: it reports that no authorization was detected.
+// discoverMCPAuth is discover_mcp_server_auth
+// (platform/src/api/mcp_servers.rs:930): a blank endpoint is 400
+// "endpoint is required", one validate_webhook_url refuses is 400 with
+// its message. The emulator probes nothing: it answers the server's
+// result for an endpoint that needs no authorization (:976).
 func (s *Server) discoverMCPAuth(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Endpoint string `json:"endpoint"`
@@ -126,11 +130,57 @@ func (s *Server) discoverMCPAuth(w http.ResponseWriter, r *http.Request) error {
 	if err := bindJSON(r, &body, "endpoint"); err != nil {
 		return err
 	}
-	u, err := url.Parse(strings.TrimSpace(body.Endpoint))
-	if strings.TrimSpace(body.Endpoint) == "" || err != nil || u.Host == "" {
+	endpoint := strings.TrimSpace(body.Endpoint)
+	if endpoint == "" {
 		return badRequest("endpoint is required")
 	}
-	return ok(w, map[string]any{"requires_auth": false, "message": "No authorization required."})
+	if msg := ssrfRefusal(endpoint); msg != "" {
+		return badRequest(msg)
+	}
+	return ok(w, map[string]any{"requires_auth": false, "message": "No authorization required. This MCP server can be used directly."})
+}
+
+// ssrfRefusal is validate_webhook_url (common/src/utils/ssrf.rs:58): the
+// reason a URL may not be called, or "" when it may. As in the url
+// crate, an IPv6 host keeps its brackets, so only "[::]" is refused
+// among IPv6 literals.
+func ssrfRefusal(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Opaque != "" && u.Host == "" && (u.Scheme == "http" || u.Scheme == "https") {
+		return "Invalid URL format"
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "Invalid URL scheme: " + u.Scheme + ". Only http and https are allowed"
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "" {
+		return "URL must have a host"
+	}
+	if strings.HasPrefix(u.Host, "[") {
+		host = "[" + host + "]"
+	}
+	if u.User != nil {
+		return "URLs with credentials are not allowed"
+	}
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") || host == "0.0.0.0" || host == "[::]" || host == "::1" {
+		return "Localhost URLs are not allowed: " + host
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.To4() != nil && reservedIPv4(ip.To4()) {
+		return "Private or reserved IP addresses are not allowed: " + ip.String()
+	}
+	for _, d := range []string{"metadata.google.internal", "169.254.169.254", "metadata", "instance-data"} {
+		if strings.Contains(host, d) {
+			return "Potentially dangerous hostname detected: " + host
+		}
+	}
+	return ""
+}
+
+// reservedIPv4 is is_private_ipv4 (ssrf.rs:12).
+func reservedIPv4(ip net.IP) bool {
+	doc := func(a, b, c byte) bool { return ip[0] == a && ip[1] == b && ip[2] == c }
+	return ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast() || ip.Equal(net.IPv4bcast) ||
+		doc(192, 0, 2) || doc(198, 51, 100) || doc(203, 0, 113) || ip.IsUnspecified() || ip[0] >= 224 && ip[0] <= 239
 }
 
 func mcpAuthType(m *mcpServer) string {
@@ -203,14 +253,16 @@ func (s *Server) disconnectActorMCPServer(w http.ResponseWriter, r *http.Request
 	})
 }
 
-// aiSettings holds what PUT /ai/settings set over the defaults of
-// platform/src/application/ai_settings.rs:45. Keys are never echoed,
-// only whether they are set.
+// defaultAISettings is the server's answer for a deployment that has
+// saved no AI settings (platform/src/application/ai_settings.rs:45):
+// Gemini everywhere, embeddings with gemini-embedding-2-preview at 1536
+// dimensions (models/src/deployment_ai_settings.rs:48,62). Keys are never
+// echoed, only whether they are set.
 func defaultAISettings() map[string]any {
 	return map[string]any{"strong_llm_provider": "gemini", "weak_llm_provider": "gemini", "gemini_api_key_set": false,
-		"openrouter_api_key_set": false, "openrouter_require_parameters": false, "openai_api_key_set": false,
+		"openrouter_api_key_set": false, "openrouter_require_parameters": true, "openai_api_key_set": false,
 		"anthropic_api_key_set": false, "strong_model": nil, "weak_model": nil, "embedding_provider": "gemini",
-		"embedding_model": "gemini-embedding-001", "embedding_dimension": 1536,
+		"embedding_model": "gemini-embedding-2-preview", "embedding_dimension": 1536,
 		"storage": map[string]any{"provider": "s3", "bucket": nil, "region": nil, "endpoint": nil, "root_prefix": nil,
 			"force_path_style": false, "access_key_id_set": false, "secret_access_key_set": false}}
 }
@@ -219,39 +271,120 @@ func (s *Server) getAISettings(w http.ResponseWriter, r *http.Request) error {
 	return s.locked(func(st *store) error { return ok(w, st.aiSettings) })
 }
 
-// updateAISettings: embedding_dimension 1536 or 768 (ai_settings.rs:218);
-// keys become *_set flags; storage fields merge.
+// providerNames are llm_provider_name and embedding_provider_name
+// (platform/src/application/ai_settings_admission.rs:298,306).
+var providerNames = map[string]string{"gemini": "Gemini", "openai": "OpenAI", "openrouter": "OpenRouter"}
+
+// updateAISettings is update_ai_settings (ai_settings.rs:72). Blank
+// strings count as absent (normalize_optional_text, :259); then, with
+// the server's messages (ai_settings_admission.rs:64,91; ai_settings.rs:218):
+// a chosen LLM provider needs its key, embedding provider and model come
+// together and need the provider's key, the dimension is 1536 or 768.
+// The server then probes the embedding model and the storage bucket; the
+// emulator reaches neither and accepts both.
 func (s *Server) updateAISettings(w http.ResponseWriter, r *http.Request) error {
-	var body map[string]any
+	var body struct {
+		StrongProvider *string `json:"strong_llm_provider"`
+		WeakProvider   *string `json:"weak_llm_provider"`
+		GeminiKey      *string `json:"gemini_api_key"`
+		OpenRouterKey  *string `json:"openrouter_api_key"`
+		RequireParams  *bool   `json:"openrouter_require_parameters"`
+		OpenAIKey      *string `json:"openai_api_key"`
+		AnthropicKey   *string `json:"anthropic_api_key"`
+		StrongModel    *string `json:"strong_model"`
+		WeakModel      *string `json:"weak_model"`
+		EmbedProvider  *string `json:"embedding_provider"`
+		EmbedModel     *string `json:"embedding_model"`
+		EmbedDimension *int32  `json:"embedding_dimension"`
+		Storage        *struct {
+			Provider        *string `json:"provider"`
+			Bucket          *string `json:"bucket"`
+			Region          *string `json:"region"`
+			Endpoint        *string `json:"endpoint"`
+			RootPrefix      *string `json:"root_prefix"`
+			ForcePathStyle  *bool   `json:"force_path_style"`
+			AccessKeyID     *string `json:"access_key_id"`
+			SecretAccessKey *string `json:"secret_access_key"`
+		} `json:"storage"`
+	}
 	if err := bindJSON(r, &body); err != nil {
 		return err
 	}
-	if d, has := body["embedding_dimension"]; has && d != nil && d != float64(1536) && d != float64(768) {
-		return badRequest("embedding_dimension must be 1536 or 768")
+	for _, p := range []**string{&body.StrongProvider, &body.WeakProvider, &body.EmbedProvider} {
+		if *p != nil && providerNames[**p] == "" {
+			return jsonData("unknown variant `" + **p + "`, expected one of `gemini`, `openai`, `openrouter`")
+		}
+	}
+	for _, p := range []**string{&body.GeminiKey, &body.OpenRouterKey, &body.OpenAIKey, &body.AnthropicKey,
+		&body.StrongModel, &body.WeakModel, &body.EmbedModel} {
+		if *p != nil && strings.TrimSpace(**p) == "" {
+			*p = nil
+		} else if *p != nil {
+			*p = ptr(strings.TrimSpace(**p))
+		}
 	}
 	return s.locked(func(st *store) error {
-		for k, v := range body {
-			if v == nil && k != "strong_model" && k != "weak_model" {
-				continue
-			}
-			switch {
-			case strings.HasSuffix(k, "_api_key"):
-				st.aiSettings[k+"_set"] = v != nil && v != ""
-			case k == "storage":
-				sto, _ := st.aiSettings["storage"].(map[string]any)
-				in, _ := v.(map[string]any)
-				for sk, sv := range in {
-					if sk == "access_key_id" || sk == "secret_access_key" {
-						sto[sk+"_set"] = sv != nil && sv != ""
-					} else if sv != nil {
-						sto[sk] = sv
-					}
-				}
-			default:
-				st.aiSettings[k] = v
+		set := st.aiSettings
+		keyFor := func(provider string) bool {
+			update := map[string]*string{"gemini": body.GeminiKey, "openai": body.OpenAIKey, "openrouter": body.OpenRouterKey}[provider]
+			return update != nil || set[provider+"_api_key_set"] == true
+		}
+		for _, c := range []struct {
+			field string
+			p     *string
+		}{{"strong_llm_provider", body.StrongProvider}, {"weak_llm_provider", body.WeakProvider}} {
+			field, p := c.field, c.p
+			if p != nil && !keyFor(*p) {
+				name := providerNames[*p]
+				return badRequest(field + " is set to " + name + " but no " + name + " API key is configured")
 			}
 		}
-		return ok(w, st.aiSettings)
+		if body.EmbedProvider != nil || body.EmbedModel != nil {
+			if (body.EmbedProvider == nil) != (body.EmbedModel == nil) {
+				return badRequest("embedding_provider and embedding_model must be provided together")
+			}
+			if !keyFor(*body.EmbedProvider) {
+				name := providerNames[*body.EmbedProvider]
+				return badRequest("embedding_provider is set to " + name + " but no " + name + " API key is configured")
+			}
+		}
+		if d := body.EmbedDimension; d != nil && *d != 1536 && *d != 768 {
+			return badRequest("embedding_dimension must be one of: 1536 or 768 (received " + strconv.Itoa(int(*d)) + ")")
+		}
+		for k, v := range map[string]*string{"gemini": body.GeminiKey, "openrouter": body.OpenRouterKey, "openai": body.OpenAIKey, "anthropic": body.AnthropicKey} {
+			if v != nil {
+				set[k+"_api_key_set"] = true
+			}
+		}
+		for k, v := range map[string]*string{"strong_llm_provider": body.StrongProvider, "weak_llm_provider": body.WeakProvider,
+			"strong_model": body.StrongModel, "weak_model": body.WeakModel, "embedding_provider": body.EmbedProvider, "embedding_model": body.EmbedModel} {
+			if v != nil {
+				set[k] = *v
+			}
+		}
+		if body.RequireParams != nil {
+			set["openrouter_require_parameters"] = *body.RequireParams
+		}
+		if body.EmbedDimension != nil {
+			set["embedding_dimension"] = int(*body.EmbedDimension)
+		}
+		if sto := body.Storage; sto != nil {
+			cur, _ := set["storage"].(map[string]any)
+			for k, v := range map[string]*string{"bucket": sto.Bucket, "region": sto.Region, "endpoint": sto.Endpoint, "root_prefix": sto.RootPrefix} {
+				if v != nil && strings.TrimSpace(*v) != "" {
+					cur[k] = strings.TrimSpace(*v)
+				}
+			}
+			if sto.ForcePathStyle != nil {
+				cur["force_path_style"] = *sto.ForcePathStyle
+			}
+			for k, v := range map[string]*string{"access_key_id": sto.AccessKeyID, "secret_access_key": sto.SecretAccessKey} {
+				if v != nil && strings.TrimSpace(*v) != "" {
+					cur[k+"_set"] = true
+				}
+			}
+		}
+		return ok(w, set)
 	})
 }
 
@@ -358,7 +491,7 @@ func (s *Server) createProfile(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.locked(func(st *store) error {
 		now := time.Now().UTC()
-		p := &providerProfile{ID: st.newID(), Deployment: DeploymentID, Enabled: true, Created: now, Updated: now}
+		p := &providerProfile{ID: st.flakeID(now), Deployment: DeploymentID, Enabled: true, Created: now, Updated: now}
 		if err := body.apply(st, p); err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package wachttest
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -47,7 +48,7 @@ func (st *store) newThread(p *actorProject, title, purpose string, now time.Time
 	if purpose == "conversation" {
 		visibility = "user_facing"
 	}
-	t := &agentThread{ID: st.newID(), Deployment: DeploymentID, ActorID: p.ActorID, ProjectID: p.ID, Title: title, ThreadKind: purpose,
+	t := &agentThread{ID: st.flakeID(now), Deployment: DeploymentID, ActorID: p.ActorID, ProjectID: p.ID, Title: title, ThreadKind: purpose,
 		Visibility: visibility, Purpose: purpose, CapabilityTags: []string{}, Status: "idle", LastActivity: now,
 		Metadata: map[string]any{}, Created: now, Updated: now, StateVersion: "0"}
 	st.threads[t.ID] = t
@@ -245,7 +246,7 @@ type conversation struct {
 func (st *store) addMessage(threadID, typ string, content map[string]any) *conversation {
 	now := time.Now().UTC()
 	content["type"] = typ
-	c := &conversation{ID: st.newID(), ThreadID: threadID, Timestamp: now, Content: content, MessageType: typ, Created: now, Updated: now}
+	c := &conversation{ID: st.flakeID(now), ThreadID: threadID, Timestamp: now, Content: content, MessageType: typ, Created: now, Updated: now}
 	st.messages[threadID] = append(st.messages[threadID], c)
 	return c
 }
@@ -316,19 +317,71 @@ func (s *Server) listThreadFilesystem(w http.ResponseWriter, r *http.Request) er
 	})
 }
 
-// threadFile: the path must be under workspace/ or uploads/
-// (agent_threads.rs:1157); the emulator's workspaces are empty.
+// workspacePath is sanitize_relative_path
+// (platform/src/application/agent_threads.rs:363): backslashes as
+// slashes, empty and "." segments dropped, ".." refused.
+func workspacePath(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", badRequest("path query parameter is required")
+	}
+	var segs []string
+	for _, seg := range strings.Split(strings.ReplaceAll(raw, `\`, "/"), "/") {
+		switch seg {
+		case "", ".":
+			continue
+		case "..":
+			return "", badRequest("invalid file path")
+		}
+		segs = append(segs, seg)
+	}
+	if len(segs) == 0 {
+		return "", badRequest("invalid file path")
+	}
+	return strings.Join(segs, "/"), nil
+}
+
+// displayed is how the raw-file handlers (thread files, item downloads)
+// answer an application error other than not-found and storage errors:
+// 400 with the error's Display, which prefixes a BadRequest with "Bad
+// request: " (models/src/error.rs:42; platform/src/api/agent_threads.rs:1237).
+func displayed(err error) error {
+	var he *httpError
+	if errors.As(err, &he) && he.status == http.StatusBadRequest {
+		return badRequest("Bad request: " + he.msg)
+	}
+	return err
+}
+
+// missingObject is the storage read of a file the workspace does not
+// hold: GetObject fails with NoSuchKey, the SDK's error displays as
+// "service error", and the raw-file handlers answer it as a 500 with
+// that message (agent_threads.rs:562 read_workspace_file; the mapping at
+// platform/src/api/agent_threads.rs:1240). The emulator's workspaces are
+// empty: agent runs are canned and write no files.
+func missingObject() error {
+	return &httpError{http.StatusInternalServerError, "service error"}
+}
+
+// threadFile is get_thread_filesystem_file
+// (platform/src/application/agent_threads.rs:1157): the path must lie
+// inside workspace/ or uploads/ and not be one of them.
 func (s *Server) threadFile(w http.ResponseWriter, r *http.Request) error {
-	path := strings.TrimSpace(r.URL.Query().Get("path"))
-	if path == "" {
+	if !r.URL.Query().Has("path") {
 		return badRequest("path query parameter is required")
 	}
 	return within(s, r, "thread_id", (*store).thread, func(st *store, t *agentThread) error {
-		clean := strings.TrimLeft(path, "/")
-		if !strings.HasPrefix(clean, "workspace/") && !strings.HasPrefix(clean, "uploads/") {
-			return badRequest("invalid file path")
+		clean, err := workspacePath(r.URL.Query().Get("path"))
+		if err != nil {
+			return displayed(err)
 		}
-		return notFound("File not found")
+		switch {
+		case clean == "workspace" || clean == "uploads":
+			return displayed(badRequest("requested path is a directory"))
+		case !strings.HasPrefix(clean, "workspace/") && !strings.HasPrefix(clean, "uploads/"):
+			return displayed(badRequest("path must be inside workspace or uploads"))
+		}
+		return missingObject()
 	})
 }
 

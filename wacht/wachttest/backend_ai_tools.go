@@ -121,7 +121,7 @@ func (s *Server) createAITool(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.locked(func(st *store) error {
 		now := time.Now().UTC()
-		t := &aiTool{ID: st.newID(), Name: *body.Name, Description: body.Description, ToolType: toolType(*body.ToolType),
+		t := &aiTool{ID: st.flakeID(now), Name: *body.Name, Description: body.Description, ToolType: toolType(*body.ToolType),
 			Configuration: body.Configuration, Created: now, Updated: now}
 		st.aiTools[t.ID] = t
 		return ok(w, t.view("allow"))
@@ -376,7 +376,7 @@ func (s *Server) createKnowledgeBase(w http.ResponseWriter, r *http.Request) err
 	}
 	return s.locked(func(st *store) error {
 		now := time.Now().UTC()
-		kb := &knowledgeBase{ID: st.newID(), Name: *body.Name, Description: body.Description, Configuration: body.Configuration, Created: now, Updated: now}
+		kb := &knowledgeBase{ID: st.flakeID(now), Name: *body.Name, Description: body.Description, Configuration: body.Configuration, Created: now, Updated: now}
 		st.knowledgeBases[kb.ID] = kb
 		return ok(w, kb.view())
 	})
@@ -548,7 +548,7 @@ func (s *Server) uploadKBDocument(w http.ResponseWriter, r *http.Request) error 
 			return notFound("Knowledge base not found")
 		}
 		now := time.Now().UTC()
-		d := &kbDocument{ID: st.newID(), KnowledgeBaseID: r.PathValue("kb_id"), Title: *title, Description: description,
+		d := &kbDocument{ID: st.flakeID(now), KnowledgeBaseID: r.PathValue("kb_id"), Title: *title, Description: description,
 			FileName: name, FileType: fileType, Content: content, Created: now, Updated: now}
 		st.kbDocuments[d.ID] = d
 		return ok(w, d.view())

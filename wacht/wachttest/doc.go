@@ -33,15 +33,16 @@
 //     answers with "X-Wachttest-Dev-Only: true".
 //   - BackendURL: every operation of the published platform-api.json, with
 //     "Authorization: Bearer <APIKey>" required (401 in the spec's error
-//     error body otherwise). ImplementedOperations lists the operations with an
-//     in-memory implementation (users with emails, phones, passwords and
-//     sign-ins, organizations, workspaces, their members, roles and
-//     invitations, deployment roles, deployment invitations, the waitlist,
-//     API-auth apps, rate-limit schemes and keys, webhook apps and
-//     endpoints). A user's sign-ins are the sessions started with
-//     NewSession; revoking one ends its /session/token exchanges. Every other operation
-//     answers 501 with a message naming its operation id, never a made-up
-//     success.
+//     error body otherwise). Every operation of the document has an
+//     in-memory implementation (ImplementedOperations lists them): users
+//     with emails, phones, passwords and sign-ins, organizations,
+//     workspaces, their members, roles and invitations, deployment
+//     settings, the waitlist, API-auth apps, rate-limit schemes and keys,
+//     webhooks, OAuth, segments, analytics and every AI resource (see "AI"
+//     below). A user's sign-ins are the sessions started with
+//     NewSession; revoking one ends its /session/token exchanges. An
+//     operation missing from the table would answer 501 naming its
+//     operation id, never a made-up success.
 //   - GatewayURL: POST /v1/authz/check, deciding from the API keys in the
 //     backend state as Wacht's gateway does (platform commit 14c45dc78f5a,
 //     platform/src/gateway/handlers.rs): unknown or revoked keys are a
@@ -107,6 +108,43 @@
 // answer 409. Ids assigned at run time start above 10000, the seed
 // fixture's are the Seed* constants. Adding a workspace member requires an
 // organization membership first (400 otherwise).
+//
+// # AI: what is canned and how a test sets it
+//
+// The AI operations keep their records in memory as the server keeps them
+// in its database, with Sonyflake-shaped ids; what the server would ask a
+// model, an embedding service, object storage, an MCP server or Composio
+// for is canned:
+//
+//   - Agent runs: POST /ai/actor-project-threads/{id}/run stores the
+//     user's message and answers queued; SetAgentReply(agentID, text)
+//     makes every run of a thread bound to that agent append text as the
+//     agent's steer message. No tool calls, questions or approval
+//     requests are ever left pending, so answering or approving on a
+//     thread or board item is the server's 400 for "nothing pending".
+//   - Knowledge bases: documents are stored as uploaded;
+//     SearchKnowledgeBase(kbID, query) stands in for the embedding search
+//     with a case-insensitive substring match.
+//   - Workspaces of threads and board items are empty (runs write no
+//     files): listings are empty and reading a file fails as the server's
+//     storage read of a missing object does.
+//   - Skills: imported zip bundles are unpacked in memory with the
+//     server's checks; the system skills are the server's three slugs
+//     (docx-, pdf-, pptx-generation) with a short SKILL.md of the
+//     emulator's own.
+//   - MCP servers: nothing is probed; discovery applies the server's URL
+//     checks and reports that no authorization is required, creating one
+//     reports the configured auth; connecting an actor marks it connected
+//     at once.
+//   - AI settings: the embedding model and the storage bucket are not
+//     probed; every other check and message is the server's.
+//   - Composio: SetComposioCatalog(toolkits...) is what the emulated
+//     Composio offers (empty until set): toolkits with their auth modes,
+//     managed schemes and tools. Listings page with a cursor that is the
+//     next offset; enabling an app with managed or custom auth creates an
+//     auth config "ac_wachttest<n>" named wacht/<deployment>/<slug> (a
+//     toolkit outside the catalogue is Composio's refusal); the platform
+//     key counts as configured.
 //
 // # Faults and counters
 //

@@ -200,5 +200,6 @@ func (st *store) seed() error {
 	t = at()
 	st.waitlist[SeedWaitlistEntryID] = &waitlistEntry{ID: SeedWaitlistEntryID, Created: t, Updated: t, Email: "margaret@example.com",
 		FirstName: "Margaret", LastName: "Hamilton"}
+	st.seedAI(at)
 	return nil
 }

@@ -70,8 +70,12 @@ type store struct {
 	mcpConnections map[string]time.Time // "<actor id>/<server id>"
 	aiSettings     map[string]any
 	profiles       map[string]*providerProfile
-	agentReplies   map[string]string // canned replies by agent id (SetAgentReply)
-	agentSkills    map[string]bool
+	agentReplies   map[string]string                 // canned replies by agent id (SetAgentReply)
+	agentSkills    map[string]map[string]*agentSkill // by agent id, then slug
+	composio       composioSettings
+	// composioCatalog is what the emulated Composio offers
+	// (SetComposioCatalog).
+	composioCatalog []ComposioToolkit
 }
 
 func newStore() *store {
@@ -119,7 +123,8 @@ func newStore() *store {
 		aiSettings:     defaultAISettings(),
 		profiles:       map[string]*providerProfile{},
 		agentReplies:   map[string]string{},
-		agentSkills:    map[string]bool{},
+		agentSkills:    map[string]map[string]*agentSkill{},
+		composio:       newComposioSettings(),
 	}
 	now := seedEpoch
 	// Deployment-level roles: every organization and workspace has them.
@@ -155,6 +160,18 @@ func (st *store) snowflake(now time.Time) int64 {
 	}
 	st.lastFlake = id
 	return id
+}
+
+// flakeID is snowflake as the decimal string the server writes for the
+// AI records, whose ids all come from app_state.sf.next_id() (agents:
+// platform/src/application/ai_agents.rs:82, tools: ai_tools.rs:52,
+// knowledge bases and documents: ai_knowledge_base.rs:84,212, actors:
+// actors.rs:18, projects, threads and board items: agent_threads.rs:284,
+// 790,1427, comments: board_item_actions.rs:494, MCP servers:
+// mcp_servers.rs:32, provider profiles: ai_settings.rs:155) and go out
+// through i64_as_string.
+func (st *store) flakeID(now time.Time) string {
+	return strconv.FormatInt(st.snowflake(now), 10)
 }
 
 var sonyflakeEpoch = time.Date(2014, 9, 1, 0, 0, 0, 0, time.UTC)
