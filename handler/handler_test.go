@@ -908,3 +908,27 @@ func TestWebhookStoreFailureIsRetryable(t *testing.T) {
 		t.Errorf("store error: body %s; the cause belongs in the log only", d.Body)
 	}
 }
+
+// A request with no credential at all is answered 401 without a log line
+// (routine traffic); a rejected credential is logged once, with its reason
+// and the request id, and never the token.
+func TestMissingCredentialsAreNotLogged(t *testing.T) {
+	f := newFixture(t, handler.Options{})
+	base := f.serve(t)
+	if a := do(t, "GET", base+"/admin/users", nil, nil); a.status != http.StatusUnauthorized {
+		t.Fatalf("no token: %d", a.status)
+	}
+	if logs := f.logText(); strings.Contains(logs, "request failed") {
+		t.Fatalf("a request without credentials was logged:\n%s", logs)
+	}
+	const bogus = "eyJhbGciOiJFUzI1NiJ9.e30.c2lnbmF0dXJlLXRoYXQtaXMtbm90LXZhbGlk"
+	a := do(t, "GET", base+"/admin/users", map[string]string{"Authorization": "Bearer " + bogus}, nil)
+	if a.status != http.StatusUnauthorized {
+		t.Fatalf("bad token: %d", a.status)
+	}
+	logs := f.logText()
+	if strings.Count(logs, `"msg":"request failed"`) != 1 || !strings.Contains(logs, `"status":401`) ||
+		!strings.Contains(logs, a.header.Get("X-Request-Id")) || strings.Contains(logs, "c2lnbmF0dXJl") {
+		t.Fatalf("a rejected token should be logged once, with its request id and without the token:\n%s", logs)
+	}
+}

@@ -131,12 +131,19 @@ func (e *HTTPError) code() string {
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	status, body, retryAfter := classify(r.Context(), err)
 	body.RequestID, _ = RequestIDFromContext(r.Context())
-	log := LoggerFromContext(r.Context())
-	level := slog.LevelWarn
-	if status >= 500 {
-		level = slog.LevelError
+	// A request that carried no credential at all is routine (a crawler, a
+	// health check, a browser before sign-in): it is answered, not logged.
+	// A line each would flood the log, and on Workers every line is a
+	// console write inside the request. Rejected credentials and every
+	// other failure are logged.
+	if status != http.StatusUnauthorized || auth.TokenErrorReason(err) != auth.TokenReasonMissing {
+		level := slog.LevelWarn
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		LoggerFromContext(r.Context()).LogAttrs(r.Context(), level, "request failed", slog.Int("status", status),
+			slog.String("error", body.Error), slog.String("cause", redactFor(r.Context(), err.Error())))
 	}
-	log.LogAttrs(r.Context(), level, "request failed", slog.Int("status", status), slog.String("error", body.Error), slog.String("cause", redactFor(r.Context(), err.Error())))
 	if retryAfter > 0 {
 		w.Header().Set(headerRetryAfter, strconv.Itoa(int((retryAfter+time.Second-1)/time.Second)))
 	}

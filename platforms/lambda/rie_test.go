@@ -314,10 +314,13 @@ func TestREADMESnippetUsesLambdaRequestID(t *testing.T) {
 		t.Fatal(err)
 	}
 	startLine := regexp.MustCompile(`START RequestId: ([0-9a-f-]{36})`)
+	// A rejected token is logged (a request with no token is not: see
+	// handler.WriteError).
+	const bogus = "eyJhbGciOiJFUzI1NiJ9.e30.c2lnbmF0dXJlLXRoYXQtaXMtbm90LXZhbGlk"
 	for _, tc := range []struct {
 		token  string
 		status int
-	}{{"", http.StatusUnauthorized}, {token, http.StatusOK}} {
+	}{{"", http.StatusUnauthorized}, {bogus, http.StatusUnauthorized}, {token, http.StatusOK}} {
 		before := len(startLine.FindAllStringSubmatch(output.String(), -1))
 		ev := v2Event("/admin/users")
 		if tc.token != "" {
@@ -342,13 +345,13 @@ func TestREADMESnippetUsesLambdaRequestID(t *testing.T) {
 			if err := json.Unmarshal(res.body(t), &body); err != nil || body.RequestID != lambdaID {
 				t.Errorf("error body request_id %q, want %q (%v)", body.RequestID, lambdaID, err)
 			}
-			// The kit's log line for the refused request carries the id.
+			// The kit's log line for a refused token carries the id.
 			var logged bool
 			for _, line := range strings.Split(output.String(), "\n") {
 				logged = logged || strings.Contains(line, "request failed") && strings.Contains(line, "request_id="+lambdaID)
 			}
-			if !logged {
-				t.Errorf("no log line with request_id=%s:\n%s", lambdaID, output.String())
+			if logged != (tc.token == bogus) {
+				t.Errorf("token %q: logged with request_id=%s: %v, want %v:\n%s", tc.token, lambdaID, logged, tc.token == bogus, output.String())
 			}
 		}
 	}
