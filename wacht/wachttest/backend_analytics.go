@@ -204,6 +204,28 @@ func (s *Server) analyticsStats(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
+// intervalStart returns what truncates a UTC time to the start of its
+// minute, hour, day, week (Monday) or month, as Postgres's date_trunc and
+// ClickHouse's toStartOf* do, or nil for another interval.
+func intervalStart(interval string) func(time.Time) time.Time {
+	switch interval {
+	case "minute":
+		return func(t time.Time) time.Time { return t.Truncate(time.Minute) }
+	case "hour":
+		return func(t time.Time) time.Time { return t.Truncate(time.Hour) }
+	case "day":
+		return func(t time.Time) time.Time { return t.Truncate(24 * time.Hour) }
+	case "week":
+		return func(t time.Time) time.Time {
+			d := t.Truncate(24 * time.Hour)
+			return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
+		}
+	case "month":
+		return func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC) }
+	}
+	return nil
+}
+
 // bucketer is the usage queries' bucketing (common/src/clickhouse.rs:168):
 // granularity hour or day, anything else minute; a bucket is written with
 // chrono's to_rfc3339, so UTC is "+00:00", not "Z".
@@ -358,14 +380,8 @@ func (s *Server) auditLogs(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	limit, offset := 100, 0
-	for name, dst := range map[string]*int{"limit": &limit, "offset": &offset} {
-		if q.Has(name) {
-			n, err := strconv.ParseUint(q.Get(name), 10, 32)
-			if err != nil {
-				return queryRejection(name + ": invalid digit found in string")
-			}
-			*dst = int(n)
-		}
+	if err := queryInts(r, false, map[string]*int{"limit": &limit, "offset": &offset}); err != nil {
+		return err
 	}
 	var after *auditEntry
 	switch {
@@ -524,19 +540,10 @@ func (s *Server) auditTimeseries(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	interval := r.URL.Query().Get("interval")
-	trunc := map[string]func(time.Time) time.Time{
-		"minute": func(t time.Time) time.Time { return t.Truncate(time.Minute) },
-		"hour":   func(t time.Time) time.Time { return t.Truncate(time.Hour) },
-		"day":    func(t time.Time) time.Time { return t.Truncate(24 * time.Hour) },
-		"week": func(t time.Time) time.Time {
-			d := t.Truncate(24 * time.Hour)
-			return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
-		},
-		"month": func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC) },
-	}
-	if trunc[interval] == nil {
+	if intervalStart(interval) == nil {
 		interval = "hour"
 	}
+	trunc := intervalStart(interval)
 	type point struct {
 		Timestamp   time.Time `json:"timestamp"`
 		Total       int64     `json:"total_requests"`
@@ -550,7 +557,7 @@ func (s *Server) auditTimeseries(w http.ResponseWriter, r *http.Request) error {
 			if !keep(e) {
 				continue
 			}
-			k := trunc[interval](e.Timestamp.UTC())
+			k := trunc(e.Timestamp.UTC())
 			p := m[k]
 			if p == nil {
 				p = &point{Timestamp: k}

@@ -84,12 +84,6 @@ func normalizeScopes(scopes []string, defs []scopeDef) ([]string, []scopeDef, er
 			given[d.Scope] = d
 		}
 	}
-	trimmed := func(p *string) *string {
-		if p == nil || strings.TrimSpace(*p) == "" {
-			return nil
-		}
-		return ptr(strings.TrimSpace(*p))
-	}
 	result := make([]scopeDef, 0, len(out))
 	for _, sc := range out {
 		d, found := given[sc]
@@ -126,6 +120,15 @@ func normalizeScopes(scopes []string, defs []scopeDef) ([]string, []scopeDef, er
 		result = append(result, d)
 	}
 	return nonNil(out), result, nil
+}
+
+// trimmed is an optional text as the server keeps it: trimmed, and blank
+// as absent.
+func trimmed(p *string) *string {
+	if p == nil || strings.TrimSpace(*p) == "" {
+		return nil
+	}
+	return ptr(strings.TrimSpace(*p))
 }
 
 // createOAuthApp reads the multipart form of parse_create_oauth_app_input
@@ -307,12 +310,6 @@ func (s *Server) setOAuthScopeMapping(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	category := strings.ToLower(strings.TrimSpace(body.Category))
-	trimmed := func(p *string) *string {
-		if p == nil || strings.TrimSpace(*p) == "" {
-			return nil
-		}
-		return ptr(strings.TrimSpace(*p))
-	}
 	orgPerm, wsPerm := trimmed(body.OrganizationPermission), trimmed(body.WorkspacePermission)
 	switch {
 	case category != "personal" && category != "organization" && category != "workspace":

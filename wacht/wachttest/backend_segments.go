@@ -158,15 +158,8 @@ func (st *store) segmentsOf(typ, id string) []segmentView {
 func (s *Server) listSegments(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	limit, offset := 20, 0
-	for name, dst := range map[string]*int{"limit": &limit, "offset": &offset} {
-		if !q.Has(name) {
-			continue
-		}
-		n, err := strconv.ParseInt(q.Get(name), 10, 64)
-		if err != nil {
-			return queryRejection(name + ": invalid digit found in string")
-		}
-		*dst = int(n)
+	if err := queryInts(r, true, map[string]*int{"limit": &limit, "offset": &offset}); err != nil {
+		return err
 	}
 	limit, offset = min(max(limit, 1), 100), max(offset, 0)
 	return s.locked(func(st *store) error {
@@ -406,4 +399,23 @@ func (st *store) dropSegmentMember(id string) {
 	for sg := range maps.Values(st.segments) {
 		delete(sg.Members, id)
 	}
+}
+
+// queryInts reads the named integer query parameters into their
+// destinations, leaving absent ones as they are. A value that is not a
+// decimal number, or is negative where the server's type is unsigned, is
+// the Query extractor's 400.
+func queryInts(r *http.Request, negativeOK bool, dsts map[string]*int) error {
+	q := r.URL.Query()
+	for name, dst := range dsts {
+		if !q.Has(name) {
+			continue
+		}
+		n, err := strconv.ParseInt(q.Get(name), 10, 64)
+		if err != nil || n < 0 && !negativeOK {
+			return queryRejection(name + ": invalid digit found in string")
+		}
+		*dst = int(n)
+	}
+	return nil
 }

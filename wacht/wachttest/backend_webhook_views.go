@@ -247,14 +247,8 @@ func (s *Server) appDeliveries(w http.ResponseWriter, r *http.Request) error {
 		endpointID = strconv.FormatInt(n, 10)
 	}
 	p := pageParams{Limit: 100}
-	for name, dst := range map[string]*int{"limit": &p.Limit, "offset": &p.Offset} {
-		if q.Has(name) {
-			n, err := strconv.ParseInt(q.Get(name), 10, 32)
-			if err != nil || n < 0 {
-				return queryRejection(name + ": invalid digit found in string")
-			}
-			*dst = int(n)
-		}
+	if err := queryInts(r, false, map[string]*int{"limit": &p.Limit, "offset": &p.Offset}); err != nil {
+		return err
 	}
 	return within(s, r, "app_slug", (*store).webhookApp, func(st *store, a *hookApp) error {
 		var all []*deliveryRecord
@@ -490,16 +484,9 @@ func (st *store) replayTask(appSlug, id string) (*replayTask, error) {
 // listReplayTasks: limit defaults to 20 and is clamped to 1..100
 // (platform/src/api/webhook/replay.rs:59); newest first.
 func (s *Server) listReplayTasks(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
 	limit, offset := 20, 0
-	for name, dst := range map[string]*int{"limit": &limit, "offset": &offset} {
-		if q.Has(name) {
-			n, err := strconv.ParseInt(q.Get(name), 10, 32)
-			if err != nil || n < 0 {
-				return queryRejection(name + ": invalid digit found in string")
-			}
-			*dst = int(n)
-		}
+	if err := queryInts(r, false, map[string]*int{"limit": &limit, "offset": &offset}); err != nil {
+		return err
 	}
 	limit = min(max(limit, 1), 100)
 	return within(s, r, "app_slug", (*store).webhookApp, func(st *store, a *hookApp) error {
@@ -665,16 +652,7 @@ func (s *Server) webhookAnalytics(w http.ResponseWriter, r *http.Request) error 
 // models/src/webhook_analytics.rs:47); another interval is serde's 400.
 func (s *Server) webhookTimeseries(w http.ResponseWriter, r *http.Request) error {
 	interval := cmp.Or(r.URL.Query().Get("interval"), "day")
-	trunc := map[string]func(time.Time) time.Time{
-		"minute": func(t time.Time) time.Time { return t.Truncate(time.Minute) },
-		"hour":   func(t time.Time) time.Time { return t.Truncate(time.Hour) },
-		"day":    func(t time.Time) time.Time { return t.Truncate(24 * time.Hour) },
-		"week": func(t time.Time) time.Time {
-			d := t.Truncate(24 * time.Hour)
-			return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
-		},
-		"month": func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC) },
-	}[interval]
+	trunc := intervalStart(interval)
 	if trunc == nil {
 		return queryRejection("interval: unknown variant `" + interval + "`, expected one of `minute`, `hour`, `day`, `week`, `month`")
 	}
