@@ -51,15 +51,17 @@ What is deterministic (the real server would reach a service the emulator has no
   image uploads      stored nowhere; the answer is a cdn.wacht.services URL, kept as the display setting
   display settings   kept (the deployment's ui_settings stays null in GET /, as in the fixture)
   OAuth domains      POST .../verify-domain never reports verified (no DNS here)
-  OAuth grants       made by consenting in an OAuth flow, which the emulator does not run: seed them
-                     from Go with (*wachttest.Server).AddOAuthGrant
+  OAuth grants       made by consenting in an OAuth flow, which the emulator does not run: add them
+                     from Go with (*wachttest.Server).AddOAuthGrant, or with POST <frontend>/_wachttest/oauth-grants
+                     {"oauth_app_slug","oauth_client_id","user_id","resource","scopes"}
   passkeys, social   made by sign-ins: seeded (user 1001) or added from Go with AddPasskey and
   connections        AddSocialConnection
   notifications      recorded, delivered nowhere; read them from Go with Notifications
   webhook replays    run at once: a replay task is completed by the time its id is answered
   session tickets    URLs point at this emulator's frontend (impersonation) or backend host
-  AI agent runs      queued at once; an agent with a canned reply (seeded agent, or SetAgentReply from
-                     Go) answers every new message with it; no questions or approvals are left pending
+  AI agent runs      queued at once; an agent with a canned reply (the seeded agent, SetAgentReply from
+                     Go, or POST <frontend>/_wachttest/agent-replies {"agent_id","reply"}) answers every new
+                     message with it; no questions or approvals are left pending
   knowledge bases    no embeddings: SearchKnowledgeBase (Go) is a substring match over the documents
   thread and task    empty: runs write no files; reading one fails as a missing storage object does
   workspaces
@@ -69,6 +71,8 @@ What is deterministic (the real server would reach a service the emulator has no
   AI settings        the embedding model and the storage bucket are not probed
   Composio           a catalogue set from Go with SetComposioCatalog (empty otherwise); enabling an app
                      creates auth config ac_wachttest<n>; the platform key counts as configured
+
+The /_wachttest/ endpoints are dev-only: send the backend API key as a Bearer token.
 
 Ids are decimal strings counting from 10001 (seeded records have the fixed ids of package
 wachttest); snowflake-style ids (rate-limit schemes, tickets, OAuth apps, every AI record) are

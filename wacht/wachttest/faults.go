@@ -13,11 +13,13 @@ import (
 // named by their operation id in platform-api.json (e.g.
 // "getActiveUserList"); the names below cover the other listeners.
 const (
-	RouteJWKS         = "GetJwks"          // GET <frontend>/.well-known/jwks.json
-	RouteSessionToken = "GetSessionToken"  // GET <frontend>/session/token
-	RouteMintToken    = "wachttestMint"    // POST <frontend>/_wachttest/tokens (dev only)
-	RouteNewSession   = "wachttestSession" // POST <frontend>/_wachttest/sessions (dev only)
-	RouteAuthzCheck   = "CheckAuthz"       // POST <gateway>/v1/authz/check
+	RouteJWKS         = "GetJwks"             // GET <frontend>/.well-known/jwks.json
+	RouteSessionToken = "GetSessionToken"     // GET <frontend>/session/token
+	RouteMintToken    = "wachttestMint"       // POST <frontend>/_wachttest/tokens (dev only)
+	RouteNewSession   = "wachttestSession"    // POST <frontend>/_wachttest/sessions (dev only)
+	RouteAgentReply   = "wachttestAgentReply" // POST <frontend>/_wachttest/agent-replies (dev only)
+	RouteOAuthGrant   = "wachttestOAuthGrant" // POST <frontend>/_wachttest/oauth-grants (dev only)
+	RouteAuthzCheck   = "CheckAuthz"          // POST <gateway>/v1/authz/check
 
 	// AnyRoute matches every route on every listener.
 	AnyRoute = "*"

@@ -18,6 +18,8 @@ func (s *Server) frontendHandler() http.Handler {
 	mux.Handle("GET /session/token", s.route("frontend", RouteSessionToken, "", false, s.sessionToken))
 	mux.Handle("POST /_wachttest/tokens", s.route("frontend", RouteMintToken, "", false, s.devOnly(s.mintHTTP)))
 	mux.Handle("POST /_wachttest/sessions", s.route("frontend", RouteNewSession, "", false, s.devOnly(s.sessionHTTP)))
+	mux.Handle("POST /_wachttest/agent-replies", s.route("frontend", RouteAgentReply, "", false, s.devOnly(s.agentReplyHTTP)))
+	mux.Handle("POST /_wachttest/oauth-grants", s.route("frontend", RouteOAuthGrant, "", false, s.devOnly(s.oauthGrantHTTP)))
 	mux.Handle("/", s.route("frontend", "", "", false, func(w http.ResponseWriter, r *http.Request) error {
 		return notFound("no frontend route " + r.Method + " " + r.URL.Path + " in the emulator")
 	}))
@@ -372,6 +374,42 @@ func (s *Server) mintHTTP(w http.ResponseWriter, r *http.Request) error {
 		return badRequest(err.Error())
 	}
 	return ok(w, map[string]any{"token": tok, "expires": exp.UnixMilli()})
+}
+
+// agentReplyHTTP is SetAgentReply for callers that are not Go:
+// {"agent_id": "...", "reply": "..."}; an empty reply removes it.
+func (s *Server) agentReplyHTTP(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		AgentID string `json:"agent_id"`
+		Reply   string `json:"reply"`
+	}
+	if err := decodeJSON(r, &body); err != nil {
+		return err
+	}
+	if body.AgentID == "" {
+		return badRequest("agent_id is required")
+	}
+	s.SetAgentReply(body.AgentID, body.Reply)
+	return ok(w, empty{})
+}
+
+// oauthGrantHTTP is AddOAuthGrant for callers that are not Go.
+func (s *Server) oauthGrantHTTP(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		OAuthAppSlug  string   `json:"oauth_app_slug"`
+		OAuthClientID string   `json:"oauth_client_id"`
+		UserID        string   `json:"user_id"`
+		Resource      string   `json:"resource"`
+		Scopes        []string `json:"scopes"`
+	}
+	if err := decodeJSON(r, &body); err != nil {
+		return err
+	}
+	id, err := s.AddOAuthGrant(body.OAuthAppSlug, body.OAuthClientID, body.UserID, body.Resource, body.Scopes)
+	if err != nil {
+		return err
+	}
+	return ok(w, map[string]string{"id": id})
 }
 
 func (s *Server) sessionHTTP(w http.ResponseWriter, r *http.Request) error {
