@@ -230,6 +230,9 @@ func TestUserSignInFactors(t *testing.T) {
 	if keys, _ := c.Users.ListPasskeys(ctx, uid); keys[0].Name != "Office YubiKey" {
 		t.Fatalf("renamed: %+v", keys[0])
 	}
+	if err := c.Users.RenamePasskey(ctx, uid, second, wacht.RenamePasskeyRequest{Name: "   "}); err == nil || !strings.Contains(err.Error(), "name cannot be empty") {
+		t.Fatalf("blank passkey name: %v", err)
+	}
 	if err := c.Users.DeletePasskey(ctx, uid, second); err != nil {
 		t.Fatal(err)
 	}
@@ -567,6 +570,12 @@ func TestWebhookCatalogsDeliveriesAndReplays(t *testing.T) {
 	if err != nil || details.EventName != "invoice.paid" || details.Payload == nil {
 		t.Fatalf("details %+v %v", details, err)
 	}
+	// An unknown delivery fails the server's ClickHouse read: a 500, not a 404.
+	srv.outsideContract(func() {
+		if _, err := c.Webhooks.GetDelivery(ctx, wachttest.SeedWebhookAppSlug, "999999", wacht.GetWebhookDeliveryParams{}); !wacht.IsServerError(err) {
+			t.Errorf("unknown delivery: %v, want the server's 500", err)
+		}
+	})
 	stats, err := c.Webhooks.Stats(ctx, wachttest.SeedWebhookAppSlug)
 	if err != nil || stats.TotalDeliveries != 2 || stats.SuccessRate != 50 || stats.FailedDeliveries24h != 1 {
 		t.Fatalf("stats %+v %v", stats, err)
@@ -607,7 +616,6 @@ func TestWebhookCatalogsDeliveriesAndReplays(t *testing.T) {
 	}
 	_, err = c.Webhooks.ReactivateEndpoint(ctx, ep.ID)
 	mustNotFound(t, "endpoint", err)
-	_ = srv
 }
 
 func TestOAuthAppsClientsGrantsAndKeys(t *testing.T) {
@@ -639,7 +647,8 @@ func TestOAuthAppsClientsGrantsAndKeys(t *testing.T) {
 	if _, err := c.OAuth.UnarchiveScope(ctx, "partners", "nope"); !wacht.IsNotFound(err) {
 		t.Fatalf("unknown scope: %v", err)
 	}
-	if apps, err := c.OAuth.ListApps(ctx); err != nil || len(apps.Apps) != 2 || apps.Apps[0].Slug != wachttest.SeedOAuthAppSlug {
+	// Newest first (queries/src/oauth/apps.rs:34).
+	if apps, err := c.OAuth.ListApps(ctx); err != nil || len(apps.Apps) != 2 || apps.Apps[0].Slug != "partners" || apps.Apps[1].Slug != wachttest.SeedOAuthAppSlug {
 		t.Fatalf("apps %+v %v", apps, err)
 	}
 	if v, err := c.OAuth.VerifyDomain(ctx, "partners"); err != nil || v.Domain != app.FQDN || v.Verified {

@@ -83,10 +83,22 @@ func (s *Server) createNotification(w http.ResponseWriter, r *http.Request) erro
 	if err := bindJSON(r, &body, "title", "body"); err != nil {
 		return err
 	}
+	// The read-back's failure is map_err_internal: the generic 500
+	// (platform/src/application/error.rs).
+	readBackFailed := &httpError{http.StatusInternalServerError, "Something went wrong"}
 	var ctas []callToAction
 	if len(body.CTAs) > 0 && string(body.CTAs) != "null" {
-		if err := json.Unmarshal(body.CTAs, &ctas); err != nil || slices.ContainsFunc(ctas, func(c callToAction) bool { return c.Label == "" && c.Payload == "" }) {
-			return &httpError{http.StatusInternalServerError, "Failed to read the created notification"}
+		// Vec<CallToAction>: label and payload are required strings.
+		var raw []map[string]json.RawMessage
+		if err := json.Unmarshal(body.CTAs, &raw); err != nil {
+			return readBackFailed
+		}
+		for _, c := range raw {
+			var cta callToAction
+			if json.Unmarshal(c["label"], &cta.Label) != nil || json.Unmarshal(c["payload"], &cta.Payload) != nil {
+				return readBackFailed
+			}
+			ctas = append(ctas, cta)
 		}
 	} else if body.ActionURL != nil {
 		ctas = []callToAction{{Label: ptrOr(body.ActionLabel, "View"), Payload: *body.ActionURL}}
@@ -94,7 +106,7 @@ func (s *Server) createNotification(w http.ResponseWriter, r *http.Request) erro
 	var metadata map[string]any
 	if len(body.Metadata) > 0 && string(body.Metadata) != "null" {
 		if err := json.Unmarshal(body.Metadata, &metadata); err != nil {
-			return &httpError{http.StatusInternalServerError, "Failed to read the created notification"}
+			return readBackFailed
 		}
 	}
 	severity := "info"

@@ -57,9 +57,12 @@ func (st *store) oauthApp(slug string) (*oauthApp, error) {
 	return a, nil
 }
 
+// listOAuthApps lists newest first (queries/src/oauth/apps.rs:34).
 func (s *Server) listOAuthApps(w http.ResponseWriter, r *http.Request) error {
 	return s.locked(func(st *store) error {
-		return ok(w, map[string]any{"apps": viewsOf(oldestFirst(st.oauthApps, nil), func(a *oauthApp) oauthApp { return *a })})
+		apps := oldestFirst(st.oauthApps, nil)
+		slices.Reverse(apps)
+		return ok(w, map[string]any{"apps": viewsOf(apps, func(a *oauthApp) oauthApp { return *a })})
 	})
 }
 
@@ -549,10 +552,12 @@ func (a *oauthApp) client(id string) (*oauthClient, error) {
 	return nil, notFound("OAuth client not found")
 }
 
+// listOAuthClients lists newest first (queries/src/oauth/clients.rs:56),
+// never with a secret.
 func (s *Server) listOAuthClients(w http.ResponseWriter, r *http.Request) error {
 	return within(s, r, "oauth_app_slug", (*store).oauthApp, func(st *store, a *oauthApp) error {
 		out := make([]oauthClient, 0, len(a.clients))
-		for _, c := range a.clients {
+		for _, c := range slices.Backward(a.clients) {
 			v := *c
 			v.ClientSecret = ""
 			out = append(out, v)

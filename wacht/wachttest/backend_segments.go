@@ -33,8 +33,14 @@ type customSigningKey struct {
 func (t *jwtTemplate) createdAt() time.Time { return t.Created }
 func (t *jwtTemplate) key() string          { return t.ID }
 
+// The server's message names the deployment too
+// (commands/src/deployment/deployment_jwt_templates.rs:147,201).
 func (st *store) jwtTemplate(id string) (*jwtTemplate, error) {
-	return find(st.jwtTemplates, "JWT template", id)
+	t, ok := st.jwtTemplates[id]
+	if !ok {
+		return nil, notFound("JWT template " + id + " not found in deployment " + DeploymentID)
+	}
+	return t, nil
 }
 
 // listJWTTemplates is get_deployment_jwt_templates

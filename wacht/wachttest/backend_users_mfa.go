@@ -145,12 +145,18 @@ func (s *Server) renamePasskey(w http.ResponseWriter, r *http.Request) error {
 	if err := bindJSON(r, &body, "name"); err != nil {
 		return err
 	}
+	// The name is kept trimmed and may not be blank
+	// (commands/src/user/passkey_commands.rs:24).
+	name := strings.TrimSpace(body.Name)
+	if name == "" {
+		return badRequest("name cannot be empty")
+	}
 	return within(s, r, "user_id", (*store).user, func(st *store, u *user) error {
 		p, err := userPasskey(u, r.PathValue("passkey_id"))
 		if err != nil {
 			return err
 		}
-		p.Name, p.Updated = body.Name, ptr(time.Now().UTC())
+		p.Name, p.Updated = name, ptr(time.Now().UTC())
 		return ok(w, empty{})
 	})
 }

@@ -265,18 +265,21 @@ func (s *Server) appDeliveries(w http.ResponseWriter, r *http.Request) error {
 }
 
 // deliveryDetails is get_webhook_delivery_details
-// (platform/src/application/webhook_deliveries.rs:35): the id must parse as
-// an i64 ("Invalid delivery ID", 400); payload and response headers are
-// parsed JSON.
+// (platform/src/application/webhook_deliveries.rs:35): the app must exist
+// and the id parse as an i64 ("Invalid delivery ID", 400); the delivery is
+// then looked up by id in the deployment, whichever app it belongs to, and
+// an unknown one fails ClickHouse's fetch_one, which the server answers as
+// an internal error, the generic 500 (common/src/clickhouse.rs:1326).
+// Payload and response headers are parsed JSON.
 func (s *Server) deliveryDetails(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("delivery_id")
 	if _, err := strconv.ParseInt(id, 10, 64); err != nil {
 		return badRequest("Invalid delivery ID")
 	}
 	return within(s, r, "app_slug", (*store).webhookApp, func(st *store, a *hookApp) error {
-		i := slices.IndexFunc(st.deliveries, func(d *deliveryRecord) bool { return d.ID == id && d.AppSlug == a.Slug })
+		i := slices.IndexFunc(st.deliveries, func(d *deliveryRecord) bool { return d.ID == id })
 		if i < 0 {
-			return notFound("Webhook delivery not found")
+			return &httpError{http.StatusInternalServerError, "Something went wrong"}
 		}
 		d := st.deliveries[i]
 		var payload any
