@@ -81,7 +81,6 @@ type Checker interface {
 // Document validates requests and responses against one OpenAPI document.
 // It is safe for concurrent use if its Checker is.
 type Document struct {
-	name    string
 	ops     []Operation
 	checker Checker
 }
@@ -93,11 +92,8 @@ func NewDocument(name string, raw []byte, c Checker) (*Document, error) {
 	if err != nil {
 		return nil, fmt.Errorf("contract: %s: %w", name, err)
 	}
-	return &Document{name: name, ops: ops, checker: c}, nil
+	return &Document{ops: ops, checker: c}, nil
 }
-
-// Name is the document's name, PlatformAPI or FrontendAPI.
-func (d *Document) Name() string { return d.name }
 
 // Operations lists the document's operations sorted by path, then method.
 func (d *Document) Operations() []Operation {
