@@ -197,6 +197,11 @@ func TestSessionTickets(t *testing.T) {
 	if err != nil || u.Path != "/sign-in" || u.Query().Get("ticket") != tk.Ticket || "http://"+u.Host != srv.FrontendURL {
 		t.Fatalf("ticket %+v", tk)
 	}
+	agent, err := c.Sessions.CreateTicket(ctx, wacht.CreateSessionTicketRequest{TicketType: "agent_access", ActorID: wacht.Ptr(wachttest.SeedActorID),
+		AgentIDs: []string{wachttest.SeedAgentID}})
+	if err != nil || !strings.Contains(agent.URL, "/vanity/agents?ticket=") {
+		t.Fatalf("agent access ticket %+v %v", agent, err)
+	}
 	for _, tc := range []struct {
 		req wacht.CreateSessionTicketRequest
 		msg string
@@ -204,6 +209,8 @@ func TestSessionTickets(t *testing.T) {
 		{wacht.CreateSessionTicketRequest{TicketType: "impersonation"}, "user_id is required"},
 		{wacht.CreateSessionTicketRequest{TicketType: "webhook_app_access", WebhookAppSlug: wacht.Ptr("")}, "webhook_app_slug cannot be empty"},
 		{wacht.CreateSessionTicketRequest{TicketType: "sudo"}, "Invalid ticket_type"},
+		{wacht.CreateSessionTicketRequest{TicketType: "agent_access", AgentIDs: []string{wachttest.SeedAgentID}}, "actor_id is required for static agent_access tickets"},
+		{wacht.CreateSessionTicketRequest{TicketType: "agent_access", ActorID: wacht.Ptr("999"), AgentIDs: []string{wachttest.SeedAgentID}}, "Actor 999 not found"},
 	} {
 		srv.outsideContract(func() {
 			if _, err := c.Sessions.CreateTicket(ctx, tc.req); err == nil || !strings.Contains(err.Error(), tc.msg) {

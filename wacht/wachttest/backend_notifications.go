@@ -2,6 +2,7 @@ package wachttest
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -206,6 +207,29 @@ func (s *Server) createSessionTicket(w http.ResponseWriter, r *http.Request) err
 		}
 		host, page = strings.TrimPrefix(s.FrontendURL, "http://"), "/sign-in"
 	case "agent_access":
+		// A static agent session (no identifier, or "static") belongs to
+		// an existing actor, checked before the agents
+		// (platform/src/application/session_tickets.rs:70-85,150,255-262).
+		if ident := strings.TrimSpace(string(body.AgentSessionIdentifier)); ident == "" || ident == "null" || ident == `"static"` {
+			switch {
+			case body.ActorID == nil:
+				return badRequest("actor_id is required for static agent_access tickets")
+			case *body.ActorID == "":
+				return badRequest("actor_id cannot be empty for static agent_access tickets")
+			}
+			n, err := strconv.ParseInt(*body.ActorID, 10, 64)
+			if err != nil {
+				return badRequest("actor_id must be a valid integer")
+			}
+			if err := s.locked(func(st *store) error {
+				if _, ok := st.actors[strconv.FormatInt(n, 10)]; !ok {
+					return notFound(fmt.Sprintf("Actor %d not found", n))
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
 		switch {
 		case body.AgentIDs == nil:
 			return badRequest("agent_ids is required for agent_access tickets")
