@@ -26,8 +26,12 @@ var webCryptoAlgs = map[string]bool{"ES256": true, "ES384": true, "ES512": true,
 
 // publicJWKs caches the JWK text of each key the verifier hands over (the
 // verifier keeps one *ecdsa.PublicKey or *rsa.PublicKey per key of its key
-// set, so the pointer identifies the key).
-var publicJWKs sync.Map
+// set, so the pointer identifies the key). Rotations and tenants add keys
+// over an isolate's life, so the cache is emptied when it passes 256.
+var publicJWKs = struct {
+	sync.Mutex
+	m map[crypto.PublicKey]string
+}{m: map[crypto.PublicKey]string{}}
 
 func webCryptoVerify(alg string, pub crypto.PublicKey, signed, sig []byte) (valid, handled bool) {
 	if !webCryptoAlgs[alg] || host.IsUndefined() || host.IsNull() {
@@ -46,8 +50,10 @@ func webCryptoVerify(alg string, pub crypto.PublicKey, signed, sig []byte) (vali
 }
 
 func publicJWK(pub crypto.PublicKey) (string, bool) {
-	if v, ok := publicJWKs.Load(pub); ok {
-		return v.(string), true
+	publicJWKs.Lock()
+	defer publicJWKs.Unlock()
+	if v, ok := publicJWKs.m[pub]; ok {
+		return v, true
 	}
 	b64 := base64.RawURLEncoding.EncodeToString
 	var doc map[string]string
@@ -69,6 +75,9 @@ func publicJWK(pub crypto.PublicKey) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	publicJWKs.Store(pub, string(b))
+	if len(publicJWKs.m) >= 256 {
+		clear(publicJWKs.m)
+	}
+	publicJWKs.m[pub] = string(b)
 	return string(b), true
 }
