@@ -77,10 +77,14 @@ type breakdownItem struct {
 	Count int64  `json:"count"`
 }
 
+// recentEvent is a recent sign-up or sign-in: the server reads them with
+// coalesce(..., ”) (common/src/clickhouse.rs:466-540), so name, email
+// (the user's identifier) and method are always strings, empty when
+// unknown; the emulator records no sign-in method.
 type recentEvent struct {
-	Name   *string   `json:"name"`
-	Email  *string   `json:"email"`
-	Method *string   `json:"method"`
+	Name   string    `json:"name"`
+	Email  string    `json:"email"`
+	Method string    `json:"method"`
 	Date   time.Time `json:"date"`
 }
 
@@ -110,9 +114,10 @@ func (s *Server) signins() []signin {
 }
 
 // analyticsStats is get_analytics_stats
-// (platform/src/application/analytics.rs:78): figures for [from, to), the
-// change against the window of the same length before it, days with
-// activity, and the ten latest sign-ups and sign-ins.
+// (platform/src/application/analytics.rs:78, common/src/clickhouse.rs:440-580):
+// figures for from..to, both included, the change against the window of
+// the same length before it, the days with activity, and the ten latest
+// sign-ups and sign-ins of all time (those two queries take no window).
 func (s *Server) analyticsStats(w http.ResponseWriter, r *http.Request) error {
 	from, to, err := timeRange(r, "from", "to", true)
 	if err != nil {
@@ -120,40 +125,21 @@ func (s *Server) analyticsStats(w http.ResponseWriter, r *http.Request) error {
 	}
 	prevFrom, prevTo := from.Add(-to.Sub(from)), to.Add(-to.Sub(from))
 	signins := s.signins()
+	during := func(t, a, b time.Time) bool { return !t.Before(a) && !t.After(b) }
 	return s.locked(func(st *store) error {
-		countSignups := func(a, b time.Time) (n int64) {
-			for _, u := range st.users {
-				if in(u.Created, a, b) {
-					n++
-				}
-			}
-			return n
-		}
 		uniqueSignins := func(a, b time.Time) int64 {
 			seen := map[string]bool{}
 			for _, si := range signins {
-				if in(si.at, a, b) {
+				if during(si.at, a, b) {
 					seen[si.userID] = true
 				}
 			}
 			return int64(len(seen))
 		}
-		countOrgs := func(a, b time.Time) (n int64) {
-			for _, o := range st.orgs {
-				if in(o.Created, a, b) {
-					n++
-				}
-			}
-			return n
+		figures := func(a, b time.Time) [4]int64 {
+			return [4]int64{uniqueSignins(a, b), createdDuring(st.users, a, b), createdDuring(st.orgs, a, b), createdDuring(st.workspaces, a, b)}
 		}
-		countWorkspaces := func(a, b time.Time) (n int64) {
-			for _, ws := range st.workspaces {
-				if in(ws.Created, a, b) {
-					n++
-				}
-			}
-			return n
-		}
+		cur, prev := figures(from, to), figures(prevFrom, prevTo)
 		days := map[string]*dailyMetric{}
 		day := func(t time.Time) *dailyMetric {
 			k := t.UTC().Format(time.DateOnly)
@@ -163,20 +149,24 @@ func (s *Server) analyticsStats(w http.ResponseWriter, r *http.Request) error {
 			return days[k]
 		}
 		person := func(u *user, at time.Time) recentEvent {
-			ev := recentEvent{Name: ptr(strings.TrimSpace(u.FirstName + " " + u.LastName)), Date: at}
+			ev := recentEvent{Name: strings.TrimSpace(u.FirstName + " " + u.LastName), Email: u.Username, Date: at}
 			if e := u.primaryEmail(); e != nil {
-				ev.Email = ptr(e.Address)
+				ev.Email = e.Address
 			}
 			return ev
 		}
 		var signups, recentSignins []recentEvent
-		for _, u := range oldestFirst(st.users, func(u *user) bool { return in(u.Created, from, to) }) {
-			day(u.Created).Signups++
+		for _, u := range oldestFirst(st.users, nil) {
+			if during(u.Created, from, to) {
+				day(u.Created).Signups++
+			}
 			signups = append(signups, person(u, u.Created))
 		}
 		for _, si := range signins {
-			if u, ok := st.users[si.userID]; ok && in(si.at, from, to) {
-				day(si.at).Signins++
+			if u, ok := st.users[si.userID]; ok {
+				if during(si.at, from, to) {
+					day(si.at).Signins++
+				}
 				recentSignins = append(recentSignins, person(u, si.at))
 			}
 		}
@@ -189,19 +179,27 @@ func (s *Server) analyticsStats(w http.ResponseWriter, r *http.Request) error {
 			daily = append(daily, *d)
 		}
 		slices.SortFunc(daily, func(a, b dailyMetric) int { return strings.Compare(a.Day, b.Day) })
-		cur := map[string]int64{"signins": uniqueSignins(from, to), "signups": countSignups(from, to),
-			"orgs": countOrgs(from, to), "workspaces": countWorkspaces(from, to)}
 		return ok(w, map[string]any{
-			"unique_signins": cur["signins"], "signups": cur["signups"],
-			"organizations_created": cur["orgs"], "workspaces_created": cur["workspaces"], "total_signups": int64(len(st.users)),
-			"unique_signins_change":        change(cur["signins"], uniqueSignins(prevFrom, prevTo)),
-			"signups_change":               change(cur["signups"], countSignups(prevFrom, prevTo)),
-			"organizations_created_change": change(cur["orgs"], countOrgs(prevFrom, prevTo)),
-			"workspaces_created_change":    change(cur["workspaces"], countWorkspaces(prevFrom, prevTo)),
+			"unique_signins": cur[0], "signups": cur[1], "organizations_created": cur[2], "workspaces_created": cur[3],
+			"total_signups":                int64(len(st.users)),
+			"unique_signins_change":        change(cur[0], prev[0]),
+			"signups_change":               change(cur[1], prev[1]),
+			"organizations_created_change": change(cur[2], prev[2]),
+			"workspaces_created_change":    change(cur[3], prev[3]),
 			"daily_metrics":                daily, "recent_signups": latest(signups), "recent_signins": latest(recentSignins),
 			"methods": []breakdownItem{}, "top_countries": []breakdownItem{}, "devices": []breakdownItem{},
 		})
 	})
+}
+
+// createdDuring counts the records of m created from a to b, both included.
+func createdDuring[T record](m map[string]T, a, b time.Time) (n int64) {
+	for _, v := range m {
+		if t := v.createdAt(); !t.Before(a) && !t.After(b) {
+			n++
+		}
+	}
+	return n
 }
 
 // intervalStart returns what truncates a UTC time to the start of its
