@@ -17,7 +17,7 @@ import (
 func init() {
 	// Go's P-256 and RSA code runs as plain Wasm here: an ES256 check
 	// costs milliseconds. The runtime's WebCrypto does it natively, so the
-	// kit's verifier asks the entry (worker.mjs, host.verify) first.
+	// kit's verifier asks the entry (worker.mjs, verify) first.
 	sigverify.Set(webCryptoVerify)
 }
 
@@ -34,19 +34,19 @@ var publicJWKs = struct {
 }{m: map[crypto.PublicKey]string{}}
 
 func webCryptoVerify(alg string, pub crypto.PublicKey, signed, sig []byte) (valid, handled bool) {
-	if !webCryptoAlgs[alg] || host.IsUndefined() || host.IsNull() {
+	if !webCryptoAlgs[alg] || !hostReady {
 		return false, false
 	}
 	jwk, ok := publicJWK(pub)
 	if !ok {
 		return false, false
 	}
-	r := hostCall("verify", alg, jwk, bytesTo(signed), bytesTo(sig))
-	if err := hostErr(r[0]); err != nil || len(r) < 2 {
+	r := hostCall(func(id int32) { hostVerify(id, alg, jwk, asString(signed), asString(sig)) })
+	if r.err() != nil {
 		// The runtime refused the key or the check: Go decides.
 		return false, false
 	}
-	return r[1].Truthy(), true
+	return r.code == 1, true
 }
 
 func publicJWK(pub crypto.PublicKey) (string, bool) {
