@@ -78,8 +78,7 @@ func tokenErr(reason TokenReason, detail string) *TokenError {
 // TokenErrorReason returns the TokenReason carried by err (through wrapping),
 // or "" when err is not a *TokenError.
 func TokenErrorReason(err error) TokenReason {
-	var te *TokenError
-	if errors.As(err, &te) {
+	if te, ok := errors.AsType[*TokenError](err); ok {
 		return te.Reason
 	}
 	return ""

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
-	"hash"
 	"io"
 	"log/slog"
 	"net/http"
@@ -130,114 +129,117 @@ func splitList(s string) []string {
 type fingerprint [sha256.Size]byte
 
 func (c *Config) fingerprint() fingerprint {
-	h := sha256.New()
-	w := fpWriter{h: h}
+	// Every request computes it: the fields are laid out in one buffer
+	// (on the stack unless the configuration is unusually long) and
+	// hashed once.
+	var buf [1024]byte
+	w := fpBuf(buf[:0])
 	cl := &c.Client
-	w.str(cl.APIKey)
-	w.str(cl.BaseURL)
-	w.ptr(cl.HTTPClient)
-	w.num(int64(cl.Timeout))
-	w.header(cl.Header)
-	w.ptr(cl.Logger)
-	w.num(int64(cl.MaxRetries))
-	w.bool(cl.DisableRetries)
+	w = w.str(cl.APIKey)
+	w = w.str(cl.BaseURL)
+	w = w.ptr(cl.HTTPClient)
+	w = w.num(int64(cl.Timeout))
+	w = w.header(cl.Header)
+	w = w.ptr(cl.Logger)
+	w = w.num(int64(cl.MaxRetries))
+	w = w.bool(cl.DisableRetries)
 
 	v := &c.Verifier
-	w.str(v.PublishableKey)
-	w.str(v.FrontendAPIURL)
-	w.str(v.RequiredIssuer)
-	w.list(v.Audiences)
-	w.list(v.AuthorizedParties)
-	w.list(v.Algorithms)
-	w.bytes(v.HMACSecret)
-	w.num(int64(v.ClockSkew))
-	w.ptr(v.HTTPClient)
-	w.num(int64(v.JWKSTTL))
-	w.num(int64(v.JWKSMinTTL))
-	w.num(int64(v.JWKSMaxTTL))
-	w.num(int64(v.JWKSMinRefreshInterval))
-	w.num(int64(v.JWKSStaleWindow))
-	w.num(int64(v.JWKSFetchTimeout))
-	w.num(v.JWKSMaxBytes)
-	w.num(int64(v.MaxTokenBytes))
-	w.str(v.SessionCookieName)
-	w.num(int64(v.SessionCacheSize))
-	w.list(v.SessionTrustedOrigins)
-	w.bytes(v.ForwardedAuthSecret)
-	w.num(int64(v.ForwardedAuthMaxAge))
-	w.num(int64(v.SessionExchangeTimeout))
-	w.ptr(v.KeySets)
-	w.fn(v.Now)
+	w = w.str(v.PublishableKey)
+	w = w.str(v.FrontendAPIURL)
+	w = w.str(v.RequiredIssuer)
+	w = w.list(v.Audiences)
+	w = w.list(v.AuthorizedParties)
+	w = w.list(v.Algorithms)
+	w = w.bytes(v.HMACSecret)
+	w = w.num(int64(v.ClockSkew))
+	w = w.ptr(v.HTTPClient)
+	w = w.num(int64(v.JWKSTTL))
+	w = w.num(int64(v.JWKSMinTTL))
+	w = w.num(int64(v.JWKSMaxTTL))
+	w = w.num(int64(v.JWKSMinRefreshInterval))
+	w = w.num(int64(v.JWKSStaleWindow))
+	w = w.num(int64(v.JWKSFetchTimeout))
+	w = w.num(v.JWKSMaxBytes)
+	w = w.num(int64(v.MaxTokenBytes))
+	w = w.str(v.SessionCookieName)
+	w = w.num(int64(v.SessionCacheSize))
+	w = w.list(v.SessionTrustedOrigins)
+	w = w.bytes(v.ForwardedAuthSecret)
+	w = w.num(int64(v.ForwardedAuthMaxAge))
+	w = w.num(int64(v.SessionExchangeTimeout))
+	w = w.ptr(v.KeySets)
+	w = w.fn(v.Now)
 
 	g := &c.Gateway
-	w.str(g.URL)
-	w.ptr(g.HTTPClient)
-	w.num(int64(g.Timeout))
-	w.num(g.MaxResponseBytes)
+	w = w.str(g.URL)
+	w = w.ptr(g.HTTPClient)
+	w = w.num(int64(g.Timeout))
+	w = w.num(g.MaxResponseBytes)
 
-	w.str(c.WebhookSecret)
-	w.str(c.SignInURL)
-	var fp fingerprint
-	h.Sum(fp[:0])
+	w = w.str(c.WebhookSecret)
+	w = w.str(c.SignInURL)
+	fp := fingerprint(sha256.Sum256(w))
+	clear(w) // the buffer held secrets
 	return fp
 }
 
-type fpWriter struct {
-	h   hash.Hash
-	buf [8]byte
+// fpBuf lays out a Config's fields for its fingerprint. Its methods
+// return the extended buffer (as append does), which keeps a fixed-size
+// buffer on the caller's stack.
+type fpBuf []byte
+
+func (b fpBuf) num(n int64) fpBuf {
+	return binary.LittleEndian.AppendUint64(b, uint64(n))
 }
 
-func (w *fpWriter) num(n int64) {
-	binary.LittleEndian.PutUint64(w.buf[:], uint64(n))
-	_, _ = w.h.Write(w.buf[:])
+func (b fpBuf) str(s string) fpBuf {
+	return append(b.num(int64(len(s))), s...)
 }
 
-func (w *fpWriter) str(s string) {
-	w.num(int64(len(s)))
-	_, _ = w.h.Write([]byte(s))
+func (b fpBuf) bytes(p []byte) fpBuf {
+	return append(b.num(int64(len(p))), p...)
 }
 
-func (w *fpWriter) bytes(b []byte) {
-	w.num(int64(len(b)))
-	_, _ = w.h.Write(b)
-}
-
-func (w *fpWriter) bool(b bool) {
-	if b {
-		w.num(1)
-	} else {
-		w.num(0)
+func (b fpBuf) bool(v bool) fpBuf {
+	if v {
+		return b.num(1)
 	}
+	return b.num(0)
 }
 
-func (w *fpWriter) list(l []string) {
-	w.num(int64(len(l)))
+func (b fpBuf) list(l []string) fpBuf {
+	b = b.num(int64(len(l)))
 	for _, s := range l {
-		w.str(s)
+		b = b.str(s)
 	}
+	return b
 }
 
-func (w *fpWriter) header(h http.Header) {
-	w.num(int64(len(h)))
+func (b fpBuf) header(h http.Header) fpBuf {
+	b = b.num(int64(len(h)))
+	if len(h) == 0 {
+		return b
+	}
 	keys := make([]string, 0, len(h))
 	for k := range h {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		w.str(k)
-		w.list(h[k])
+		b = b.str(k).list(h[k])
 	}
+	return b
 }
 
 // ptr hashes a pointer (or func) by identity without formatting it: this
 // runs on every invocation.
-func (w *fpWriter) ptr(p any) {
+func (b fpBuf) ptr(p any) fpBuf {
 	var u uintptr
 	if v := reflect.ValueOf(p); v.IsValid() && !v.IsNil() {
 		u = v.Pointer()
 	}
-	w.num(int64(u))
+	return b.num(int64(u))
 }
 
 // fn hashes a func value by the identity of its closure. reflect (and %p)
@@ -249,12 +251,12 @@ func (w *fpWriter) ptr(p any) {
 // long as the cache entry does. The price: a func created anew for every
 // request (a method value such as clk.Now written inside Resolve) is a new
 // configuration every time, so create such funcs once.
-func (w *fpWriter) fn(f func() time.Time) {
+func (b fpBuf) fn(f func() time.Time) fpBuf {
 	var u uintptr
 	if f != nil {
 		u = uintptr(*(*unsafe.Pointer)(unsafe.Pointer(&f)))
 	}
-	w.num(int64(u))
+	return b.num(int64(u))
 }
 
 // String describes c with every secret redacted: the nested wacht configs

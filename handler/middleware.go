@@ -39,17 +39,9 @@ func (k *Kit) Handler(next http.Handler) http.Handler {
 			id = newRequestID()
 			ctx = WithRequestID(ctx, id)
 		}
-		log := k.log.With(slog.String("request_id", id))
-		if attrs, ok := ctx.Value(logAttrsKey{}).([]slog.Attr); ok {
-			args := make([]any, len(attrs))
-			for i, a := range attrs {
-				args[i] = a
-			}
-			log = log.With(args...)
-		}
-		scope := &requestScope{kit: k, header: r.Header}
-		ctx = context.WithValue(ctx, loggerKey{}, log)
-		ctx = context.WithValue(ctx, scopeKey{}, scope)
+		attrs, _ := ctx.Value(logAttrsKey{}).([]slog.Attr)
+		scope := &requestScope{kit: k, header: r.Header, requestID: id, logAttrs: attrs}
+		ctx = &scopeContext{Context: ctx, scope: scope}
 		r = r.WithContext(ctx)
 		w.Header().Set(requestIDHeader, id)
 
@@ -63,7 +55,7 @@ func (k *Kit) Handler(next http.Handler) http.Handler {
 				panic(p)
 			}
 			secrets := scope.secrets(ctx)
-			log.LogAttrs(ctx, slog.LevelError, "panic",
+			scope.logger().LogAttrs(ctx, slog.LevelError, "panic",
 				slog.String("panic", redactAll(fmt.Sprint(p), secrets)),
 				slog.String("stack", redactAll(string(debug.Stack()), secrets)),
 				slog.Bool("answer_started", tw.wrote))
@@ -228,8 +220,8 @@ func applySessionUpdate(h http.Header, upd auth.SessionUpdate, now time.Time) {
 // logAnonymous records why a request that carried a credential is
 // anonymous. Only reasons and statuses are logged, never a credential.
 func logAnonymous(r *http.Request, reason error) {
-	var te *auth.TokenError
-	if reason == nil || !errors.As(reason, &te) || te.Reason == auth.TokenReasonMissing {
+	te, ok := errors.AsType[*auth.TokenError](reason)
+	if !ok || te.Reason == auth.TokenReasonMissing {
 		return
 	}
 	ctx := r.Context()
@@ -321,8 +313,7 @@ func (k *Kit) Protect(req Require) func(http.Handler) http.Handler {
 				}
 			}
 			if err := a.Protect(opts); err != nil {
-				var ae *auth.AuthError
-				if errors.As(err, &ae) && ae.RedirectURL != "" && isBrowserNavigation(r) {
+				if ae, ok := errors.AsType[*auth.AuthError](err); ok && ae.RedirectURL != "" && isBrowserNavigation(r) {
 					// The answer depends on the request's credentials and
 					// Host: no cache may keep it for anyone else.
 					w.Header().Set("Cache-Control", "no-store")
@@ -668,13 +659,17 @@ func (k *Kit) Verifier(r *http.Request) (*auth.Verifier, error) {
 
 func (k *Kit) fail(w http.ResponseWriter, r *http.Request, err error) {
 	k.init()
-	if LoggerFromContext(r.Context()) == slog.Default() && k.log != slog.Default() {
-		r = r.WithContext(context.WithValue(r.Context(), loggerKey{}, k.log))
-	}
 	if scopeFrom(r.Context()) == nil {
 		// Middleware used without Kit.Handler: the log still gets this
-		// kit's keys and the request's credentials redacted.
-		r = r.WithContext(context.WithValue(r.Context(), scopeKey{}, &requestScope{kit: k, header: r.Header}))
+		// kit's keys and the request's credentials redacted, and goes to
+		// the context's logger (EventContext's) or else the kit's.
+		scope := &requestScope{kit: k, header: r.Header}
+		log, ok := r.Context().Value(loggerKey{}).(*slog.Logger)
+		if !ok || log == nil {
+			log = k.log
+		}
+		scope.log.Store(log)
+		r = r.WithContext(&scopeContext{Context: r.Context(), scope: scope})
 	}
 	WriteError(w, r, err)
 }
