@@ -117,6 +117,13 @@ type VerifierConfig struct {
 	// (least recently used dropped first). Zero means
 	// DefaultSessionCacheSize.
 	SessionCacheSize int
+	// SignatureCacheSize bounds how many tokens whose signature checked
+	// out are remembered, so that the same token on a later request skips
+	// the signature check; its claims (expiry, issuer, audience) are still
+	// checked every time, and a token only counts while the key that
+	// verified it is still in the key set. Zero means
+	// DefaultSignatureCacheSize; negative turns the cache off.
+	SignatureCacheSize int
 	// SessionTrustedOrigins are origins ("https://app.example.com") whose
 	// cross-origin unsafe requests may still authenticate by cookie, for
 	// a browser app served from another origin than the function.
@@ -167,6 +174,7 @@ type Verifier struct {
 	exchangeClient *http.Client
 	now            func() time.Time
 	jwks           *jwksCache
+	checked        *checkedTokens
 }
 
 // NewVerifier checks cfg and builds a Verifier. It does no network I/O: the
@@ -258,6 +266,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		v.exchangeTTL = defaultExchangeTimeout
 	}
 	v.exchangeClient = exchangeClient(v.client)
+	v.checked = newCheckedTokens(cfg.SignatureCacheSize)
 
 	s := jwksSettings{
 		url:             v.frontend + "/.well-known/jwks.json",
@@ -402,15 +411,24 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, *TokenErr
 	sig := sbuf[:sn]
 	signed := token[:d2]
 
-	if strings.HasPrefix(h.alg, "HS") {
+	// by is the key that verified the signature here, to be remembered
+	// for the next request with this token: none when checkedTokens knew
+	// it already, and none for HMAC, which is cheap.
+	var by *jwk
+	known := v.checked.get(token)
+	switch {
+	case strings.HasPrefix(h.alg, "HS"):
 		if terr := v.verifyHMAC(h.alg, signed, sig); terr != nil {
 			return nil, terr
 		}
-	} else if h.kid == "" {
-		if terr := v.verifyWithoutKid(ctx, h.alg, signed, sig); terr != nil {
+	case known != nil && v.stillPublished(ctx, &h, known):
+	case h.kid == "":
+		k, terr := v.verifyWithoutKid(ctx, h.alg, signed, sig)
+		if terr != nil {
 			return nil, terr
 		}
-	} else {
+		by = k
+	default:
 		keys, terr := v.jwks.lookup(ctx, h.kid)
 		if terr != nil {
 			return nil, terr
@@ -430,6 +448,7 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, *TokenErr
 		if terr := verifyAsymmetric(h.alg, key, signed, sig); terr != nil {
 			return nil, terr
 		}
+		by = key
 	}
 
 	payloadSeg := token[d1+1 : d2]
@@ -439,7 +458,11 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, *TokenErr
 		return nil, tokenErr(TokenReasonMalformed, "payload is not base64url")
 	}
 	payload = payload[:pn]
-	return v.checkClaims(payload)
+	c, terr := v.checkClaims(payload)
+	if terr == nil && by != nil {
+		v.checked.put(token, by)
+	}
+	return c, terr
 }
 
 // maxKidlessCandidates bounds the keys tried for one token without a kid.
@@ -461,7 +484,7 @@ const maxKidlessCandidates = 4
 // the cached keys verifies, the key set is fetched again, under the same
 // refresh limiter as an unknown kid, and the keys it did not already try
 // are tried.
-func (v *Verifier) verifyWithoutKid(ctx context.Context, alg, signed string, sig []byte) *TokenError {
+func (v *Verifier) verifyWithoutKid(ctx context.Context, alg, signed string, sig []byte) (*jwk, *TokenError) {
 	var tried [2 * maxKidlessCandidates]*jwk // at most maxKidlessCandidates per pass
 	ntried := 0
 	var last *TokenError
@@ -469,9 +492,9 @@ func (v *Verifier) verifyWithoutKid(ctx context.Context, alg, signed string, sig
 		keys, terr := v.jwks.all(ctx, pass == 1)
 		if terr != nil {
 			if last != nil {
-				return last // the cached keys' verdict says more than a refresh failure
+				return nil, last // the cached keys' verdict says more than a refresh failure
 			}
-			return terr
+			return nil, terr
 		}
 		var cand [maxKidlessCandidates]*jwk
 		n := 0
@@ -480,7 +503,7 @@ func (v *Verifier) verifyWithoutKid(ctx context.Context, alg, signed string, sig
 				continue
 			}
 			if n == len(cand) {
-				return tokenErr(TokenReasonMissingKeyID, fmt.Sprintf("the token has no kid and the key set publishes more than %d keys for %s", maxKidlessCandidates, alg))
+				return nil, tokenErr(TokenReasonMissingKeyID, fmt.Sprintf("the token has no kid and the key set publishes more than %d keys for %s", maxKidlessCandidates, alg))
 			}
 			cand[n] = k
 			n++
@@ -491,7 +514,7 @@ func (v *Verifier) verifyWithoutKid(ctx context.Context, alg, signed string, sig
 			}
 			terr := verifyAsymmetric(alg, k, signed, sig)
 			if terr == nil {
-				return nil
+				return k, nil
 			}
 			last = terr
 			tried[ntried] = k
@@ -499,9 +522,9 @@ func (v *Verifier) verifyWithoutKid(ctx context.Context, alg, signed string, sig
 		}
 	}
 	if last != nil {
-		return last
+		return nil, last
 	}
-	return tokenErr(TokenReasonUnknownKey, fmt.Sprintf("the token has no kid and no published key can verify %s", alg))
+	return nil, tokenErr(TokenReasonUnknownKey, fmt.Sprintf("the token has no kid and no published key can verify %s", alg))
 }
 
 func (v *Verifier) verifyHMAC(alg, signed string, sig []byte) *TokenError {

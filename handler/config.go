@@ -164,6 +164,7 @@ func (c *Config) fingerprint() fingerprint {
 	w = w.num(int64(v.MaxTokenBytes))
 	w = w.str(v.SessionCookieName)
 	w = w.num(int64(v.SessionCacheSize))
+	w = w.num(int64(v.SignatureCacheSize))
 	w = w.list(v.SessionTrustedOrigins)
 	w = w.bytes(v.ForwardedAuthSecret)
 	w = w.num(int64(v.ForwardedAuthMaxAge))
