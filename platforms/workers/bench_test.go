@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"testing"
 	"time"
 
@@ -21,13 +22,16 @@ import (
 
 // TestBenchWorkers is make bench-workers: under wrangler dev --local it
 // measures the probe Worker (the kit, one Go instance per isolate) with no
-// token and with a valid session token (verification only: the probe's
-// /probe/whoami makes no backend call), a minimal JavaScript Worker that
-// answers a constant, and the same probe built with the previous
-// per-request entry (WORKERS_ENTRY=per-request: syumai/workers' glue, a
-// fresh Go instance for every request). The cases take turns, so load on
-// the machine falls on all of them alike. It prints first-request times
-// apart, and ends with one line:
+// token, with a valid session token sent again and again (verification
+// only: the probe's /probe/whoami makes no backend call), with a new valid
+// token on every request (kit-token-new: no signature cache), and a plain
+// route behind Kit.Handler (kit-ok); a minimal JavaScript Worker that
+// answers a constant (js) or the kit's 401 (js-401); and the same probe
+// built with the previous per-request entry (WORKERS_ENTRY=per-request:
+// syumai/workers' glue, a fresh Go instance for every request). The cases
+// take turns, so load on the machine falls on all of them alike; 200
+// rounds by default (WACHT_BENCH_WORKERS_N sets another number). It
+// prints first-request times apart, and ends with one line:
 //
 //	workers-median-ms kit-notoken X kit-token Y js Z per-request W
 //
@@ -37,7 +41,10 @@ func TestBenchWorkers(t *testing.T) {
 	if os.Getenv("WACHT_BENCH_WORKERS") != "1" {
 		t.Skip("a benchmark: make bench-workers runs it (WACHT_BENCH_WORKERS=1)")
 	}
-	n := 60
+	n := 200
+	if v, err := strconv.Atoi(os.Getenv("WACHT_BENCH_WORKERS_N")); err == nil && v >= 10 {
+		n = v // more rounds, for a steadier median
+	}
 	repo := testtools.RepoRoot(t)
 	cli := testtools.Wrangler(t)
 	tree := t.TempDir()
@@ -67,7 +74,7 @@ func TestBenchWorkers(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, body := range map[string]string{
-		"worker.mjs":     "export default { fetch() { return new Response(\"ok\"); } };\n",
+		"worker.mjs":     "export default { fetch(r) { return r.url.endsWith(\"/401\") ? new Response('{\"error\":\"unauthenticated\",\"message\":\"a signed-in user is required\",\"request_id\":\"8e9f3c0d2a1b4c5d\"}', {status: 401, headers: {\"content-type\": \"application/json\", \"www-authenticate\": \"Bearer\", \"x-request-id\": \"8e9f3c0d2a1b4c5d\", \"cache-control\": \"no-store\"}}) : new Response(\"ok\"); } };\n",
 		"wrangler.jsonc": `{"name": "wacht-bench-js", "main": "./worker.mjs", "compatibility_date": "2026-04-01"}` + "\n",
 	} {
 		if err := os.WriteFile(filepath.Join(jsDir, name), []byte(body), 0o644); err != nil {
@@ -84,15 +91,30 @@ func TestBenchWorkers(t *testing.T) {
 	kit := startWorker(t, cli, tree, filepath.Join(tree, "shared", "probe"), vars)
 	per := startWorker(t, cli, tree, perDir, vars)
 	js := startWorker(t, cli, tree, jsDir, nil)
-	tok, err := wt.MintToken(wachttest.TokenOptions{})
+	// Long enough for many rounds (the default lifetime is a minute).
+	tok, err := wt.MintToken(wachttest.TokenOptions{Lifetime: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
 	bearer := http.Header{"Authorization": {"Bearer " + tok}}
+	// kit-token sends one token throughout, as a browser does until it
+	// refreshes its token: after the first request the verifier's
+	// signature cache skips the signature check. kit-token-new sends a
+	// token the Worker has not seen on every request, so each is checked
+	// (by WebCrypto).
+	fresh := make([]http.Header, n)
+	for i := range fresh {
+		ft, err := wt.MintToken(wachttest.TokenOptions{UserID: fmt.Sprintf("user_bench_%d", i), Lifetime: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh[i] = http.Header{"Authorization": {"Bearer " + ft}}
+	}
 
 	type benchCase struct {
 		name, url string
 		header    http.Header
+		fresh     []http.Header // one per round, instead of header
 		status    int
 		took      []time.Duration
 	}
@@ -100,23 +122,29 @@ func TestBenchWorkers(t *testing.T) {
 		{name: "kit-notoken", url: kit.base + "/probe/whoami", status: http.StatusUnauthorized},
 		{name: "kit-ok", url: kit.base + "/ok", status: http.StatusOK},
 		{name: "kit-token", url: kit.base + "/probe/whoami", header: bearer, status: http.StatusOK},
+		{name: "kit-token-new", url: kit.base + "/probe/whoami", fresh: fresh, status: http.StatusOK},
 		{name: "js", url: js.base + "/", status: http.StatusOK},
+		{name: "js-401", url: js.base + "/401", status: http.StatusUnauthorized},
 		{name: "per-request-notoken", url: per.base + "/probe/whoami", status: http.StatusUnauthorized},
 		{name: "per-request-token", url: per.base + "/probe/whoami", header: bearer, status: http.StatusOK},
 	}
 	// The first token request of each Go Worker builds the verifier and
 	// fetches the key set (then puts it in the Cache API).
 	fmt.Printf("first request (isolate and Go start): kit %.1f ms, per-request %.1f ms, js %.1f ms\n", ms(kit.first), ms(per.first), ms(js.first))
-	for _, c := range []*benchCase{cases[2], cases[5]} {
+	for _, c := range []*benchCase{cases[2], cases[7]} {
 		r := call(t, c.url, c.header)
 		if r.status != c.status {
 			t.Fatalf("%s: status %d body %s", c.name, r.status, r.body)
 		}
 		fmt.Printf("first token request (verifier built, key set fetched): %s %.1f ms\n", c.name, ms(r.took))
 	}
-	for range n {
+	for i := range n {
 		for _, c := range cases {
-			r := call(t, c.url, c.header)
+			h := c.header
+			if c.fresh != nil {
+				h = c.fresh[i]
+			}
+			r := call(t, c.url, h)
 			if r.status != c.status {
 				t.Fatalf("%s: status %d body %s", c.name, r.status, r.body)
 			}

@@ -391,6 +391,15 @@ func testSharedInstance(t *testing.T, wt *wachttest.Server, probe *devServer) {
 		if n := after.WebCrypto - before.WebCrypto; n != 20 {
 			t.Errorf("WebCrypto checked %d of 20 token signatures; want 20", n)
 		}
+		// A token the instance has verified skips the signature check on
+		// its next requests (its claims are still checked).
+		again := token(t, "user_probe_again")
+		for range 5 {
+			whoami(t, call(t, probe.base+"/probe/whoami", again), "user_probe_again")
+		}
+		if n := probeInstance(t, probe.base).WebCrypto - after.WebCrypto; n != 1 {
+			t.Errorf("five requests with one token made %d signature checks; want 1", n)
+		}
 	})
 	t.Run("concurrent requests", func(t *testing.T) {
 		// Each request waits in the Go instance until all n are waiting
