@@ -339,6 +339,13 @@ func EvaluateGoals(r *Report) []Goal {
 					MiB(ls.PeakHeapInuseBytes), MiB(ll.PeakHeapInuseBytes), MiB(ls.PeakLiveHeapBytes), MiB(ll.PeakLiveHeapBytes)), flat})
 		}
 	}
+	if wr := r.Workers; wr != nil && wr.JSMS > 0 {
+		worst := max(wr.KitNoTokenMS, wr.KitTokenMS, wr.KitTokenNewMS) - wr.JSMS
+		gs = append(gs, Goal{"Workers median vs constant JS Worker", "within 2 ms",
+			fmt.Sprintf("+%.2f ms no token, +%.2f ms token, +%.2f ms new token each request (%.2f / %.2f / %.2f vs %.2f ms)",
+				wr.KitNoTokenMS-wr.JSMS, wr.KitTokenMS-wr.JSMS, wr.KitTokenNewMS-wr.JSMS, wr.KitNoTokenMS, wr.KitTokenMS, wr.KitTokenNewMS, wr.JSMS),
+			worst <= 2})
+	}
 	return gs
 }
 

@@ -205,15 +205,15 @@ func TestProcParsers(t *testing.T) {
 }
 
 func TestParseWorkersOutput(t *testing.T) {
-	out := "=== RUN   TestBenchWorkers\nprobe (shared entry): 1 bytes\n  kit-notoken          median   13.19 ms\n--- PASS: TestBenchWorkers (80.18s)\nPASS\nok  \tx\t80.2s\nworkers-median-ms kit-notoken 13.19 kit-token 25.04 js 6.24 per-request 92.77\n"
+	out := "=== RUN   TestBenchWorkers\nprobe (shared entry): 1 bytes\n  kit-notoken          median   13.19 ms\n  kit-token-new        median   27.50 ms  p10 20.00 ms\n--- PASS: TestBenchWorkers (80.18s)\nPASS\nok  \tx\t80.2s\nworkers-median-ms kit-notoken 13.19 kit-token 25.04 js 6.24 per-request 92.77\n"
 	r, err := ParseWorkersOutput(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.KitNoTokenMS != 13.19 || r.KitTokenMS != 25.04 || r.JSMS != 6.24 || r.PerRequestMS != 92.77 {
+	if r.KitNoTokenMS != 13.19 || r.KitTokenMS != 25.04 || r.JSMS != 6.24 || r.PerRequestMS != 92.77 || r.KitTokenNewMS != 27.5 {
 		t.Errorf("parsed %+v", r)
 	}
-	if len(r.Lines) != 2 || !strings.Contains(r.Lines[1], "kit-notoken") {
+	if len(r.Lines) != 3 || !strings.Contains(r.Lines[1], "kit-notoken") {
 		t.Errorf("lines %q", r.Lines)
 	}
 	if _, err := ParseWorkersOutput("PASS\n"); err == nil {
@@ -222,8 +222,25 @@ func TestParseWorkersOutput(t *testing.T) {
 	if _, err := ParseWorkersOutput("workers-median-ms kit-notoken x kit-token 1 js 1 per-request 1\n"); err == nil {
 		t.Error("malformed number: no error")
 	}
-	md := (&Report{Workers: r}).Markdown()
-	if !strings.Contains(md, "## 6. Cloudflare Workers") || !strings.Contains(md, "| 13.19 | 25.04 | 6.24 | 92.77 |") {
+	rep := &Report{Workers: r}
+	md := rep.Markdown()
+	if !strings.Contains(md, "## 6. Cloudflare Workers") || !strings.Contains(md, "| 13.19 | 25.04 | 27.50 | 6.24 | 92.77 |") {
 		t.Errorf("markdown:\n%s", md)
+	}
+	goal := func() Goal {
+		for _, g := range EvaluateGoals(rep) {
+			if strings.HasPrefix(g.Name, "Workers median") {
+				return g
+			}
+		}
+		t.Fatal("no Workers goal")
+		return Goal{}
+	}
+	if g := goal(); g.Met {
+		t.Errorf("21 ms over the JavaScript Worker counted as within 2 ms: %+v", g)
+	}
+	r.KitNoTokenMS, r.KitTokenMS, r.KitTokenNewMS = 7.5, 7.0, 8.2
+	if g := goal(); !g.Met {
+		t.Errorf("within 2 ms counted as missed: %+v", g)
 	}
 }
