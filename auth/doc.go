@@ -17,6 +17,11 @@
 // key and names no kid in the token's header: such a token is tried
 // against the published keys that fit its alg (at most four), and a
 // failure refetches the key set under the same limit as an unknown kid.
+// A browser sends one token with every request until it refreshes it, so
+// a Verifier remembers the tokens whose signature checked out (by their
+// exact bytes, and only while the key that checked them is still in the
+// key set; VerifierConfig.SignatureCacheSize): a repeat skips the
+// signature check, never the claims checks.
 // The claims arrive as Claims: ids as decimal strings, the permissions of
 // the active organization and workspace, and a JWT template's claims in
 // Claims.Metadata (Auth.DecodeMetadata decodes them into a struct); the

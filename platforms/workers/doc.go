@@ -33,6 +33,17 @@
 // Request bodies are read by the entry before Go sees them, and answers are
 // sent when the handler returns (Flush does not send early).
 //
+// What crosses between the entry and Go is kept to numbers: a request's
+// method, URL, headers and body, its env bindings, an answer and an
+// exchange's result are copied directly between Go's memory and the entry
+// by the entry's imports (//go:wasmimport), and each distinct env object
+// becomes one snapshot that Env reads as a Go map. Request goroutines stay
+// between requests rather than growing a fresh stack each time. Under Wasm
+// these costs, not the kit's own work, were most of a warm request: make
+// bench-workers compares the result with a constant JavaScript Worker.
+// Token signatures are checked by the runtime's WebCrypto, and a token the
+// instance has verified before skips the check (see package auth).
+//
 // Faults: a panic in a request's goroutine is answered 500 and the
 // instance keeps serving. When the Go program exits (a panic in any other
 // goroutine, a fatal runtime error) or a call into it fails, the entry
