@@ -175,13 +175,17 @@ func TestWranglerEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(cfg, bytes.Replace(b, []byte(`"wacht-admin-users"`), []byte(`"wacht-admin-users-pinned"`), 1), 0o644); err != nil {
+	// The key set is pinned as a JSON object var in wrangler.jsonc (Env
+	// hands it over as its JSON text), beside a binding that is not a
+	// value (a KV namespace), which Env leaves out.
+	b = bytes.Replace(b, []byte(`"wacht-admin-users"`), []byte(`"wacht-admin-users-pinned"`), 1)
+	b = bytes.Replace(b, []byte(`"vars": {`), []byte(`"kv_namespaces": [{"binding": "WACHT_E2E_KV", "id": "e2e"}],
+  "vars": {
+    "WACHT_JWKS": `+string(bytes.TrimSpace(jwks.body))+`,`), 1)
+	if err := os.WriteFile(cfg, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	pinnedVars := map[string]string{"WACHT_JWKS": string(bytes.TrimSpace(jwks.body))}
-	for k, v := range vars {
-		pinnedVars[k] = v
-	}
+	pinnedVars := vars
 	admin := startWorker(t, cli, tree, filepath.Join(tree, "admin-users"), vars)
 	machine := startWorker(t, cli, tree, filepath.Join(tree, "machine-users"), vars)
 	pinned := startWorker(t, cli, tree, pinnedDir, pinnedVars)
