@@ -19,6 +19,7 @@ import (
 
 	"github.com/wacht-platform/serverless-go/handler"
 	"github.com/wacht-platform/serverless-go/internal/testtools"
+	"github.com/wacht-platform/serverless-go/samples/agentrun"
 	"github.com/wacht-platform/serverless-go/samples/functions"
 	"github.com/wacht-platform/serverless-go/wacht/wachttest"
 )
@@ -204,20 +205,23 @@ func request(line string, vars map[string]string) (*http.Request, error) {
 	if len(words) == 0 || words[0] != "curl" {
 		return nil, errors.New("not a curl command")
 	}
-	method, target := "GET", ""
+	method, target, body := "GET", "", ""
 	var headers []string
 	for i := 1; i < len(words); i++ {
 		switch w := words[i]; w {
 		case "-i", "-s":
-		case "-X", "-H":
+		case "-X", "-H", "-d":
 			if i+1 >= len(words) {
 				return nil, fmt.Errorf("%s without a value", w)
 			}
 			i++
-			if w == "-X" {
+			switch w {
+			case "-X":
 				method = words[i]
-			} else {
+			case "-H":
 				headers = append(headers, words[i])
+			default:
+				body = words[i]
 			}
 		default:
 			if strings.HasPrefix(w, "-") || target != "" {
@@ -226,7 +230,7 @@ func request(line string, vars map[string]string) (*http.Request, error) {
 			target = w
 		}
 	}
-	req, err := http.NewRequest(method, target, nil)
+	req, err := http.NewRequest(method, target, strings.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
@@ -312,6 +316,11 @@ func driveCalls(t *testing.T, d *devServer, wantPrefixes ...string) {
 				seededUsers(t, body)
 			case c.status == 401:
 				jsonError(t, res, body, handler.CodeUnauthenticated)
+			case c.status == 202 && strings.Contains(c.title, "agent run"):
+				var run agentrun.Response
+				if err := json.Unmarshal(body, &run); err != nil || run.ThreadID == "" || run.ActorID == "" || run.Status == "" {
+					t.Errorf("agent run: %v %s", err, body)
+				}
 			case c.status == 400 && strings.Contains(c.title, "webhook"):
 				jsonError(t, res, body, handler.CodeInvalidWebhook)
 			case c.status == 204:

@@ -24,6 +24,7 @@ type call struct {
 	Method  string   `json:"method"`
 	URL     string   `json:"url"`
 	Headers []string `json:"headers,omitempty"` // "Name: value", may name $WACHT_DEV_TOKEN / $WACHT_DEV_API_KEY
+	Body    string   `json:"body,omitempty"`    // a JSON request body
 	Command string   `json:"curl"`
 }
 
@@ -89,7 +90,17 @@ func newReadyInfo(base, token string, o options, env map[string]string, gcfNote,
 			"POST", base+"/dev/deliver-webhook?to="+p.Prefix+p.Webhook+"&type=user.created")
 	}
 	info.add("lambda webhook-receiver, unsigned", 400, `{"error":"`+handler.CodeInvalidWebhook+`",...}`, "POST", base+"/lambda/webhooks/wacht")
+	info.addJSON("server agent run (samples/agentrun, package wacht/ai)", 202, `{"thread_id":...,"status":...}; the seeded agent answers "`+wachttest.SeedAgentReply+`"`,
+		base+"/server/agents/"+wachttest.SeedAgentID+"/runs", `{"message":"What can you do?"}`, auth)
 	return info
+}
+
+// addJSON adds a POST with a JSON body.
+func (info *readyInfo) addJSON(title string, status int, answer, url, body string, headers ...string) {
+	info.add(title, status, answer, "POST", url, append(headers, "Content-Type: application/json")...)
+	c := &info.Calls[len(info.Calls)-1]
+	c.Body = body
+	c.Command += " -d '" + body + "'"
 }
 
 func (info *readyInfo) add(title string, status int, answer, method, url string, headers ...string) {

@@ -345,12 +345,25 @@ func TestREADMESnippetUsesLambdaRequestID(t *testing.T) {
 			if err := json.Unmarshal(res.body(t), &body); err != nil || body.RequestID != lambdaID {
 				t.Errorf("error body request_id %q, want %q (%v)", body.RequestID, lambdaID, err)
 			}
-			// The kit's log line for a refused token carries the id.
-			var logged bool
-			for _, line := range strings.Split(output.String(), "\n") {
-				logged = logged || strings.Contains(line, "request failed") && strings.Contains(line, "request_id="+lambdaID)
+			// The kit's log line for a refused token carries the id. The
+			// function's output reaches the emulator's through a pipe, after
+			// the answer: wait for the line where one is due, and for the
+			// emulator's END line of the invocation where none is.
+			logged := func() bool {
+				for _, line := range strings.Split(output.String(), "\n") {
+					if strings.Contains(line, "request failed") && strings.Contains(line, "request_id="+lambdaID) {
+						return true
+					}
+				}
+				return false
 			}
-			if logged != (tc.token == bogus) {
+			ended := func() bool { return strings.Contains(output.String(), "END RequestId: "+lambdaID) }
+			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+				if tc.token == bogus && logged() || tc.token != bogus && ended() {
+					break
+				}
+			}
+			if logged := logged(); logged != (tc.token == bogus) {
 				t.Errorf("token %q: logged with request_id=%s: %v, want %v:\n%s", tc.token, lambdaID, logged, tc.token == bogus, output.String())
 			}
 		}
