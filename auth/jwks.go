@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net/http"
 	"net/url"
 	"slices"
@@ -17,8 +18,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/wacht-platform/serverless-go/wacht"
 )
@@ -422,6 +421,12 @@ type jwkProbe struct {
 	P      json.RawMessage `json:"p"`
 	Q      json.RawMessage `json:"q"`
 	K      json.RawMessage `json:"k"`
+	// The public key material: X and Y of an EC key, N and E of an RSA
+	// key, each base64url (RFC 7518 sections 6.2.1 and 6.3.1).
+	X string `json:"x"`
+	Y string `json:"y"`
+	N string `json:"n"`
+	E string `json:"e"`
 }
 
 // keySet is a parsed JWKS: the usable keys in the document's order, and
@@ -435,8 +440,10 @@ type keySet struct {
 // parseJWKS builds a keySet from a JWKS document. Keys that are not public
 // EC/RSA signature keys, carry private material, are malformed, are off
 // their curve or are RSA keys under 2048 bits are skipped (RFC 7517 section
-// 5 says to ignore what cannot be used). Parsing of the key material itself
-// is go-jose's, which checks lengths and curve membership. A key without a
+// 5 says to ignore what cannot be used). EC coordinates must be the
+// curve's full size and the point on the curve (crypto/ecdsa checks it).
+// The key material is decoded here rather than by a JOSE library: go-jose
+// added 138 KB gzipped to a Worker, whose limit is 3 MiB. A key without a
 // kid is kept for tokens without one (RFC 7517 makes kid optional); it can
 // never answer a token that names a kid.
 func parseJWKS(body []byte) (keySet, error) {
@@ -484,45 +491,69 @@ func parseOneJWK(raw json.RawMessage) *jwk {
 	if p.KeyOps != nil && !slices.Contains(p.KeyOps, "verify") {
 		return nil
 	}
-	var jk jose.JSONWebKey
-	if err := jk.UnmarshalJSON(raw); err != nil {
-		return nil
-	}
 	k := &jwk{kid: p.Kid, kty: p.Kty, alg: p.Alg}
-	switch pub := jk.Key.(type) {
-	case *ecdsa.PublicKey:
-		if p.Kty != "EC" {
+	switch p.Kty {
+	case "EC":
+		pub := ecPublicKey(p.Crv, p.X, p.Y)
+		if pub == nil {
 			return nil
 		}
-		switch pub.Curve {
-		case elliptic.P256():
-			k.crv = "P-256"
-		case elliptic.P384():
-			k.crv = "P-384"
-		case elliptic.P521():
-			k.crv = "P-521"
-		default:
-			return nil
-		}
-		if p.Crv != k.crv {
-			return nil
-		}
-		if k.alg != "" && !k.accepts(k.alg) {
-			return nil
-		}
-		k.ec = pub
-	case *rsa.PublicKey:
-		if p.Kty != "RSA" || pub.N.BitLen() < minRSABits || pub.E < 3 || pub.E%2 == 0 {
-			return nil
-		}
-		if k.alg != "" && !k.accepts(k.alg) {
+		k.crv, k.ec = p.Crv, pub
+	case "RSA":
+		pub := rsaPublicKey(p.N, p.E)
+		if pub == nil || pub.N.BitLen() < minRSABits || pub.E < 3 || pub.E%2 == 0 {
 			return nil
 		}
 		k.rsa = pub
-	default:
+	}
+	if k.alg != "" && !k.accepts(k.alg) {
 		return nil
 	}
 	return k
+}
+
+// ecPublicKey decodes an EC JWK's point: x and y at the curve's full size
+// (RFC 7518 section 6.2.1.2), on the curve.
+func ecPublicKey(crv, x, y string) *ecdsa.PublicKey {
+	var curve elliptic.Curve
+	switch crv {
+	case "P-256":
+		curve = elliptic.P256()
+	case "P-384":
+		curve = elliptic.P384()
+	case "P-521":
+		curve = elliptic.P521()
+	default:
+		return nil
+	}
+	size := (curve.Params().BitSize + 7) / 8
+	xb, errX := b64url.DecodeString(x)
+	yb, errY := b64url.DecodeString(y)
+	if errX != nil || errY != nil || len(xb) != size || len(yb) != size {
+		return nil
+	}
+	point := make([]byte, 0, 1+2*size)
+	point = append(append(append(point, 4), xb...), yb...)
+	pub, err := ecdsa.ParseUncompressedPublicKey(curve, point)
+	if err != nil {
+		return nil
+	}
+	return pub
+}
+
+// rsaPublicKey decodes an RSA JWK's modulus and exponent (RFC 7518
+// section 6.3.1); the caller applies the size and exponent rules.
+func rsaPublicKey(n, e string) *rsa.PublicKey {
+	nb, errN := b64url.DecodeString(n)
+	eb, errE := b64url.DecodeString(e)
+	if errN != nil || errE != nil || len(nb) == 0 || len(eb) == 0 || len(eb) > 4 {
+		return nil
+	}
+	exp := 0
+	for _, b := range eb {
+		exp = exp<<8 | int(b)
+	}
+	return &rsa.PublicKey{N: new(big.Int).SetBytes(nb), E: exp}
 }
 
 func truncate(s string, n int) string {

@@ -2,8 +2,10 @@ package auth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"net/http"
 	"strings"
 	"sync"
@@ -345,5 +347,54 @@ func TestJWKSFetchPanicReleasesWaiters(t *testing.T) {
 	defer cancel()
 	if _, err := v.Verify(ctx, is.mint(k, nil, nil)); TokenErrorReason(err) != TokenReasonJWKSUnavailable {
 		t.Fatalf("after panic: %v", err)
+	}
+}
+
+// The key material of a JWK is decoded by the kit itself: only a full-size
+// point on the named curve, or an RSA key of at least 2048 bits with an
+// odd exponent, becomes a key; anything else in the set is skipped.
+func TestParseOneJWKMaterial(t *testing.T) {
+	ec := newECKey(t, "e", "ES256")
+	rs := newRSAKey(t, "r", "RS256", 2048)
+	point, err := ec.ec.PublicKey.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y := b64(point[1:33]), b64(point[33:])
+	n, e := b64(rs.rsa.N.Bytes()), b64(big.NewInt(int64(rs.rsa.E)).Bytes())
+	ecJWK := func(crv, x, y string) string {
+		return fmt.Sprintf(`{"kty":"EC","crv":%q,"x":%q,"y":%q}`, crv, x, y)
+	}
+	rsaJWK := func(n, e string) string { return fmt.Sprintf(`{"kty":"RSA","n":%q,"e":%q}`, n, e) }
+	for _, c := range []struct {
+		name, jwk string
+		ok        bool
+	}{
+		{"EC P-256", ecJWK("P-256", x, y), true},
+		{"RSA 2048", rsaJWK(n, e), true},
+		{"x one byte short", ecJWK("P-256", b64(point[2:33]), y), false},
+		{"x with padding", ecJWK("P-256", x+"=", y), false},
+		{"x not base64url", ecJWK("P-256", strings.Replace(x, x[:1], "+", 1), y), false},
+		{"curve other than the point's", ecJWK("P-384", x, y), false},
+		{"unknown curve", ecJWK("secp256k1", x, y), false},
+		{"x not a string", `{"kty":"EC","crv":"P-256","x":1,"y":"` + y + `"}`, false},
+		{"private key", `{"kty":"EC","crv":"P-256","x":"` + x + `","y":"` + y + `","d":"AQ"}`, false},
+		{"RSA without n", rsaJWK("", e), false},
+		{"RSA even exponent", rsaJWK(n, b64([]byte{2})), false},
+		{"RSA exponent of 5 bytes", rsaJWK(n, b64([]byte{1, 0, 0, 0, 1})), false},
+		{"alg that does not fit the key", `{"kty":"EC","crv":"P-256","alg":"RS256","x":"` + x + `","y":"` + y + `"}`, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			k := parseOneJWK(json.RawMessage(c.jwk))
+			if (k != nil) != c.ok {
+				t.Fatalf("parsed %v; want %v", k != nil, c.ok)
+			}
+			if k != nil && k.ec != nil && !k.ec.Equal(&ec.ec.PublicKey) {
+				t.Fatal("decoded another EC key")
+			}
+			if k != nil && k.rsa != nil && !k.rsa.Equal(&rs.rsa.PublicKey) {
+				t.Fatal("decoded another RSA key")
+			}
+		})
 	}
 }
