@@ -443,9 +443,10 @@ type keySet struct {
 // 5 says to ignore what cannot be used). EC coordinates must be the
 // curve's full size and the point on the curve (crypto/ecdsa checks it).
 // The key material is decoded here rather than by a JOSE library: go-jose
-// added 138 KB gzipped to a Worker, whose limit is 3 MiB. A key without a
-// kid is kept for tokens without one (RFC 7517 makes kid optional); it can
-// never answer a token that names a kid.
+// added 107 KB gzipped to the admin-users Worker (make build-workers),
+// whose limit is 3 MiB. A key without a kid is kept for tokens without one
+// (RFC 7517 makes kid optional); it can never answer a token that names a
+// kid.
 func parseJWKS(body []byte) (keySet, error) {
 	var doc struct {
 		Keys []json.RawMessage `json:"keys"`
