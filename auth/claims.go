@@ -227,9 +227,22 @@ func stringsClaim(val []byte) ([]string, error) {
 	if val[0] != '[' {
 		return nil, errClaimType
 	}
-	var out []string
-	if err := json.Unmarshal(val, &out); err != nil {
-		return nil, errClaimType
+	// As encoding/json would decode it into a []string (a null element is
+	// ""), without its reflection: val is known to be valid JSON.
+	out := []string{}
+	for i := skipWS(val, 1); i < len(val) && val[i] != ']'; {
+		if val[i] == ',' {
+			i = skipWS(val, i+1)
+		}
+		end := skipValue(val, i)
+		s, ok := "", isNull(val[i:end])
+		if !ok {
+			if s, ok = jsonString(val[i:end]); !ok {
+				return nil, errClaimType
+			}
+		}
+		out = append(out, s)
+		i = skipWS(val, end)
 	}
 	return out, nil
 }
@@ -255,7 +268,7 @@ func eachMember(b []byte, fn func(name string, val []byte) error) error {
 			i = skipWS(b, i+1)
 		}
 		ke := skipValue(b, i)
-		name, ok := jsonString(b[i:ke])
+		name, ok := memberName(b[i:ke]) // fn only compares it
 		if !ok {
 			return errClaimType
 		}
@@ -318,18 +331,19 @@ func walkNoDuplicates(b []byte, i, depth int) (int, error) {
 		}
 		if object {
 			ke := skipValue(b, i)
-			name, ok := jsonString(b[i:ke])
+			// names and many live only for this walk, so views do.
+			name, ok := memberName(b[i:ke])
 			if !ok {
 				return i, errClaimType
 			}
 			switch {
 			case many != nil:
 				if _, dup := many[name]; dup {
-					return i, &duplicateClaimError{name}
+					return i, &duplicateClaimError{strings.Clone(name)}
 				}
 				many[name] = struct{}{}
 			case slices.Contains(names, name):
-				return i, &duplicateClaimError{name}
+				return i, &duplicateClaimError{strings.Clone(name)}
 			case len(names) < cap(names):
 				names = append(names, name)
 			default:

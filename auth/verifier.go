@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/wacht-platform/serverless-go/internal/redact"
 
@@ -780,6 +781,21 @@ func jsonString(tok []byte) (string, bool) {
 		return "", false
 	}
 	return s, true
+}
+
+// memberName decodes a member name token for comparison only: an
+// unescaped name is a view of tok's bytes, not a copy, so it must not be
+// kept past the walk over a payload nobody modifies meanwhile (a token
+// payload has a dozen names, each of which was an allocation).
+func memberName(tok []byte) (string, bool) {
+	if len(tok) < 2 || tok[0] != '"' {
+		return "", false
+	}
+	inner := tok[1 : len(tok)-1]
+	if len(inner) > 0 && bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+		return unsafe.String(&inner[0], len(inner)), true
+	}
+	return jsonString(tok)
 }
 
 // checkClaims decodes the payload once and applies the time, issuer,

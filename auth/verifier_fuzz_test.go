@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -160,6 +161,41 @@ func FuzzParseJWSHeader(f *testing.F) {
 		}
 		if ok && got != want {
 			t.Fatalf("%q: fast %+v, reference %+v", b, got, want)
+		}
+	})
+}
+
+// The claims decoder reads string lists by hand; on any valid JSON it must
+// agree with encoding/json decoding into a []string.
+func FuzzStringsClaim(f *testing.F) {
+	for _, s := range []string{
+		`[]`, ` [ ] `, `["a","b"]`, `[ "a" , null , "c" ]`, `["\u00e9\"x"]`, `["\xff"]`, `[1]`, `["a",["b"]]`,
+		`[{"a":"b"}]`, `[true]`, `null`, `"a"`, `{"a":1}`, `["a",]`, `["",""]`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !json.Valid(b) {
+			return // the decoder runs on payloads json.Valid accepted
+		}
+		b = bytes.TrimSpace(b)
+		got, err := stringsClaim(b)
+		var want []string
+		werr := json.Unmarshal(b, &want)
+		if string(b) == "null" {
+			if got != nil || err != nil {
+				t.Fatalf("null: %q %v", got, err)
+			}
+			return
+		}
+		if werr != nil || b[0] != '[' {
+			if err == nil {
+				t.Fatalf("%q: decoded %q; encoding/json: %v", b, got, werr)
+			}
+			return
+		}
+		if err != nil || !slices.Equal(got, want) || got == nil {
+			t.Fatalf("%q: %q %v; encoding/json %q", b, got, err, want)
 		}
 	})
 }
