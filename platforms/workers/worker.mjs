@@ -7,7 +7,8 @@
 // One Go instance per isolate: the first request starts the Go program, and
 // every later request, concurrent ones included, is dispatched into the
 // running instance, so what Go keeps in memory (the kit's clients, the
-// verifier's key set) stays warm. Each request hands Go its own env and ctx.
+// verifier's key set) stays warm. Each request hands Go its own head, body
+// and env bindings; its ctx stays here, for the I/O Go asks for.
 //
 // Workers tie I/O to the request that started it: a subrequest, a stream or
 // a cache read belongs to one request's context, ends with it, and cannot
@@ -30,14 +31,17 @@
 // Faults: when the Go program exits (an unrecovered panic in any goroutine,
 // a runtime fatal error) or a call into it throws (a Wasm trap), every
 // request it still owes is answered 500 and the next request starts a fresh
-// instance (a request that found it dead is tried once on the fresh one). A request that does not settle within WACHT_WORKER_SETTLE_MS
-// (a binding; default 60000 ms) is answered 504 and its instance is retired:
-// requests already in it may still finish, new ones go to a fresh instance.
+// instance (a request that found it dead is tried once on the fresh one). A
+// request that does not settle within WACHT_WORKER_SETTLE_MS (a binding;
+// default 60000 ms) is answered 504 and its instance is retired: requests
+// already in it may still finish, new ones go to a fresh instance.
 import "./wasm_exec.js";
 import { connect } from "cloudflare:sockets";
 import mod from "./app.wasm";
 
-// syumai/workers' Go packages call globalThis.tryCatch.
+// syumai/workers' Go packages (a program may use its KV, R2 or sockets
+// packages beside this one) call globalThis.tryCatch and reach for
+// context.connect.
 globalThis.tryCatch = (fn) => {
   try {
     return { result: fn() };
