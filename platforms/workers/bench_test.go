@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"testing"
@@ -29,9 +30,11 @@ import (
 // answers a constant (js) or the kit's 401 (js-401); and the same probe
 // built with the previous per-request entry (WORKERS_ENTRY=per-request:
 // syumai/workers' glue, a fresh Go instance for every request). The cases
-// take turns, so load on the machine falls on all of them alike; 200
-// rounds by default (WACHT_BENCH_WORKERS_N sets another number). It
-// prints first-request times apart, and ends with one line:
+// take turns, in an order rotated every round, so load on the machine
+// falls on all of them alike; 200 rounds by default (WACHT_BENCH_WORKERS_N
+// sets another number). It prints first-request times apart, the median
+// of each kit case's difference from the JavaScript Worker in the same
+// round, and ends with one line:
 //
 //	workers-median-ms kit-notoken X kit-token Y js Z per-request W
 //
@@ -139,7 +142,11 @@ func TestBenchWorkers(t *testing.T) {
 		fmt.Printf("first token request (verifier built, key set fetched): %s %.1f ms\n", c.name, ms(r.took))
 	}
 	for i := range n {
-		for _, c := range cases {
+		// Each round starts one case later: whichever case follows the
+		// costly per-request entry (whose fresh Go instance leaves the
+		// machine's caches cold) changes from round to round.
+		for k := range cases {
+			c := cases[(i+k)%len(cases)]
 			h := c.header
 			if c.fresh != nil {
 				h = c.fresh[i]
@@ -151,6 +158,23 @@ func TestBenchWorkers(t *testing.T) {
 			c.took = append(c.took, r.took)
 		}
 	}
+	// The same round's kit and JavaScript requests ran back to back, so
+	// their difference is steadier than the difference of the medians when
+	// the machine's load drifts during the run.
+	byName := map[string]*benchCase{}
+	for _, c := range cases {
+		byName[c.name] = c
+	}
+	paired := func(name string) float64 {
+		d := make([]time.Duration, n)
+		for i := range n {
+			d[i] = byName[name].took[i] - byName["js"].took[i]
+		}
+		slices.Sort(d)
+		return ms(d[n/2])
+	}
+	pairs := fmt.Sprintf("paired with js in each round, median difference: kit-notoken %+.2f ms, kit-ok %+.2f ms, kit-token %+.2f ms, kit-token-new %+.2f ms",
+		paired("kit-notoken"), paired("kit-ok"), paired("kit-token"), paired("kit-token-new"))
 	median := map[string]float64{}
 	fmt.Printf("%d requests each after the first, under wrangler dev --local (%s/%s, GOMAXPROCS %d):\n", n, runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0))
 	for _, c := range cases {
@@ -158,6 +182,7 @@ func TestBenchWorkers(t *testing.T) {
 		median[c.name] = ms(c.took[len(c.took)/2])
 		fmt.Printf("  %-20s median %7.2f ms  p10 %7.2f ms  p90 %7.2f ms\n", c.name, median[c.name], ms(c.took[len(c.took)/10]), ms(c.took[len(c.took)*9/10]))
 	}
+	fmt.Println(pairs)
 	if up, err := exec.Command("uptime").Output(); err == nil {
 		fmt.Printf("load: %s\n", bytes.TrimSpace(up))
 	}
