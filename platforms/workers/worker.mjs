@@ -93,7 +93,9 @@ function envOf(env) {
   if (env === null || typeof env !== "object") return noEnv;
   let e = envs.get(env);
   if (!e) {
-    const vars = {};
+    // No prototype, so that a binding named __proto__ is a member like any
+    // other rather than an attempt to set one.
+    const vars = Object.create(null);
     for (const [k, v] of Object.entries(env)) {
       if (typeof v === "string") vars[k] = v;
       else if (typeof v === "number" || typeof v === "boolean") vars[k] = JSON.stringify(v);
