@@ -20,15 +20,8 @@ func (k *Kit) EventContext(ctx context.Context) context.Context {
 		id = newRequestID()
 		ctx = WithRequestID(ctx, id)
 	}
-	log := k.log.With(slog.String("request_id", id))
-	if attrs, ok := ctx.Value(logAttrsKey{}).([]slog.Attr); ok && len(attrs) > 0 {
-		args := make([]any, len(attrs))
-		for i, a := range attrs {
-			args[i] = a
-		}
-		log = log.With(args...)
-	}
-	return context.WithValue(ctx, loggerKey{}, log)
+	attrs, _ := ctx.Value(logAttrsKey{}).([]slog.Attr)
+	return context.WithValue(ctx, loggerKey{}, requestLogger(k.log, id, attrs))
 }
 
 // EventClient returns the backend client for an invocation that is not an

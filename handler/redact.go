@@ -47,16 +47,24 @@ func (s *requestScope) logger() *slog.Logger {
 	if l := s.log.Load(); l != nil {
 		return l
 	}
-	l := s.kit.log.With(slog.String("request_id", s.requestID))
-	if len(s.logAttrs) > 0 {
-		args := make([]any, len(s.logAttrs))
-		for i, a := range s.logAttrs {
+	l := requestLogger(s.kit.log, s.requestID, s.logAttrs)
+	if !s.log.CompareAndSwap(nil, l) {
+		return s.log.Load()
+	}
+	return l
+}
+
+// requestLogger is base with the request id and a platform's WithLogAttrs
+// attributes: the logger LoggerFromContext returns for a request or an
+// event.
+func requestLogger(base *slog.Logger, id string, attrs []slog.Attr) *slog.Logger {
+	l := base.With(slog.String("request_id", id))
+	if len(attrs) > 0 {
+		args := make([]any, len(attrs))
+		for i, a := range attrs {
 			args[i] = a
 		}
 		l = l.With(args...)
-	}
-	if !s.log.CompareAndSwap(nil, l) {
-		return s.log.Load()
 	}
 	return l
 }
