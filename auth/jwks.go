@@ -514,7 +514,10 @@ func parseOneJWK(raw json.RawMessage) *jwk {
 }
 
 // ecPublicKey decodes an EC JWK's point: x and y at the curve's full size
-// (RFC 7518 section 6.2.1.2), on the curve.
+// (RFC 7518 section 6.2.1.2), on the curve. Wacht's frontend API publishes
+// its key through jwx (handler/deployment/handler.go GetJwks at 047f3417:
+// jwk.ParseKey of the PEM), whose ecdsa import pads both coordinates to the
+// curve's size (jwx v3 jwk/ecdsa.go, AllocECPointBuffer), so its keys pass.
 func ecPublicKey(crv, x, y string) *ecdsa.PublicKey {
 	var curve elliptic.Curve
 	switch crv {
