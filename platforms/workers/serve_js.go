@@ -137,7 +137,7 @@ func serveOne(j job) {
 			status = http.StatusOK
 		}
 		b := w.body.Bytes()
-		respond(j.n, int32(status), headerText(w.header), unsafe.String(unsafe.SliceData(b), len(b)))
+		respond(j.n, int32(status), headerText(w.header), asString(b))
 	}()
 	j.h.ServeHTTP(w, j.req.WithContext(ctx))
 }
